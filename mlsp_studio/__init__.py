@@ -1,0 +1,3 @@
+"""MLSP Studio: a desktop deep-learning playground."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,182 @@
+"""The ``mlsp-studio`` command: run presets headless, list them, benchmark the engine."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import time
+from pathlib import Path
+
+EXIT_OK, EXIT_BAD_INPUT, EXIT_DIVERGED, EXIT_INTERRUPTED = 0, 2, 3, 130
+
+
+class CommandError(Exception):
+    """A one-line message for the person; the command exits 2."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mlsp-studio",
+        description="MLSP Studio: build networks from blocks, train them and watch them learn.")
+    sub = parser.add_subparsers(dest="command")
+    run = sub.add_parser("run", help="train a preset or project file headless")
+    run.add_argument("target", help="a preset name (see 'mlsp-studio presets') or a .mlsp.json "
+                                    "project file")
+    run.add_argument("--steps", type=int, help="stop after this many steps")
+    run.add_argument("--seconds", type=float, help="stop after this many seconds of training")
+    run.add_argument("--seed", type=int, help="random seed")
+    run.add_argument("--device", choices=("auto", "cpu", "cuda"), help="where to train")
+    run.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                     help="change a setting, e.g. --set lr=0.003 --set noise=0.2")
+    run.add_argument("--variant", help="run one of the preset's variants")
+    run.add_argument("--out", type=Path, help="folder for the run's files "
+                                             "(default: runs/NAME-TIME)")
+    run.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
+    run.add_argument("--quiet", action="store_true", help="print only the final line")
+    sub.add_parser("presets", help="list the built-in presets")
+    bench = sub.add_parser("bench", help="measure training speed against a bare PyTorch loop")
+    bench.add_argument("--json", action="store_true", help="end with one JSON line")
+    bench.add_argument("--seconds", type=float, default=2.0, help="seconds per measurement")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "run":
+            return _cmd_run(args)
+        if args.command == "presets":
+            return _cmd_presets()
+        if args.command == "bench":
+            from .bench import run_bench
+
+            return run_bench(seconds=args.seconds, as_json=args.json)
+        return _cmd_default()
+    except CommandError as err:
+        print(f"mlsp-studio: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("\nmlsp-studio: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _cmd_default() -> int:
+    print("MLSP Studio: training the 'spiral' preset headless "
+          "(see 'mlsp-studio --help' for more).", file=sys.stderr)
+    return main(["run", "spiral"])
+
+
+def _cmd_presets() -> int:
+    from .spec.errors import StudioError
+    from .spec.presets import list_presets
+
+    try:
+        presets = list_presets()
+    except (StudioError, OSError, ValueError) as err:
+        raise CommandError(str(err)) from None
+    width = max((len(p.name) for p in presets), default=0)
+    for preset in presets:
+        print(f"{preset.name:<{width}}  {preset.summary}")
+    return EXIT_OK
+
+
+def _load_target(args: argparse.Namespace):
+    from .spec.errors import StudioError
+    from .spec.presets import resolve_target
+
+    try:
+        project = resolve_target(args.target)
+        if args.variant:
+            project = project.with_variant(args.variant)
+        if args.seed is not None:
+            project.apply_setting("seed", args.seed)
+        if args.device is not None:
+            project.apply_setting("device", args.device)
+        for item in args.set:
+            name, sep, value = item.partition("=")
+            if not sep or not name.strip():
+                raise CommandError(f"--set needs NAME=VALUE, not {item!r}")
+            project.apply_setting(name.strip(), value.strip())
+    except StudioError as err:
+        raise CommandError(str(err)) from None
+    if args.steps is not None and args.steps < 1:
+        raise CommandError("--steps must be at least 1")
+    if args.seconds is not None and not (0 < args.seconds < 1e7 and math.isfinite(args.seconds)):
+        raise CommandError("--seconds must be a positive number")
+    return project
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    project = _load_target(args)
+    out = args.out or Path("runs") / f"{_safe_name(project.name)}-{time.strftime('%Y%m%d-%H%M%S')}"
+    if out.exists() and not out.is_dir():
+        raise CommandError(f"{out} exists and is not a folder")
+
+    from .engine import Engine
+    from .engine.outputs import write_run
+    from .spec.errors import StudioError
+
+    engine = Engine(project, max_steps=args.steps, max_seconds=args.seconds)
+    try:
+        engine.build()
+    except StudioError as err:
+        raise CommandError(str(err)) from None
+    bar = None if args.quiet or not sys.stderr.isatty() else _ProgressBar()
+    try:
+        engine.run_blocking(progress=bar)
+    except KeyboardInterrupt:
+        engine.finish("interrupted")
+        if bar:
+            bar.close()
+        write_run(out, engine, figures=False)
+        print(f"\nmlsp-studio: interrupted at step {engine.step_count}; "
+              f"what was trained is in {out}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    if bar:
+        bar.close()
+    if engine.state.value == "diverged":
+        print(f"mlsp-studio: {engine.message}", file=sys.stderr)
+        write_run(out, engine, figures=False)
+        return EXIT_DIVERGED
+    write_run(out, engine, figures=not args.no_figures)
+    summary = engine.summary()
+    final = ", ".join(f"{k} {v:.4g}" for k, v in summary["final"].items()
+                      if k.startswith("test_") and v is not None)
+    print(f"{project.name}: {summary['steps']} steps in {summary['seconds']:.1f} s "
+          f"({summary['steps_per_second']:.0f} steps/s on {summary['device']}); {final}; "
+          f"files in {out}")
+    return EXIT_OK
+
+
+def _safe_name(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "-" for c in name)[:60] or "run"
+
+
+class _ProgressBar:
+    """One line on the terminal, redrawn at most a few times a second."""
+
+    def __call__(self, engine) -> None:
+        total = max(engine.total_steps, 1)
+        if engine.max_seconds:
+            frac = max(engine.step_count / total, engine.elapsed / engine.max_seconds)
+        else:
+            frac = engine.step_count / total
+        frac = min(frac, 1.0)
+        filled = int(frac * 30)
+        loss = engine.history.last("train", "loss")
+        rate = engine.step_count / engine.elapsed if engine.elapsed > 0 else 0
+        text = (f"\r[{'#' * filled}{'.' * (30 - filled)}] {frac * 100:5.1f}%  step "
+                f"{engine.step_count}  {engine.elapsed:6.1f} s  {rate:7.0f} steps/s")
+        if loss is not None:
+            text += f"  loss {loss:.4f}"
+        sys.stderr.write(text)
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        sys.stderr.write("\n")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,142 @@
+"""A made dataset: train, validation and test tensors with what a paradigm needs to know."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import torch
+
+from ..spec.blocks import Context
+
+
+@dataclass
+class Split:
+    """One part of a dataset: ``x`` float32 (n, ...); ``y`` int64 (n,) or float32 (n, targets)."""
+
+    x: torch.Tensor
+    y: torch.Tensor
+
+    def __len__(self) -> int:
+        return int(self.x.shape[0])
+
+    def to(self, device: torch.device | str) -> Split:
+        return Split(self.x.to(device), self.y.to(device))
+
+
+@dataclass
+class DataBundle:
+    """Everything a paradigm gets from a dataset, already split and as tensors.
+
+    ``extent`` is a padded box ``(xmin, xmax, ymin, ymax)`` around the data for drawing: the
+    two input axes for 2-D points, the input and the target for a scalar input, else ``None``.
+    ``truth`` maps inputs to the noise-free targets where they are known (the sine), else None.
+    """
+
+    name: str
+    task: str
+    input_kind: str
+    train: Split
+    val: Split
+    test: Split
+    input_shape: tuple[int, ...]
+    num_classes: int
+    num_targets: int
+    class_names: list[str]
+    extent: tuple[float, float, float, float] | None = None
+    truth: Callable[[np.ndarray], np.ndarray] | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def context(self) -> Context:
+        """The shapes this data gives a network, as the graph's shape rules expect them."""
+        return Context({"x": self.input_shape}, num_classes=self.num_classes,
+                       num_targets=self.num_targets)
+
+    def to(self, device: torch.device | str) -> DataBundle:
+        """A copy with every split on ``device``."""
+        return replace(self, train=self.train.to(device), val=self.val.to(device),
+                       test=self.test.to(device))
+
+    def splits(self) -> dict[str, Split]:
+        return {"train": self.train, "val": self.val, "test": self.test}
+
+
+def split_sizes(n: int, val_fraction: float, test_fraction: float) -> tuple[int, int, int]:
+    """Rows for (train, val, test): test gets at least one row, val one when asked for any."""
+    n_test = max(1, round(n * test_fraction))
+    n_val = max(1, round(n * val_fraction)) if val_fraction > 0 else 0
+    return n - n_val - n_test, n_val, n_test
+
+
+def split_indices(y: np.ndarray, classification: bool, val_fraction: float,
+                  test_fraction: float, rng: np.random.Generator
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Random train/val/test indices; for classes, each class is spread evenly over the three.
+
+    Each example gets a key ``(random rank within its class + 0.5) / class size``, so sorting
+    by key deals every class out in proportion (ties broken at random); the sizes are exact.
+    """
+    n = len(y)
+    if classification:
+        key = np.empty(n)
+        for c in np.unique(y):
+            members = np.flatnonzero(y == c)
+            key[members] = (rng.permutation(len(members)) + 0.5) / len(members)
+        order = np.lexsort((rng.permutation(n), key))
+    else:
+        order = rng.permutation(n)
+    n_train, n_val, n_test = split_sizes(n, val_fraction, test_fraction)
+    parts = order[:n_test], order[n_test:n_test + n_val], order[n_test + n_val:]
+    test, val, train = (rng.permutation(p) for p in parts)
+    return train, val, test
+
+
+def padded_extent(a: np.ndarray, b: np.ndarray, pad: float = 0.1
+                  ) -> tuple[float, float, float, float]:
+    """A box around two coordinate arrays, widened by ``pad`` of each span on every side."""
+    box = []
+    for values in (a, b):
+        lo, hi = float(np.min(values)), float(np.max(values))
+        margin = max((hi - lo) * pad, 1e-3)
+        box += [lo - margin, hi + margin]
+    return (box[0], box[1], box[2], box[3])
+
+
+def seed_streams(seed: int) -> tuple[np.random.Generator, np.random.Generator]:
+    """Independent generators for making the data and for splitting it, from one seed.
+
+    Kept apart so that changing the split fractions does not change the examples themselves.
+    """
+    make, split = np.random.SeedSequence(seed).spawn(2)
+    return np.random.default_rng(make), np.random.default_rng(split)
+
+
+def build_bundle(name: str, task: str, input_kind: str, x: np.ndarray, y: np.ndarray,
+                 options: dict[str, Any], split_rng: np.random.Generator,
+                 class_names: list[str] | None = None, num_targets: int = 0,
+                 extent: tuple[float, float, float, float] | None = None,
+                 truth: Callable[[np.ndarray], np.ndarray] | None = None) -> DataBundle:
+    """Split numpy arrays and wrap them as tensors: ``x`` becomes float32, ``y`` int64 classes
+    or float32 (n, targets)."""
+    classification = task == "classification"
+    x = np.ascontiguousarray(x, dtype=np.float32)
+    y = np.ascontiguousarray(y, dtype=np.int64 if classification else np.float32)
+    if not classification and y.ndim == 1:
+        y = y[:, None]
+    train, val, test = split_indices(y if classification else np.zeros(len(y)), classification,
+                                     options["val_fraction"], options["test_fraction"],
+                                     split_rng)
+
+    def part(index: np.ndarray) -> Split:
+        return Split(torch.from_numpy(x[index]), torch.from_numpy(y[index]))
+
+    names = list(class_names or [])
+    return DataBundle(
+        name=name, task=task, input_kind=input_kind,
+        train=part(train), val=part(val), test=part(test),
+        input_shape=tuple(int(d) for d in x.shape[1:]),
+        num_classes=len(names) if classification else 0,
+        num_targets=0 if classification else int(num_targets or y.shape[1]),
+        class_names=names, extent=extent, truth=truth, options=dict(options))

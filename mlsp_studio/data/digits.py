@@ -1,0 +1,56 @@
+"""scikit-learn's 8x8 handwritten digits, read from the copy installed with scikit-learn."""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import importlib.util
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..spec.errors import DataError
+from .bundle import DataBundle, build_bundle, seed_streams
+
+
+@functools.lru_cache(maxsize=1)
+def load_digit_arrays() -> tuple[np.ndarray, np.ndarray]:
+    """Images (1797, 64) with values 0..16 and labels (1797,), read-only.
+
+    Reads scikit-learn's bundled ``digits.csv.gz`` directly, because importing
+    ``sklearn.datasets`` alone takes about a second; falls back to ``load_digits`` if the file
+    has moved.
+    """
+    found = importlib.util.find_spec("sklearn")
+    if found is None or not found.submodule_search_locations:
+        raise DataError("The digits dataset needs scikit-learn, which is not installed.")
+    path = Path(next(iter(found.submodule_search_locations))) / "datasets/data/digits.csv.gz"
+    if path.is_file():
+        with gzip.open(path, "rt") as handle:
+            table = np.loadtxt(handle, delimiter=",", dtype=np.float32)
+        images, labels = table[:, :-1], table[:, -1].astype(np.int64)
+    else:
+        from sklearn.datasets import load_digits
+
+        digits = load_digits()
+        images, labels = digits.data.astype(np.float32), digits.target.astype(np.int64)
+    for arr in (images, labels):
+        arr.setflags(write=False)
+    return images, labels
+
+
+def make_digits(options: dict[str, Any]) -> DataBundle:
+    """Digit images scaled to [0, 1], as (1, 8, 8) pictures or 64 numbers, optionally a subset."""
+    _, split_rng = seed_streams(options["seed"])
+    images, labels = load_digit_arrays()
+    keep = sorted(set(options["classes"])) or list(range(10))
+    rows = np.isin(labels, keep)
+    x = images[rows] / 16.0
+    # renumber the kept digits 0..k-1 so a classifier head has exactly k outputs
+    y = np.searchsorted(np.array(keep), labels[rows])
+    if not options["flatten"]:
+        x = x.reshape(-1, 1, 8, 8)
+    # still "image" when flattened: the examples are pictures whatever shape the network gets
+    return build_bundle("digits", "classification", "image", x, y, options, split_rng,
+                        class_names=[str(d) for d in keep])

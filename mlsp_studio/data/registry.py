@@ -1,0 +1,75 @@
+"""Makers by dataset name, and ``make_dataset``, the one way the rest of the studio gets data."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from ..spec.datasets import DATASET_SPECS, dataset_context
+from ..spec.errors import DataError
+from . import digits, files, signals, toys
+from .bundle import DataBundle
+
+Maker = Callable[[dict[str, Any]], DataBundle]
+
+
+class MakerRegistry:
+    """The function that makes each dataset, by name; a name can be registered only once."""
+
+    def __init__(self) -> None:
+        self._makers: dict[str, Maker] = {}
+
+    def register(self, name: str, maker: Maker) -> Maker:
+        if name in self._makers:
+            raise ValueError(f"a maker for the dataset {name!r} is already registered")
+        self._makers[name] = maker
+        return maker
+
+    def get(self, name: str) -> Maker:
+        try:
+            return self._makers[name]
+        except KeyError:
+            known = ", ".join(self._makers) or "none"
+            raise DataError(f"There is no dataset called {name!r} (known: {known}).") from None
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._makers
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._makers)
+
+    def names(self) -> list[str]:
+        return list(self._makers)
+
+
+def builtin_makers() -> MakerRegistry:
+    """A new registry holding the maker of every built-in dataset."""
+    registry = MakerRegistry()
+    for name, maker in (
+        ("spiral", toys.make_spiral), ("circles", toys.make_circles), ("xor", toys.make_xor),
+        ("blobs", toys.make_blobs), ("moons", toys.make_moons), ("sine", toys.make_sine),
+        ("digits", digits.make_digits), ("signals", signals.make_signals),
+        ("csv", files.make_csv), ("npz", files.make_npz),
+    ):
+        registry.register(name, maker)
+    return registry
+
+
+MAKERS = builtin_makers()
+
+
+def make_dataset(name: str, options: dict[str, Any] | None = None) -> DataBundle:
+    """Check the options, make the dataset and split it; the same ``seed`` gives the same data.
+
+    Raises :class:`~mlsp_studio.spec.errors.ParamError` for a bad option and
+    :class:`~mlsp_studio.spec.errors.DataError` for an unknown name or a file that does not fit.
+    """
+    values, ctx = dataset_context(name, options)
+    bundle = MAKERS.get(name)(values)
+    if bundle.context() != ctx:
+        raise RuntimeError(f"the {name} dataset made shapes {bundle.context()} but its spec "
+                           f"promises {ctx}")
+    spec = DATASET_SPECS.get(name)
+    if spec.task != "auto" and bundle.task != spec.task:
+        raise RuntimeError(f"the {name} dataset made a {bundle.task} task, not {spec.task}")
+    return bundle

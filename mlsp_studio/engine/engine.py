@@ -1,0 +1,428 @@
+"""The training loop: Run, Pause, Step, Stop and Reset between steps, reporting to a sink.
+
+The same loop runs in a worker thread under the window (``start``) and in the calling thread
+on the command line (``run_blocking``). It never imports Qt: it hands plain frozen events to
+``sink`` (any callable), scalars in batches at most every ``METRICS_EVERY_S``.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from enum import Enum
+from typing import Any
+
+import numpy as np
+import torch
+
+from ..data import make_dataset
+from ..nn.compile import compile_graph
+from ..paradigms import PARADIGMS, NonFiniteLoss
+from ..spec.blocks import BlockRegistry
+from ..spec.catalog import BLOCKS
+from ..spec.errors import ProjectError, StudioError
+from ..spec.project import Project, check_project
+from ..spec.snapshots import Snapshot
+from .events import Finished, MetricsBatch, Status
+from .history import MetricHistory
+
+METRICS_EVERY_S = 0.03   # one batch of scalars per 30 ms at most
+STATUS_EVERY_S = 0.25
+EVAL_EVERY_S = 0.25      # validation at most this often (it never changes the training path)
+SAFE_COPY_EVERY_S = 2.0  # in-memory copy of the weights to fall back on if they turn non-finite
+
+Sink = Callable[[Any], None]
+
+
+class EngineState(str, Enum):
+    IDLE = "idle"
+    RUNNING = "running"
+    PAUSED = "paused"
+    FINISHED = "finished"
+    DIVERGED = "diverged"
+    STOPPED = "stopped"
+    ERROR = "error"
+
+
+def resolve_device(name: str) -> torch.device:
+    """``auto`` picks CUDA when a GPU answers, else the CPU; ``cuda`` without one is refused."""
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ProjectError("the device is set to cuda, but this machine has no usable "
+                           "NVIDIA GPU; use --device cpu or auto")
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+class Engine:
+    """Trains one project. Controls are thread-safe and honoured between steps."""
+
+    def __init__(self, project: Project, sink: Sink | None = None, *,
+                 registry: BlockRegistry = BLOCKS, max_steps: int | None = None,
+                 max_seconds: float | None = None, threads: int | None = None) -> None:
+        self.project = project
+        self.sink = sink
+        self.registry = registry
+        self.max_steps = max_steps
+        self.max_seconds = max_seconds
+        self.threads = threads
+        self.state = EngineState.IDLE
+        self.message = ""
+        self.history = MetricHistory()
+        self.step_count = 0
+        self.elapsed = 0.0
+        self.paradigm = None
+        self.nets: dict[str, torch.nn.Module] = {}
+        self.data = None
+        self.device = torch.device("cpu")
+        self.total_steps = 0
+        self.finished: Finished | None = None
+        self._commands: deque[tuple[str, Any]] = deque()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._visual_kinds: frozenset[str] = frozenset()
+        self._visual_every = 0.25
+        self._pending: list[tuple[int, str, str, float]] = []
+        self._last_finite: tuple[int, float] | None = None
+        self._safe_state: dict[str, dict[str, torch.Tensor]] = {}
+        self._safe_step = 0
+        self._steps_owed = 0
+        self.diverged_at: int | None = None
+
+    # -- building ------------------------------------------------------------------------
+    def build(self) -> None:
+        """Check the project, make the data, compile the networks and set up the paradigm.
+
+        Raises :class:`StudioError` with a sentence for anything the person can fix.
+        """
+        check = check_project(self.project, self.registry)
+        if not check.ok:
+            raise ProjectError(check.errors[0])
+        if self.threads:
+            torch.set_num_threads(max(1, int(self.threads)))
+        self.device = resolve_device(self.project.device)
+        seed_everything(self.project.seed)
+        data = make_dataset(self.project.dataset, check.dataset_options)
+        ctx = data.context()
+        nets = {slot: compile_graph(graph, self.registry, ctx).to(self.device)
+                for slot, graph in self.project.slots.items()}
+        paradigm = PARADIGMS.create(self.project.paradigm)
+        data = data.to(self.device)
+        paradigm.setup(self.project, nets, data, self.device)
+        self.data, self.nets, self.paradigm = data, nets, paradigm
+        self.total_steps = self.max_steps or paradigm.total_steps
+        self.step_count = 0
+        self.elapsed = 0.0
+        self.history.clear()
+        self.finished = None
+        self._last_finite = None
+        self._take_safe_copy()
+        self.state = EngineState.PAUSED
+
+    # -- controls (any thread) -----------------------------------------------------------
+    def start(self, running: bool = True) -> None:
+        """Start the worker thread (built first if needed), running or paused."""
+        if self._thread is not None and self._thread.is_alive():
+            raise RuntimeError("the engine is already started")
+        if self.paradigm is None:
+            self.build()
+        if running:
+            self.state = EngineState.RUNNING
+        self._thread = threading.Thread(target=self._thread_main, name="mlsp-engine",
+                                        daemon=True)
+        self._thread.start()
+
+    def run(self) -> None:
+        self._command("run")
+
+    def pause(self) -> None:
+        self._command("pause")
+
+    def step(self) -> None:
+        """Exactly one optimisation step, then paused."""
+        self._command("step")
+
+    def stop(self) -> None:
+        self._command("stop")
+
+    def reset(self, project: Project | None = None) -> None:
+        """Rebuild from the project (or a new one) at step 0, paused."""
+        self._command("reset", project)
+
+    def request_visuals(self, kinds: set[str], every_s: float = 0.25) -> None:
+        """Compute these snapshot kinds every ``every_s`` seconds of wall time while running."""
+        self._command("visuals", (frozenset(kinds), float(every_s)))
+
+    def set_visual_option(self, name: str, value: Any) -> None:
+        self._command("visual_option", (name, value))
+
+    def join(self, timeout: float | None = None) -> bool:
+        """Wait for the worker thread to end; True when it has."""
+        if self._thread is None:
+            return True
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    @property
+    def alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def _command(self, name: str, arg: Any = None) -> None:
+        self._commands.append((name, arg))
+        self._wake.set()
+
+    # -- the loop ------------------------------------------------------------------------
+    def run_blocking(self, progress: Callable[[Engine], None] | None = None) -> Finished:
+        """Train in the calling thread until the step or time budget is spent, or it diverges."""
+        if self.paradigm is None:
+            self.build()
+        self.state = EngineState.RUNNING
+        self._loop(progress, exit_on_pause=True)
+        if self.finished is None:
+            ended = self.state
+            self.finish(ended.value if ended in (EngineState.DIVERGED, EngineState.ERROR)
+                        else "stopped")
+            if ended in (EngineState.DIVERGED, EngineState.ERROR):
+                self.state = ended  # the final metrics are in; the state still says why
+        return self.finished
+
+    def _thread_main(self) -> None:
+        try:
+            self._loop(None, exit_on_pause=False)
+        except Exception as err:  # never let the worker die silently
+            self.state = EngineState.ERROR
+            self.message = f"training stopped on an error: {err}"
+            self._emit_status()
+
+    def _loop(self, progress, exit_on_pause: bool) -> None:
+        clock = time.perf_counter
+        start = clock()
+        next_tick = start
+        last_eval = start - EVAL_EVERY_S
+        last_visual = start - self._visual_every
+        last_safe = start
+        rate_mark = (start, self.step_count)
+        self._emit_status()
+        paradigm = self.paradigm
+        while True:
+            if self._commands:
+                if self._handle_commands():
+                    return
+                paradigm = self.paradigm
+            single = self._steps_owed > 0
+            if self.state is not EngineState.RUNNING and not single:
+                if exit_on_pause:
+                    return
+                self._flush_metrics()
+                self._wake.wait(0.1)
+                self._wake.clear()
+                start = clock() - self.elapsed
+                rate_mark = (clock(), self.step_count)
+                continue
+            try:
+                metrics = paradigm.step()
+            except NonFiniteLoss as err:
+                self._steps_owed = 0
+                self._diverged(err)
+                if exit_on_pause:
+                    return
+                continue
+            except StudioError as err:
+                self.state, self.message = EngineState.ERROR, str(err)
+                self._emit_status()
+                if exit_on_pause:
+                    return
+                continue
+            self.step_count += 1
+            step = self.step_count
+            for name, value in metrics.items():
+                self.history.add(step, "train", name, value)
+                if self.sink is not None:
+                    self._pending.append((step, "train", name, value))
+            if "loss" in metrics:
+                self._last_finite = (step, metrics["loss"])
+            now = clock()
+            self.elapsed = now - start
+            if single:
+                self._steps_owed -= 1
+                self._evaluate(step)
+                self._emit_visuals()
+                self._flush_metrics()
+                self._emit_status()
+                continue
+            done = step >= self.total_steps or (
+                self.max_seconds is not None and self.elapsed >= self.max_seconds)
+            if done:
+                self.finish("done")
+                if progress:
+                    progress(self)
+                if exit_on_pause:
+                    return
+                continue
+            if now >= next_tick:
+                next_tick = now + METRICS_EVERY_S
+                if now - last_eval >= EVAL_EVERY_S and step % paradigm.eval_every == 0:
+                    last_eval = now
+                    self._evaluate(step)
+                if self._visual_kinds and now - last_visual >= self._visual_every:
+                    last_visual = now
+                    self._emit_visuals()
+                if now - last_safe >= SAFE_COPY_EVERY_S:
+                    last_safe = now
+                    self._take_safe_copy()
+                self._flush_metrics()
+                if now - rate_mark[0] >= STATUS_EVERY_S:
+                    self._rate = (step - rate_mark[1]) / (now - rate_mark[0])
+                    rate_mark = (now, step)
+                    self._emit_status()
+                    if progress:
+                        progress(self)
+
+    def _handle_commands(self) -> bool:
+        """Apply queued commands; True when the loop must end."""
+        while self._commands:
+            name, arg = self._commands.popleft()
+            if name == "stop":
+                if self.state not in (EngineState.FINISHED, EngineState.ERROR):
+                    self.state = EngineState.STOPPED
+                self._flush_metrics()
+                self._emit_status()
+                return True
+            if name == "run" and self.state in (EngineState.PAUSED, EngineState.DIVERGED,
+                                                EngineState.IDLE):
+                self.state = EngineState.RUNNING
+                self.message = ""
+            elif name == "pause" and self.state is EngineState.RUNNING:
+                self.state = EngineState.PAUSED
+            elif name == "step" and self.state in (EngineState.PAUSED, EngineState.DIVERGED,
+                                                   EngineState.IDLE):
+                self.state = EngineState.PAUSED
+                self._steps_owed += 1
+            elif name == "reset":
+                if arg is not None:
+                    self.project = arg
+                try:
+                    self.build()
+                except StudioError as err:
+                    self.state, self.message = EngineState.ERROR, str(err)
+            elif name == "visuals":
+                self._visual_kinds, self._visual_every = arg
+                if self.state is not EngineState.RUNNING:
+                    self._emit_visuals()
+            elif name == "visual_option" and self.paradigm is not None:
+                self.paradigm.set_visual_option(*arg)
+                if self.state is not EngineState.RUNNING:
+                    self._emit_visuals()
+            self._emit_status()
+        return False
+
+    # -- helpers -------------------------------------------------------------------------
+    _rate = 0.0
+
+    def _evaluate(self, step: int) -> None:
+        for split in ("train", "val"):
+            for name, value in self.paradigm.evaluate(split).items():
+                self.history.add(step, "val" if split == "val" else "train_eval", name, value)
+                if self.sink is not None:
+                    self._pending.append((step, "val" if split == "val" else "train_eval",
+                                          name, value))
+
+    def _emit_visuals(self) -> None:
+        if self.sink is None or not self._visual_kinds or self.paradigm is None:
+            return
+        for snapshot in self.paradigm.visualize(set(self._visual_kinds)):
+            self.sink(snapshot)
+
+    def snapshots(self, kinds: set[str] | None = None) -> list[Snapshot]:
+        """Compute snapshots now (for figures at the end of a run)."""
+        if self.paradigm is None:
+            return []
+        return self.paradigm.visualize(set(kinds or self.paradigm.visual_kinds))
+
+    def _flush_metrics(self) -> None:
+        if self._pending and self.sink is not None:
+            batch, self._pending = tuple(self._pending), []
+            self.sink(MetricsBatch(batch))
+
+    def _emit_status(self) -> None:
+        if self.sink is None:
+            return
+        epoch = self.paradigm.epoch if self.paradigm is not None else 0
+        self.sink(Status(self.state.value, self.step_count, epoch, self.total_steps, self._rate,
+                         self.elapsed, str(self.device), self.message))
+
+    def _take_safe_copy(self) -> None:
+        self._safe_state = {slot: {k: v.detach().clone() for k, v in net.state_dict().items()}
+                            for slot, net in self.nets.items()}
+        self._safe_step = self.step_count
+
+    def _weights_finite(self) -> bool:
+        return all(torch.isfinite(p).all().item() for net in self.nets.values()
+                   for p in net.parameters())
+
+    def _diverged(self, err: NonFiniteLoss) -> None:
+        step = self.step_count + 1
+        text = f"training diverged at step {step}: {err}"
+        if self._last_finite is not None:
+            text += f"; the last finite loss was {self._last_finite[1]:.4g} at step " \
+                    f"{self._last_finite[0]}"
+        if not self._weights_finite():
+            for slot, net in self.nets.items():
+                net.load_state_dict(self._safe_state[slot])
+            text += f"; the weights were restored from step {self._safe_step}"
+        else:
+            text += "; the weights are kept as they were before that step"
+        text += ". Try a smaller learning rate."
+        self.state, self.message = EngineState.DIVERGED, text
+        self.diverged_at = step
+        self._flush_metrics()
+        self._emit_status()
+
+    def finish(self, reason: str) -> Finished:
+        """Compute the final metrics and mark the run finished."""
+        final = self.paradigm.final_metrics() if self.paradigm is not None else {}
+        for name, value in final.items():
+            split, _, metric = name.partition("_")
+            split = "train_eval" if split == "train" else split  # not the per-step train curve
+            self.history.add(self.step_count, split, metric, value)
+        rate = self.step_count / self.elapsed if self.elapsed > 0 else 0.0
+        self.finished = Finished(self.step_count, self.elapsed,
+                                 tuple((k, float(v)) for k, v in final.items()), reason)
+        self._rate = rate
+        self.state = EngineState.FINISHED
+        self._flush_metrics()
+        self._emit_status()
+        if self.sink is not None:
+            self.sink(self.finished)
+        return self.finished
+
+    def summary(self) -> dict[str, Any]:
+        """What ``summary.json`` holds."""
+        final = dict(self.finished.final) if self.finished else {}
+        seconds = self.elapsed
+        return {
+            "project": self.project.name,
+            "paradigm": self.project.paradigm,
+            "dataset": self.project.dataset,
+            "seed": self.project.seed,
+            "device": str(self.device),
+            "steps": self.step_count,
+            "epochs": self.paradigm.epoch if self.paradigm is not None else 0,
+            "seconds": round(seconds, 4),
+            "steps_per_second": round(self.step_count / seconds, 2) if seconds > 0 else 0.0,
+            "state": self.state.value,
+            "message": self.message,
+            "parameters": {slot: int(sum(p.numel() for p in net.parameters()))
+                           for slot, net in self.nets.items()},
+            "final": {k: (v if math.isfinite(v) else None) for k, v in final.items()},
+        }

@@ -1,0 +1,36 @@
+"""What the engine tells its sink. Plain frozen data: safe to hand to any thread."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class MetricsBatch:
+    """Scalars since the last batch, as (step, split, metric, value) tuples."""
+
+    records: tuple[tuple[int, str, str, float], ...]
+
+
+@dataclass(frozen=True)
+class Status:
+    """Where the run stands. ``state`` is an :class:`~.engine.EngineState` value."""
+
+    state: str
+    step: int
+    epoch: int
+    total_steps: int
+    steps_per_second: float
+    elapsed: float
+    device: str
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class Finished:
+    """The run ended (its step budget is spent, or it was stopped); ``final`` holds metrics."""
+
+    step: int
+    seconds: float
+    final: tuple[tuple[str, float], ...]
+    reason: str

@@ -1,0 +1,37 @@
+"""A finished run's folder: metrics.csv, summary.json, checkpoints, project.json, figures."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from .checkpoints import save_checkpoint
+from .engine import Engine
+
+
+def write_run(out_dir: Path, engine: Engine, figures: bool = True) -> list[Path]:
+    """Write every output of ``engine``'s run into ``out_dir`` (created if needed)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    metrics = out_dir / "metrics.csv"
+    with metrics.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["step", "split", "metric", "value"])
+        for step, split, metric, value in engine.history.records():
+            writer.writerow([step, split, metric, f"{value:.6g}"])
+    written.append(metrics)
+    summary = out_dir / "summary.json"
+    summary.write_text(json.dumps(engine.summary(), indent=2) + "\n", encoding="utf-8")
+    written.append(summary)
+    project = out_dir / "project.json"
+    project.write_text(engine.project.to_json(), encoding="utf-8")
+    written.append(project)
+    for slot, net in engine.nets.items():
+        written.append(save_checkpoint(net, out_dir / f"{slot}.safetensors", slot))
+    if figures:
+        from ..report.figures import write_figures  # matplotlib loads only when asked for
+
+        written.extend(write_figures(out_dir, list(engine.history.records()),
+                                     engine.snapshots()))
+    return written

@@ -1,0 +1,208 @@
+"""Supervised learning: classification with cross-entropy, regression with mean squared error."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ..spec.paradigms import PARADIGM_SPECS
+from ..spec.project import Project
+from ..spec.snapshots import ConfusionMatrix, DecisionBoundary, FeatureMaps, Kernels, \
+    RegressionFit, Snapshot
+from .base import NonFiniteLoss
+from .optim import make_optimizer
+from .registry import PARADIGMS
+
+GRID = 64                 # decision-boundary resolution per axis
+EVAL_TRAIN_SUBSET = 2048  # training examples used for the train-split metrics
+CONV_TYPES = ("Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d")
+MAP_FAMILIES_RANK = (2, 3)  # (C, L) and (C, H, W) outputs are drawn as feature maps
+
+
+@PARADIGMS.register("supervised")
+class SupervisedParadigm:
+    """Learn inputs → labels. The model is the slot ``model``; its output is the head's."""
+
+    def __init__(self) -> None:
+        self.visual_kinds: frozenset[str] = frozenset()
+        self.epoch = 0
+        self.steps_per_epoch = 1
+        self.steps_done = 0
+        self._options: dict[str, Any] = {"feature_index": 0}
+
+    # -- set-up --------------------------------------------------------------------------
+    def setup(self, project: Project, nets: dict[str, torch.nn.Module], data: Any,
+              device: torch.device) -> None:
+        self.hparams = PARADIGM_SPECS.get("supervised").hparams.validate(project.hparams)
+        self.model = nets["model"]
+        self.data = data
+        self.device = device
+        self.classify = data.task == "classification"
+        self.x, self.y = data.train.x, data.train.y
+        n = len(self.x)
+        self.batch_size = min(self.hparams["batch_size"], n)
+        self.steps_per_epoch = math.ceil(n / self.batch_size)
+        self.total_steps = self.steps_per_epoch * self.hparams["epochs"]
+        self.eval_every = self.hparams["eval_every"] or self.steps_per_epoch
+        self.generator = torch.Generator().manual_seed(project.seed)
+        self._order = torch.randperm(n, generator=self.generator).to(device)
+        self._cursor = 0
+        self.optimizer = make_optimizer(self.model.parameters(), self.hparams)
+        subset = torch.randperm(n, generator=torch.Generator().manual_seed(project.seed + 1))
+        self._train_eval = subset[:EVAL_TRAIN_SUBSET].to(device)
+        kinds = set()
+        if self.classify:
+            kinds.add("confusion")
+        if data.input_kind == "points2d" and self.classify:
+            kinds.add("boundary")
+        if data.input_kind == "scalar" and not self.classify:
+            kinds.add("regression_fit")
+        self._map_keys = [k for k, s in self.model.shapes.items()
+                          if len(s) in MAP_FAMILIES_RANK and self.model.types[k] != "Input"]
+        self._conv_keys = [k for k, t in self.model.types.items() if t in CONV_TYPES]
+        if self._map_keys and data.input_kind in ("image", "signal"):
+            kinds.add("feature_maps")
+        if self._conv_keys:
+            kinds.add("kernels")
+        self.visual_kinds = frozenset(kinds)
+
+    # -- training ------------------------------------------------------------------------
+    def _next_batch(self) -> torch.Tensor:
+        end = self._cursor + self.batch_size
+        idx = self._order[self._cursor:end]
+        self._cursor = end
+        if self._cursor >= len(self._order):
+            self._order = torch.randperm(len(self._order), generator=self.generator) \
+                .to(self.device)
+            self._cursor = 0
+            self.epoch += 1
+        return idx
+
+    def _loss(self, out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        if self.classify:
+            return F.cross_entropy(out.reshape(-1, out.shape[-1]), target.reshape(-1))
+        return F.mse_loss(out, target.reshape(out.shape))
+
+    def step(self) -> dict[str, float]:
+        self.model.train()
+        idx = self._next_batch()
+        loss = self._loss(self.model(self.x[idx]), self.y[idx])
+        value = loss.item()
+        if not math.isfinite(value):
+            raise NonFiniteLoss(value)
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.optimizer.step()
+        self.steps_done += 1
+        return {"loss": value}
+
+    def evaluate(self, split: str = "val") -> dict[str, float]:
+        if split == "train":
+            x, y = self.x[self._train_eval], self.y[self._train_eval]
+        else:
+            part = getattr(self.data, split)
+            x, y = part.x, part.y
+        if len(x) == 0:
+            return {}
+        with torch.inference_mode():
+            self.model.eval()
+            out = _batched(self.model, x)
+            metrics = {"loss": self._loss(out, y).item()}
+            if self.classify:
+                metrics["accuracy"] = (out.argmax(-1) == y).float().mean().item()
+            else:
+                metrics["mse"] = metrics["loss"]
+        return metrics
+
+    def final_metrics(self) -> dict[str, float]:
+        out: dict[str, float] = {}
+        for split in ("train", "val", "test"):
+            for name, value in self.evaluate(split).items():
+                out[f"{split}_{name}"] = value
+        return out
+
+    # -- pictures ------------------------------------------------------------------------
+    def set_visual_option(self, name: str, value: Any) -> None:
+        self._options[name] = value
+
+    def visualize(self, kinds: set[str]) -> list[Snapshot]:
+        wanted = set(kinds) & self.visual_kinds
+        if not wanted:
+            return []
+        step = self.steps_done
+        snaps: list[Snapshot] = []
+        with torch.inference_mode():
+            self.model.eval()
+            if "boundary" in wanted:
+                snaps.append(self._boundary(step))
+            if "regression_fit" in wanted:
+                snaps.append(self._fit(step))
+            if "confusion" in wanted:
+                snaps.append(self._confusion(step))
+            if "feature_maps" in wanted:
+                snaps.append(self._feature_maps(step))
+            if "kernels" in wanted:
+                snaps.append(self._kernels(step))
+        return snaps
+
+    def _boundary(self, step: int) -> DecisionBoundary:
+        x0, x1, y0, y1 = self.data.extent
+        xs = np.linspace(x0, x1, GRID, dtype=np.float32)
+        ys = np.linspace(y0, y1, GRID, dtype=np.float32)
+        gx, gy = np.meshgrid(xs, ys)
+        grid = torch.from_numpy(np.stack([gx.ravel(), gy.ravel()], 1)).to(self.device)
+        probs = torch.softmax(self.model(grid), -1).reshape(GRID, GRID, -1)
+        test = self.data.test
+        return DecisionBoundary(step=step, xs=xs, ys=ys, probs=probs.cpu().numpy(),
+                                points=test.x.cpu().numpy(), labels=test.y.cpu().numpy(),
+                                class_names=tuple(self.data.class_names))
+
+    def _fit(self, step: int) -> RegressionFit:
+        x0, x1 = self.data.extent[0], self.data.extent[1]
+        xs = np.linspace(x0, x1, 200, dtype=np.float32)
+        curve = self.model(torch.from_numpy(xs[:, None]).to(self.device)).cpu().numpy()
+        truth = self.data.truth(xs[:, None]).ravel() if self.data.truth else None
+        train = self.data.train
+        return RegressionFit(step=step, points_x=train.x.cpu().numpy().ravel(),
+                             points_y=train.y.cpu().numpy().ravel(), curve_x=xs,
+                             curve_y=curve[:, 0], truth_y=truth)
+
+    def _confusion(self, step: int) -> ConfusionMatrix:
+        test = self.data.test
+        pred = _batched(self.model, test.x).argmax(-1).reshape(-1).cpu().numpy()
+        true = test.y.reshape(-1).cpu().numpy()
+        k = self.data.num_classes
+        matrix = np.bincount(true * k + pred, minlength=k * k).reshape(k, k)
+        return ConfusionMatrix(step=step, matrix=matrix, class_names=tuple(self.data.class_names))
+
+    def _feature_maps(self, step: int) -> FeatureMaps:
+        test = self.data.test
+        index = int(self._options.get("feature_index", 0)) % len(test.x)
+        x = test.x[index:index + 1]
+        captured = self.model.forward_capture(x, keys=set(self._map_keys))
+        layers = tuple((self.model.labels[k], captured[k][0].float().cpu().numpy())
+                       for k in self._map_keys if k in captured)
+        label = self.data.class_names[int(test.y[index])] if self.classify else ""
+        return FeatureMaps(step=step, index=index, input=x[0].cpu().numpy(), label=label,
+                           layers=layers)
+
+    def _kernels(self, step: int) -> Kernels:
+        layers = []
+        for key in self._conv_keys:
+            weight = getattr(self.model.blocks[key], "weight", None)
+            if weight is None:
+                weight = next((p for n, p in self.model.blocks[key].named_parameters()
+                               if n.endswith("weight")), None)
+            if weight is not None:
+                layers.append((self.model.labels[key], weight.detach().float().cpu().numpy()))
+        return Kernels(step=step, layers=tuple(layers))
+
+
+def _batched(model: torch.nn.Module, x: torch.Tensor, size: int = 4096) -> torch.Tensor:
+    if len(x) <= size:
+        return model(x)
+    return torch.cat([model(x[i:i + size]) for i in range(0, len(x), size)])

@@ -1,0 +1,1 @@
+"""The studio's model of a project, with no torch and no Qt: blocks, graphs, settings, snapshots."""

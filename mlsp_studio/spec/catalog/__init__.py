@@ -1,0 +1,18 @@
+"""The built-in block catalogue. Built-ins register like any other block."""
+
+from __future__ import annotations
+
+from ..blocks import BlockRegistry
+from . import conv, core, merge, norm, pool, reshape
+
+
+def builtin_blocks() -> BlockRegistry:
+    """A new registry holding every built-in block."""
+    registry = BlockRegistry()
+    for module in (core, conv, pool, norm, reshape, merge):
+        for spec in module.BLOCKS:
+            registry.register(spec)
+    return registry
+
+
+BLOCKS = builtin_blocks()

@@ -1,0 +1,66 @@
+"""What each training paradigm needs, without torch: its network slots and its settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .blocks import p_choice, p_float, p_int
+from .errors import ProjectError
+from .params import ParamSet
+
+
+@dataclass(frozen=True)
+class ParadigmSpec:
+    """A paradigm's name, what it is for, the networks it trains and its settings."""
+
+    name: str
+    title: str
+    doc: str
+    slots: tuple[str, ...]
+    hparams: ParamSet
+    tasks: tuple[str, ...] = ()   # dataset tasks it accepts; empty accepts any
+
+
+class ParadigmSpecRegistry:
+    """Paradigm metadata by name; refuses a second registration under the same name."""
+
+    def __init__(self) -> None:
+        self._specs: dict[str, ParadigmSpec] = {}
+
+    def register(self, spec: ParadigmSpec) -> ParadigmSpec:
+        if spec.name in self._specs:
+            raise ValueError(f"a paradigm called {spec.name!r} is already registered")
+        self._specs[spec.name] = spec
+        return spec
+
+    def get(self, name: str) -> ParadigmSpec:
+        try:
+            return self._specs[name]
+        except KeyError:
+            known = ", ".join(self._specs)
+            raise ProjectError(f"unknown paradigm {name!r} (known: {known})") from None
+
+    def names(self) -> list[str]:
+        return list(self._specs)
+
+    def __iter__(self):
+        return iter(self._specs.values())
+
+
+OPTIMIZER_PARAMS = (
+    p_choice("optimizer", "adam", ("sgd", "adam", "adamw"),
+             "how the weights move: plain SGD (with momentum if set), Adam or AdamW"),
+    p_float("lr", 0.01, 1e-6, 10.0, "learning rate: the step size", log_scale=True),
+    p_float("momentum", 0.9, 0.0, 0.999, "SGD momentum: how much of the last step is kept"),
+    p_float("weight_decay", 0.0, 0.0, 1.0, "pulls weights toward zero (L2 penalty)"),
+    p_int("batch_size", 64, 1, 65536, "examples per step"),
+    p_int("epochs", 50, 1, 1_000_000, "passes over the training data"),
+    p_int("eval_every", 0, 0, 1_000_000, "steps between validation checks; 0 = once an epoch"),
+)
+
+PARADIGM_SPECS = ParadigmSpecRegistry()
+PARADIGM_SPECS.register(ParadigmSpec(
+    "supervised", "Supervised learning",
+    "Learn a mapping from inputs to labels: cross-entropy for classes, mean squared error "
+    "for numbers.",
+    ("model",), ParamSet(OPTIMIZER_PARAMS), ("classification", "regression")))

@@ -1,0 +1,278 @@
+"""A project: paradigm, dataset, networks, settings and seed, with versioned JSON load/save."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .blocks import BlockRegistry
+from .datasets import DATASET_SPECS, dataset_context
+from .errors import DataError, GraphError, ParamError, ProjectError
+from .graph import Analysis, Graph
+from .params import ParamSpec
+from .paradigms import PARADIGM_SPECS
+
+FORMAT = "mlsp-studio-project"
+SCHEMA_VERSION = 1
+MAX_FILE_BYTES = 16 * 1024 * 1024
+DEVICES = ("auto", "cpu", "cuda")
+SEED = ParamSpec("seed", "int", 0, 0, 2**31 - 1, doc="random seed of the run")
+DEVICE = ParamSpec("device", "choice", "auto", choices=DEVICES, doc="where to train")
+
+
+@dataclass
+class Project:
+    """Everything needed to reproduce a run. Settings are stored as the person set them."""
+
+    name: str
+    paradigm: str
+    dataset: str
+    slots: dict[str, Graph]
+    dataset_options: dict[str, Any] = field(default_factory=dict)
+    hparams: dict[str, Any] = field(default_factory=dict)
+    seed: int = 0
+    device: str = "auto"
+    description: str = ""
+    ui: dict[str, Any] = field(default_factory=dict)
+    variants: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    # -- JSON ----------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT,
+            "version": SCHEMA_VERSION,
+            "name": self.name,
+            "description": self.description,
+            "paradigm": self.paradigm,
+            "dataset": {"name": self.dataset, "options": copy.deepcopy(self.dataset_options)},
+            "slots": {name: graph.to_dict() for name, graph in self.slots.items()},
+            "hparams": copy.deepcopy(self.hparams),
+            "seed": self.seed,
+            "device": self.device,
+            "variants": copy.deepcopy(self.variants),
+            "ui": copy.deepcopy(self.ui),
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2) + "\n"
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Project:
+        if not isinstance(data, dict):
+            raise ProjectError("not a project: the file holds no JSON object")
+        if data.get("format") != FORMAT:
+            raise ProjectError("not an MLSP Studio project (its 'format' is missing or wrong)")
+        version = data.get("version")
+        if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+            raise ProjectError("the project has no valid format version")
+        if version > SCHEMA_VERSION:
+            raise ProjectError(f"the project was saved by a newer MLSP Studio (format version "
+                               f"{version}); this one reads up to version {SCHEMA_VERSION}")
+        name = _text(data, "name", "untitled")
+        paradigm = _text(data, "paradigm", "")
+        dataset = data.get("dataset")
+        if not isinstance(dataset, dict) or not isinstance(dataset.get("name"), str):
+            raise ProjectError("the project's 'dataset' must be an object with a 'name'")
+        options = dataset.get("options", {})
+        slots_raw = data.get("slots")
+        if not isinstance(slots_raw, dict) or not slots_raw:
+            raise ProjectError("the project has no networks ('slots')")
+        slots = {}
+        for slot, raw in slots_raw.items():
+            try:
+                slots[slot] = Graph.from_dict(raw, where=f"network {slot!r}")
+            except GraphError as err:
+                raise ProjectError(str(err)) from None
+        hparams = data.get("hparams", {})
+        variants = data.get("variants", {})
+        ui = data.get("ui", {})
+        for key, value in (("dataset options", options), ("hparams", hparams),
+                           ("variants", variants), ("ui", ui)):
+            if not isinstance(value, dict):
+                raise ProjectError(f"the project's {key} must be an object")
+        seed = data.get("seed", 0)
+        device = data.get("device", "auto")
+        try:
+            seed = SEED.validate(seed)
+            device = DEVICE.validate(device)
+        except ParamError as err:
+            raise ProjectError(str(err)) from None
+        return cls(name=name, paradigm=paradigm, dataset=dataset["name"], slots=slots,
+                   dataset_options=dict(options), hparams=dict(hparams), seed=seed,
+                   device=device, description=_text(data, "description", ""), ui=dict(ui),
+                   variants=dict(variants))
+
+    @classmethod
+    def from_json(cls, text: str) -> Project:
+        try:
+            data = json.loads(text)
+        except RecursionError:
+            raise ProjectError("the project file is nested too deeply to be a project") from None
+        except json.JSONDecodeError as err:
+            raise ProjectError(f"the project file is not valid JSON (line {err.lineno}, "
+                               f"column {err.colno}: {err.msg})") from None
+        return cls.from_dict(data)
+
+    def copy(self) -> Project:
+        return Project.from_dict(self.to_dict())
+
+    # -- settings ------------------------------------------------------------------------
+    def with_variant(self, name: str) -> Project:
+        """A copy with the named variant's changes applied (hparams, dataset options, slots)."""
+        if name not in self.variants:
+            known = ", ".join(self.variants) or "none"
+            raise ProjectError(f"{self.name} has no variant {name!r} (variants: {known})")
+        variant = self.variants[name]
+        if not isinstance(variant, dict):
+            raise ProjectError(f"variant {name!r} is not an object")
+        out = self.copy()
+        out.name = f"{self.name}:{name}"
+        out.hparams.update(variant.get("hparams", {}))
+        out.dataset_options.update(variant.get("dataset_options", {}))
+        for slot, raw in variant.get("slots", {}).items():
+            try:
+                out.slots[slot] = Graph.from_dict(raw, where=f"variant {name!r}, network {slot!r}")
+            except GraphError as err:
+                raise ProjectError(str(err)) from None
+        return out
+
+    def apply_setting(self, name: str, value: Any) -> None:
+        """Change one setting by name, checked like the inspector checks it.
+
+        ``name`` is ``seed``, ``device``, ``dataset``, a paradigm setting (``lr``), or a
+        dataset option (``noise`` or ``dataset.noise``).
+        """
+        spec = PARADIGM_SPECS.get(self.paradigm)
+        try:
+            if name == "seed":
+                self.seed = SEED.validate(value)
+            elif name == "device":
+                self.device = DEVICE.validate(value)
+            elif name == "dataset":
+                DATASET_SPECS.get(str(value))
+                self.dataset, self.dataset_options = str(value), {}
+            elif name in spec.hparams.names():
+                self.hparams[name] = spec.hparams.get(name).validate(value)
+            else:
+                option = name.removeprefix("dataset.")
+                dspec = DATASET_SPECS.get(self.dataset)
+                pspec = dspec.options.get(option)
+                if pspec is None:
+                    known = ", ".join(["seed", "device", "dataset", *spec.hparams.names(),
+                                       *dspec.options.names()])
+                    raise ProjectError(f"there is no setting called {name!r} (settings: {known})")
+                self.dataset_options[option] = pspec.validate(value)
+        except (ParamError, DataError) as err:
+            raise ProjectError(str(err)) from None
+
+
+def _text(data: dict, key: str, default: str) -> str:
+    value = data.get(key, default)
+    if not isinstance(value, str) or len(value) > 100_000:
+        raise ProjectError(f"the project's {key!r} must be text")
+    return value
+
+
+@dataclass
+class ProjectCheck:
+    """A project checked against the catalogues: resolved settings and each network's analysis."""
+
+    hparams: dict[str, Any]
+    dataset_options: dict[str, Any]
+    analyses: dict[str, Analysis]
+    task: str
+    errors: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def check_project(project: Project, registry: BlockRegistry) -> ProjectCheck:
+    """Validate settings and networks; every problem comes back as a sentence."""
+    errors: list[str] = []
+    try:
+        pspec = PARADIGM_SPECS.get(project.paradigm)
+    except ProjectError as err:
+        return ProjectCheck({}, {}, {}, "", [str(err)])
+    try:
+        hparams = pspec.hparams.validate(project.hparams, "settings")
+    except ParamError as err:
+        errors.append(str(err))
+        hparams = pspec.hparams.defaults()
+    analyses: dict[str, Analysis] = {}
+    task = ""
+    try:
+        dspec = DATASET_SPECS.get(project.dataset)
+        task = dspec.task
+        options, ctx = dataset_context(project.dataset, project.dataset_options)
+    except (ParamError, DataError) as err:
+        errors.append(str(err))
+        return ProjectCheck(hparams, dict(project.dataset_options), analyses, task, errors)
+    if pspec.tasks and task not in pspec.tasks and task != "auto":
+        errors.append(f"{pspec.title} cannot train on {dspec.title} ({task})")
+    for slot in pspec.slots:
+        if slot not in project.slots:
+            errors.append(f"{pspec.title} needs a network called {slot!r}")
+    for slot in project.slots:
+        if slot not in pspec.slots:
+            errors.append(f"{pspec.title} has no use for a network called {slot!r} "
+                          f"(it needs {', '.join(pspec.slots)})")
+    for slot, graph in project.slots.items():
+        analysis = analyses[slot] = graph.analyze(registry, ctx)
+        prefix = f"{slot}: " if len(project.slots) > 1 else ""
+        errors.extend(prefix + message for message in analysis.messages())
+    return ProjectCheck(hparams, options, analyses, task, errors)
+
+
+def load_project(path: str | os.PathLike) -> Project:
+    """Read a project file, refusing anything that is not a well-formed project, in words."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise ProjectError(f"{path}: no such file") from None
+    except OSError as err:
+        raise ProjectError(f"{path}: cannot be read ({err.strerror})") from None
+    if path.is_dir():
+        raise ProjectError(f"{path} is a folder, not a project file")
+    if size > MAX_FILE_BYTES:
+        raise ProjectError(f"{path} is {size // (1024 * 1024)} MB: too large to be a project")
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        raise ProjectError(f"{path}: cannot be read ({err.strerror})") from None
+    if b"\x00" in raw[:4096]:
+        raise ProjectError(f"{path} is a binary file, not a project")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ProjectError(f"{path} is not a UTF-8 text file, so not a project") from None
+    if not text.strip():
+        raise ProjectError(f"{path} is empty")
+    try:
+        return Project.from_json(text)
+    except ProjectError as err:
+        raise ProjectError(f"{path.name}: {err}") from None
+
+
+def save_project(project: Project, path: str | os.PathLike) -> Path:
+    """Write atomically: to a temporary file beside the target, then replace it."""
+    path = Path(path)
+    text = project.to_json()
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

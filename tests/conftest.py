@@ -1,0 +1,29 @@
+"""Shared test set-up.
+
+With MLSP_BLOCK_QT=1 (the core suite in CI), PySide6, shiboken6 and pyqtgraph cannot be
+imported, so the suite proves the core runs on a machine without them.
+"""
+
+from __future__ import annotations
+
+import importlib.abc
+import os
+import sys
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+BLOCKED = ("PySide6", "shiboken6", "pyqtgraph")
+
+
+class _BlockQt(importlib.abc.MetaPathFinder):
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname.split(".")[0] in BLOCKED:
+            raise ImportError(f"{fullname} is blocked for the core test suite")
+        return None
+
+
+if os.environ.get("MLSP_BLOCK_QT") == "1":
+    for name in list(sys.modules):
+        if name.split(".")[0] in BLOCKED:
+            del sys.modules[name]
+    sys.meta_path.insert(0, _BlockQt())

@@ -1,0 +1,85 @@
+"""The command line: files written, exit codes 0 / 2 / 3, one-line messages."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+
+import pytest
+
+from mlsp_studio.cli import main
+from mlsp_studio.spec.project import save_project
+
+
+def test_presets_lists_every_core_preset(capsys) -> None:
+    assert main(["presets"]) == 0
+    out = capsys.readouterr().out
+    for name in ("xor-perceptron", "spiral", "regression-sine", "digits-cnn", "signal-cnn1d"):
+        assert name in out
+
+
+def test_run_writes_its_files(tmp_path, capsys) -> None:
+    out = tmp_path / "run"
+    code = main(["run", "digits-cnn", "--steps", "30", "--out", str(out), "--seed", "3",
+                 "--set", "batch_size=16", "--quiet"])
+    assert code == 0
+    summary = json.loads((out / "summary.json").read_text())
+    for key in ("paradigm", "steps", "seconds", "steps_per_second", "final"):
+        assert key in summary
+    assert summary["steps"] == 30 and summary["seed"] == 3
+    assert 0.0 <= summary["final"]["test_accuracy"] <= 1.0
+    assert "test_loss" in summary["final"]
+    rows = list(csv.DictReader((out / "metrics.csv").open()))
+    assert rows and set(rows[0]) == {"step", "split", "metric", "value"}
+    assert (out / "model.safetensors").stat().st_size > 1000
+    assert json.loads((out / "project.json").read_text())["hparams"]["batch_size"] == 16
+    for figure in ("curves.png", "confusion.png", "feature_maps.png", "kernels.png"):
+        assert (out / figure).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", figure
+
+
+def test_regression_summary_has_test_mse(tmp_path) -> None:
+    assert main(["run", "regression-sine", "--steps", "20", "--out", str(tmp_path / "r"),
+                 "--quiet"]) == 0
+    final = json.loads((tmp_path / "r" / "summary.json").read_text())["final"]
+    assert "test_mse" in final and "test_loss" in final
+
+
+@pytest.mark.parametrize("args, words", [
+    (["run", "no-such-preset"], "unknown preset"),
+    (["run", "spiral", "--set", "lr=99"], "lr must be"),
+    (["run", "spiral", "--set", "lr"], "NAME=VALUE"),
+    (["run", "spiral", "--set", "flux=2"], "no setting called 'flux'"),
+    (["run", "spiral", "--steps", "0"], "--steps"),
+    (["run", "spiral", "--variant", "nope"], "no variant"),
+])
+def test_bad_input_exits_2_with_one_line(tmp_path, capsys, args, words) -> None:
+    out = tmp_path / "never"
+    assert main([*args, "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert words in err and "\n" not in err and "Traceback" not in err
+    assert not out.exists()  # nothing half-done
+
+
+def test_corrupt_project_file_exits_2(tmp_path, capsys) -> None:
+    bad = tmp_path / "broken.mlsp.json"
+    bad.write_bytes(b"\x00\x01binary")
+    assert main(["run", str(bad), "--out", str(tmp_path / "o")]) == 2
+    assert "binary" in capsys.readouterr().err
+
+
+def test_divergence_exits_3_naming_the_step(tmp_path, capsys) -> None:
+    from test_engine import diverging_project
+
+    path = save_project(diverging_project(), tmp_path / "linear.mlsp.json")
+    code = main(["run", str(path), "--out", str(tmp_path / "d"), "--quiet"])
+    assert code == 3
+    assert "diverged at step" in capsys.readouterr().err
+
+
+def test_console_script_runs_without_traceback(tmp_path) -> None:
+    result = subprocess.run([sys.executable, "-m", "mlsp_studio.cli", "run", "nope"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr and "unknown preset" in result.stderr

@@ -1,0 +1,221 @@
+"""The engine: seeded reproducibility, controls from another thread, the NaN guard, bounds."""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+
+import pytest
+import torch
+
+from mlsp_studio.engine import Engine, EngineState, MetricHistory, MetricsBatch, Status
+from mlsp_studio.engine.checkpoints import CheckpointError, load_checkpoint, save_checkpoint
+from mlsp_studio.spec.graph import Graph
+from mlsp_studio.spec.presets import load_preset
+
+
+def _losses(engine: Engine) -> list[float]:
+    steps, values = engine.history.series[("train", "loss")].arrays()
+    return values.tolist()
+
+
+def test_same_seed_same_loss_curve_value_for_value() -> None:
+    runs = []
+    for _ in range(2):
+        engine = Engine(load_preset("spiral"), max_steps=120)
+        engine.run_blocking()
+        runs.append(_losses(engine))
+    assert len(runs[0]) == 120
+    assert runs[0] == runs[1]
+    other = Engine(load_preset("spiral"), max_steps=120)
+    other.project.seed = 7
+    other.run_blocking()
+    assert _losses(other) != runs[0]
+
+
+def test_same_seed_reproduces_for_a_cnn() -> None:
+    curves = []
+    for _ in range(2):
+        engine = Engine(load_preset("digits-cnn"), max_steps=15)
+        engine.run_blocking()
+        curves.append(_losses(engine))
+    assert curves[0] == curves[1]
+
+
+class Collector:
+    """A sink that keeps what the engine sends, for assertions from the test thread."""
+
+    def __init__(self) -> None:
+        self.events: queue.Queue = queue.Queue()
+
+    def __call__(self, event) -> None:
+        self.events.put(event)
+
+    def drain(self) -> list:
+        out = []
+        while not self.events.empty():
+            out.append(self.events.get())
+        return out
+
+
+def _wait(predicate, timeout=10.0) -> bool:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def test_pause_step_stop_from_another_thread() -> None:
+    sink = Collector()
+    engine = Engine(load_preset("spiral"), sink, max_steps=10**9)
+    engine.start(running=True)
+    try:
+        assert _wait(lambda: engine.step_count > 20)
+        engine.pause()
+        assert _wait(lambda: engine.state is EngineState.PAUSED)
+        time.sleep(0.1)
+        paused_at = engine.step_count
+        time.sleep(0.3)
+        assert engine.step_count == paused_at  # paused means no steps
+        engine.step()
+        assert _wait(lambda: engine.step_count == paused_at + 1)
+        time.sleep(0.3)
+        assert engine.step_count == paused_at + 1  # exactly one step
+        engine.step()
+        engine.step()
+        assert _wait(lambda: engine.step_count == paused_at + 3)
+        engine.run()
+        assert _wait(lambda: engine.step_count > paused_at + 50)
+    finally:
+        engine.stop()
+        assert engine.join(2.0), "the worker did not stop within two seconds"
+    assert engine.state is EngineState.STOPPED
+    events = sink.drain()
+    assert any(isinstance(e, MetricsBatch) for e in events)
+    assert any(isinstance(e, Status) and e.state == "paused" for e in events)
+    steps = [r[0] for e in events if isinstance(e, MetricsBatch) for r in e.records
+             if r[1] == "train" and r[2] == "loss"]
+    assert steps == sorted(steps) and len(steps) == len(set(steps))
+
+
+def test_stop_is_honoured_within_a_step() -> None:
+    engine = Engine(load_preset("digits-cnn"), max_steps=10**9)
+    engine.start()
+    assert _wait(lambda: engine.step_count > 3)
+    began = time.monotonic()
+    engine.stop()
+    assert engine.join(1.0)
+    assert time.monotonic() - began < 1.0
+
+
+def test_reset_returns_to_step_zero() -> None:
+    engine = Engine(load_preset("spiral"), max_steps=10**9)
+    engine.start()
+    assert _wait(lambda: engine.step_count > 10)
+    engine.reset()
+    assert _wait(lambda: engine.step_count == 0 and engine.state is EngineState.PAUSED)
+    engine.stop()
+    assert engine.join(2.0)
+
+
+def test_visuals_only_when_asked_for() -> None:
+    sink = Collector()
+    engine = Engine(load_preset("spiral"), sink, max_steps=400)
+    engine.run_blocking()
+    kinds = {getattr(e, "kind", None) for e in sink.drain()}
+    assert "boundary" not in kinds
+    sink2 = Collector()
+    engine = Engine(load_preset("spiral"), sink2, max_steps=10**9)
+    engine.request_visuals({"boundary"}, every_s=0.05)
+    engine.start()
+    assert _wait(lambda: any(getattr(e, "kind", "") == "boundary"
+                             for e in list(sink2.events.queue)))
+    engine.stop()
+    assert engine.join(2.0)
+
+
+def diverging_project():
+    """Linear regression with a far too large step: the loss overflows within a few steps."""
+    project = load_preset("regression-sine")
+    project.slots["model"] = Graph.chain(["Input", ("Dense", {"units": 16}), "RegressionHead"])
+    project.apply_setting("optimizer", "sgd")
+    project.apply_setting("lr", "10")
+    project.apply_setting("momentum", "0.99")
+    return project
+
+
+def test_nan_loss_pauses_with_step_and_keeps_finite_weights() -> None:
+    project = diverging_project()
+    engine = Engine(project, max_steps=5000)
+    engine.run_blocking()
+    assert engine.state is EngineState.DIVERGED
+    assert f"diverged at step {engine.diverged_at}" in engine.message
+    assert "last finite loss" in engine.message
+    for net in engine.nets.values():
+        for p in net.parameters():
+            assert torch.isfinite(p).all()
+
+
+def test_history_of_a_million_steps_stays_small() -> None:
+    history = MetricHistory()
+    for step in range(1, 1_000_001):
+        history.add(step, "train", "loss", 1.0 / step)
+    series = history.series[("train", "loss")]
+    assert history.nbytes() <= 10 * 1024 * 1024
+    assert series.size <= series.capacity
+    steps, values = series.arrays()
+    assert steps[-1] > 990_000 and values[0] > values[-1]
+
+
+def test_history_keeps_short_runs_exact() -> None:
+    history = MetricHistory(capacity=8)
+    for step in range(1, 9):
+        history.add(step, "train", "loss", float(step))
+    assert list(history.series[("train", "loss")].arrays()[1]) == [float(s) for s in range(1, 9)]
+    history.add(9, "train", "loss", 9.0)  # full: pairs merge, the curve keeps its shape
+    steps, values = history.series[("train", "loss")].arrays()
+    assert list(values) == [1.5, 3.5, 5.5, 7.5, 9.0] and list(steps) == [2, 4, 6, 8, 9]
+    history.add(10, "train", "loss", 10.0)
+    history.add(11, "train", "loss", 11.0)  # now one point per two steps
+    assert list(history.series[("train", "loss")].arrays()[1])[-1] == 10.5
+
+
+def test_checkpoints_round_trip_and_refuse_a_mismatch(tmp_path) -> None:
+    engine = Engine(load_preset("digits-cnn"), max_steps=3)
+    engine.run_blocking()
+    net = engine.nets["model"]
+    path = save_checkpoint(net, tmp_path / "model.safetensors")
+    fresh = Engine(load_preset("digits-cnn"), max_steps=1)
+    fresh.build()
+    load_checkpoint(fresh.nets["model"], path)
+    for a, b in zip(net.state_dict().values(), fresh.nets["model"].state_dict().values()):
+        assert torch.equal(a, b)
+    other = Engine(load_preset("spiral"), max_steps=1)
+    other.build()
+    with pytest.raises(CheckpointError, match="does not fit"):
+        load_checkpoint(other.nets["model"], path)
+    (tmp_path / "junk.safetensors").write_bytes(b"\xff" * 64)
+    with pytest.raises(CheckpointError, match="not a readable checkpoint"):
+        load_checkpoint(net, tmp_path / "junk.safetensors")
+
+
+def test_worker_errors_come_back_as_a_state_not_a_crash() -> None:
+    sink = Collector()
+    engine = Engine(load_preset("spiral"), sink, max_steps=10**9)
+    engine.build()
+
+    def explode() -> dict:
+        raise RuntimeError("boom")
+
+    engine.paradigm.step = explode
+    engine.start()
+    assert _wait(lambda: engine.state is EngineState.ERROR)
+    assert "boom" in engine.message
+    assert engine.join(2.0)
+
+
+def test_no_thread_left_behind() -> None:
+    assert not [t for t in threading.enumerate() if t.name == "mlsp-engine"]
