@@ -32,6 +32,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--variant", help="run one of the preset's variants")
     run.add_argument("--out", type=Path, help="folder for the run's files "
                                              "(default: runs/NAME-TIME)")
+    run.add_argument("--threads", type=int, help="torch threads (default: cores - 1)")
     run.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
     run.add_argument("--quiet", action="store_true", help="print only the final line")
     sub.add_parser("presets", help="list the built-in presets")
@@ -118,7 +119,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from .engine.outputs import write_run
     from .spec.errors import StudioError
 
-    engine = Engine(project, max_steps=args.steps, max_seconds=args.seconds)
+    if args.threads is not None and not 1 <= args.threads <= 1024:
+        raise CommandError("--threads must be 1 to 1024")
+    engine = Engine(project, max_steps=args.steps, max_seconds=args.seconds,
+                    threads=args.threads)
     try:
         engine.build()
     except StudioError as err:

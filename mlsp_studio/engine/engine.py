@@ -8,6 +8,7 @@ on the command line (``run_blocking``). It never imports Qt: it hands plain froz
 from __future__ import annotations
 
 import math
+import os
 import random
 import threading
 import time
@@ -58,6 +59,15 @@ def resolve_device(name: str) -> torch.device:
     return torch.device(name)
 
 
+def default_threads() -> int:
+    """Cores − 1 (at least 1): torch spinning on every core starves the rest of the process."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    return max(1, cores - 1)
+
+
 def seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed % 2**32)
@@ -75,7 +85,7 @@ class Engine:
         self.registry = registry
         self.max_steps = max_steps
         self.max_seconds = max_seconds
-        self.threads = threads
+        self.threads = threads  # torch intra-op threads; None = cores − 1
         self.state = EngineState.IDLE
         self.message = ""
         self.history = MetricHistory()
@@ -108,8 +118,7 @@ class Engine:
         check = check_project(self.project, self.registry)
         if not check.ok:
             raise ProjectError(check.errors[0])
-        if self.threads:
-            torch.set_num_threads(max(1, int(self.threads)))
+        torch.set_num_threads(max(1, int(self.threads or default_threads())))
         self.device = resolve_device(self.project.device)
         seed_everything(self.project.seed)
         data = make_dataset(self.project.dataset, check.dataset_options)

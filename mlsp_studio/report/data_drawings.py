@@ -184,7 +184,7 @@ def confusion_figure(snap: ConfusionMatrix) -> Figure:
     ax.set_xticks(range(0, cols, every), names(cols)[::every])
     ax.set_yticks(range(0, rows, every), names(rows)[::every])
     long = max((len(s) for s in names(cols)), default=0)
-    if cols > 6 or long > 4:
+    if long * len(range(0, cols, every)) > 30:  # the names would run into each other
         ax.tick_params(axis="x", labelrotation=45)
         for label in ax.get_xticklabels():
             label.set_horizontalalignment("right")

@@ -1,0 +1,93 @@
+"""``mlsp-studio bench``: training speed of the engine against a bare PyTorch loop.
+
+Each figure is a ratio measured in one run on the same network, data, batch size, optimiser
+and thread count, alternating the two loops so that machine load affects both alike.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import statistics
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+
+from .engine import Engine, MetricHistory
+from .engine.engine import default_threads
+from .paradigms.optim import make_optimizer
+from .spec.presets import load_preset
+
+BENCH_PRESETS = ("spiral", "digits-cnn")
+ROUNDS = 3
+
+
+def bare_loop_rate(engine: Engine, seconds: float) -> float:
+    """Steps/s of the plainest loop a person would write for the engine's network and data."""
+    net = copy.deepcopy(engine.nets["model"])
+    paradigm = engine.paradigm
+    optimizer = make_optimizer(net.parameters(), paradigm.hparams)
+    x, y = paradigm.x, paradigm.y
+    batch, n = paradigm.batch_size, len(x)
+    classify = paradigm.classify
+    order, cursor, steps = torch.randperm(n), 0, 0
+    net.train()
+    end = time.perf_counter() + seconds
+    start = time.perf_counter()
+    while time.perf_counter() < end:
+        idx = order[cursor:cursor + batch]
+        cursor += batch
+        if cursor >= n:
+            order, cursor = torch.randperm(n), 0
+        out = net(x[idx])
+        loss = F.cross_entropy(out, y[idx]) if classify else F.mse_loss(out, y[idx])
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        steps += 1
+    return steps / (time.perf_counter() - start)
+
+
+def engine_rate(name: str, seconds: float) -> float:
+    engine = Engine(load_preset(name), max_seconds=seconds, max_steps=10**9)
+    engine.build()
+    engine.run_blocking()
+    return engine.step_count / engine.elapsed
+
+
+def history_bytes(steps: int = 1_000_000) -> int:
+    history = MetricHistory()
+    for step in range(1, steps + 1):
+        history.add(step, "train", "loss", 1.0)
+    return history.nbytes()
+
+
+def run_bench(seconds: float = 2.0, as_json: bool = False) -> int:
+    threads = default_threads()
+    torch.set_num_threads(threads)
+    results: dict[str, float] = {"threads": threads}
+    print(f"MLSP Studio bench: {threads} torch thread(s), {ROUNDS} rounds of {seconds:g} s "
+          "per loop, alternating", file=sys.stderr)
+    for name in BENCH_PRESETS:
+        key = name.replace("-", "_")
+        probe = Engine(load_preset(name), max_steps=1)
+        probe.build()
+        bare, headless = [], []
+        for _ in range(ROUNDS):
+            bare.append(bare_loop_rate(probe, seconds))
+            headless.append(engine_rate(name, seconds))
+        ratios = [h / b for h, b in zip(headless, bare)]
+        results[f"bare_steps_per_s_{key}"] = round(statistics.median(bare), 1)
+        results[f"engine_steps_per_s_{key}"] = round(statistics.median(headless), 1)
+        results[f"headless_ratio_{key}"] = round(statistics.median(ratios), 3)
+        print(f"{name:<12} bare loop {statistics.median(bare):8.0f} steps/s   engine headless "
+              f"{statistics.median(headless):8.0f} steps/s   ratio "
+              f"{statistics.median(ratios):.3f}", file=sys.stderr)
+    results["history_bytes_1m_steps"] = history_bytes()
+    print(f"metric history after 1,000,000 steps: "
+          f"{results['history_bytes_1m_steps'] / 1024:.0f} KiB", file=sys.stderr)
+    if as_json:
+        print(json.dumps(results))
+    return 0
