@@ -78,7 +78,7 @@ def run_bench(seconds: float = 2.0, as_json: bool = False) -> int:
         for _ in range(ROUNDS):
             bare.append(bare_loop_rate(probe, seconds))
             headless.append(engine_rate(name, seconds))
-        ratios = [h / b for h, b in zip(headless, bare)]
+        ratios = [h / b for h, b in zip(headless, bare, strict=True)]
         results[f"bare_steps_per_s_{key}"] = round(statistics.median(bare), 1)
         results[f"engine_steps_per_s_{key}"] = round(statistics.median(headless), 1)
         results[f"headless_ratio_{key}"] = round(statistics.median(ratios), 3)

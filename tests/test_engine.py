@@ -191,7 +191,8 @@ def test_checkpoints_round_trip_and_refuse_a_mismatch(tmp_path) -> None:
     fresh = Engine(load_preset("digits-cnn"), max_steps=1)
     fresh.build()
     load_checkpoint(fresh.nets["model"], path)
-    for a, b in zip(net.state_dict().values(), fresh.nets["model"].state_dict().values()):
+    pairs = zip(net.state_dict().values(), fresh.nets["model"].state_dict().values(), strict=True)
+    for a, b in pairs:
         assert torch.equal(a, b)
     other = Engine(load_preset("spiral"), max_steps=1)
     other.build()

@@ -71,9 +71,9 @@ def test_engine_and_cli_load_without_qt() -> None:
 
 def test_qt_is_really_blocked_when_asked() -> None:
     env = dict(os.environ, MLSP_BLOCK_QT="1")
-    code = ("import sys; sys.path.insert(0, %r); import conftest\n"
-            "try:\n    import PySide6\nexcept ImportError:\n    print('blocked')\n"
-            % str(Path(__file__).parent))
+    here = str(Path(__file__).parent)
+    code = (f"import sys; sys.path.insert(0, {here!r}); import conftest\n"
+            "try:\n    import PySide6\nexcept ImportError:\n    print('blocked')\n")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             env=env, timeout=60)
     assert result.stdout.strip() == "blocked", result.stderr

@@ -77,7 +77,7 @@ class MetricHistory:
         """Every kept point as (step, split, metric, value), sorted by step within a series."""
         for (split, metric), series in self.series.items():
             steps, values = series.arrays()
-            for step, value in zip(steps.tolist(), values.tolist()):
+            for step, value in zip(steps.tolist(), values.tolist(), strict=True):
                 yield step, split, metric, value
 
     def last(self, split: str, metric: str) -> float | None:

@@ -11,8 +11,14 @@ import torch.nn.functional as F
 
 from ..spec.paradigms import PARADIGM_SPECS
 from ..spec.project import Project
-from ..spec.snapshots import ConfusionMatrix, DecisionBoundary, FeatureMaps, Kernels, \
-    RegressionFit, Snapshot
+from ..spec.snapshots import (
+    ConfusionMatrix,
+    DecisionBoundary,
+    FeatureMaps,
+    Kernels,
+    RegressionFit,
+    Snapshot,
+)
 from .base import NonFiniteLoss
 from .optim import make_optimizer
 from .registry import PARADIGMS

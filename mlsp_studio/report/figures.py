@@ -44,8 +44,10 @@ _DRAWERS = {
     "kernels": kernels_figure,
 }
 
-_SPLIT_NAMES = {"train": "training", "val": "validation", "test": "test"}
-_SPLIT_COLOURS = {"train": "#1f77b4", "val": "#ff7f0e", "test": "#2ca02c"}
+_SPLIT_NAMES = {"train": "training (each step)", "train_eval": "training set",
+               "val": "validation", "test": "test"}
+_SPLIT_COLOURS = {"train": "#1f77b4", "train_eval": "#9467bd", "val": "#ff7f0e",
+                  "test": "#2ca02c"}
 _OTHER_COLOURS = ("#9467bd", "#8c564b", "#e377c2", "#7f7f7f")
 _METRIC_NAMES = {
     "loss": "Loss",

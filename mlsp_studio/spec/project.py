@@ -14,8 +14,8 @@ from .blocks import BlockRegistry
 from .datasets import DATASET_SPECS, dataset_context
 from .errors import DataError, GraphError, ParamError, ProjectError
 from .graph import Analysis, Graph
-from .params import ParamSpec
 from .paradigms import PARADIGM_SPECS
+from .params import ParamSpec
 
 FORMAT = "mlsp-studio-project"
 SCHEMA_VERSION = 1
