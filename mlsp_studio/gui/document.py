@@ -1,0 +1,100 @@
+"""The open project as the window sees it: one model that every view subscribes to.
+
+Views never change the project directly: edits are undoable commands (``commands.py``) that
+call the methods here, and views redraw from the signals. No torch here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoStack
+
+from ..spec.blocks import BlockRegistry
+from ..spec.catalog import BLOCKS
+from ..spec.graph import Analysis, Graph
+from ..spec.project import Project, ProjectCheck, check_project
+
+
+class StudioDocument(QObject):
+    """The open project, the network slot being edited, the selection and the undo stack.
+
+    Signals:
+      ``projectReplaced()`` — a different project was opened (everything redraws);
+      ``graphChanged(slot)`` — blocks, edges or block parameters changed in a slot;
+      ``settingsChanged()`` — paradigm, dataset, hyper-parameters, seed or device changed;
+      ``selectionChanged(node_id)`` — the selected block (-1 for none);
+      ``checked()`` — a new :class:`ProjectCheck` is available in ``check``.
+    """
+
+    projectReplaced = Signal()
+    graphChanged = Signal(str)
+    settingsChanged = Signal()
+    selectionChanged = Signal(int)
+    checked = Signal()
+
+    def __init__(self, project: Project, registry: BlockRegistry = BLOCKS,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.registry = registry
+        self.undo_stack = QUndoStack(self)
+        self.project = project
+        self.path: Path | None = None
+        self.slot = next(iter(project.slots))
+        self.selected = -1
+        self.check: ProjectCheck = check_project(project, registry)
+
+    # -- reading -------------------------------------------------------------------------
+    @property
+    def graph(self) -> Graph:
+        return self.project.slots[self.slot]
+
+    def analysis(self, slot: str | None = None) -> Analysis | None:
+        return self.check.analyses.get(slot or self.slot)
+
+    # -- whole-project changes -----------------------------------------------------------
+    def replace_project(self, project: Project, path: Path | None = None) -> None:
+        """Open another project: clears undo history and selection."""
+        self.project = project
+        self.path = path
+        self.slot = next(iter(project.slots))
+        self.selected = -1
+        self.undo_stack.clear()
+        self._recheck()
+        self.projectReplaced.emit()
+        self.selectionChanged.emit(-1)
+
+    def set_slot(self, slot: str) -> None:
+        if slot in self.project.slots and slot != self.slot:
+            self.slot = slot
+            self.select(-1)
+            self.graphChanged.emit(slot)
+
+    def select(self, node_id: int) -> None:
+        if node_id != self.selected:
+            self.selected = node_id
+            self.selectionChanged.emit(node_id)
+
+    # -- edits (called by undo commands only) --------------------------------------------
+    def graph_edited(self, slot: str | None = None) -> None:
+        """Call after changing a slot's Graph: re-checks and tells the views."""
+        self._recheck()
+        self.graphChanged.emit(slot or self.slot)
+        if self.selected != -1 and self.selected not in self.graph.nodes:
+            self.select(-1)
+
+    def set_setting(self, name: str, value: Any) -> None:
+        """Change a run setting by name (validated; raises StudioError with a sentence)."""
+        self.project.apply_setting(name, value)
+        self._recheck()
+        self.settingsChanged.emit()
+
+    def settings_edited(self) -> None:
+        self._recheck()
+        self.settingsChanged.emit()
+
+    def _recheck(self) -> None:
+        self.check = check_project(self.project, self.registry)
+        self.checked.emit()
