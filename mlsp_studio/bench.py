@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import json
 import statistics
+import subprocess
 import sys
 import time
 
@@ -64,6 +65,35 @@ def history_bytes(steps: int = 1_000_000) -> int:
     return history.nbytes()
 
 
+def _window_bench(name: str, seconds: float) -> dict | None:
+    try:
+        from .gui.measure import train_under_window
+    except ImportError:
+        return None
+    return train_under_window(name, seconds * ROUNDS)
+
+
+def _time_child(args: list[str], marker: str | None = None) -> float:
+    """Wall seconds from starting a child Python to its exit (or to it printing ``marker``)."""
+    start = time.perf_counter()
+    child = subprocess.Popen([sys.executable, *args], stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL, text=True)
+    if marker is not None:
+        for line in child.stdout:
+            if marker in line:
+                break
+    child.wait()
+    return time.perf_counter() - start
+
+
+def first_window_times(repeats: int = 3) -> tuple[float, float]:
+    """Median seconds to the first painted window, and to ``python -c "import torch"``."""
+    window = [_time_child(["-m", "mlsp_studio.gui.measure"], "window-shown")
+              for _ in range(repeats)]
+    torch_import = [_time_child(["-c", "import torch"]) for _ in range(repeats)]
+    return statistics.median(window), statistics.median(torch_import)
+
+
 def run_bench(seconds: float = 2.0, as_json: bool = False) -> int:
     threads = default_threads()
     torch.set_num_threads(threads)
@@ -85,6 +115,29 @@ def run_bench(seconds: float = 2.0, as_json: bool = False) -> int:
         print(f"{name:<12} bare loop {statistics.median(bare):8.0f} steps/s   engine headless "
               f"{statistics.median(headless):8.0f} steps/s   ratio "
               f"{statistics.median(ratios):.3f}", file=sys.stderr)
+        window = _window_bench(name, seconds)
+        if window is not None:
+            results[f"gui_steps_per_s_{key}"] = round(window["steps_per_s"], 1)
+            results[f"gui_ratio_{key}"] = round(window["steps_per_s"] /
+                                                statistics.median(bare), 3)
+            results[f"ui_lateness_p50_ms_{key}"] = round(window["lateness_p50_ms"], 2)
+            results[f"ui_lateness_p99_ms_{key}"] = round(window["lateness_p99_ms"], 2)
+            print(f"{'':<12} under the window (every panel open): "
+                  f"{window['steps_per_s']:8.0f} steps/s   ratio "
+                  f"{results[f'gui_ratio_{key}']:.3f}   UI lateness p50 "
+                  f"{window['lateness_p50_ms']:.1f} ms, p99 {window['lateness_p99_ms']:.1f} ms"
+                  f"   {window['frames']} frames", file=sys.stderr)
+    if any(k.startswith("ui_lateness_p99_ms_") for k in results):
+        results["ui_lateness_p99_ms"] = max(v for k, v in results.items()
+                                            if k.startswith("ui_lateness_p99_ms_"))
+        results["ui_lateness_p50_ms"] = max(v for k, v in results.items()
+                                            if k.startswith("ui_lateness_p50_ms_"))
+        window_s, torch_s = first_window_times()
+        results["first_window_s"] = round(window_s, 3)
+        results["import_torch_s"] = round(torch_s, 3)
+        results["first_window_ratio"] = round(window_s / torch_s, 3)
+        print(f"first window {window_s:.2f} s vs 'import torch' {torch_s:.2f} s: ratio "
+              f"{results['first_window_ratio']:.2f}", file=sys.stderr)
     results["history_bytes_1m_steps"] = history_bytes()
     print(f"metric history after 1,000,000 steps: "
           f"{results['history_bytes_1m_steps'] / 1024:.0f} KiB", file=sys.stderr)

@@ -36,6 +36,15 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
     run.add_argument("--quiet", action="store_true", help="print only the final line")
     sub.add_parser("presets", help="list the built-in presets")
+    open_ = sub.add_parser("open", help="open the studio on a preset or project file")
+    open_.add_argument("target", help="a preset name or a .mlsp.json project file")
+    shot = sub.add_parser("screenshot", help="open the window offscreen, train, save a PNG")
+    shot.add_argument("target", help="a preset name or a .mlsp.json project file")
+    shot.add_argument("-o", "--output", type=Path, required=True, help="the PNG to write")
+    shot.add_argument("--train-seconds", type=float, default=5.0,
+                      help="seconds to train before the picture (default 5)")
+    shot.add_argument("--size", default="1440x900", help="window size, WIDTHxHEIGHT")
+    shot.add_argument("--dark", action="store_true", help="dark theme")
     bench = sub.add_parser("bench", help="measure training speed against a bare PyTorch loop")
     bench.add_argument("--json", action="store_true", help="end with one JSON line")
     bench.add_argument("--seconds", type=float, default=2.0, help="seconds per measurement")
@@ -50,6 +59,10 @@ def main(argv: list[str] | None = None) -> int:
             return _cmd_run(args)
         if args.command == "presets":
             return _cmd_presets()
+        if args.command == "open":
+            return _gui().run_gui(args.target)
+        if args.command == "screenshot":
+            return _cmd_screenshot(args)
         if args.command == "bench":
             from .bench import run_bench
 
@@ -64,9 +77,28 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _cmd_default() -> int:
-    print("MLSP Studio: training the 'spiral' preset headless "
-          "(see 'mlsp-studio --help' for more).", file=sys.stderr)
-    return main(["run", "spiral"])
+    return _gui().run_gui(None)
+
+
+def _gui():
+    """The window's entry points; a clear message where PySide6 is missing."""
+    try:
+        from .gui import app
+    except ImportError as err:
+        raise CommandError(f"the window needs PySide6 and pyqtgraph ({err}); run ./studio to "
+                           "set them up, or use 'mlsp-studio run' headless") from None
+    return app
+
+
+def _cmd_screenshot(args: argparse.Namespace) -> int:
+    width, sep, height = args.size.lower().partition("x")
+    if not (sep and width.isdigit() and height.isdigit()
+            and 320 <= int(width) <= 8000 and 240 <= int(height) <= 8000):
+        raise CommandError(f"--size must be WIDTHxHEIGHT, e.g. 1440x900, not {args.size!r}")
+    if not 0 <= args.train_seconds <= 3600:
+        raise CommandError("--train-seconds must be 0 to 3600")
+    return _gui().screenshot(args.target, args.output, args.train_seconds,
+                             (int(width), int(height)), dark=args.dark)
 
 
 def _cmd_presets() -> int:

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..spec.datasets import TableData, load_csv_table, load_npz_arrays
+from ..spec.userfiles import TableData, load_csv_table, load_npz_arrays
 from .bundle import DataBundle, build_bundle, seed_streams
 
 _KIND_BY_AXES = {1: "table", 2: "signal", 3: "image"}

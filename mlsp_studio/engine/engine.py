@@ -28,7 +28,7 @@ from ..spec.catalog import BLOCKS
 from ..spec.errors import ProjectError, StudioError
 from ..spec.project import Project, check_project
 from ..spec.snapshots import Snapshot
-from .events import Finished, MetricsBatch, Status
+from .events import Built, Finished, MetricsBatch, Status
 from .history import MetricHistory
 
 METRICS_EVERY_S = 0.03   # one batch of scalars per 30 ms at most
@@ -107,6 +107,7 @@ class Engine:
         self._safe_state: dict[str, dict[str, torch.Tensor]] = {}
         self._safe_step = 0
         self._steps_owed = 0
+        self._start_running = True
         self.diverged_at: int | None = None
 
     # -- building ------------------------------------------------------------------------
@@ -139,14 +140,20 @@ class Engine:
         self.state = EngineState.PAUSED
 
     # -- controls (any thread) -----------------------------------------------------------
-    def start(self, running: bool = True) -> None:
-        """Start the worker thread (built first if needed), running or paused."""
+    def start(self, running: bool = True, build_in_worker: bool = False) -> None:
+        """Start the worker thread, running or paused.
+
+        The engine is built first if needed: here, or with ``build_in_worker`` in the worker
+        thread (a window stays responsive while data and networks are made; a problem then
+        arrives as an ``error`` status with the sentence).
+        """
         if self._thread is not None and self._thread.is_alive():
             raise RuntimeError("the engine is already started")
-        if self.paradigm is None:
+        if self.paradigm is None and not build_in_worker:
             self.build()
-        if running:
-            self.state = EngineState.RUNNING
+        self._start_running = running
+        if self.paradigm is not None:
+            self.state = EngineState.RUNNING if running else EngineState.PAUSED
         self._thread = threading.Thread(target=self._thread_main, name="mlsp-engine",
                                         daemon=True)
         self._thread.start()
@@ -207,6 +214,20 @@ class Engine:
 
     def _thread_main(self) -> None:
         try:
+            if self.paradigm is None:
+                try:
+                    self.build()
+                    if self.sink is not None:
+                        self.sink(Built(tuple(sorted(self.paradigm.visual_kinds)),
+                                        str(self.device), self.total_steps))
+                except StudioError as err:
+                    self.state, self.message = EngineState.ERROR, str(err)
+                    self._emit_status()
+                    return
+                self.state = EngineState.RUNNING if self._start_running else EngineState.PAUSED
+                if self.sink is not None:
+                    self.sink(Built(tuple(sorted(self.paradigm.visual_kinds)),
+                                    str(self.device), self.total_steps))
             self._loop(None, exit_on_pause=False)
         except Exception as err:  # never let the worker die silently
             self.state = EngineState.ERROR
@@ -325,6 +346,9 @@ class Engine:
                     self.project = arg
                 try:
                     self.build()
+                    if self.sink is not None:
+                        self.sink(Built(tuple(sorted(self.paradigm.visual_kinds)),
+                                        str(self.device), self.total_steps))
                 except StudioError as err:
                     self.state, self.message = EngineState.ERROR, str(err)
             elif name == "visuals":

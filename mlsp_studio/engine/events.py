@@ -34,3 +34,12 @@ class Finished:
     seconds: float
     final: tuple[tuple[str, float], ...]
     reason: str
+
+
+@dataclass(frozen=True)
+class Built:
+    """The engine is ready: data made, networks compiled. ``visual_kinds`` can be asked for."""
+
+    visual_kinds: tuple[str, ...]
+    device: str
+    total_steps: int
