@@ -34,6 +34,7 @@ from .history import MetricHistory
 METRICS_EVERY_S = 0.03   # one batch of scalars per 30 ms at most
 STATUS_EVERY_S = 0.25
 EVAL_MIN_GAP_S = 0.05    # validation at most this often (it never changes the training path)
+EVAL_MAX_GAP_S = 1.0     # and at least this often, whatever it costs
 SAFE_COPY_EVERY_S = 2.0  # in-memory copy of the weights to fall back on if they turn non-finite
 
 Sink = Callable[[Any], None]
@@ -303,8 +304,8 @@ class Engine:
             if step % paradigm.eval_every == 0 and now - last_eval >= eval_gap:
                 self._evaluate(step)
                 last_eval = clock()
-                # keep validation under ~5 % of the time: wait 20× what it took
-                eval_gap = max(EVAL_MIN_GAP_S, 20.0 * (last_eval - now))
+                # keep validation near a tenth of the time: wait 10× what it took (≤ 1 s)
+                eval_gap = min(EVAL_MAX_GAP_S, max(EVAL_MIN_GAP_S, 10.0 * (last_eval - now)))
             if now >= next_tick:
                 next_tick = now + METRICS_EVERY_S
                 if self._visual_kinds and now - last_visual >= self._visual_every:

@@ -1,0 +1,133 @@
+"""Starting the studio: the window first, PyTorch in the background, then panels and Run."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from PySide6.QtCore import (
+    QCoreApplication,
+    QEventLoop,
+    QSettings,
+    QTimer,
+    qInstallMessageHandler,
+)
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from ..spec.errors import StudioError
+from ..spec.presets import load_preset, resolve_target
+from .document import StudioDocument
+from .main_window import APP, ORG, MainWindow
+from .theme import apply_theme
+
+DEFAULT_PRESET = "spiral"
+DEFAULT_SIZE = (1440, 900)
+
+
+def _on_qt_message(kind, context, message: str) -> None:
+    # the offscreen platform (screenshots, tests) warns about every dock it cannot size
+    if "propagateSizeHints" in message:
+        return
+    sys.stderr.write(message + "\n")
+
+
+def make_app() -> QApplication:
+    if QApplication.instance() is None:
+        qInstallMessageHandler(_on_qt_message)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    QCoreApplication.setOrganizationName(ORG)
+    QCoreApplication.setApplicationName(APP)
+    return app
+
+
+def open_window(target: str | None = None, settings: QSettings | None = None,
+                dark: bool | None = None) -> MainWindow:
+    """The window on ``target`` (a preset name or project file), or on ``spiral``.
+
+    A target that cannot be opened leaves the window on ``spiral`` with the reason shown.
+    """
+    app = make_app()
+    settings = settings or QSettings(ORG, APP)
+    if dark is None:
+        dark = str(settings.value("dark", "false")).lower() == "true"
+    apply_theme(app, dark)
+    problem, path = "", None
+    try:
+        project = resolve_target(target) if target else load_preset(DEFAULT_PRESET)
+        if target and Path(target).exists():
+            path = Path(target)
+    except StudioError as err:
+        problem = str(err)
+        project = load_preset(DEFAULT_PRESET)
+    doc = StudioDocument(project)
+    doc.path = path
+    window = MainWindow(doc, dark=dark, settings=settings)
+    if not window.restoreGeometry(settings.value("geometry") or b""):
+        window.resize(*DEFAULT_SIZE)
+    window.show()
+    # panels (pyqtgraph) and torch come after the first paint
+    QTimer.singleShot(0, window.create_panels)
+    QTimer.singleShot(0, window.bridge.load_engine)
+    if problem:
+        QTimer.singleShot(0, lambda: QMessageBox.warning(window, "Cannot open", problem))
+    return window
+
+
+def run_gui(target: str | None = None) -> int:
+    app = make_app()
+    window = open_window(target)
+    code = app.exec()
+    window.bridge.shutdown()
+    return code
+
+
+def _wait(app: QApplication, predicate, timeout: float) -> bool:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        app.processEvents(QEventLoop.AllEvents, 20)
+        if predicate():
+            return True
+        time.sleep(0.005)
+    return predicate()
+
+
+def screenshot(target: str, out: Path, train_seconds: float = 5.0,
+               size: tuple[int, int] = DEFAULT_SIZE, dark: bool = False) -> int:
+    """Open ``target`` offscreen, train ``train_seconds``, save the whole window as PNG."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    app = make_app()
+    with tempfile.TemporaryDirectory() as folder:
+        settings = QSettings(str(Path(folder) / "screenshot.ini"), QSettings.IniFormat)
+        try:
+            resolve_target(target)
+        except StudioError as err:
+            print(f"mlsp-studio: {err}", file=sys.stderr)
+            return 2
+        window = open_window(target, settings=settings, dark=dark)
+        window.resize(*size)
+        if not _wait(app, lambda: window.bridge.is_ready and window.panels, 120):
+            print("mlsp-studio: PyTorch did not load", file=sys.stderr)
+            return 1
+        if train_seconds > 0:
+            window.on_run()
+            _wait(app, lambda: False, train_seconds)
+            window.on_pause()
+            _wait(app, lambda: window.state != "running", 5)
+            _wait(app, lambda: False, 0.6)  # the last snapshots arrive and are drawn
+            window.scheduler.flush()
+        _wait(app, lambda: False, 0.2)
+        image = window.grab()
+        out.parent.mkdir(parents=True, exist_ok=True)
+        ok = image.save(str(out))
+        window.bridge.shutdown()
+        window.settings = settings
+        window.doc.undo_stack.setClean()
+        window.close()
+    if not ok:
+        print(f"mlsp-studio: could not write {out}", file=sys.stderr)
+        return 1
+    print(f"{out}: {image.width()}×{image.height()}")
+    return 0

@@ -1,0 +1,531 @@
+"""The studio window: palette, canvas, inspector, live panels, run controls and status."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Slot
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..spec.errors import StudioError
+from ..spec.presets import list_presets, load_preset
+from ..spec.project import load_project, save_project
+from .bridge import EngineBridge, Mail, assert_gui_thread
+from .canvas import GraphScene, GraphView
+from .document import StudioDocument
+from .inspector import Inspector
+from .palette import BlockPalette
+from .redraw import RedrawScheduler
+from .theme import apply_theme
+
+ORG, APP = "MLSP Studio", "MLSP Studio"
+VISUAL_EVERY_S = 0.25
+ACTIVE_STATES = ("running", "paused", "diverged")
+
+
+class MainWindow(QMainWindow):
+    """One open project. Widgets are touched only here, in the GUI thread."""
+
+    def __init__(self, doc: StudioDocument, bridge: EngineBridge | None = None,
+                 dark: bool = False, settings: QSettings | None = None) -> None:
+        super().__init__()
+        self.doc = doc
+        self.bridge = bridge or EngineBridge(self)
+        self.settings = settings or QSettings(ORG, APP)
+        self.dark = dark
+        self.panels: dict[str, object] = {}
+        self.docks: dict[str, QDockWidget] = {}
+        self.state = "idle"
+        self._stale = False          # the project changed since the engine was built
+        self._visual_kinds: set[str] = set()
+        self.setWindowTitle("MLSP Studio")
+        self.setObjectName("MainWindow")
+        self.setDockNestingEnabled(True)
+        self._build_centre()
+        self._build_docks()
+        self._build_actions()
+        self._build_status()
+        self.scheduler = RedrawScheduler(self.bridge, self._draw, parent=self)
+        self.bridge.ready.connect(self._on_engine_ready)
+        self.bridge.loadFailed.connect(self._on_load_failed)
+        doc.checked.connect(self._on_checked)
+        doc.projectReplaced.connect(self._on_project_replaced)
+        doc.graphChanged.connect(self._on_project_edited)
+        doc.settingsChanged.connect(self._on_project_edited)
+        doc.undo_stack.cleanChanged.connect(self._update_title)
+        self._on_project_replaced()
+        self._restore_layout()
+
+    # -- construction --------------------------------------------------------------------
+    def _build_centre(self) -> None:
+        centre = QWidget(self)
+        layout = QVBoxLayout(centre)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        self.banner = QLabel(centre)
+        self.banner.setObjectName("problemBanner")
+        self.banner.setWordWrap(True)
+        self.banner.setStyleSheet("QLabel#problemBanner { background: #fdecea; color: #8a1c12;"
+                                  " padding: 6px 10px; font-weight: 600; }")
+        self.banner.hide()
+        self.scene = GraphScene(self.doc)
+        self.view = GraphView(self.scene, self.doc)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.view, 1)
+        self.setCentralWidget(centre)
+        self.scene.message.connect(self._on_message)
+
+    def _dock(self, name: str, title: str, widget: QWidget,
+              area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock_{name}")
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        self.docks[name] = dock
+        return dock
+
+    def _build_docks(self) -> None:
+        self.palette = BlockPalette(self.doc.registry)
+        self.palette.blockActivated.connect(self.view.add_block_at_center)
+        palette = self._dock("palette", "Blocks", self.palette, Qt.LeftDockWidgetArea)
+        self.inspector = Inspector(self.doc)
+        inspector = self._dock("inspector", "Inspector", self.inspector, Qt.LeftDockWidgetArea)
+        self.splitDockWidget(palette, inspector, Qt.Vertical)
+        self.resizeDocks([palette, inspector], [260, 520], Qt.Vertical)
+        self.resizeDocks([palette], [330], Qt.Horizontal)
+
+    # Networks flow top to bottom, so the canvas is a tall column in the middle; the panels
+    # share a column on the right: curves above, the picture of the model below.
+    PANEL_PLACES = {"curves": ("top", None), "confusion": ("top", "curves"),
+                    "boundary": ("bottom", None), "regression_fit": ("bottom", "boundary"),
+                    "features": ("bottom", "boundary")}
+
+    def create_panels(self) -> None:
+        """Panels load pyqtgraph, so they come right after the window first shows."""
+        if self.panels:
+            return
+        from .panels import PANELS
+
+        top = bottom = None
+        for cls in PANELS:
+            panel = cls(self)
+            self.panels[cls.name] = panel
+            dock = self._dock(cls.name, cls.title, panel, Qt.RightDockWidgetArea)
+            dock.visibilityChanged.connect(self._on_panel_visibility)
+            if hasattr(panel, "optionChanged"):
+                panel.optionChanged.connect(self._on_panel_option)
+            if hasattr(panel, "set_dark"):
+                panel.set_dark(self.dark)
+            row, _ = self.PANEL_PLACES.get(cls.name, ("bottom", None))
+            if row == "top":
+                if top is None:
+                    top = dock
+                else:
+                    self.tabifyDockWidget(top, dock)
+            else:
+                if bottom is None:
+                    bottom = dock
+                    if top is not None:
+                        self.splitDockWidget(top, dock, Qt.Vertical)
+                else:
+                    self.tabifyDockWidget(bottom, dock)
+            self._panel_menu.addAction(dock.toggleViewAction())
+        if top is not None:
+            self.resizeDocks([top], [max(520, self.width() // 2 - 120)], Qt.Horizontal)
+        if top is not None and bottom is not None:
+            self.resizeDocks([top, bottom], [1, 1], Qt.Vertical)
+        self._show_relevant_panels(self._expected_kinds())
+        self._restore_layout(panels_only=True)
+        if top is not None:
+            top.raise_()
+        self._update_visuals()
+        QTimer.singleShot(0, self.view.fit_all)
+
+    def _build_actions(self) -> None:
+        bar = QToolBar("Run", self)
+        bar.setObjectName("runToolbar")
+        bar.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
+        self.addToolBar(bar)
+        style = self.style()
+        self.act_run = QAction(style.standardIcon(style.StandardPixmap.SP_MediaPlay), "Run", self)
+        self.act_pause = QAction(style.standardIcon(style.StandardPixmap.SP_MediaPause),
+                                 "Pause", self)
+        self.act_step = QAction(style.standardIcon(style.StandardPixmap.SP_MediaSeekForward),
+                                "Step", self)
+        self.act_reset = QAction(style.standardIcon(style.StandardPixmap.SP_MediaSkipBackward),
+                                 "Reset", self)
+        self.act_run.setToolTip("Train (Space)")
+        self.act_pause.setToolTip("Pause training (Space)")
+        self.act_step.setToolTip("One training step, then pause")
+        self.act_reset.setToolTip("Forget the training so far and start again from step 0")
+        for act, slot in ((self.act_run, self.on_run), (self.act_pause, self.on_pause),
+                          (self.act_step, self.on_step), (self.act_reset, self.on_reset)):
+            act.triggered.connect(slot)
+            bar.addAction(act)
+        QShortcut(QKeySequence(Qt.Key_Space), self, self.on_run_pause)
+
+        menu = self.menuBar()
+        file_menu = menu.addMenu("&File")
+        presets = file_menu.addMenu("New from preset")
+        for info in list_presets():
+            act = presets.addAction(f"{info.name} — {info.summary}")
+            act.setData(info.name)
+            act.triggered.connect(self._on_preset_action)
+        self._add(file_menu, "&Open…", QKeySequence.Open, self.on_open)
+        self._add(file_menu, "&Save", QKeySequence.Save, self.on_save)
+        self._add(file_menu, "Save &as…", QKeySequence.SaveAs, self.on_save_as)
+        file_menu.addSeparator()
+        self._add(file_menu, "&Quit", QKeySequence.Quit, self.close)
+        edit = menu.addMenu("&Edit")
+        undo = self.doc.undo_stack.createUndoAction(self, "Undo")
+        undo.setShortcut(QKeySequence.Undo)
+        redo = self.doc.undo_stack.createRedoAction(self, "Redo")
+        redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence.Redo])
+        edit.addAction(undo)
+        edit.addAction(redo)
+        view = menu.addMenu("&View")
+        self.act_dark = self._add(view, "Dark theme", None, self.on_toggle_dark)
+        self.act_dark.setCheckable(True)
+        self.act_dark.setChecked(self.dark)
+        self._add(view, "Fit network in view", QKeySequence("Ctrl+0"), self.view.fit_all)
+        self._panel_menu = view.addMenu("Panels")
+        self._panel_menu.addAction(self.docks["palette"].toggleViewAction())
+        self._panel_menu.addAction(self.docks["inspector"].toggleViewAction())
+        run_menu = menu.addMenu("&Run")
+        for act in (self.act_run, self.act_pause, self.act_step, self.act_reset):
+            run_menu.addAction(act)
+
+    def _add(self, menu, text, shortcut, slot) -> QAction:
+        act = QAction(text, self)
+        if shortcut is not None:
+            act.setShortcut(shortcut)
+        act.triggered.connect(slot)
+        menu.addAction(act)
+        return act
+
+    def _build_status(self) -> None:
+        bar = self.statusBar()
+        self.lbl_state = QLabel("Loading PyTorch…")
+        self.lbl_step = QLabel("step 0")
+        self.lbl_epoch = QLabel("epoch 0")
+        self.lbl_rate = QLabel("— steps/s")
+        self.lbl_device = QLabel("device: —")
+        bar.addWidget(self.lbl_state, 1)
+        for label in (self.lbl_step, self.lbl_epoch, self.lbl_rate, self.lbl_device):
+            label.setMinimumWidth(90)
+            bar.addPermanentWidget(label)
+
+    # -- run controls --------------------------------------------------------------------
+    def _run_blocker(self) -> str:
+        """Why Run is disabled, in words; empty when it can run."""
+        if not self.bridge.is_ready:
+            return "PyTorch is still loading"
+        if not self.doc.check.ok:
+            return self.doc.check.errors[0]
+        return ""
+
+    def _update_controls(self) -> None:
+        blocker = self._run_blocker()
+        running = self.state == "running"
+        self.act_run.setEnabled(not blocker and not running)
+        self.act_run.setToolTip(f"Run is disabled: {blocker}" if blocker else "Train (Space)")
+        self.act_pause.setEnabled(running)
+        self.act_step.setEnabled(not blocker and not running)
+        self.act_reset.setEnabled(self.bridge.engine is not None)
+        self.inspector.set_running(running)
+
+    def _needs_fresh_engine(self) -> bool:
+        return (self.bridge.engine is None or self._stale
+                or self.state in ("finished", "error", "stopped"))
+
+    @Slot()
+    def on_run(self) -> None:
+        if self._run_blocker():
+            return
+        if self._needs_fresh_engine():
+            self._start_engine(running=True)
+        else:
+            self.bridge.run()
+        self.state = "running"
+        self._update_controls()
+
+    @Slot()
+    def on_pause(self) -> None:
+        self.bridge.pause()
+
+    @Slot()
+    def on_run_pause(self) -> None:
+        if self.state == "running":
+            self.on_pause()
+        else:
+            self.on_run()
+
+    @Slot()
+    def on_step(self) -> None:
+        if self._run_blocker() or self.state == "running":
+            return
+        if self._needs_fresh_engine():
+            self._start_engine(running=False)
+        self.bridge.step()
+
+    @Slot()
+    def on_reset(self) -> None:
+        self.bridge.shutdown()
+        self.state = "idle"
+        self._stale = False
+        for panel in self.panels.values():
+            panel.reset()
+        self._show_status_text("Reset: press Run to train from step 0")
+        self.lbl_step.setText("step 0")
+        self.lbl_epoch.setText("epoch 0")
+        self.lbl_rate.setText("— steps/s")
+        self._update_controls()
+
+    def _start_engine(self, running: bool) -> None:
+        for panel in self.panels.values():
+            panel.reset()
+        self._stale = False
+        self._update_visuals()
+        self.bridge.start(self.doc.project.copy(), running=running)
+        self._show_status_text("Preparing data and networks…")
+
+    # -- news from the worker ------------------------------------------------------------
+    def _draw(self, mail: Mail) -> None:
+        assert_gui_thread("MainWindow._draw")
+        if mail.built is not None:
+            self.lbl_device.setText(f"device: {mail.built.device}")
+            self._show_relevant_panels(set(mail.built.visual_kinds))
+        if mail.metrics:
+            for panel in self.panels.values():
+                if panel.wants_metrics:
+                    panel.add_metrics(mail.metrics)
+        for kind, snapshot in mail.snapshots.items():
+            for name, panel in self.panels.items():
+                if kind in panel.kinds and self.docks[name].isVisible():
+                    panel.show_snapshot(snapshot)
+        for name, panel in self.panels.items():
+            if self.docks[name].isVisible():
+                panel.redraw()
+        if mail.status is not None:
+            self._apply_status(mail.status)
+        if mail.finished is not None:
+            final = dict(mail.finished.final)
+            shown = ", ".join(f"{k.replace('_', ' ')} {v:.4g}" for k, v in final.items()
+                              if k.startswith("test_"))
+            self._show_status_text(f"Finished after {mail.finished.step} steps "
+                                   f"({mail.finished.seconds:.1f} s): {shown}")
+
+    def _apply_status(self, status) -> None:
+        self.state = status.state
+        self.lbl_step.setText(f"step {status.step:,}")
+        self.lbl_epoch.setText(f"epoch {status.epoch:,}")
+        self.lbl_rate.setText(f"{status.steps_per_second:,.0f} steps/s")
+        self.lbl_device.setText(f"device: {status.device}")
+        words = {"running": "Training…", "paused": "Paused", "idle": "Ready",
+                 "finished": "Finished", "stopped": "Stopped"}
+        if status.message:
+            self._show_status_text(status.message, error=status.state in ("error", "diverged"))
+        elif status.state in words and status.state != "finished":
+            self._show_status_text(words[status.state])
+        self._update_controls()
+
+    # -- panels --------------------------------------------------------------------------
+    def _expected_kinds(self) -> set[str]:
+        """A guess before the first run of which pictures the project will have."""
+        from ..spec.datasets import DATASET_SPECS
+
+        try:
+            spec = DATASET_SPECS.get(self.doc.project.dataset)
+        except StudioError:
+            return set()
+        kinds = set()
+        if spec.task != "regression":
+            kinds.add("confusion")
+        if spec.input_kind == "points2d":
+            kinds.add("boundary")
+        if spec.input_kind == "scalar":
+            kinds.add("regression_fit")
+        if spec.input_kind in ("image", "signal"):
+            kinds.update({"feature_maps", "kernels"})
+        return kinds
+
+    def _show_relevant_panels(self, kinds: set[str]) -> None:
+        for name, panel in self.panels.items():
+            relevant = panel.wants_metrics or bool(set(panel.kinds) & kinds)
+            self.docks[name].setVisible(relevant)
+        self._update_visuals()
+
+    @Slot(bool)
+    def _on_panel_visibility(self, visible: bool) -> None:
+        assert_gui_thread("MainWindow._on_panel_visibility")
+        self._update_visuals()
+
+    def _update_visuals(self) -> None:
+        kinds = set()
+        for name, panel in self.panels.items():
+            if self.docks[name].isVisible():
+                kinds.update(panel.kinds)
+        if kinds != self._visual_kinds:
+            self._visual_kinds = kinds
+            self.bridge.set_visuals(kinds, VISUAL_EVERY_S)
+
+    @Slot(str, object)
+    def _on_panel_option(self, name: str, value: object) -> None:
+        self.bridge.set_visual_option(name, value)
+
+    # -- document events -----------------------------------------------------------------
+    @Slot()
+    def _on_checked(self) -> None:
+        problems = self.scene.global_problems() if hasattr(self.scene, "global_problems") else []
+        if not self.doc.check.ok:
+            first = problems[0] if problems else self.doc.check.errors[0]
+            self.banner.setText(f"Run is disabled: {first}")
+            self.banner.show()
+        else:
+            self.banner.hide()
+        self._update_controls()
+
+    @Slot()
+    def _on_project_replaced(self) -> None:
+        self.bridge.shutdown()
+        self.state = "idle"
+        for panel in self.panels.values():
+            panel.reset()
+        if self.panels:
+            self._show_relevant_panels(self._expected_kinds())
+        self._on_checked()
+        self._update_title()
+        QTimer.singleShot(0, self.view.fit_all)
+
+    @Slot()
+    def _on_project_edited(self, *args) -> None:
+        if self.bridge.engine is not None:
+            self._stale = True
+            if self.state == "running":
+                self._show_status_text("The project changed: the next Run starts over with it")
+
+    @Slot()
+    def _update_title(self, *args) -> None:
+        name = self.doc.path.name if self.doc.path else self.doc.project.name
+        mark = "" if self.doc.undo_stack.isClean() else " •"
+        self.setWindowTitle(f"{name}{mark} — MLSP Studio")
+
+    @Slot(str)
+    def _on_message(self, text: str) -> None:
+        self._show_status_text(text, error=True)
+
+    def _show_status_text(self, text: str, error: bool = False) -> None:
+        self.lbl_state.setText(text)
+        self.lbl_state.setToolTip(text)
+        self.lbl_state.setStyleSheet("color: #b3261e; font-weight: 600;" if error else "")
+
+    @Slot()
+    def _on_engine_ready(self) -> None:
+        self._show_status_text("Ready: press Run (Space) to train")
+        self._update_controls()
+
+    @Slot(str)
+    def _on_load_failed(self, message: str) -> None:
+        self._show_status_text(message, error=True)
+
+    # -- files ---------------------------------------------------------------------------
+    @Slot()
+    def _on_preset_action(self) -> None:
+        name = self.sender().data()
+        if self._confirm_discard():
+            try:
+                self.doc.replace_project(load_preset(name))
+            except StudioError as err:
+                QMessageBox.warning(self, "Cannot open preset", str(err))
+
+    def open_path(self, path: Path) -> bool:
+        try:
+            project = load_project(path)
+        except StudioError as err:
+            QMessageBox.warning(self, "Cannot open project", str(err))
+            return False
+        self.doc.replace_project(project, path)
+        return True
+
+    @Slot()
+    def on_open(self) -> None:
+        if not self._confirm_discard():
+            return
+        path, _ = QFileDialog.getOpenFileName(self, "Open project", "",
+                                              "MLSP Studio projects (*.mlsp.json *.json)")
+        if path:
+            self.open_path(Path(path))
+
+    @Slot()
+    def on_save(self) -> bool:
+        if self.doc.path is None:
+            return self.on_save_as()
+        return self._save_to(self.doc.path)
+
+    @Slot()
+    def on_save_as(self) -> bool:
+        path, _ = QFileDialog.getSaveFileName(self, "Save project",
+                                              f"{self.doc.project.name}.mlsp.json",
+                                              "MLSP Studio projects (*.mlsp.json)")
+        return self._save_to(Path(path)) if path else False
+
+    def _save_to(self, path: Path) -> bool:
+        try:
+            save_project(self.doc.project, path)
+        except OSError as err:
+            QMessageBox.warning(self, "Cannot save", f"{path}: {err.strerror or err}")
+            return False
+        self.doc.path = path
+        self.doc.undo_stack.setClean()
+        self._update_title()
+        return True
+
+    def _confirm_discard(self) -> bool:
+        if self.doc.undo_stack.isClean():
+            return True
+        answer = QMessageBox.question(
+            self, "Unsaved changes", "The project has unsaved changes. Save them first?",
+            QMessageBox.Save | QMessageBox.Discard | QMessageBox.Cancel)
+        if answer == QMessageBox.Save:
+            return self.on_save()
+        return answer == QMessageBox.Discard
+
+    # -- theme, layout, closing ----------------------------------------------------------
+    @Slot()
+    def on_toggle_dark(self) -> None:
+        self.dark = self.act_dark.isChecked()
+        apply_theme(QApplication.instance(), self.dark)
+        for panel in self.panels.values():
+            if hasattr(panel, "set_dark"):
+                panel.set_dark(self.dark)
+        if hasattr(self.scene, "set_dark"):
+            self.scene.set_dark(self.dark)
+        self.settings.setValue("dark", self.dark)
+
+    def _restore_layout(self, panels_only: bool = False) -> None:
+        geometry = self.settings.value("geometry")
+        state = self.settings.value("windowState")
+        if not panels_only and isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        if isinstance(state, QByteArray) and (panels_only or not self.panels):
+            self.restoreState(state)
+
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        if not self._confirm_discard():
+            event.ignore()
+            return
+        self.bridge.shutdown(timeout=1.0)
+        self.settings.setValue("geometry", self.saveGeometry())
+        self.settings.setValue("windowState", self.saveState())
+        event.accept()

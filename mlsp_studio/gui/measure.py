@@ -1,0 +1,95 @@
+"""Measurements of the window for ``mlsp-studio bench``: training speed under the window,
+event-loop lateness while training, and the time to the first window."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QElapsedTimer, QObject, QSettings, QTimer, Slot
+
+from .app import _wait, make_app, open_window
+
+TICK_MS = 10
+
+
+class LatenessProbe(QObject):
+    """A 10 ms timer that records how late each tick fires: the window's responsiveness."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.late_ms: list[float] = []
+        self._clock = QElapsedTimer()
+        self._timer = QTimer(self)
+        self._timer.setInterval(TICK_MS)
+        self._timer.timeout.connect(self._on_tick)
+        self._expected = 0.0
+
+    def start(self) -> None:
+        self.late_ms.clear()
+        self._clock.start()
+        self._expected = TICK_MS
+        self._timer.start()
+
+    def stop(self) -> None:
+        self._timer.stop()
+
+    @Slot()
+    def _on_tick(self) -> None:
+        now = float(self._clock.elapsed())
+        self.late_ms.append(max(0.0, now - self._expected))
+        self._expected = now + TICK_MS
+
+
+def train_under_window(preset: str, seconds: float) -> dict[str, float]:
+    """Train ``preset`` for ``seconds`` under the window with every panel open."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    app = make_app()
+    with tempfile.TemporaryDirectory() as folder:
+        settings = QSettings(str(Path(folder) / "bench.ini"), QSettings.IniFormat)
+        window = open_window(preset, settings=settings)
+        _wait(app, lambda: window.bridge.is_ready and window.panels, 120)
+        for dock in window.docks.values():
+            dock.setVisible(True)
+            dock.raise_() if dock.objectName() != "dock_curves" else None
+        window._update_visuals()
+        probe = LatenessProbe()
+        window.on_run()
+        _wait(app, lambda: window.bridge.engine is not None
+              and window.bridge.engine.step_count > 0, 60)
+        engine = window.bridge.engine
+        start_steps, start = engine.step_count, time.perf_counter()
+        probe.start()
+        _wait(app, lambda: False, seconds)
+        probe.stop()
+        steps, elapsed = engine.step_count - start_steps, time.perf_counter() - start
+        frames = window.scheduler.frames
+        window.bridge.shutdown()
+        window.doc.undo_stack.setClean()
+        window.close()
+        app.processEvents()
+    late = sorted(probe.late_ms) or [0.0]
+    return {"steps_per_s": steps / elapsed, "frames": frames,
+            "lateness_p50_ms": late[len(late) // 2],
+            "lateness_p99_ms": late[min(len(late) - 1, int(len(late) * 0.99))]}
+
+
+def probe_first_window() -> None:
+    """Open the window and say so on stdout the moment it has painted (run in a child)."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    app = make_app()
+    with tempfile.TemporaryDirectory() as folder:
+        settings = QSettings(str(Path(folder) / "probe.ini"), QSettings.IniFormat)
+        window = open_window(None, settings=settings)
+        window.repaint()
+        app.processEvents()
+        print("window-shown", flush=True)
+        sys.stdout.flush()
+        os._exit(0)
+
+
+if __name__ == "__main__":
+    probe_first_window()

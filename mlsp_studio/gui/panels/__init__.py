@@ -1,0 +1,20 @@
+"""Live panels of the window: each draws metric records or frozen snapshots, never torch.
+
+Importing this package registers the built-in panels in ``PANELS``, in the order the window
+shows them; the window makes one of each with ``PANELS.create_all(parent)`` and routes each
+snapshot to the panels whose ``kinds`` hold its kind.
+"""
+
+from __future__ import annotations
+
+from .base import PANELS, Panel, PanelRegistry, assert_gui_thread
+
+# isort: off
+from . import curves  # noqa: F401,E402  (registers; this order is the window's order)
+from . import boundary  # noqa: F401,E402
+from . import regression  # noqa: F401,E402
+from . import confusion  # noqa: F401,E402
+from . import features  # noqa: F401,E402
+# isort: on
+
+__all__ = ["PANELS", "Panel", "PanelRegistry", "assert_gui_thread"]

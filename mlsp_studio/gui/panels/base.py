@@ -1,0 +1,194 @@
+"""What every live panel shares: the Panel widget contract, its registry, thread and theme.
+
+A panel draws frozen snapshots (numpy only, never torch) and metric records. It creates its
+plot items once and updates them in place; the window decides how often anything is drawn.
+"""
+
+from __future__ import annotations
+
+import PySide6  # noqa: F401  (before pyqtgraph, so pyqtgraph picks this binding)
+
+# isort: split
+from collections.abc import Iterator, Sequence
+from typing import Any, ClassVar
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QCoreApplication, QThread, Signal
+from PySide6.QtGui import QColor, QFont
+from PySide6.QtWidgets import QWidget
+
+Record = tuple[int, str, str, float]
+
+# Same palette as the report figures: TensorFlow Playground's orange and blue, then tab10.
+CLASS_COLOURS = ("#f59322", "#0877bd", "#2ca02c", "#d62728", "#9467bd",
+                 "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f")
+UNKNOWN_CLASS = "#bbbbbb"
+
+FONT_PT = 11  # readable on a projector
+TITLE_PT = 12
+LIGHT = {"background": "#ffffff", "text": "#222222", "axis": "#555555", "muted": "#666666"}
+DARK = {"background": "#1e1f22", "text": "#e6e6e6", "axis": "#aaaaaa", "muted": "#aaaaaa"}
+
+
+def assert_gui_thread(what: str = "a panel") -> None:
+    """Raise AssertionError unless called on the Qt application's (GUI) thread."""
+    app = QCoreApplication.instance()
+    if app is None:
+        raise AssertionError(f"{what} was used before the Qt application exists")
+    if QThread.currentThread() is not app.thread():
+        raise AssertionError(f"{what} was called from a worker thread; widgets may only be "
+                             "touched on the GUI thread (send a queued signal instead)")
+
+
+def class_colour(k: int) -> str:
+    """The colour of class ``k``; a negative ``k`` (no label) is light grey."""
+    return CLASS_COLOURS[k % len(CLASS_COLOURS)] if k >= 0 else UNKNOWN_CLASS
+
+
+def finite_floats(a: Any, ndim: int | None = None) -> np.ndarray:
+    """A float copy with infinities turned into NaN (and a wrong rank into an empty array)."""
+    a = np.asarray(a, dtype=np.float64)
+    if ndim is not None and a.ndim != ndim:
+        return np.zeros((0,) * ndim)
+    return np.where(np.isfinite(a), a, np.nan)
+
+
+def finite_range(a: np.ndarray, symmetric: bool = False) -> tuple[float, float]:
+    """Colour levels covering the finite values of ``a``; never empty, never infinite."""
+    finite = a[np.isfinite(a)]
+    if symmetric:
+        m = float(np.abs(finite).max()) if finite.size else 0.0
+        m = m if m > 0 else 1.0
+        return -m, m
+    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    return (lo, hi) if hi > lo else (lo, lo + 1.0)
+
+
+def font(size: float = FONT_PT, bold: bool = False) -> QFont:
+    f = QFont()
+    f.setPointSizeF(size)
+    f.setBold(bold)
+    return f
+
+
+def style_plot(plot: pg.PlotItem, dark: bool, axes: Sequence[str] = ("left", "bottom")) -> None:
+    """Axis colours and fonts of a plot for the light or the dark theme."""
+    colours = DARK if dark else LIGHT
+    for name in axes:
+        axis = plot.getAxis(name)
+        axis.setPen(pg.mkPen(colours["axis"]))
+        axis.setTextPen(pg.mkPen(colours["text"]))
+        axis.setTickFont(font(FONT_PT - 1))
+        axis.label.setFont(font(FONT_PT))
+    plot.titleLabel.opts["color"] = colours["text"]
+    plot.titleLabel.setText(plot.titleLabel.text, size=f"{TITLE_PT}pt", color=colours["text"])
+
+
+def style_legend(legend: pg.LegendItem, dark: bool) -> None:
+    """Legend text in the theme's colour, for the entries there and those added later."""
+    colour = (DARK if dark else LIGHT)["text"]
+    legend.opts["labelTextColor"] = pg.mkColor(colour)
+    for _, label in legend.items:
+        label.setText(label.text, color=colour)
+
+
+def set_title(plot: pg.PlotItem, text: str, dark: bool) -> None:
+    """Set a plot's title only if it changed (text layout is not free)."""
+    if plot.titleLabel.text != text or not plot.titleLabel.isVisible():
+        colour = (DARK if dark else LIGHT)["text"]
+        plot.setTitle(text, size=f"{TITLE_PT}pt", color=colour)
+
+
+def rgba(colour: str, alpha: int = 255) -> QColor:
+    c = QColor(colour)
+    c.setAlpha(alpha)
+    return c
+
+
+class Panel(QWidget):
+    """A live view of a run, shown in a dock of the window.
+
+    Subclasses set ``name`` (registry key), ``title`` (dock title in plain words), ``kinds``
+    (snapshot kinds they draw; empty for none) and ``wants_metrics``. Every public method is
+    called on the GUI thread only. ``optionChanged(name, value)`` asks the window to pass a
+    setting on to the engine (for instance which example the feature maps show).
+    """
+
+    name: ClassVar[str] = ""
+    title: ClassVar[str] = ""
+    kinds: ClassVar[frozenset[str]] = frozenset()
+    wants_metrics: ClassVar[bool] = False
+
+    optionChanged = Signal(str, object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.dark = False
+        self.setWindowTitle(self.title)
+
+    def show_snapshot(self, snapshot: Any) -> None:
+        """Draw the latest snapshot of one of ``kinds``."""
+        assert_gui_thread(f"{type(self).__name__}.show_snapshot")
+
+    def add_metrics(self, records: Sequence[Record]) -> None:
+        """Take a batch of ``(step, split, metric, value)`` records."""
+        assert_gui_thread(f"{type(self).__name__}.add_metrics")
+
+    def redraw(self) -> None:
+        """Draw whatever arrived since the last call; called at the window's own cadence.
+
+        Nothing to do for a panel that draws each snapshot as it comes.
+        """
+        assert_gui_thread(f"{type(self).__name__}.redraw")
+
+    def reset(self) -> None:
+        """Forget everything shown: a new run starts."""
+        assert_gui_thread(f"{type(self).__name__}.reset")
+
+    def set_dark(self, dark: bool) -> None:
+        """Switch between the light and the dark theme."""
+        self.dark = bool(dark)
+
+
+class PanelRegistry:
+    """Panel classes by name; a second class under the same name is refused."""
+
+    def __init__(self) -> None:
+        self._classes: dict[str, type[Panel]] = {}
+
+    def register(self, cls: type[Panel]) -> type[Panel]:
+        """Add a panel class (usable as a decorator); raise ValueError on a taken name."""
+        if not cls.name:
+            raise ValueError(f"{cls.__name__} has no name to register under")
+        if cls.name in self._classes:
+            raise ValueError(f"a panel named {cls.name!r} is already registered "
+                             f"({self._classes[cls.name].__name__})")
+        self._classes[cls.name] = cls
+        return cls
+
+    def names(self) -> list[str]:
+        return list(self._classes)
+
+    def get(self, name: str) -> type[Panel]:
+        try:
+            return self._classes[name]
+        except KeyError:
+            raise KeyError(f"no panel named {name!r}; known panels: "
+                           f"{', '.join(self._classes)}") from None
+
+    def create_all(self, parent: QWidget | None = None) -> dict[str, Panel]:
+        """One instance of every registered panel, by name, in registration order."""
+        return {name: cls(parent) for name, cls in self._classes.items()}
+
+    def __iter__(self) -> Iterator[type[Panel]]:
+        return iter(list(self._classes.values()))
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._classes
+
+    def __len__(self) -> int:
+        return len(self._classes)
+
+
+PANELS = PanelRegistry()

@@ -1,0 +1,353 @@
+"""Training curves: one plot per metric, one line per split, from a bounded metric history.
+
+Records are only buffered when they arrive; ``redraw()`` (called at the window's cadence)
+hands the arrays to the existing curve items with ``setData`` when something new came in.
+"""
+
+from __future__ import annotations
+
+import PySide6  # noqa: F401  (before pyqtgraph, so pyqtgraph picks this binding)
+
+# isort: split
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from .base import DARK, LIGHT, PANELS, Panel, Record, font, set_title, style_legend, style_plot
+
+CAP = 20_000  # points kept per series; past this, neighbouring pairs are merged
+
+SPLIT_NAMES = {"train": "training (each step)", "train_eval": "training set",
+               "val": "validation", "test": "test"}
+SPLIT_COLOURS = {"train": "#1f77b4", "train_eval": "#9467bd", "val": "#ff7f0e",
+                 "test": "#2ca02c"}
+METRIC_NAMES = {"loss": "Loss", "accuracy": "Accuracy", "acc": "Accuracy",
+                "mse": "Mean squared error", "mae": "Mean absolute error",
+                "rmse": "Root mean squared error", "lr": "Learning rate",
+                "d_loss": "Discriminator loss", "g_loss": "Generator loss"}
+LOWER_IS_BETTER = {"mse", "mae", "rmse"}
+_FEW_POINTS = 60  # sparse lines (validation, training set) get dots up to this many points
+
+
+def metric_label(metric: str) -> str:
+    return METRIC_NAMES.get(metric, metric.replace("_", " ").capitalize())
+
+
+def is_loss_like(metric: str) -> bool:
+    """Metrics that the "Log scale" box applies to: losses and errors."""
+    return metric == "loss" or metric.endswith("_loss") or metric in LOWER_IS_BETTER
+
+
+class MetricHistory:
+    """Steps and values of one series in preallocated arrays of fixed size.
+
+    When the arrays are full, neighbouring pairs are averaged into one point and later points
+    are averaged in groups of the same size, so a million steps cost the same as ``cap``.
+    """
+
+    def __init__(self, cap: int = CAP) -> None:
+        self.cap = max(2, cap - cap % 2)
+        self.steps = np.empty(self.cap)
+        self.values = np.empty(self.cap)
+        self.clear()
+
+    def clear(self) -> None:
+        self.n = 0
+        self.stride = 1  # raw records per stored point
+        self._pending = [0, 0.0, 0.0]  # records, sum of steps, sum of values
+        self.last: tuple[float, float] | None = None
+        self.first_bad_step: float | None = None
+
+    def extend(self, steps: np.ndarray, values: np.ndarray) -> None:
+        """Append records (in step order) to the history."""
+        values = np.where(np.isfinite(values), values, np.nan)
+        if not steps.size:
+            return
+        self.last = (float(steps[-1]), float(values[-1]))
+        if self.first_bad_step is None and np.isnan(values).any():
+            self.first_bad_step = float(steps[np.argmax(np.isnan(values))])
+        while steps.size:
+            pend = self._pending
+            if pend[0] or steps.size < self.stride:  # fill a partly filled group first
+                take = min(self.stride - pend[0], steps.size)
+                pend[0] += take
+                pend[1] += float(steps[:take].sum())
+                pend[2] += float(values[:take].sum())
+                steps, values = steps[take:], values[take:]
+                if pend[0] == self.stride:
+                    self._push(np.array([pend[1] / pend[0]]), np.array([pend[2] / pend[0]]))
+                    self._pending = [0, 0.0, 0.0]
+                continue
+            if self.n == self.cap:
+                self._halve()
+                continue
+            groups = min(steps.size // self.stride, self.cap - self.n)
+            k = groups * self.stride
+            self._push(steps[:k].reshape(groups, self.stride).mean(axis=1),
+                       values[:k].reshape(groups, self.stride).mean(axis=1))
+            steps, values = steps[k:], values[k:]
+
+    def _push(self, steps: np.ndarray, values: np.ndarray) -> None:
+        if self.n == self.cap:
+            self._halve()
+        self.steps[self.n:self.n + steps.size] = steps
+        self.values[self.n:self.n + steps.size] = values
+        self.n += steps.size
+
+    def _halve(self) -> None:
+        half = self.n // 2
+        for a in (self.steps, self.values):
+            a[:half] = 0.5 * (a[0:2 * half:2] + a[1:2 * half:2])
+        self.n = half
+        self.stride *= 2
+
+    def data(self) -> tuple[np.ndarray, np.ndarray]:
+        """Copies of the stored points, plus the mean of an unfinished group at the end."""
+        x, y = self.steps[:self.n], self.values[:self.n]
+        count, s, v = self._pending
+        if count:
+            x, y = np.append(x, s / count), np.append(y, v / count)
+        return x.copy(), y.copy()
+
+
+class LossAxis(pg.AxisItem):
+    """A value axis whose log scale is labelled at 1, 2 and 5 times powers of ten (pyqtgraph
+    labels every multiple 1…9 when under three decades are shown, and they overlap)."""
+
+    def logTickValues(self, minVal: float, maxVal: float, size: float,  # noqa: N803
+                      stdTicks: list) -> list:  # noqa: N803
+        if maxVal - minVal >= 3:
+            return super().logTickValues(minVal, maxVal, size, stdTicks)
+        decades = range(math.floor(minVal), math.ceil(maxVal) + 1)
+        levels = []
+        for multiples in ((1,), (2, 5), (3, 4, 6, 7, 8, 9)):
+            values = [d + math.log10(m) for d in decades for m in multiples]
+            levels.append((None, [v for v in values if minVal <= v <= maxVal]))
+        return levels
+
+
+@PANELS.register
+class CurvesPanel(Panel):
+    """Loss and quality metrics over the steps of a run, one line per data split."""
+
+    name = "curves"
+    title = "Training curves"
+    kinds = frozenset()
+    wants_metrics = True
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.history: dict[tuple[str, str], MetricHistory] = {}
+        self.curves: dict[tuple[str, str], pg.PlotDataItem] = {}
+        self.plots: dict[str, pg.PlotItem] = {}
+        self._changed: set[tuple[str, str]] = set()
+        self._dirty = False
+
+        self.log_box = QCheckBox("Log scale for loss")
+        self.log_box.setFont(font())
+        self.log_box.setToolTip("Show losses and errors on a logarithmic axis, where a slow "
+                                "late decrease is easier to see")
+        self.log_box.toggled.connect(self._on_log_toggled)
+        self.warning = QLabel("")
+        self.warning.setFont(font())
+        self.warning.setWordWrap(True)
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics.ci.setSpacing(4)
+        # One legend for all plots, above them, so it never hides a curve.
+        self.legend = pg.LegendItem(colCount=4, labelTextSize="10pt")
+        self.graphics.addItem(self.legend, row=0, col=0)
+        self.graphics.ci.layout.setRowStretchFactor(0, 0)
+        self._in_legend: set[str] = set()
+        bar = QHBoxLayout()
+        bar.addWidget(self.log_box)
+        bar.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addLayout(bar)
+        layout.addWidget(self.warning)
+        layout.addWidget(self.graphics, 1)
+        self.warning.hide()
+        self._plot_for("loss")  # always there, always on top
+        self.set_dark(False)
+
+    # --- the Panel contract ------------------------------------------------------------------
+
+    @property
+    def dirty(self) -> bool:
+        """True when records arrived that are not drawn yet."""
+        return self._dirty
+
+    def point_count(self) -> int:
+        """How many points the curves show now (what a person sees, after redraw)."""
+        return sum(len(curve.xData) for curve in self.curves.values()
+                   if curve.xData is not None)
+
+    def add_metrics(self, records: Sequence[Record]) -> None:
+        super().add_metrics(records)
+        groups: dict[tuple[str, str], tuple[list, list]] = {}
+        for step, split, metric, value in records:
+            key = (str(metric), str(split))
+            group = groups.setdefault(key, ([], []))
+            group[0].append(step)
+            group[1].append(value)
+        for key, (steps, values) in groups.items():
+            history = self.history.get(key)
+            if history is None:
+                history = self.history[key] = MetricHistory()
+            history.extend(np.asarray(steps, dtype=np.float64), _floats(values))
+            self._changed.add(key)
+        self._dirty = self._dirty or bool(groups)
+
+    def redraw(self) -> None:
+        super().redraw()
+        if not self._dirty or not self.isVisible():
+            return  # still dirty: drawn when next asked while shown
+        for key in sorted(self._changed, key=_draw_order):
+            x, y = self.history[key].data()
+            curve = self.curves.get(key) or self._curve_for(*key)
+            if key[1] in ("val", "train_eval"):
+                want = "o" if x.size <= _FEW_POINTS else None
+                if curve.opts["symbol"] != want:
+                    curve.setSymbol(want)
+            curve.setData(x, y)
+        for metric in {m for m, _ in self._changed}:
+            self._update_title(metric)
+        self._update_warning()
+        self._changed.clear()
+        self._dirty = False
+
+    def reset(self) -> None:
+        super().reset()
+        for (metric, _), curve in self.curves.items():
+            self.plots[metric].removeItem(curve)
+        for metric in [m for m in self.plots if m != "loss"]:
+            self.graphics.removeItem(self.plots.pop(metric))
+        self.legend.clear()
+        self._in_legend.clear()
+        self.curves.clear()
+        self.history.clear()
+        self._changed.clear()
+        self._dirty = False
+        self._update_title("loss")
+        self._update_warning()
+
+    def set_dark(self, dark: bool) -> None:
+        super().set_dark(dark)
+        colours = DARK if dark else LIGHT
+        self.graphics.setBackground(colours["background"])
+        for metric, plot in self.plots.items():
+            style_plot(plot, dark)
+            self._update_title(metric)
+        style_legend(self.legend, dark)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.redraw()
+
+    # --- items, made once each ---------------------------------------------------------------
+
+    def _plot_for(self, metric: str) -> pg.PlotItem:
+        plot = self.plots.get(metric)
+        if plot is not None:
+            return plot
+        plot = self.graphics.addPlot(row=len(self.plots) + 1, col=0,
+                                     axisItems={"left": LossAxis("left")})
+        plot.setDownsampling(auto=True, mode="peak")
+        plot.setClipToView(True)
+        plot.showGrid(x=True, y=True, alpha=0.25)
+        plot.setLabel("bottom", "step")
+        plot.setMenuEnabled(False)
+        if "loss" in self.plots:
+            plot.setXLink(self.plots["loss"])
+        if is_loss_like(metric) and self.log_box.isChecked():
+            plot.setLogMode(y=True)
+        self.plots[metric] = plot
+        style_plot(plot, self.dark)
+        self._update_title(metric)
+        return plot
+
+    def _curve_for(self, metric: str, split: str) -> pg.PlotDataItem:
+        plot = self._plot_for(metric)
+        colour = SPLIT_COLOURS.get(split, "#7f7f7f")
+        name = SPLIT_NAMES.get(split, split)
+        if split == "test":  # evaluated rarely, often once: a marker, not a line
+            curve = pg.PlotDataItem(pen=None, symbol="o", symbolSize=11,
+                                    symbolBrush=colour, symbolPen=pg.mkPen("#222222"))
+        else:
+            width, alpha = {"train": (1.0, 110), "train_eval": (2.0, 255),
+                            "val": (3.0, 255)}.get(split, (1.5, 255))
+            curve = pg.PlotDataItem(pen=pg.mkPen(f"{colour}{alpha:02x}", width=width),
+                                    symbol=None, symbolBrush=colour, symbolPen=None,
+                                    symbolSize=6, connect="finite")
+        curve.setZValue({"train": 0, "train_eval": 1, "val": 2, "test": 3}.get(split, 1))
+        plot.addItem(curve)
+        self.curves[(metric, split)] = curve
+        if split not in self._in_legend:
+            self._in_legend.add(split)
+            self.legend.addItem(curve, name)
+        return curve
+
+    # --- words -------------------------------------------------------------------------------
+
+    def _update_title(self, metric: str) -> None:
+        plot = self.plots.get(metric)
+        if plot is None:
+            return
+        text = metric_label(metric)
+        if is_loss_like(metric) and self.log_box.isChecked():
+            text += " (log scale)"
+        for split in ("val", "train_eval", "train"):
+            history = self.history.get((metric, split))
+            if history is not None and history.last is not None:
+                text += f" — latest {SPLIT_NAMES[split]}: {_number(metric, history.last[1])}"
+                break
+        set_title(plot, text, self.dark)
+
+    def _update_warning(self) -> None:
+        bad = [(h.first_bad_step, key) for key, h in self.history.items()
+               if h.first_bad_step is not None]
+        if not bad:
+            self.warning.hide()
+            return
+        step, (metric, split) = min(bad)
+        self.warning.setText(
+            f"{metric_label(metric)}, {SPLIT_NAMES.get(split, split)}: not a number from step "
+            f"{step:.0f}. Training has diverged; a smaller learning rate often helps.")
+        self.warning.setStyleSheet("color: #d62728; font-weight: bold;")
+        self.warning.show()
+
+    def _on_log_toggled(self, on: bool) -> None:
+        for metric, plot in self.plots.items():
+            if is_loss_like(metric):
+                plot.setLogMode(y=on)
+                self._update_title(metric)
+
+
+def _draw_order(key: tuple[str, str]) -> tuple[bool, int]:
+    order = list(SPLIT_NAMES)
+    return key[0] != "loss", order.index(key[1]) if key[1] in order else len(order)
+
+
+def _floats(values: list) -> np.ndarray:
+    try:
+        return np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        out = []
+        for v in values:
+            try:
+                out.append(float(v))
+            except (TypeError, ValueError):
+                out.append(math.nan)
+        return np.asarray(out, dtype=np.float64)
+
+
+def _number(metric: str, value: float) -> str:
+    if not math.isfinite(value):
+        return "not a number"
+    if metric in ("accuracy", "acc") and 0.0 <= value <= 1.0:
+        return f"{100.0 * value:.1f}%"
+    return f"{value:.4g}"

@@ -1,0 +1,106 @@
+"""Light and dark looks: the Fusion style with a palette, block category colours, plot colours.
+
+Colours are plain ``#rrggbb`` strings so canvas items and pyqtgraph panels can use them
+directly; only :func:`apply_theme` touches Qt.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QApplication
+
+# Block category -> fill colour on a light canvas (a soft tint, dark text stays readable).
+CATEGORY_COLOURS: dict[str, str] = {
+    "Input": "#cfe8cf",
+    "Core": "#cfdff5",
+    "Activation": "#fbe3c4",
+    "Convolution": "#dcd3f2",
+    "Pooling": "#c9ece9",
+    "Normalization": "#f5d5e3",
+    "Reshape": "#e6e6e6",
+    "Merge": "#f3edc0",
+    "Output": "#f5cfcf",
+}
+
+# The same hues, deep and muted, so light text reads on them on a dark canvas.
+_DARK_CATEGORY_COLOURS: dict[str, str] = {
+    "Input": "#2f5a35",
+    "Core": "#2c4a70",
+    "Activation": "#6e4a1f",
+    "Convolution": "#4b3d78",
+    "Pooling": "#22605b",
+    "Normalization": "#6b3050",
+    "Reshape": "#4a4a4a",
+    "Merge": "#6a6024",
+    "Output": "#6e2e2e",
+}
+
+_UNKNOWN = ("#e0e0e0", "#505050")
+
+_LIGHT = {
+    "window": "#f3f3f3", "window_text": "#1e1e1e", "base": "#ffffff",
+    "alternate_base": "#f0f0f0", "text": "#1e1e1e", "button": "#e9e9e9",
+    "button_text": "#1e1e1e", "bright_text": "#d32f2f", "highlight": "#2f6fc9",
+    "highlighted_text": "#ffffff", "link": "#1f5fbf", "tooltip_base": "#ffffdc",
+    "tooltip_text": "#1e1e1e", "placeholder": "#8a8a8a", "disabled_text": "#8f8f8f",
+    "mid": "#c4c4c4", "dark": "#9a9a9a", "shadow": "#707070", "light": "#ffffff",
+}
+
+_DARK = {
+    "window": "#2b2b2e", "window_text": "#e6e6e6", "base": "#1f1f22",
+    "alternate_base": "#29292d", "text": "#e6e6e6", "button": "#3a3a3e",
+    "button_text": "#e6e6e6", "bright_text": "#ff6b6b", "highlight": "#3d7fd9",
+    "highlighted_text": "#ffffff", "link": "#7fb2ff", "tooltip_base": "#3a3a3e",
+    "tooltip_text": "#e6e6e6", "placeholder": "#8a8a8a", "disabled_text": "#7a7a7e",
+    "mid": "#48484c", "dark": "#1a1a1c", "shadow": "#101012", "light": "#4a4a4f",
+}
+
+
+def category_colour(category: str, dark: bool = False) -> str:
+    """The fill colour of a block of ``category`` (grey for a category not listed)."""
+    table = _DARK_CATEGORY_COLOURS if dark else CATEGORY_COLOURS
+    return table.get(category, _UNKNOWN[1] if dark else _UNKNOWN[0])
+
+
+def plot_colours(dark: bool) -> dict[str, str]:
+    """Background, foreground (axes, text) and grid colours for a pyqtgraph panel."""
+    if dark:
+        return {"background": "#1f1f22", "foreground": "#d0d0d0", "grid": "#4a4a50"}
+    return {"background": "#ffffff", "foreground": "#303030", "grid": "#d8d8d8"}
+
+
+def make_palette(dark: bool) -> QPalette:
+    """The window palette for the light or the dark look."""
+    c = {key: QColor(value) for key, value in (_DARK if dark else _LIGHT).items()}
+    role = QPalette.ColorRole
+    group = QPalette.ColorGroup
+    palette = QPalette()
+    for r, key in (
+        (role.Window, "window"), (role.WindowText, "window_text"), (role.Base, "base"),
+        (role.AlternateBase, "alternate_base"), (role.Text, "text"), (role.Button, "button"),
+        (role.ButtonText, "button_text"), (role.BrightText, "bright_text"),
+        (role.Highlight, "highlight"), (role.HighlightedText, "highlighted_text"),
+        (role.Link, "link"), (role.ToolTipBase, "tooltip_base"),
+        (role.ToolTipText, "tooltip_text"), (role.PlaceholderText, "placeholder"),
+        (role.Mid, "mid"), (role.Dark, "dark"), (role.Shadow, "shadow"), (role.Light, "light"),
+    ):
+        palette.setColor(r, c[key])
+    palette.setColor(role.Midlight, c["button"].lighter(110))
+    for r in (role.WindowText, role.Text, role.ButtonText, role.HighlightedText):
+        palette.setColor(group.Disabled, r, c["disabled_text"])
+    palette.setColor(group.Disabled, role.Base, c["window"])
+    palette.setColor(group.Disabled, role.Highlight, c["mid"])
+    return palette
+
+
+def apply_theme(app: QApplication, dark: bool) -> None:
+    """Give the whole application the Fusion style and the light or dark palette."""
+    app.setStyle("Fusion")
+    app.setPalette(make_palette(dark))
+    app.setProperty("mlsp_dark", bool(dark))
+
+
+def is_dark(app: QApplication | None = None) -> bool:
+    """Whether :func:`apply_theme` last chose the dark look."""
+    app = app or QApplication.instance()
+    return bool(app is not None and app.property("mlsp_dark"))
