@@ -51,6 +51,7 @@ def train_under_window(preset: str, seconds: float) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as folder:
         settings = QSettings(str(Path(folder) / "bench.ini"), QSettings.IniFormat)
         window = open_window(preset, settings=settings)
+        window.doc.project.apply_setting("epochs", 1_000_000)  # train all the measured time
         _wait(app, lambda: window.bridge.is_ready and window.panels, 120)
         for dock in window.docks.values():
             dock.setVisible(True)

@@ -2,9 +2,8 @@
 
 Painting, not signalling, is what slows training: the GUI thread holds the GIL the training
 thread needs while it draws. So the window measures how much CPU time its own thread used
-since the last frame (``time.thread_time``: drawing, painting, everything) and stretches the
-interval between frames when that share goes over the budget, shrinking it back when there
-is room.
+since the last frame (``time.thread_time``: drawing, painting, everything) and sets the
+interval to the next frame so that this cost stays within a share of the time.
 """
 
 from __future__ import annotations
@@ -25,7 +24,7 @@ def default_budget() -> float:
     import os
 
     cores = os.cpu_count() or 1
-    return 0.10 if cores <= 2 else 0.25
+    return 0.05 if cores <= 2 else 0.20
 
 
 class RedrawScheduler(QObject):
@@ -37,7 +36,7 @@ class RedrawScheduler(QObject):
         self.bridge = bridge
         self.draw = draw
         self.budget = budget if budget is not None else default_budget()
-        self.interval_ms = MIN_INTERVAL_MS
+        self.interval_ms = 4 * MIN_INTERVAL_MS  # until the first frames say what they cost
         self.frames = 0
         self.share = 0.0
         self._timer = QTimer(self)
@@ -63,14 +62,17 @@ class RedrawScheduler(QObject):
         self.frames += 1
         now_wall, now_cpu = time.perf_counter(), time.thread_time()
         self._last_draw = now_wall
+        # The GUI thread's CPU time since the last frame: this frame's drawing plus the
+        # painting and event handling that followed the last one. Spread over the interval
+        # it needs to stay within the budget; smoothed so one slow frame does not jump it.
+        used_ms = (now_cpu - self._cpu_mark) * 1000.0
         span = now_wall - self._wall_mark
-        if span >= 0.25:  # judge the share over a quarter second, not one frame
-            self.share = (now_cpu - self._cpu_mark) / span
-            self._wall_mark, self._cpu_mark = now_wall, now_cpu
-            if self.share > self.budget:
-                self.interval_ms = min(MAX_INTERVAL_MS, self.interval_ms * 1.5)
-            elif self.share < 0.5 * self.budget:
-                self.interval_ms = max(MIN_INTERVAL_MS, self.interval_ms / 1.25)
+        self._wall_mark, self._cpu_mark = now_wall, now_cpu
+        if span > 0:
+            self.share = 0.7 * self.share + 0.3 * (used_ms / 1000.0 / span)
+        wanted = used_ms / self.budget
+        self.interval_ms = min(MAX_INTERVAL_MS,
+                               max(MIN_INTERVAL_MS, 0.6 * self.interval_ms + 0.4 * wanted))
 
     def flush(self) -> None:
         """Draw now whatever is waiting (e.g. after a pause or a single step)."""
