@@ -126,7 +126,7 @@ def run_bench(seconds: float = 2.0, as_json: bool = False) -> int:
                   f"{window['steps_per_s']:8.0f} steps/s   ratio "
                   f"{results[f'gui_ratio_{key}']:.3f}   UI lateness p50 "
                   f"{window['lateness_p50_ms']:.1f} ms, p99 {window['lateness_p99_ms']:.1f} ms"
-                  f"   {window['frames']} frames", file=sys.stderr)
+                  f"   {window['frames'] / window['seconds']:.1f} frames/s", file=sys.stderr)
     if any(k.startswith("ui_lateness_p99_ms_") for k in results):
         results["ui_lateness_p99_ms"] = max(v for k, v in results.items()
                                             if k.startswith("ui_lateness_p99_ms_"))

@@ -304,8 +304,8 @@ class Engine:
             if step % paradigm.eval_every == 0 and now - last_eval >= eval_gap:
                 self._evaluate(step)
                 last_eval = clock()
-                # keep validation near 4 % of the time: wait 25× what it took (≤ 1 s)
-                eval_gap = min(EVAL_MAX_GAP_S, max(EVAL_MIN_GAP_S, 25.0 * (last_eval - now)))
+                # keep validation near 2 % of the time: wait 50× what it took (≤ 1 s)
+                eval_gap = min(EVAL_MAX_GAP_S, max(EVAL_MIN_GAP_S, 50.0 * (last_eval - now)))
             if now >= next_tick:
                 next_tick = now + METRICS_EVERY_S
                 if self._visual_kinds and now - last_visual >= self._visual_every:

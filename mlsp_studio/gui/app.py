@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from PySide6.QtCore import (
@@ -85,13 +84,26 @@ def run_gui(target: str | None = None) -> int:
 
 
 def _wait(app: QApplication, predicate, timeout: float) -> bool:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        app.processEvents(QEventLoop.AllEvents, 20)
-        if predicate():
-            return True
-        time.sleep(0.005)
-    return predicate()
+    """Run the event loop until ``predicate()`` holds or ``timeout`` seconds pass.
+
+    A nested event loop, checked every 20 ms: no busy polling that would take the GIL from
+    the training thread, and no ``app.quit()`` (which closes the windows in Qt 6).
+    """
+    if predicate():
+        return True
+    loop = QEventLoop()
+    deadline = QTimer()
+    deadline.setSingleShot(True)
+    deadline.timeout.connect(loop.quit)
+    check = QTimer()
+    check.setInterval(20)
+    check.timeout.connect(lambda: predicate() and loop.quit())
+    deadline.start(int(timeout * 1000))
+    check.start()
+    loop.exec()
+    check.stop()
+    deadline.stop()
+    return bool(predicate())
 
 
 def screenshot(target: str, out: Path, train_seconds: float = 5.0,

@@ -219,6 +219,8 @@ class Inspector(QWidget):
     # -- public ----------------------------------------------------------------------------
     def set_running(self, running: bool) -> None:
         """While a run is going, the run settings are read-only and the header says why."""
+        if bool(running) == getattr(self, "running", None):
+            return  # unchanged: re-enabling every widget would repaint the whole form
         self.running = bool(running)
         self.run_body.setEnabled(not self.running)
         self.run_note.setVisible(self.running)

@@ -49,6 +49,7 @@ class MainWindow(QMainWindow):
         self.state = "idle"
         self._stale = False          # the project changed since the engine was built
         self._visual_kinds: set[str] = set()
+        self._visual_every = VISUAL_EVERY_S
         self.setWindowTitle("MLSP Studio")
         self.setObjectName("MainWindow")
         self.setDockNestingEnabled(True)
@@ -238,6 +239,10 @@ class MainWindow(QMainWindow):
     def _update_controls(self) -> None:
         blocker = self._run_blocker()
         running = self.state == "running"
+        key = (blocker, running, self.bridge.engine is not None)
+        if key == getattr(self, "_controls_key", None):
+            return  # nothing changed: touching the widgets would only repaint them
+        self._controls_key = key
         self.act_run.setEnabled(not blocker and not running)
         self.act_run.setToolTip(f"Run is disabled: {blocker}" if blocker else "Train (Space)")
         self.act_pause.setEnabled(running)
@@ -317,6 +322,7 @@ class MainWindow(QMainWindow):
         for name, panel in self.panels.items():
             if self.docks[name].isVisible():
                 panel.redraw()
+        self._update_visuals()  # follows the frame interval as it adapts
         if mail.status is not None:
             self._apply_status(mail.status)
         if mail.finished is not None:
@@ -372,13 +378,16 @@ class MainWindow(QMainWindow):
         self._update_visuals()
 
     def _update_visuals(self) -> None:
+        """Ask the engine only for what open panels show, and no faster than frames are
+        drawn: a picture computed between two frames would be thrown away unseen."""
         kinds = set()
         for name, panel in self.panels.items():
             if self.docks[name].isVisible():
                 kinds.update(panel.kinds)
-        if kinds != self._visual_kinds:
-            self._visual_kinds = kinds
-            self.bridge.set_visuals(kinds, VISUAL_EVERY_S)
+        every = max(VISUAL_EVERY_S, round(self.scheduler.interval_ms / 1000.0, 1))
+        if (kinds, every) != (self._visual_kinds, self._visual_every):
+            self._visual_kinds, self._visual_every = kinds, every
+            self.bridge.set_visuals(kinds, every)
 
     @Slot(str, object)
     def _on_panel_option(self, name: str, value: object) -> None:
@@ -426,6 +435,9 @@ class MainWindow(QMainWindow):
         self._show_status_text(text, error=True)
 
     def _show_status_text(self, text: str, error: bool = False) -> None:
+        if (text, error) == getattr(self, "_status_text", None):
+            return
+        self._status_text = (text, error)
         self.lbl_state.setText(text)
         self.lbl_state.setToolTip(text)
         self.lbl_state.setStyleSheet("color: #b3261e; font-weight: 600;" if error else "")

@@ -90,11 +90,14 @@ class SupervisedParadigm:
 
     def _loss(self, out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         if self.classify:
+            if out.dim() == 2:
+                return F.cross_entropy(out, target)
             return F.cross_entropy(out.reshape(-1, out.shape[-1]), target.reshape(-1))
-        return F.mse_loss(out, target.reshape(out.shape))
+        return F.mse_loss(out, target if target.shape == out.shape else target.view(out.shape))
 
     def step(self) -> dict[str, float]:
-        self.model.train()
+        if not self.model.training:  # train() walks every block: only when it changed
+            self.model.train()
         idx = self._next_batch()
         loss = self._loss(self.model(self.x[idx]), self.y[idx])
         value = loss.item()

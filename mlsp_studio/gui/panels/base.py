@@ -16,7 +16,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QCoreApplication, QThread, Signal
 from PySide6.QtGui import QColor, QFont
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QGraphicsItem, QWidget
 
 Record = tuple[int, str, str, float]
 
@@ -81,6 +81,9 @@ def style_plot(plot: pg.PlotItem, dark: bool, axes: Sequence[str] = ("left", "bo
         axis.setTextPen(pg.mkPen(colours["text"]))
         axis.setTickFont(font(FONT_PT - 1))
         axis.label.setFont(font(FONT_PT))
+        # Tick labels are text, the dearest thing to paint: keep each axis as a pixmap that
+        # is drawn again only when its range or size changes, not on every repaint.
+        axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
     plot.titleLabel.opts["color"] = colours["text"]
     plot.titleLabel.setText(plot.titleLabel.text, size=f"{TITLE_PT}pt", color=colours["text"])
 
