@@ -87,7 +87,30 @@ def _gui():
     except ImportError as err:
         raise CommandError(f"the window needs PySide6 and pyqtgraph ({err}); run ./studio to "
                            "set them up, or use 'mlsp-studio run' headless") from None
+    _check_x11_libraries()
     return app
+
+
+# Libraries Qt's X11 plugin loads (beyond X itself); without one it aborts the process.
+X11_LIBRARIES = {"xcb-cursor": "libxcb-cursor0", "xcb-icccm": "libxcb-icccm4",
+                 "xcb-image": "libxcb-image0", "xcb-keysyms": "libxcb-keysyms1",
+                 "xcb-render-util": "libxcb-render-util0", "xkbcommon-x11": "libxkbcommon-x11-0"}
+
+
+def _check_x11_libraries() -> None:
+    """Say in words which system libraries the window lacks, before Qt aborts over it."""
+    import ctypes.util
+    import os
+
+    platform = os.environ.get("QT_QPA_PLATFORM", "")
+    on_x11 = sys.platform.startswith("linux") and os.environ.get("DISPLAY") and (
+        not platform or platform.startswith("xcb"))
+    if not on_x11:
+        return
+    missing = [pkg for lib, pkg in X11_LIBRARIES.items() if ctypes.util.find_library(lib) is None]
+    if missing:
+        raise CommandError("the window needs these X11 libraries: " + " ".join(missing) +
+                           " (Debian/Ubuntu: sudo apt-get install " + " ".join(missing) + ")")
 
 
 def _cmd_screenshot(args: argparse.Namespace) -> int:

@@ -432,6 +432,9 @@ class Engine:
             split, _, metric = name.partition("_")
             split = "train_eval" if split == "train" else split  # not the per-step train curve
             self.history.add(self.step_count, split, metric, value)
+            if self.sink is not None:
+                self._pending.append((self.step_count, split, metric, value))
+        self._emit_visuals()  # the pictures of the final weights
         rate = self.step_count / self.elapsed if self.elapsed > 0 else 0.0
         self.finished = Finished(self.step_count, self.elapsed,
                                  tuple((k, float(v)) for k, v in final.items()), reason)

@@ -367,10 +367,29 @@ class MainWindow(QMainWindow):
         return kinds
 
     def _show_relevant_panels(self, kinds: set[str]) -> None:
+        shown = []
         for name, panel in self.panels.items():
             relevant = panel.wants_metrics or bool(set(panel.kinds) & kinds)
             self.docks[name].setVisible(relevant)
+            if relevant:
+                shown.append(name)
+        if shown != getattr(self, "_shown_panels", None):
+            self._shown_panels = shown
+            self._balance_panels(shown)
         self._update_visuals()
+
+    def _balance_panels(self, shown: list[str]) -> None:
+        """Give the curves and the picture of the model half the column each, and bring the
+        first picture to the front of its tabs (a panel newly shown may be squeezed)."""
+        pictures = [self.docks[n] for n in shown if self.PANEL_PLACES.get(n, ("", ""))[0]
+                    == "bottom"]
+        if pictures:
+            pictures[0].raise_()
+        if "curves" in self.docks and pictures:
+            half = max(200, (self.height() - 120) // 2)
+            self.resizeDocks([self.docks["curves"], pictures[0]], [half, half], Qt.Vertical)
+        if "curves" in self.docks:
+            self.docks["curves"].raise_()
 
     @Slot(bool)
     def _on_panel_visibility(self, visible: bool) -> None:

@@ -9,7 +9,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QElapsedTimer, QObject, QSettings, QTimer, Slot
+from PySide6.QtCore import QElapsedTimer, QObject, QSettings, Qt, QTimer, Slot
 
 from .app import _wait, make_app, open_window
 
@@ -44,6 +44,19 @@ class LatenessProbe(QObject):
         self._expected = now + TICK_MS
 
 
+def open_every_panel(window) -> list[str]:
+    """Every panel the project has pictures for, each visible at once (none behind a tab)."""
+    shown = [name for name, dock in window.docks.items()
+             if name in window.panels and not dock.isHidden()]
+    first = window.docks[shown[0]]
+    for name in shown[1:]:
+        window.splitDockWidget(first, window.docks[name], Qt.Vertical)
+    for name in shown:
+        window.docks[name].show()
+    window._update_visuals()
+    return shown
+
+
 def train_under_window(preset: str, seconds: float) -> dict[str, float]:
     """Train ``preset`` for ``seconds`` under the window with every panel open."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -53,14 +66,11 @@ def train_under_window(preset: str, seconds: float) -> dict[str, float]:
         window = open_window(preset, settings=settings)
         window.doc.project.apply_setting("epochs", 1_000_000)  # train all the measured time
         _wait(app, lambda: window.bridge.is_ready and window.panels, 120)
-        for dock in window.docks.values():
-            dock.setVisible(True)
-            dock.raise_() if dock.objectName() != "dock_curves" else None
-        window._update_visuals()
         probe = LatenessProbe()
         window.on_run()
         _wait(app, lambda: window.bridge.engine is not None
               and window.bridge.engine.step_count > 0, 60)
+        shown = open_every_panel(window)
         engine = window.bridge.engine
         _wait(app, lambda: False, 1.0)  # past the first frames and the first snapshots
         # Speed first, with nothing but the window running; then the lateness, in its own
@@ -79,6 +89,7 @@ def train_under_window(preset: str, seconds: float) -> dict[str, float]:
         app.processEvents()
     late = sorted(probe.late_ms) or [0.0]
     return {"steps_per_s": steps / elapsed, "frames": frames, "seconds": elapsed,
+            "panels": ", ".join(shown),
             "lateness_p50_ms": late[len(late) // 2],
             "lateness_p99_ms": late[min(len(late) - 1, int(len(late) * 0.99))]}
 

@@ -57,6 +57,8 @@ def block_summary(type_name: str, params: dict[str, Any], shape: tuple | None) -
         key, word = ("classes", "classes") if type_name == "ClassifierHead" else \
             ("outputs", "outputs")
         size = p.get(key) or (shape[-1] if shape else 0)
+        if size == 1:
+            word = word[:-2] if word == "classes" else word[:-1]
         return f"{size} {word}" if size else f"{word} from the data"
     if type_name in ("Add", "Multiply"):
         return f"{p.get('inputs')} inputs"
