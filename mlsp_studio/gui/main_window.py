@@ -386,8 +386,10 @@ class MainWindow(QMainWindow):
         if pictures:
             pictures[0].raise_()
         if "curves" in self.docks and pictures:
-            half = max(200, (self.height() - 120) // 2)
-            self.resizeDocks([self.docks["curves"], pictures[0]], [half, half], Qt.Vertical)
+            room = max(400, self.height() - 120)
+            share = 0.55 if "features" in shown else 0.5  # feature maps need the height
+            self.resizeDocks([self.docks["curves"], pictures[0]],
+                             [int(room * (1 - share)), int(room * share)], Qt.Vertical)
         if "curves" in self.docks:
             self.docks["curves"].raise_()
 

@@ -216,6 +216,24 @@ def test_feature_tiles_are_rebuilt_only_when_the_layout_changes(qtbot) -> None:
     assert p.map_tiles[0].curves and not p.map_tiles[0].images
 
 
+def test_feature_tiles_are_one_mosaic_per_layer(qtbot) -> None:
+    p = _show(qtbot, PANELS.get("features")())
+    p.show_snapshot(_maps(1))
+    p.show_snapshot(_kernels(1))
+    assert all(len(t.images) == 1 for t in p.map_tiles) and len(p.kernel_tiles.images) == 1
+    conv2 = p.map_tiles[2]  # 20 channels of 4×4: the first 16 in a row, a pixel apart
+    mosaic = conv2.images[0].image
+    assert mosaic.shape == (4, 16 * 4 + 15)
+    cells = [mosaic[:, 5 * c:5 * c + 4] for c in range(16)]
+    for cell in cells:  # each channel scaled by its own levels
+        assert cell.min() == pytest.approx(0.0, abs=1e-6)
+        assert cell.max() == pytest.approx(1.0, abs=1e-6)
+    assert np.isnan(mosaic[:, 4::5]).all()  # transparent between the cells
+    w = _kernels(1).layers[0][1][:, 0]
+    kernels = p.kernel_tiles.images[0].image  # shared levels, zero in the middle
+    np.testing.assert_allclose(kernels[:, :3], 0.5 + 0.5 * w[0] / np.abs(w).max(), rtol=1e-5)
+
+
 def test_example_picker_asks_for_another_example(qtbot) -> None:
     p = _show(qtbot, PANELS.get("features")())
     with qtbot.waitSignal(p.optionChanged) as blocker:

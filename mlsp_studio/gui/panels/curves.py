@@ -160,6 +160,7 @@ class CurvesPanel(Panel):
         self.warning.setWordWrap(True)
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.ci.setSpacing(4)
+        self.graphics.setMinimumHeight(260)  # two plots that can still be read
         # One legend for all plots, above them, so it never hides a curve.
         self.legend = pg.LegendItem(colCount=4, labelTextSize="10pt")
         self.graphics.addItem(self.legend, row=0, col=0)

@@ -1,7 +1,8 @@
 """Feature maps of one chosen example, layer by layer, and the first layer's learned kernels.
 
-Each channel is its own ImageItem (or curve, for 1-D signals), in tiles of one view per row,
-made again only when the shape of what is shown changes, never on an ordinary update.
+A layer is one view with one mosaic ImageItem, a cell per channel (1-D signals: curves), so an
+update renders a picture per layer, not per channel: little GUI-thread time, which a training
+thread waits on for the GIL. Items are made again only when the shape of what is shown changes.
 """
 
 from __future__ import annotations
@@ -13,7 +14,17 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import QGraphicsRectItem, QHBoxLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtGui import QPainterPath
+from PySide6.QtWidgets import (
+    QFrame,
+    QGraphicsPathItem,
+    QHBoxLayout,
+    QLabel,
+    QScrollArea,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from mlsp_studio.spec.snapshots import FeatureMaps, Kernels
 
@@ -54,41 +65,48 @@ def nan_note(a: np.ndarray) -> str:
 
 
 class Tiles:
-    """``n`` small pictures in a grid inside one view: an ImageItem each, or a few curves each
-    (scaled into their cell). Cells are ``width`` × ``height`` view units."""
+    """``n`` small pictures in a grid inside one view: the cells of one mosaic ImageItem, or a few
+    curves each (scaled into their cell). Cells are ``width`` × ``height`` view units: for a
+    picture, its size in pixels, with a whole number of transparent (NaN) pixels between cells."""
 
     def __init__(self, view: pg.ViewBox, n: int, cols: int, width: float, height: float,
                  lines: int = 0, lut: np.ndarray | None = None) -> None:
-        self.width, self.height = float(width), float(height)
-        gap = 0.12 * max(self.width, self.height)
-        self.origins = [(c * (self.width + gap), r * (self.height + gap))
+        self.width, self.height = width, height
+        cols = max(1, min(n, cols))
+        gap = 0.12 * max(width, height) if lines else max(1, round(0.12 * max(width, height)))
+        self.origins = [(c * (width + gap), r * (height + gap))
                         for r, c in (divmod(k, cols) for k in range(n))]
-        self.images: list[pg.ImageItem] = []
-        self.curves: list[list[pg.PlotCurveItem]] = []
+        self.size = (math.ceil(n / cols) * (height + gap) - gap, cols * (width + gap) - gap)
+        frames = QPainterPath()  # one item for all the frames: one paint call, not n
         for x0, y0 in self.origins:
-            frame = QGraphicsRectItem(x0, y0, self.width, self.height)
-            frame.setPen(pg.mkPen("#999999", width=0))
-            frame.setZValue(2)
-            view.addItem(frame)
-            if lines:
-                self.curves.append([pg.PlotCurveItem(pen=pg.mkPen(class_colour(j + 1), width=1.5),
-                                                     connect="finite") for j in range(lines)])
-                for curve in self.curves[-1]:
-                    view.addItem(curve)
-            else:
-                image = pg.ImageItem(axisOrder="row-major", lut=lut)
-                view.addItem(image)
-                self.images.append(image)
-        rows = math.ceil(n / max(cols, 1))
-        view.setRange(xRange=(-gap / 2, min(n, cols) * (self.width + gap) - gap / 2),
-                      yRange=(-gap / 2, rows * (self.height + gap) - gap / 2), padding=0.0)
+            frames.addRect(x0, y0, width, height)
+        frame = QGraphicsPathItem(frames)
+        frame.setPen(pg.mkPen("#999999", width=0))
+        frame.setZValue(2)
+        self.curves = [[pg.PlotCurveItem(pen=pg.mkPen(class_colour(j + 1), width=1.5),
+                                         connect="finite") for j in range(lines)]
+                       for _ in range(n if lines else 0)]
+        self.images = [] if lines else [pg.ImageItem(axisOrder="row-major", lut=lut)]
+        self.mosaic: np.ndarray | None = None  # what images[0] shows: 0..1 in cells, NaN between
+        for item in [frame, *self.images, *(c for cell in self.curves for c in cell)]:
+            view.addItem(item)
+        view.setRange(xRange=(-gap / 2, self.size[1] + gap / 2),
+                      yRange=(-gap / 2, self.size[0] + gap / 2), padding=0.0)
 
     def set_image(self, k: int, image: np.ndarray, levels: tuple[float, float]) -> None:
-        item = self.images[k]
-        old = None if item.image is None else item.image.shape
-        item.setImage(image, autoLevels=False, levels=levels)
-        if image.shape != old:  # the scale to the cell depends on the image size
-            item.setRect(*self.origins[k], self.width, self.height)
+        """Write ``image`` (``height`` × ``width``, or × 3 for colour) into cell ``k``, scaled so
+        ``levels`` span 0..1; it shows at the next :meth:`flush`."""
+        if self.mosaic is None or self.mosaic.shape[2:] != image.shape[2:]:
+            self.mosaic = np.full(self.size + image.shape[2:], np.nan, dtype=np.float32)
+        x0, y0 = self.origins[k]
+        cell = self.mosaic[y0:y0 + image.shape[0], x0:x0 + image.shape[1]]
+        np.subtract(image, levels[0], out=cell, casting="same_kind")
+        cell *= 1.0 / (levels[1] - levels[0])
+
+    def flush(self) -> None:
+        """Show what :meth:`set_image` wrote: one render for all the cells."""
+        if self.images and self.mosaic is not None:
+            self.images[0].setImage(self.mosaic, autoLevels=False, levels=(0.0, 1.0))
 
     def set_lines(self, k: int, lines: np.ndarray, levels: tuple[float, float]) -> None:
         """Draw each row of ``lines`` in cell ``k``, ``levels`` spanning the cell's height."""
@@ -98,6 +116,11 @@ class Tiles:
             t = np.linspace(x0, x0 + self.width, line.size) if line.size > 1 else np.full(1, x0)
             # the view's y axis points down (images read top to bottom), so high is small y
             curve.setData(t, y0 + self.height * (0.95 - 0.9 * (line - lo) / (hi - lo)))
+
+
+MAP_ROW_PX = 30      # the least height of one layer's row of maps
+LABEL_ROW_PX = 18
+KERNEL_ROW_PX = 60
 
 
 def _new_view() -> pg.ViewBox:
@@ -137,13 +160,24 @@ class FeatureMapsPanel(Panel):
         bar.addWidget(picker)
         bar.addWidget(self.example)
         bar.addStretch(1)
+        # Each layer's row keeps a readable height; when they do not all fit, the panel
+        # scrolls rather than squeezing the maps to a line.
+        content = QWidget()
+        inner = QVBoxLayout(content)
+        inner.setContentsMargins(0, 0, 0, 0)
+        inner.addWidget(self.maps_heading)
+        inner.addWidget(self.maps, 3)
+        inner.addWidget(self.kernels_heading)
+        inner.addWidget(self.kernels, 2)
+        self.kernels.setMinimumHeight(KERNEL_ROW_PX)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.NoFrame)
+        scroll.setWidget(content)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addLayout(bar)
-        layout.addWidget(self.maps_heading)
-        layout.addWidget(self.maps, 3)
-        layout.addWidget(self.kernels_heading)
-        layout.addWidget(self.kernels, 2)
+        layout.addWidget(scroll, 1)
         self._maps_key: tuple | None = None
         self._kernels_key: tuple | None = None
         self.map_tiles: list[Tiles] = []
@@ -192,8 +226,7 @@ class FeatureMapsPanel(Panel):
         x = finite_floats(snap.input)
         kind, shown = input_kind(x) if x.size else ("none", x)
         key = (kind, shown.shape if kind != "signal" else min(shown.shape[0], 8),
-               tuple((a.ndim, min(a.shape[0], MAX_CHANNELS),
-                      a.shape[1] / a.shape[2] if a.ndim == 3 and a.shape[2] else 0.0)
+               tuple((min(a.shape[0], MAX_CHANNELS), a.shape[1:] if a.ndim == 3 else ())
                      for _, a in layers))
         if key != self._maps_key:
             self._build_maps(kind, shown, layers)
@@ -212,6 +245,7 @@ class FeatureMapsPanel(Panel):
                 tiles.set_image(0, np.nan_to_num((shown - lo) / (hi - lo)), (0.0, 1.0))
             else:
                 tiles.set_image(0, shown, finite_range(shown))
+            tiles.flush()
         for (name, a), tiles in zip(layers, self.map_tiles[1 if kind != "none" else 0:],
                                     strict=True):
             n = min(a.shape[0], MAX_CHANNELS)
@@ -224,6 +258,7 @@ class FeatureMapsPanel(Panel):
                     tiles.set_image(c, a[c], finite_range(a[c]))
                 else:
                     tiles.set_lines(c, a[c:c + 1], finite_range(a[c]))
+            tiles.flush()
         colour = (DARK if self.dark else LIGHT)["text"]
         for label, text in zip(self.map_labels, texts, strict=True):
             if label.text != text:
@@ -271,8 +306,13 @@ class FeatureMapsPanel(Panel):
             self.map_labels.append(layout.addLabel("", row=row + 2 * r, col=col,
                                                    justify="left", color=colour))
             layout.addItem(view, row=row + 2 * r + 1, col=col)
+        total = 0
         for r in range(row + 2 * len(layers)):
             layout.layout.setRowStretchFactor(r, r % 2)  # labels keep their height
+            height = MAP_ROW_PX if r % 2 else LABEL_ROW_PX
+            layout.layout.setRowMinimumHeight(r, height)
+            total += height + 2
+        self.maps.setMinimumHeight(total + 8)
         self.maps.setVisible(bool(self.map_tiles))
 
     # --- kernels -----------------------------------------------------------------------------
@@ -321,6 +361,7 @@ class FeatureMapsPanel(Panel):
                 self.kernel_tiles.set_lines(k, cell, (levels[0] * 1.1, levels[1] * 1.1))
             else:
                 self.kernel_tiles.set_image(k, cell, levels)
+        self.kernel_tiles.flush()
         self.kernels_heading.setText(
             f"Kernels of {name}{more}: {what}{step}\n"
             f"red: positive weight, blue: negative, white: zero (largest ±{levels[1]:.3g})"
