@@ -24,6 +24,7 @@ from .theme import apply_theme
 
 DEFAULT_PRESET = "spiral"
 DEFAULT_SIZE = (1440, 900)
+AFTER_FIRST_PAINT_MS = 30
 
 
 def _on_qt_message(kind, context, message: str) -> None:
@@ -67,9 +68,9 @@ def open_window(target: str | None = None, settings: QSettings | None = None,
     if not window.restoreGeometry(settings.value("geometry") or b""):
         window.resize(*DEFAULT_SIZE)
     window.show()
-    # panels (pyqtgraph) and torch come after the first paint
-    QTimer.singleShot(0, window.create_panels)
-    QTimer.singleShot(0, window.bridge.load_engine)
+    # the panels (pyqtgraph) and torch come once the window has painted
+    QTimer.singleShot(AFTER_FIRST_PAINT_MS, window.create_panels)
+    QTimer.singleShot(AFTER_FIRST_PAINT_MS, window.bridge.load_engine)
     if problem:
         QTimer.singleShot(0, lambda: QMessageBox.warning(window, "Cannot open", problem))
     return window

@@ -97,12 +97,11 @@ def train_under_window(preset: str, seconds: float) -> dict[str, float]:
 def probe_first_window() -> None:
     """Open the window and say so on stdout the moment it has painted (run in a child)."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    app = make_app()
+    make_app()
     with tempfile.TemporaryDirectory() as folder:
         settings = QSettings(str(Path(folder) / "probe.ini"), QSettings.IniFormat)
         window = open_window(None, settings=settings)
-        window.repaint()
-        app.processEvents()
+        window.repaint()  # palette, canvas and inspector painted: what a person first sees
         print("window-shown", flush=True)
         sys.stdout.flush()
         os._exit(0)

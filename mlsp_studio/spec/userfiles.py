@@ -13,9 +13,10 @@ import threading
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:  # numpy loads when a file is read, not when the window starts
+    import numpy as np
 
 from .errors import DataError
 
@@ -84,6 +85,8 @@ def load_csv_table(path: str, label_column: str = "label", task: str = "auto") -
 
 
 def _read_csv(path: str, label_column: str, task: str) -> TableData:
+    import numpy as np
+
     where = f"The file '{path}'"
     try:
         with open(path, encoding="utf-8-sig", newline="") as handle:
@@ -163,6 +166,8 @@ def _is_number(text: str) -> bool:
 def _numbers(cells: np.ndarray, where: str, names: list[str], lines: list[int],
              why: str) -> np.ndarray:
     """Convert text cells to float64, naming the first cell that is not a finite number."""
+    import numpy as np
+
     try:
         values = cells.astype(np.float64)
     except ValueError:
@@ -183,6 +188,8 @@ def _numbers(cells: np.ndarray, where: str, names: list[str], lines: list[int],
 
 def _labels(x: np.ndarray, y: np.ndarray, task: str, where: str, what: str) -> TableData:
     """Decide the task and turn labels into class indices or float targets."""
+    import numpy as np
+
     text = y.dtype.kind in "US"
     whole = not text and y.ndim == 1 and bool(np.all(np.mod(y, 1) == 0))
     if task == "auto":
@@ -226,6 +233,8 @@ def _describe(arr: np.ndarray) -> str:
 
 
 def _npz_arrays(handle: Any, where: str, keys: tuple[str, str]) -> list[np.ndarray]:
+    import numpy as np
+
     not_npz = DataError(f"{where} is not a NumPy .npz archive.")
     try:
         archive = np.load(handle, allow_pickle=False)
@@ -251,6 +260,8 @@ def _npz_arrays(handle: Any, where: str, keys: tuple[str, str]) -> list[np.ndarr
 
 
 def _read_npz(path: str, x_key: str, y_key: str, task: str) -> TableData:
+    import numpy as np
+
     where = f"The file '{path}'"
     try:
         # opened here, not by np.load, which leaves its handle open when the zip is broken
