@@ -24,7 +24,7 @@ def default_budget() -> float:
     import os
 
     cores = os.cpu_count() or 1
-    return 0.10 if cores <= 2 else 0.25
+    return 0.05 if cores <= 2 else 0.20
 
 
 class RedrawScheduler(QObject):
