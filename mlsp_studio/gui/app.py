@@ -126,6 +126,9 @@ def screenshot(target: str, out: Path, train_seconds: float = 5.0,
             return 1
         if train_seconds > 0:
             window.on_run()
+            # the seconds count from the first step, not from building data and networks
+            _wait(app, lambda: window.bridge.engine is not None
+                  and window.bridge.engine.step_count > 0, 120)
             _wait(app, lambda: False, train_seconds)
             window.on_pause()
             _wait(app, lambda: window.state != "running", 5)

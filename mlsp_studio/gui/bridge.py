@@ -76,7 +76,9 @@ class EngineBridge(QObject):
 
     def _import_engine(self) -> None:
         try:
-            import mlsp_studio.engine  # noqa: F401  (imports torch)
+            from mlsp_studio.engine.engine import warm_up  # imports torch
+
+            warm_up()
             message = ""
         except Exception as err:  # a broken torch install must not take the window down
             message = f"PyTorch could not be loaded: {err}"

@@ -24,7 +24,7 @@ from .optim import make_optimizer
 from .registry import PARADIGMS
 
 GRID = 64                 # decision-boundary resolution per axis
-EVAL_TRAIN_SUBSET = 1024  # training examples used for the train-split metrics
+EVAL_TRAIN_SUBSET = 512   # training examples used for the train-split metrics
 CONV_TYPES = ("Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d")
 MAP_FAMILIES_RANK = (2, 3)  # (C, L) and (C, H, W) outputs are drawn as feature maps
 

@@ -108,6 +108,7 @@ class DecisionBoundaryPanel(Panel):
         layout.addWidget(self.graphics, 1)
         self.set_dark(False)
         set_title(self.plot, "Decision boundary — waiting for the first picture", self.dark)
+        self.plot.setRange(xRange=(-1.0, 1.0), yRange=(-1.0, 1.0), padding=0.05)
 
     def show_snapshot(self, snapshot: DecisionBoundary) -> None:
         super().show_snapshot(snapshot)
@@ -204,6 +205,7 @@ class DecisionBoundaryPanel(Panel):
         self._legend_key = ()
         self.legend.setText("")
         set_title(self.plot, "Decision boundary — waiting for the first picture", self.dark)
+        self.plot.setRange(xRange=(-1.0, 1.0), yRange=(-1.0, 1.0), padding=0.05)
 
     def set_dark(self, dark: bool) -> None:
         super().set_dark(dark)
