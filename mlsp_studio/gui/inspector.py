@@ -28,6 +28,7 @@ from ..spec.errors import StudioError
 from ..spec.paradigms import PARADIGM_SPECS
 from ..spec.params import ParamSpec
 from ..spec.project import DEVICE, SEED
+from .bridge import assert_gui_thread
 from .commands import SetParamsCommand, SetSettingCommand
 from .document import StudioDocument
 from .param_editors import ERROR_COLOUR, RING, ChoiceEditor, ParamEditor, make_editor
@@ -242,18 +243,23 @@ class Inspector(QWidget):
 
     # -- document signals ------------------------------------------------------------------
     def _on_project_replaced(self) -> None:
+        assert_gui_thread("Inspector._on_project_replaced")
         self.refresh(force=True)
 
     def _on_settings_changed(self) -> None:
+        assert_gui_thread("Inspector._on_settings_changed")
         self._show_settings()
 
     def _on_selection_changed(self, node_id: int) -> None:
+        assert_gui_thread("Inspector._on_selection_changed")
         self._show_block()
 
     def _on_graph_changed(self, slot: str) -> None:
+        assert_gui_thread("Inspector._on_graph_changed")
         self._show_block()
 
     def _on_checked(self) -> None:
+        assert_gui_thread("Inspector._on_checked")
         self._show_block_facts()
 
     # -- block section ---------------------------------------------------------------------

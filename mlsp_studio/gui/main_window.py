@@ -256,6 +256,7 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def on_run(self) -> None:
+        assert_gui_thread("MainWindow.on_run")
         if self._run_blocker():
             return
         if self._needs_fresh_engine():
@@ -267,10 +268,12 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def on_pause(self) -> None:
+        assert_gui_thread("MainWindow.on_pause")
         self.bridge.pause()
 
     @Slot()
     def on_run_pause(self) -> None:
+        assert_gui_thread("MainWindow.on_run_pause")
         if self.state == "running":
             self.on_pause()
         else:
@@ -278,6 +281,7 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def on_step(self) -> None:
+        assert_gui_thread("MainWindow.on_step")
         if self._run_blocker() or self.state == "running":
             return
         if self._needs_fresh_engine():
@@ -286,6 +290,7 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def on_reset(self) -> None:
+        assert_gui_thread("MainWindow.on_reset")
         self.bridge.shutdown()
         self.state = "idle"
         self._stale = False
@@ -412,11 +417,13 @@ class MainWindow(QMainWindow):
 
     @Slot(str, object)
     def _on_panel_option(self, name: str, value: object) -> None:
+        assert_gui_thread("MainWindow._on_panel_option")
         self.bridge.set_visual_option(name, value)
 
     # -- document events -----------------------------------------------------------------
     @Slot()
     def _on_checked(self) -> None:
+        assert_gui_thread("MainWindow._on_checked")
         problems = self.scene.global_problems() if hasattr(self.scene, "global_problems") else []
         if not self.doc.check.ok:
             first = problems[0] if problems else self.doc.check.errors[0]
@@ -428,6 +435,7 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_project_replaced(self) -> None:
+        assert_gui_thread("MainWindow._on_project_replaced")
         self.bridge.shutdown()
         self.state = "idle"
         for panel in self.panels.values():
@@ -440,6 +448,7 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_project_edited(self, *args) -> None:
+        assert_gui_thread("MainWindow._on_project_edited")
         if self.bridge.engine is not None:
             self._stale = True
             if self.state == "running":
@@ -453,6 +462,7 @@ class MainWindow(QMainWindow):
 
     @Slot(str)
     def _on_message(self, text: str) -> None:
+        assert_gui_thread("MainWindow._on_message")
         self._show_status_text(text, error=True)
 
     def _show_status_text(self, text: str, error: bool = False) -> None:
@@ -465,16 +475,19 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_engine_ready(self) -> None:
+        assert_gui_thread("MainWindow._on_engine_ready")
         self._show_status_text("Ready: press Run (Space) to train")
         self._update_controls()
 
     @Slot(str)
     def _on_load_failed(self, message: str) -> None:
+        assert_gui_thread("MainWindow._on_load_failed")
         self._show_status_text(message, error=True)
 
     # -- files ---------------------------------------------------------------------------
     @Slot()
     def _on_preset_action(self) -> None:
+        assert_gui_thread("MainWindow._on_preset_action")
         name = self.sender().data()
         if self._confirm_discard():
             try:
@@ -493,6 +506,7 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def on_open(self) -> None:
+        assert_gui_thread("MainWindow.on_open")
         if not self._confirm_discard():
             return
         path, _ = QFileDialog.getOpenFileName(self, "Open project", "",
@@ -502,12 +516,14 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def on_save(self) -> bool:
+        assert_gui_thread("MainWindow.on_save")
         if self.doc.path is None:
             return self.on_save_as()
         return self._save_to(self.doc.path)
 
     @Slot()
     def on_save_as(self) -> bool:
+        assert_gui_thread("MainWindow.on_save_as")
         path, _ = QFileDialog.getSaveFileName(self, "Save project",
                                               f"{self.doc.project.name}.mlsp.json",
                                               "MLSP Studio projects (*.mlsp.json)")
@@ -537,6 +553,7 @@ class MainWindow(QMainWindow):
     # -- theme, layout, closing ----------------------------------------------------------
     @Slot()
     def on_toggle_dark(self) -> None:
+        assert_gui_thread("MainWindow.on_toggle_dark")
         self.dark = self.act_dark.isChecked()
         apply_theme(QApplication.instance(), self.dark)
         for panel in self.panels.values():

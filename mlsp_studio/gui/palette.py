@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from ..spec.blocks import CATEGORIES, BlockRegistry, BlockSpec
 from ..spec.catalog import BLOCKS
+from .bridge import assert_gui_thread
 from .canvas.items import BLOCK_MIME
 from .theme import category_colour, is_dark
 
@@ -131,6 +132,7 @@ class BlockPalette(QWidget):
         self.search.setText(text)
 
     def _on_search(self, text: str) -> None:
+        assert_gui_thread("BlockPalette._on_search")
         words = text.lower().split()
         for i in range(self.tree.topLevelItemCount()):
             top = self.tree.topLevelItem(i)
@@ -146,11 +148,13 @@ class BlockPalette(QWidget):
                 top.setExpanded(True)
 
     def _on_return(self) -> None:
+        assert_gui_thread("BlockPalette._on_return")
         visible = self.visible_blocks()
         if visible:
             self.blockActivated.emit(visible[0])
 
     def _on_double_click(self, item: QTreeWidgetItem, column: int) -> None:
+        assert_gui_thread("BlockPalette._on_double_click")
         type_name = item.data(0, TYPE_ROLE)
         if type_name:
             self.blockActivated.emit(type_name)

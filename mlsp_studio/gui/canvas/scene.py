@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication, QGraphicsScene
 from ...spec.blocks import format_shape
 from ...spec.errors import GraphError, ParamError
 from ...spec.graph import Analysis, Edge, Node
+from ..bridge import assert_gui_thread
 from ..commands import ConnectCommand, MoveBlocksCommand
 from ..document import StudioDocument
 from .items import (
@@ -243,22 +244,27 @@ class GraphScene(QGraphicsScene):
 
     # -- document signals ----------------------------------------------------------------
     def _on_project_replaced(self) -> None:
+        assert_gui_thread("GraphScene._on_project_replaced")
         self.rebuild()
 
     def _on_graph_changed(self, slot: str) -> None:
+        assert_gui_thread("GraphScene._on_graph_changed")
         if slot == self.doc.slot:
             self.sync()
 
     def _on_checked(self) -> None:
+        assert_gui_thread("GraphScene._on_checked")
         if self._slot == self.doc.slot:
             self.sync()
 
     def _on_doc_selection(self, node_id: int) -> None:
+        assert_gui_thread("GraphScene._on_doc_selection")
         if self._syncing or self.selected_block_ids() == ([node_id] if node_id != -1 else []):
             return
         self.select_blocks([node_id] if node_id in self.blocks else [])
 
     def _on_selection_changed(self) -> None:
+        assert_gui_thread("GraphScene._on_selection_changed")
         if self._syncing:
             return
         ids = self.selected_block_ids()
