@@ -220,3 +220,26 @@ def test_worker_errors_come_back_as_a_state_not_a_crash() -> None:
 
 def test_no_thread_left_behind() -> None:
     assert not [t for t in threading.enumerate() if t.name == "mlsp-engine"]
+
+
+def test_building_in_the_worker_announces_once_and_reports_problems() -> None:
+    from mlsp_studio.engine import Built
+
+    sink = Collector()
+    engine = Engine(load_preset("spiral"), sink, max_steps=10**9)
+    engine.start(running=False, build_in_worker=True)
+    assert _wait(lambda: engine.state is EngineState.PAUSED and engine.paradigm is not None)
+    engine.step()
+    assert _wait(lambda: engine.step_count == 1)
+    engine.stop()
+    assert engine.join(2.0)
+    built = [e for e in sink.drain() if isinstance(e, Built)]
+    assert len(built) == 1 and "boundary" in built[0].visual_kinds
+
+    broken = load_preset("spiral")
+    broken.slots["model"] = Graph.chain(["Input", ("Conv2d", {}), "ClassifierHead"])
+    engine = Engine(broken, Collector(), max_steps=10)
+    engine.start(build_in_worker=True)
+    assert _wait(lambda: engine.state is EngineState.ERROR)
+    assert "Conv2d 2 needs" in engine.message
+    assert engine.join(2.0)

@@ -229,17 +229,12 @@ class Engine:
             if self.paradigm is None:
                 try:
                     self.build()
-                    if self.sink is not None:
-                        self.sink(Built(tuple(sorted(self.paradigm.visual_kinds)),
-                                        str(self.device), self.total_steps))
                 except StudioError as err:
                     self.state, self.message = EngineState.ERROR, str(err)
                     self._emit_status()
                     return
                 self.state = EngineState.RUNNING if self._start_running else EngineState.PAUSED
-                if self.sink is not None:
-                    self.sink(Built(tuple(sorted(self.paradigm.visual_kinds)),
-                                    str(self.device), self.total_steps))
+                self._announce_built()
             self._loop(None, exit_on_pause=False)
         except Exception as err:  # never let the worker die silently
             self.state = EngineState.ERROR
@@ -359,9 +354,7 @@ class Engine:
                     self.project = arg
                 try:
                     self.build()
-                    if self.sink is not None:
-                        self.sink(Built(tuple(sorted(self.paradigm.visual_kinds)),
-                                        str(self.device), self.total_steps))
+                    self._announce_built()
                 except StudioError as err:
                     self.state, self.message = EngineState.ERROR, str(err)
             elif name == "visuals":
@@ -385,6 +378,11 @@ class Engine:
                 if self.sink is not None:
                     self._pending.append((step, "val" if split == "val" else "train_eval",
                                           name, value))
+
+    def _announce_built(self) -> None:
+        if self.sink is not None:
+            self.sink(Built(tuple(sorted(self.paradigm.visual_kinds)), str(self.device),
+                            self.total_steps))
 
     def _emit_visuals(self) -> None:
         if self.sink is None or not self._visual_kinds or self.paradigm is None:
