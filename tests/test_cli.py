@@ -83,3 +83,18 @@ def test_console_script_runs_without_traceback(tmp_path) -> None:
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr and "unknown preset" in result.stderr
+
+
+def test_device_cuda_trains_or_says_why(tmp_path, capsys) -> None:
+    import torch
+
+    code = main(["run", "spiral", "--steps", "3", "--device", "cuda", "--out",
+                 str(tmp_path / "c"), "--quiet", "--no-figures"])
+    if torch.cuda.is_available():
+        assert code == 0
+        assert json.loads((tmp_path / "c" / "summary.json").read_text())["device"] == "cuda:0" \
+            or json.loads((tmp_path / "c" / "summary.json").read_text())["device"] == "cuda"
+    else:
+        assert code == 2
+        assert "no usable NVIDIA GPU" in capsys.readouterr().err
+        assert not (tmp_path / "c").exists()
