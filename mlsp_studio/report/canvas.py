@@ -1,4 +1,4 @@
-"""What every report figure shares: an Agg canvas, the class palette, tolerant array handling.
+"""What every report figure shares: an Agg canvas, messages, axis limits and labels.
 
 Figures are bare ``matplotlib.figure.Figure`` objects on their own ``FigureCanvasAgg``: no
 pyplot, so no GUI backend is picked and no global figure list grows.
@@ -16,11 +16,6 @@ from matplotlib.figure import Figure
 DPI = 110
 WIDTH, HEIGHT = 6.0, 4.5
 
-# Orange and blue as in TensorFlow Playground, then the clearest of matplotlib's tab10.
-CLASS_COLOURS = ("#f59322", "#0877bd", "#2ca02c", "#d62728", "#9467bd",
-                 "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f")
-UNKNOWN_CLASS = "#bbbbbb"
-
 
 def new_figure(width: float = WIDTH, height: float = HEIGHT, layout: str | None = "constrained"
                ) -> Figure:
@@ -35,19 +30,6 @@ def show_message(ax: Axes, text: str) -> None:
     ax.set_axis_off()
     ax.text(0.5, 0.5, text, ha="center", va="center", fontsize=11, color="#555555",
             transform=ax.transAxes, wrap=True)
-
-
-def class_colour(k: int) -> str:
-    """The colour of class ``k``; a negative ``k`` (no label) is light grey."""
-    return CLASS_COLOURS[k % len(CLASS_COLOURS)] if k >= 0 else UNKNOWN_CLASS
-
-
-def finite_floats(a, ndim: int | None = None) -> np.ndarray:
-    """A float copy with infinities turned into NaN (and a wrong rank into an empty array)."""
-    a = np.asarray(a, dtype=np.float64)
-    if ndim is not None and a.ndim != ndim:
-        return np.zeros((0,) * ndim)
-    return np.where(np.isfinite(a), a, np.nan)
 
 
 def symmetric_limit(a: np.ndarray) -> float:

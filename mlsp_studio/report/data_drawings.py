@@ -9,81 +9,32 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from mlsp_studio.spec.snapshots import ConfusionMatrix, DecisionBoundary, RegressionFit
-
-from .canvas import (
+from mlsp_studio.spec.drawing import (
     UNKNOWN_CLASS,
+    blend_classes,
+    boundary_picture,
     class_colour,
     finite_floats,
-    new_figure,
-    padded_range,
-    show_message,
 )
+from mlsp_studio.spec.snapshots import ConfusionMatrix, DecisionBoundary, RegressionFit
+
+from .canvas import new_figure, padded_range, show_message
 
 # --- decision boundary -----------------------------------------------------------------------
-
-def _grid_edges(centres: np.ndarray, points: np.ndarray) -> tuple[float, float]:
-    """Edges of the cells around sorted grid centres; one centre covers the points' range."""
-    if centres.size > 1 and centres[-1] > centres[0]:
-        half = 0.5 * (centres[-1] - centres[0]) / (centres.size - 1)
-        return centres[0] - half, centres[-1] + half
-    reach = np.abs(points - centres[0]) if points.size else np.zeros(0)
-    half = max(1.1 * float(np.nanmax(reach)) if np.isfinite(reach).any() else 0.0, 1.0)
-    return centres[0] - half, centres[0] + half
-
-
-def _blend(probs: np.ndarray, n_classes: int) -> np.ndarray:
-    """(H, W, C) probabilities -> (H, W, 3) colours: class colours mixed, paled by doubt."""
-    colours = np.array([to_rgb(class_colour(k)) for k in range(probs.shape[-1])])
-    p = np.clip(np.nan_to_num(probs, nan=0.0), 0.0, 1.0)
-    if probs.shape[-1] == 1:  # one class: its colour, stronger where it is more likely
-        strength = 0.1 + 0.3 * p
-        return 1.0 - strength * (1.0 - colours[0])
-    total = p.sum(axis=-1, keepdims=True)
-    p = np.where(total > 0, p / np.where(total > 0, total, 1.0), 1.0 / p.shape[-1])
-    mix = p @ colours
-    chance = 1.0 / max(n_classes, 2)
-    confidence = np.clip((p.max(axis=-1, keepdims=True) - chance) / (1.0 - chance), 0.0, 1.0)
-    strength = 0.12 + 0.43 * confidence  # pale enough for same-coloured points to stand out
-    return 1.0 - strength * (1.0 - mix)
-
 
 def boundary_figure(snap: DecisionBoundary) -> Figure:
     """Class colours over the input plane, blended by probability, with the data on top."""
     fig = new_figure()
     ax = fig.add_subplot()
-    xs, ys = finite_floats(snap.xs).ravel(), finite_floats(snap.ys).ravel()
-    probs = finite_floats(snap.probs)
-    if probs.ndim == 2:
-        probs = probs[..., None]
-    points = finite_floats(snap.points)
-    points = points if points.ndim == 2 and points.shape[1] >= 2 else np.zeros((0, 2))
-    labels = np.asarray(snap.labels, dtype=np.float64).ravel()
-    if labels.size != len(points):
-        labels = np.full(len(points), -1.0)
-    labels = np.where(np.isfinite(labels), labels, -1).astype(np.int64)  # -1: no class
-    keep = np.isfinite(points[:, :2]).all(axis=1)
-    points, labels = points[keep, :2], labels[keep]
-
-    n_classes = max(probs.shape[-1] if probs.ndim == 3 else 0,
-                    int(labels.max()) + 1 if labels.size else 0, len(snap.class_names), 1)
-    has_grid = (probs.ndim == 3 and probs.size > 0 and probs.shape[:2] == (ys.size, xs.size)
-                and np.isfinite(xs).all() and np.isfinite(ys).all())
-    if has_grid and probs.shape[-1] == 1 and n_classes == 2:
-        probs = np.concatenate([1.0 - probs, probs], axis=-1)  # one sigmoid output, 2 classes
+    pic = boundary_picture(snap)
+    points, labels, n_classes, has_grid = pic.points, pic.labels, pic.n_classes, pic.has_grid
     x_lo, x_hi, y_lo, y_hi = math.inf, -math.inf, math.inf, -math.inf
-    if has_grid:
-        if xs.size > 1 and xs[0] > xs[-1]:
-            xs, probs = xs[::-1], probs[:, ::-1]
-        if ys.size > 1 and ys[0] > ys[-1]:
-            ys, probs = ys[::-1], probs[::-1]
-        x_lo, x_hi = _grid_edges(xs, points[:, 0])
-        y_lo, y_hi = _grid_edges(ys, points[:, 1])
-        ax.imshow(_blend(probs, n_classes), extent=(x_lo, x_hi, y_lo, y_hi), origin="lower",
+    if pic.grid_extent is not None:
+        x_lo, x_hi, y_lo, y_hi = pic.grid_extent
+        ax.imshow(blend_classes(pic.probs, n_classes), extent=pic.grid_extent, origin="lower",
                   interpolation="bilinear", aspect="auto", zorder=0)
     if len(points):
         size = 22 if len(points) <= 500 else 12 if len(points) <= 2000 else 6

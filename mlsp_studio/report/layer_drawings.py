@@ -13,14 +13,13 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from mlsp_studio.spec.drawing import as_channels, class_colour, finite_floats, input_kind
 from mlsp_studio.spec.snapshots import FeatureMaps, Kernels
 
 from .canvas import (
     WIDTH,
     bare_axes,
-    class_colour,
     count_words,
-    finite_floats,
     nan_note,
     new_figure,
     show_message,
@@ -32,29 +31,6 @@ _MAX_LAYER_ROWS = 8
 
 
 # --- feature maps ----------------------------------------------------------------------------
-
-def _as_channels(a: np.ndarray) -> np.ndarray:
-    """Any array -> (C, H, W) image channels or (C, L) signal channels."""
-    if a.ndim <= 1:
-        return a.reshape(1, -1)
-    if a.ndim > 3:
-        return a.reshape(-1, *a.shape[-2:])
-    return a
-
-
-def _input_kind(a: np.ndarray) -> tuple[str, np.ndarray]:
-    """Guess how to show the input: ("signal", (C, L)), ("rgb", (H, W, 3)) or ("gray", (H, W))."""
-    if a.ndim <= 1:
-        return "signal", a.reshape(1, -1)
-    if a.ndim == 2:
-        c, length = a.shape
-        return ("signal", a) if c <= 4 and length > 4 * c else ("gray", a)
-    if a.ndim == 3 and a.shape[0] == 3:
-        return "rgb", np.moveaxis(a, 0, -1)
-    if a.ndim == 3 and a.shape[-1] == 3:
-        return "rgb", a
-    return "gray", _as_channels(a)[0]
-
 
 def _show_channel(ax: Axes, channel: np.ndarray, cmap: str = "viridis") -> None:
     finite = channel[np.isfinite(channel)]
@@ -72,7 +48,7 @@ def _plot_signal(ax: Axes, signal: np.ndarray, colour: str = "#1f77b4") -> None:
 
 def feature_maps_figure(snap: FeatureMaps) -> Figure:
     """The input, then one row per layer with up to 16 of its channels."""
-    layers = [(str(name), _as_channels(finite_floats(a)))
+    layers = [(str(name), as_channels(finite_floats(a)))
               for name, a in snap.layers[:_MAX_LAYER_ROWS]]
     layers = [(name, a) for name, a in layers if a.size]
     x = finite_floats(snap.input)
@@ -83,7 +59,7 @@ def feature_maps_figure(snap: FeatureMaps) -> Figure:
 
     rows: list[tuple[str, float]] = []  # (what, height in inches)
     if x.size:
-        rows.append(("input", 1.1 if _input_kind(x)[0] == "signal" else 1.5))
+        rows.append(("input", 1.1 if input_kind(x)[0] == "signal" else 1.5))
     for _, a in layers:
         ratio = a.shape[1] / a.shape[2] if a.ndim == 3 and a.shape[2] else 0.0
         rows.append(("layer", cell * min(max(ratio, 0.5), 2.0) if a.ndim == 3 else 0.55))
@@ -109,7 +85,7 @@ def feature_maps_figure(snap: FeatureMaps) -> Figure:
     layer_iter = iter(layers)
     for what, h in rows:
         if what == "input":
-            kind, shown = _input_kind(x)
+            kind, shown = input_kind(x)
             row_label(top, f"input ({_describe_input(kind, shown)}){nan_note(shown)}")
             if kind == "signal":
                 ax = fig.add_axes(box(margin, top + label_h, fig_w - 2 * margin, h))

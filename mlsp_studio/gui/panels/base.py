@@ -20,11 +20,6 @@ from PySide6.QtWidgets import QGraphicsItem, QWidget
 
 Record = tuple[int, str, str, float]
 
-# Same palette as the report figures: TensorFlow Playground's orange and blue, then tab10.
-CLASS_COLOURS = ("#f59322", "#0877bd", "#2ca02c", "#d62728", "#9467bd",
-                 "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f")
-UNKNOWN_CLASS = "#bbbbbb"
-
 FONT_PT = 11  # readable on a projector
 TITLE_PT = 12
 LIGHT = {"background": "#ffffff", "text": "#222222", "axis": "#555555", "muted": "#666666"}
@@ -39,19 +34,6 @@ def assert_gui_thread(what: str = "a panel") -> None:
     if QThread.currentThread() is not app.thread():
         raise AssertionError(f"{what} was called from a worker thread; widgets may only be "
                              "touched on the GUI thread (send a queued signal instead)")
-
-
-def class_colour(k: int) -> str:
-    """The colour of class ``k``; a negative ``k`` (no label) is light grey."""
-    return CLASS_COLOURS[k % len(CLASS_COLOURS)] if k >= 0 else UNKNOWN_CLASS
-
-
-def finite_floats(a: Any, ndim: int | None = None) -> np.ndarray:
-    """A float copy with infinities turned into NaN (and a wrong rank into an empty array)."""
-    a = np.asarray(a, dtype=np.float64)
-    if ndim is not None and a.ndim != ndim:
-        return np.zeros((0,) * ndim)
-    return np.where(np.isfinite(a), a, np.nan)
 
 
 def finite_range(a: np.ndarray, symmetric: bool = False) -> tuple[float, float]:

@@ -12,50 +12,14 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
-from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from mlsp_studio.spec.drawing import UNKNOWN_CLASS, blend_classes, boundary_picture, class_colour
 from mlsp_studio.spec.snapshots import DecisionBoundary
 
-from .base import (
-    DARK,
-    LIGHT,
-    PANELS,
-    UNKNOWN_CLASS,
-    Panel,
-    class_colour,
-    finite_floats,
-    font,
-    set_title,
-    style_plot,
-)
+from .base import DARK, LIGHT, PANELS, Panel, font, set_title, style_plot
 
 _SMOOTH_TO = 240  # a coarse grid is interpolated up to about this many pixels a side
-
-
-def blend(probs: np.ndarray, n_classes: int) -> np.ndarray:
-    """(H, W, C) probabilities -> (H, W, 3) colours in 0..1: class colours mixed, paled by doubt."""
-    colours = np.array([QColor(class_colour(k)).getRgbF()[:3] for k in range(probs.shape[-1])])
-    p = np.clip(np.nan_to_num(probs, nan=0.0), 0.0, 1.0)
-    if probs.shape[-1] == 1:  # one class: its colour, stronger where it is more likely
-        return 1.0 - (0.1 + 0.3 * p) * (1.0 - colours[0])
-    total = p.sum(axis=-1, keepdims=True)
-    p = np.where(total > 0, p / np.where(total > 0, total, 1.0), 1.0 / p.shape[-1])
-    mix = p @ colours
-    chance = 1.0 / max(n_classes, 2)
-    confidence = np.clip((p.max(axis=-1, keepdims=True) - chance) / (1.0 - chance), 0.0, 1.0)
-    strength = 0.12 + 0.43 * confidence  # pale enough for same-coloured points to stand out
-    return 1.0 - strength * (1.0 - mix)
-
-
-def _grid_edges(centres: np.ndarray, points: np.ndarray) -> tuple[float, float]:
-    """Edges of the cells around sorted grid centres; one centre covers the points' range."""
-    if centres.size > 1 and centres[-1] > centres[0]:
-        half = 0.5 * (centres[-1] - centres[0]) / (centres.size - 1)
-        return float(centres[0] - half), float(centres[-1] + half)
-    reach = np.abs(points - centres[0]) if points.size else np.zeros(0)
-    half = max(1.1 * float(np.nanmax(reach)) if np.isfinite(reach).any() else 0.0, 1.0)
-    return float(centres[0] - half), float(centres[0] + half)
 
 
 def _smooth(rgb: np.ndarray) -> np.ndarray:
@@ -112,35 +76,12 @@ class DecisionBoundaryPanel(Panel):
 
     def show_snapshot(self, snapshot: DecisionBoundary) -> None:
         super().show_snapshot(snapshot)
-        xs, ys = finite_floats(snapshot.xs).ravel(), finite_floats(snapshot.ys).ravel()
-        probs = finite_floats(snapshot.probs)
-        if probs.ndim == 2:
-            probs = probs[..., None]
-        points = finite_floats(snapshot.points)
-        points = points if points.ndim == 2 and points.shape[1] >= 2 else np.zeros((0, 2))
-        labels = np.asarray(snapshot.labels, dtype=np.float64).ravel()
-        if labels.size != len(points):
-            labels = np.full(len(points), -1.0)
-        labels = np.where(np.isfinite(labels), labels, -1).astype(np.int64)  # -1: no class
-        keep = np.isfinite(points[:, :2]).all(axis=1)
-        points, labels = points[keep, :2], labels[keep]
-
-        n_classes = max(probs.shape[-1] if probs.ndim == 3 else 0,
-                        int(labels.max()) + 1 if labels.size else 0,
-                        len(snapshot.class_names), 1)
-        has_grid = (probs.ndim == 3 and probs.size > 0 and probs.shape[:2] == (ys.size, xs.size)
-                    and bool(np.isfinite(xs).all()) and bool(np.isfinite(ys).all()))
-        if has_grid and probs.shape[-1] == 1 and n_classes == 2:
-            probs = np.concatenate([1.0 - probs, probs], axis=-1)  # one sigmoid output
+        pic = boundary_picture(snapshot)
+        points, labels, n_classes = pic.points, pic.labels, pic.n_classes
         extent = [math.inf, -math.inf, math.inf, -math.inf]
-        if has_grid:
-            if xs.size > 1 and xs[0] > xs[-1]:
-                xs, probs = xs[::-1], probs[:, ::-1]
-            if ys.size > 1 and ys[0] > ys[-1]:
-                ys, probs = ys[::-1], probs[::-1]
-            extent[:2] = _grid_edges(xs, points[:, 0])
-            extent[2:] = _grid_edges(ys, points[:, 1])
-            rgb = (255.0 * _smooth(blend(probs, n_classes)) + 0.5).astype(np.uint8)
+        if pic.grid_extent is not None:
+            extent = list(pic.grid_extent)
+            rgb = (255.0 * _smooth(blend_classes(pic.probs, n_classes)) + 0.5).astype(np.uint8)
             self.image.setImage(rgb, autoLevels=False, levels=(0, 255))
             self.image.setRect(QRectF(extent[0], extent[2], extent[1] - extent[0],
                                       extent[3] - extent[2]))
@@ -152,7 +93,7 @@ class DecisionBoundaryPanel(Panel):
             extent = [min(extent[0], points[:, 0].min()), max(extent[1], points[:, 0].max()),
                       min(extent[2], points[:, 1].min()), max(extent[3], points[:, 1].max())]
         heading = f"Decision boundary — step {snapshot.step}"
-        if not has_grid and not len(points):
+        if not pic.has_grid and not len(points):
             heading += ": no grid and no points to show yet"
             n_classes = len(snapshot.class_names)
         set_title(self.plot, heading, self.dark)

@@ -13,9 +13,10 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from mlsp_studio.spec.drawing import finite_floats
 from mlsp_studio.spec.snapshots import ConfusionMatrix
 
-from .base import DARK, LIGHT, PANELS, Panel, finite_floats, font, style_plot
+from .base import DARK, LIGHT, PANELS, Panel, font, style_plot
 
 # matplotlib's "Blues", the colour scale of the report figure.
 BLUES = ("#f7fbff", "#deebf7", "#c6dbef", "#9ecae1", "#6baed6", "#4292c6", "#2171b5",

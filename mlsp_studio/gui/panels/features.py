@@ -26,9 +26,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mlsp_studio.spec.drawing import as_channels, class_colour, finite_floats, input_kind
 from mlsp_studio.spec.snapshots import FeatureMaps, Kernels
 
-from .base import DARK, FONT_PT, LIGHT, PANELS, Panel, class_colour, finite_floats, finite_range
+from .base import DARK, FONT_PT, LIGHT, PANELS, Panel, finite_range
 from .base import font as qfont
 
 MAX_CHANNELS = 16
@@ -39,25 +40,6 @@ RED_BLUE = ("#053061", "#2166ac", "#4393c3", "#92c5de", "#d1e5f0", "#f7f7f7", "#
 VIRIDIS = pg.colormap.get("viridis").getLookupTable(nPts=256)
 DIVERGING = pg.ColorMap(np.linspace(0, 1, 11), list(RED_BLUE)).getLookupTable(nPts=256)
 GREY = np.repeat(np.arange(256, dtype=np.uint8)[:, None], 3, axis=1)
-
-
-def as_channels(a: np.ndarray) -> np.ndarray:
-    """Any array -> (C, H, W) image channels or (C, L) signal channels."""
-    if a.ndim <= 1:
-        return a.reshape(1, -1)
-    return a.reshape(-1, *a.shape[-2:]) if a.ndim > 3 else a
-
-
-def input_kind(a: np.ndarray) -> tuple[str, np.ndarray]:
-    """How to show the input: ("signal", (C, L)), ("rgb", (H, W, 3)) or ("gray", (H, W))."""
-    if a.ndim <= 1:
-        return "signal", a.reshape(1, -1)
-    if a.ndim == 2:
-        c, length = a.shape
-        return ("signal", a) if c <= 4 and length > 4 * c else ("gray", a)
-    if a.ndim == 3 and 3 in (a.shape[0], a.shape[-1]):
-        return "rgb", np.moveaxis(a, 0, -1) if a.shape[0] == 3 else a
-    return "gray", as_channels(a)[0]
 
 
 def nan_note(a: np.ndarray) -> str:

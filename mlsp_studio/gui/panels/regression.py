@@ -10,6 +10,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
+from mlsp_studio.spec.drawing import finite_floats
 from mlsp_studio.spec.snapshots import RegressionFit
 
 from .base import (
@@ -18,7 +19,6 @@ from .base import (
     LIGHT,
     PANELS,
     Panel,
-    finite_floats,
     rgba,
     set_title,
     style_legend,
