@@ -10,8 +10,8 @@ ROOT="$PWD"
 VENV="${MLSP_VENV:-$ROOT/.venv}"
 PY="${PYTHON:-python3}"
 TORCH_VERSION="${MLSP_TORCH_VERSION:-2.13.0}"
-EXTRAS="gui"
-[[ "${1:-}" == "--test" ]] && EXTRAS="gui,test"
+EXTRAS="gui,export"
+[[ "${1:-}" == "--test" ]] && EXTRAS="gui,export,test"
 
 if [[ ! -x "$VENV/bin/python" ]]; then
     echo "Creating the virtual environment in $VENV"

@@ -141,3 +141,17 @@ def test_save_is_atomic_and_leaves_no_temp_files(tmp_path) -> None:
     save_project(load_preset("spiral"), path)
     save_project(Project.from_dict(_spiral_dict()), path)
     assert [p.name for p in tmp_path.iterdir()] == ["p.mlsp.json"]
+
+
+def test_networks_too_big_to_train_are_refused_in_words() -> None:
+    project = load_preset("spiral")
+    project.slots["model"].set_params(2, {"units": 65536})
+    project.slots["model"].set_params(4, {"units": 65536})
+    check = check_project(project, BLOCKS)
+    assert any("parameters" in e and "up to 50,000,000" in e for e in check.errors), check.errors
+    wide = load_preset("digits-cnn")
+    wide.slots["model"].set_params(2, {"out_channels": 4096, "kernel_size": 3, "padding": 1})
+    wide.apply_setting("batch_size", "65536")
+    check = check_project(wide, BLOCKS)
+    assert any("GB of activations" in e and "smaller batch size" in e for e in check.errors)
+    assert check_project(load_preset("digits-cnn"), BLOCKS).ok

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -227,7 +228,29 @@ def check_project(project: Project, registry: BlockRegistry) -> ProjectCheck:
         analysis = analyses[slot] = graph.analyze(registry, ctx)
         prefix = f"{slot}: " if len(project.slots) > 1 else ""
         errors.extend(prefix + message for message in analysis.messages())
+        if analysis.ok:
+            errors.extend(prefix + m for m in _size_problems(analysis, hparams.get("batch_size")))
     return ProjectCheck(hparams, options, analyses, task, errors)
+
+
+MAX_PARAMS = 50_000_000             # weights a laptop trains in this studio
+MAX_ACTIVATION_BYTES = 4 * 1024**3  # what one training step may hold for backward
+
+
+def _size_problems(analysis: Analysis, batch_size: int | None) -> list[str]:
+    """A network too big to train here is refused in words, before memory runs out."""
+    problems = []
+    total = analysis.total_params
+    if total > MAX_PARAMS:
+        problems.append(f"the network has {total:,} parameters ({total * 4 / 1e9:.1f} GB of "
+                        f"weights); the studio trains networks of up to {MAX_PARAMS:,}")
+    values = sum(math.prod(shape) for shape in analysis.shapes.values() if shape)
+    step_bytes = 4 * 2 * values * (batch_size or 1)  # each output, and its gradient
+    if step_bytes > MAX_ACTIVATION_BYTES:
+        problems.append(f"one training step would hold about {step_bytes / 1e9:.1f} GB of "
+                        f"activations; use a smaller batch size or smaller layers (the limit is "
+                        f"{MAX_ACTIVATION_BYTES / 1e9:.0f} GB)")
+    return problems
 
 
 def load_project(path: str | os.PathLike) -> Project:
