@@ -2,39 +2,34 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
-    QFileDialog,
     QLabel,
     QMainWindow,
-    QMessageBox,
     QToolBar,
     QVBoxLayout,
     QWidget,
 )
 
-from ..spec.errors import StudioError
-from ..spec.presets import list_presets, load_preset
-from ..spec.project import load_project, save_project
+from ..spec.presets import list_presets
 from .bridge import EngineBridge, Mail, assert_gui_thread
 from .canvas import GraphScene, GraphView
 from .document import StudioDocument
+from .file_actions import FileActions
 from .inspector import Inspector
 from .palette import BlockPalette
+from .panel_docks import VISUAL_EVERY_S, PanelDocks
 from .redraw import RedrawScheduler
 from .theme import apply_theme
 
 ORG, APP = "MLSP Studio", "MLSP Studio"
-VISUAL_EVERY_S = 0.25
 ACTIVE_STATES = ("running", "paused", "diverged")
 
 
-class MainWindow(QMainWindow):
+class MainWindow(PanelDocks, FileActions, QMainWindow):
     """One open project. Widgets are touched only here, in the GUI thread."""
 
     def __init__(self, doc: StudioDocument, bridge: EngineBridge | None = None,
@@ -105,53 +100,6 @@ class MainWindow(QMainWindow):
         self.splitDockWidget(palette, inspector, Qt.Vertical)
         self.resizeDocks([palette, inspector], [260, 520], Qt.Vertical)
         self.resizeDocks([palette], [330], Qt.Horizontal)
-
-    # Networks flow top to bottom, so the canvas is a tall column in the middle; the panels
-    # share a column on the right: curves above, the picture of the model below.
-    PANEL_PLACES = {"curves": ("top", None), "confusion": ("top", "curves"),
-                    "boundary": ("bottom", None), "regression_fit": ("bottom", "boundary"),
-                    "features": ("bottom", "boundary")}
-
-    def create_panels(self) -> None:
-        """Panels load pyqtgraph, so they come right after the window first shows."""
-        if self.panels:
-            return
-        from .panels import PANELS
-
-        top = bottom = None
-        for cls in PANELS:
-            panel = cls(self)
-            self.panels[cls.name] = panel
-            dock = self._dock(cls.name, cls.title, panel, Qt.RightDockWidgetArea)
-            dock.visibilityChanged.connect(self._on_panel_visibility)
-            if hasattr(panel, "optionChanged"):
-                panel.optionChanged.connect(self._on_panel_option)
-            if hasattr(panel, "set_dark"):
-                panel.set_dark(self.dark)
-            row, _ = self.PANEL_PLACES.get(cls.name, ("bottom", None))
-            if row == "top":
-                if top is None:
-                    top = dock
-                else:
-                    self.tabifyDockWidget(top, dock)
-            else:
-                if bottom is None:
-                    bottom = dock
-                    if top is not None:
-                        self.splitDockWidget(top, dock, Qt.Vertical)
-                else:
-                    self.tabifyDockWidget(bottom, dock)
-            self._panel_menu.addAction(dock.toggleViewAction())
-        if top is not None:
-            self.resizeDocks([top], [max(520, self.width() // 2 - 120)], Qt.Horizontal)
-        if top is not None and bottom is not None:
-            self.resizeDocks([top, bottom], [1, 1], Qt.Vertical)
-        self._show_relevant_panels(self._expected_kinds())
-        self._restore_layout(panels_only=True)
-        if top is not None:
-            top.raise_()
-        self._update_visuals()
-        QTimer.singleShot(0, self.view.fit_all)
 
     def _build_actions(self) -> None:
         bar = QToolBar("Run", self)
@@ -351,75 +299,6 @@ class MainWindow(QMainWindow):
             self._show_status_text(words[status.state])
         self._update_controls()
 
-    # -- panels --------------------------------------------------------------------------
-    def _expected_kinds(self) -> set[str]:
-        """A guess before the first run of which pictures the project will have."""
-        from ..spec.datasets import DATASET_SPECS
-
-        try:
-            spec = DATASET_SPECS.get(self.doc.project.dataset)
-        except StudioError:
-            return set()
-        kinds = set()
-        if spec.task != "regression":
-            kinds.add("confusion")
-        if spec.input_kind == "points2d":
-            kinds.add("boundary")
-        if spec.input_kind == "scalar":
-            kinds.add("regression_fit")
-        if spec.input_kind in ("image", "signal"):
-            kinds.update({"feature_maps", "kernels"})
-        return kinds
-
-    def _show_relevant_panels(self, kinds: set[str]) -> None:
-        shown = []
-        for name, panel in self.panels.items():
-            relevant = panel.wants_metrics or bool(set(panel.kinds) & kinds)
-            self.docks[name].setVisible(relevant)
-            if relevant:
-                shown.append(name)
-        if shown != getattr(self, "_shown_panels", None):
-            self._shown_panels = shown
-            self._balance_panels(shown)
-        self._update_visuals()
-
-    def _balance_panels(self, shown: list[str]) -> None:
-        """Give the curves and the picture of the model half the column each, and bring the
-        first picture to the front of its tabs (a panel newly shown may be squeezed)."""
-        pictures = [self.docks[n] for n in shown if self.PANEL_PLACES.get(n, ("", ""))[0]
-                    == "bottom"]
-        if pictures:
-            pictures[0].raise_()
-        if "curves" in self.docks and pictures:
-            room = max(400, self.height() - 120)
-            share = 0.55 if "features" in shown else 0.5  # feature maps need the height
-            self.resizeDocks([self.docks["curves"], pictures[0]],
-                             [int(room * (1 - share)), int(room * share)], Qt.Vertical)
-        if "curves" in self.docks:
-            self.docks["curves"].raise_()
-
-    @Slot(bool)
-    def _on_panel_visibility(self, visible: bool) -> None:
-        assert_gui_thread("MainWindow._on_panel_visibility")
-        self._update_visuals()
-
-    def _update_visuals(self) -> None:
-        """Ask the engine only for what open panels show, and no faster than frames are
-        drawn: a picture computed between two frames would be thrown away unseen."""
-        kinds = set()
-        for name, panel in self.panels.items():
-            if self.docks[name].isVisible():
-                kinds.update(panel.kinds)
-        every = max(VISUAL_EVERY_S, round(self.scheduler.interval_ms / 1000.0, 1))
-        if (kinds, every) != (self._visual_kinds, self._visual_every):
-            self._visual_kinds, self._visual_every = kinds, every
-            self.bridge.set_visuals(kinds, every)
-
-    @Slot(str, object)
-    def _on_panel_option(self, name: str, value: object) -> None:
-        assert_gui_thread("MainWindow._on_panel_option")
-        self.bridge.set_visual_option(name, value)
-
     # -- document events -----------------------------------------------------------------
     @Slot()
     def _on_checked(self) -> None:
@@ -483,72 +362,6 @@ class MainWindow(QMainWindow):
     def _on_load_failed(self, message: str) -> None:
         assert_gui_thread("MainWindow._on_load_failed")
         self._show_status_text(message, error=True)
-
-    # -- files ---------------------------------------------------------------------------
-    @Slot()
-    def _on_preset_action(self) -> None:
-        assert_gui_thread("MainWindow._on_preset_action")
-        name = self.sender().data()
-        if self._confirm_discard():
-            try:
-                self.doc.replace_project(load_preset(name))
-            except StudioError as err:
-                QMessageBox.warning(self, "Cannot open preset", str(err))
-
-    def open_path(self, path: Path) -> bool:
-        try:
-            project = load_project(path)
-        except StudioError as err:
-            QMessageBox.warning(self, "Cannot open project", str(err))
-            return False
-        self.doc.replace_project(project, path)
-        return True
-
-    @Slot()
-    def on_open(self) -> None:
-        assert_gui_thread("MainWindow.on_open")
-        if not self._confirm_discard():
-            return
-        path, _ = QFileDialog.getOpenFileName(self, "Open project", "",
-                                              "MLSP Studio projects (*.mlsp.json *.json)")
-        if path:
-            self.open_path(Path(path))
-
-    @Slot()
-    def on_save(self) -> bool:
-        assert_gui_thread("MainWindow.on_save")
-        if self.doc.path is None:
-            return self.on_save_as()
-        return self._save_to(self.doc.path)
-
-    @Slot()
-    def on_save_as(self) -> bool:
-        assert_gui_thread("MainWindow.on_save_as")
-        path, _ = QFileDialog.getSaveFileName(self, "Save project",
-                                              f"{self.doc.project.name}.mlsp.json",
-                                              "MLSP Studio projects (*.mlsp.json)")
-        return self._save_to(Path(path)) if path else False
-
-    def _save_to(self, path: Path) -> bool:
-        try:
-            save_project(self.doc.project, path)
-        except OSError as err:
-            QMessageBox.warning(self, "Cannot save", f"{path}: {err.strerror or err}")
-            return False
-        self.doc.path = path
-        self.doc.undo_stack.setClean()
-        self._update_title()
-        return True
-
-    def _confirm_discard(self) -> bool:
-        if self.doc.undo_stack.isClean():
-            return True
-        answer = QMessageBox.question(
-            self, "Unsaved changes", "The project has unsaved changes. Save them first?",
-            QMessageBox.Save | QMessageBox.Discard | QMessageBox.Cancel)
-        if answer == QMessageBox.Save:
-            return self.on_save()
-        return answer == QMessageBox.Discard
 
     # -- theme, layout, closing ----------------------------------------------------------
     @Slot()
