@@ -35,6 +35,16 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--threads", type=int, help="torch threads (default: cores - 1)")
     run.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
     run.add_argument("--quiet", action="store_true", help="print only the final line")
+    export = sub.add_parser("export", help="write a project as a standalone PyTorch script "
+                                           "or its network as ONNX")
+    export.add_argument("target", help="a preset name or a .mlsp.json project file")
+    export.add_argument("--format", choices=("python", "onnx"), required=True)
+    export.add_argument("-o", "--output", type=Path, required=True, help="the file to write")
+    export.add_argument("--weights", type=Path, help="trained weights for ONNX: a run's "
+                                                     "model.safetensors")
+    export.add_argument("--variant", help="export one of the preset's variants")
+    export.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="change a setting first, as for 'run'")
     sub.add_parser("presets", help="list the built-in presets")
     open_ = sub.add_parser("open", help="open the studio on a preset or project file")
     open_.add_argument("target", help="a preset name or a .mlsp.json project file")
@@ -57,6 +67,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "run":
             return _cmd_run(args)
+        if args.command == "export":
+            return _cmd_export(args)
         if args.command == "presets":
             return _cmd_presets()
         if args.command == "open":
@@ -157,15 +169,15 @@ def _load_target(args: argparse.Namespace):
             project.apply_setting(name.strip(), value.strip())
     except StudioError as err:
         raise CommandError(str(err)) from None
-    if args.steps is not None and args.steps < 1:
-        raise CommandError("--steps must be at least 1")
-    if args.seconds is not None and not (0 < args.seconds < 1e7 and math.isfinite(args.seconds)):
-        raise CommandError("--seconds must be a positive number")
     return project
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
     project = _load_target(args)
+    if args.steps is not None and args.steps < 1:
+        raise CommandError("--steps must be at least 1")
+    if args.seconds is not None and not (0 < args.seconds < 1e7 and math.isfinite(args.seconds)):
+        raise CommandError("--seconds must be a positive number")
     out = args.out or Path("runs") / f"{_safe_name(project.name)}-{time.strftime('%Y%m%d-%H%M%S')}"
     if out.exists() and not out.is_dir():
         raise CommandError(f"{out} exists and is not a folder")
@@ -206,6 +218,30 @@ def _cmd_run(args: argparse.Namespace) -> int:
     print(f"{project.name}: {summary['steps']} steps in {summary['seconds']:.1f} s "
           f"({summary['steps_per_second']:.0f} steps/s on {summary['device']}); {final}; "
           f"files in {out}")
+    return EXIT_OK
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    args.seed = args.device = None  # not export settings
+    project = _load_target(args)
+    if args.output.exists() and args.output.is_dir():
+        raise CommandError(f"{args.output} is a folder; give a file name")
+    from .spec.errors import StudioError
+
+    try:
+        if args.format == "python":
+            from .export.python_script import export_python
+
+            written = export_python(project, args.output)
+        else:
+            from .export.onnx_export import export_onnx
+
+            written = export_onnx(project, args.output, weights=args.weights)
+    except StudioError as err:
+        raise CommandError(str(err)) from None
+    except OSError as err:
+        raise CommandError(f"{args.output}: {err.strerror or err}") from None
+    print(f"{written}: {args.format} export of {project.name}")
     return EXIT_OK
 
 

@@ -98,3 +98,21 @@ def test_device_cuda_trains_or_says_why(tmp_path, capsys) -> None:
         assert code == 2
         assert "no usable NVIDIA GPU" in capsys.readouterr().err
         assert not (tmp_path / "c").exists()
+
+
+def test_export_writes_onnx_and_python_and_refuses_bad_weights(tmp_path, capsys) -> None:
+    onnx_file = tmp_path / "spiral.onnx"
+    assert main(["export", "spiral", "--format", "onnx", "-o", str(onnx_file)]) == 0
+    assert onnx_file.stat().st_size > 1000
+    script = tmp_path / "spiral.py"
+    assert main(["export", "spiral", "--format", "python", "-o", str(script)]) == 0
+    compile(script.read_text(), str(script), "exec")
+    run = tmp_path / "run"
+    assert main(["run", "spiral", "--steps", "3", "--out", str(run), "--quiet",
+                 "--no-figures"]) == 0
+    capsys.readouterr()
+    refused = tmp_path / "digits.onnx"
+    assert main(["export", "digits-cnn", "--format", "onnx", "-o", str(refused),
+                 "--weights", str(run / "model.safetensors")]) == 2
+    assert "does not fit" in capsys.readouterr().err
+    assert not refused.exists()

@@ -1,0 +1,1 @@
+"""Exporters: a standalone PyTorch script and ONNX for inference."""

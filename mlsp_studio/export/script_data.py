@@ -1,0 +1,334 @@
+"""The data part of an exported script: each dataset's maker written out in plain numpy.
+
+Every writer follows its maker in ``mlsp_studio.data`` step by step, with the same random
+streams, so the script trains on exactly the examples the studio makes from the same seed.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import textwrap
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ..spec.datasets import SIGNAL_CLASSES
+from ..spec.errors import DataError, StudioError
+
+STREAMS = ("    # two random streams from one seed: changing the split never changes the examples\n"
+           "    rng, split_rng = (np.random.default_rng(s)\n"
+           "                      for s in np.random.SeedSequence(seed).spawn(2))\n")
+SPLIT_STREAM = ("    # the split's random stream (the second of two from the seed)\n"
+                "    split_rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(2)[1])\n")
+
+SPLIT = '''\
+def split(x, y, classification, rng):
+    """Train, validation and test parts as (x, y) tensors.
+
+    For classes, each example gets the key (its random rank within its class + 0.5) / the
+    class size; sorting by that key deals every class out evenly over the three parts.
+    """
+    n = len(y)
+    if classification:
+        key = np.empty(n)
+        for c in np.unique(y):
+            members = np.flatnonzero(y == c)
+            key[members] = (rng.permutation(len(members)) + 0.5) / len(members)
+        order = np.lexsort((rng.permutation(n), key))  # ties broken at random
+    else:
+        order = rng.permutation(n)
+    n_test = max(1, round(n * TEST_FRACTION))
+    n_val = max(1, round(n * VAL_FRACTION)) if VAL_FRACTION > 0 else 0
+    parts = order[:n_test], order[n_test:n_test + n_val], order[n_test + n_val:]
+    test, val, train = (rng.permutation(part) for part in parts)
+    x = np.ascontiguousarray(x, dtype=np.float32)
+    y = np.ascontiguousarray(y, dtype=np.int64 if classification else np.float32)
+    return {name: (torch.from_numpy(x[rows]), torch.from_numpy(y[rows]))
+            for name, rows in (("train", train), ("val", val), ("test", test))}
+'''
+
+
+@dataclass(frozen=True)
+class DataCode:
+    """One dataset's ``make_data``: its docstring's first line and its body (indented by 4),
+    the import lines it needs beyond numpy and torch, and constants it reads."""
+
+    doc: str
+    body: str
+    imports: tuple[str, ...] = ()
+    constants: tuple[str, ...] = ()
+
+
+Writer = Callable[[dict[str, Any], str], DataCode]
+
+
+def make_data_source(dataset: str, options: dict[str, Any], task: str, x_shape: str,
+                     y_text: str) -> tuple[str, DataCode]:
+    """The ``make_data(seed)`` function for ``dataset`` with its checked ``options``, and the
+    rest of its code. ``task`` is the resolved task; ``x_shape`` the input shape as the canvas
+    shows it, e.g. ``(N, 2)``; ``y_text`` what the labels are, for the docstring."""
+    writer = DATA_WRITERS.get(dataset)
+    if writer is None:
+        raise StudioError(f"The {dataset!r} dataset cannot be written out as a script yet; "
+                          "pick a built-in dataset or a CSV or NPZ file.")
+    code = writer(options, task)
+    body = textwrap.indent(textwrap.dedent(code.body).strip("\n"), "    ")
+    source = (f'def make_data(seed):\n    """{code.doc}\n\n'
+              '    Returns the parts "train", "val" and "test", each a pair (x, y) with\n'
+              f'    x float32 {x_shape.replace("(N", "(n")} and y {y_text}.\n    """\n{body}\n')
+    return source, code
+
+
+def _spiral(o: dict[str, Any], task: str) -> DataCode:
+    return DataCode("Interleaved spiral arms, one per class, radius 0 to 1.", STREAMS + f"""
+    n, classes, noise = {o['n_samples']!r}, {o['classes']!r}, {o['noise']!r}
+    y = np.arange(n) % classes                     # (n,) as many points in every class
+    t = rng.uniform(0.05, 1.0, n)                  # distance from the centre
+    angle = 5.0 * t + 2 * np.pi * y / classes      # each arm turns 5 radians
+    x = t[:, None] * np.stack([np.cos(angle), np.sin(angle)], axis=1)  # (n, 2)
+    x += rng.normal(0.0, noise, x.shape)
+    return split(x, y, classification=True, rng=split_rng)
+""")
+
+
+def _circles(o: dict[str, Any], task: str) -> DataCode:
+    return DataCode("A ring of radius 0.5 (class 1) inside a ring of radius 1 (class 0).",
+                    STREAMS + f"""
+    n, noise = {o['n_samples']!r}, {o['noise']!r}
+    y = np.arange(n) % 2                           # (n,) 0: outer ring, 1: inner ring
+    angle = rng.uniform(0.0, 2 * np.pi, n)
+    radius = np.where(y == 0, 1.0, 0.5)
+    x = radius[:, None] * np.stack([np.cos(angle), np.sin(angle)], axis=1)  # (n, 2)
+    x += rng.normal(0.0, noise, x.shape)
+    return split(x, y, classification=True, rng=split_rng)
+""")
+
+
+def _xor(o: dict[str, Any], task: str) -> DataCode:
+    return DataCode("Points in [-1, 1]^2; class 1 where x and y have opposite signs.",
+                    STREAMS + f"""
+    n, noise = {o['n_samples']!r}, {o['noise']!r}
+    x = rng.uniform(-1.0, 1.0, (n, 2))             # (n, 2)
+    x += np.sign(x) * 0.05                         # a small gap around the axes
+    y = (x[:, 0] * x[:, 1] < 0).astype(np.int64)   # (n,) 1 where the signs differ
+    x += rng.normal(0.0, noise, x.shape)
+    return split(x, y, classification=True, rng=split_rng)
+""")
+
+
+def _blobs(o: dict[str, Any], task: str) -> DataCode:
+    return DataCode("Round clouds of points around centres spaced evenly on the unit "
+                    "circle.", STREAMS + f"""
+    n, classes, spread = {o['n_samples']!r}, {o['classes']!r}, {o['spread']!r}
+    y = np.arange(n) % classes                     # (n,) as many points in every cloud
+    turn = rng.uniform(0.0, 2 * np.pi)
+    angle = turn + 2 * np.pi * np.arange(classes) / classes
+    centres = np.stack([np.cos(angle), np.sin(angle)], axis=1)  # (classes, 2)
+    x = centres[y] + rng.normal(0.0, spread, (n, 2))  # (n, 2)
+    return split(x, y, classification=True, rng=split_rng)
+""")
+
+
+def _moons(o: dict[str, Any], task: str) -> DataCode:
+    return DataCode("Two interleaved half circles, centred on the origin.", STREAMS + f"""
+    n, noise = {o['n_samples']!r}, {o['noise']!r}
+    y = np.arange(n) % 2                           # (n,) 0: upper moon, 1: lower moon
+    angle = rng.uniform(0.0, np.pi, n)
+    upper = np.stack([np.cos(angle), np.sin(angle)], axis=1)
+    lower = np.stack([1.0 - np.cos(angle), 0.5 - np.sin(angle)], axis=1)
+    x = np.where(y[:, None] == 0, upper, lower) - np.array([0.5, 0.25])  # (n, 2)
+    x += rng.normal(0.0, noise, x.shape)
+    return split(x, y, classification=True, rng=split_rng)
+""")
+
+
+def _sine(o: dict[str, Any], task: str) -> DataCode:
+    return DataCode("y = sin(frequency * x) + noise for x uniform in [-pi, pi]; the noise "
+                    "variance is the\n    smallest test error any model can reach.",
+                    STREAMS + f"""
+    n, noise, frequency = {o['n_samples']!r}, {o['noise']!r}, {o['frequency']!r}
+    x = rng.uniform(-np.pi, np.pi, (n, 1))                       # (n, 1)
+    y = np.sin(frequency * x) + rng.normal(0.0, noise, (n, 1))   # (n, 1)
+    return split(x, y, classification=False, rng=split_rng)
+""")
+
+
+def _digits(o: dict[str, Any], task: str) -> DataCode:
+    keep = sorted(set(o["classes"]))
+    lines = [SPLIT_STREAM, "\n    digits = load_digits()                         # 1,797 images\n"]
+    if keep:
+        lines.append(f"""\
+    keep = np.array({keep!r})                      # the digits to learn
+    rows = np.isin(digits.target, keep)
+    x = digits.data[rows].astype(np.float32) / 16.0    # (n, 64) pixels from 0..16 to 0..1
+    y = np.searchsorted(keep, digits.target[rows])      # (n,) renumbered 0..{len(keep) - 1}
+""")
+    else:
+        lines.append("""\
+    x = digits.data.astype(np.float32) / 16.0      # (n, 64) pixels from 0..16 to 0..1
+    y = digits.target                              # (n,) the digit shown, 0..9
+""")
+    if not o["flatten"]:
+        lines.append("    x = x.reshape(-1, 1, 8, 8)                     # (n, 1, 8, 8) images\n")
+    lines.append("    return split(x, y, classification=True, rng=split_rng)\n")
+    return DataCode("scikit-learn's 1,797 handwritten digits, 8 by 8 pixels.",
+                    "".join(lines),
+                    imports=("from sklearn.datasets import load_digits",))
+
+
+def _signals(o: dict[str, Any], task: str) -> DataCode:
+    names = ", ".join(SIGNAL_CLASSES)
+    return DataCode(f"Short noisy signals of five shapes: {names}.", STREAMS + f"""
+    n, length, noise = {o['n_samples']!r}, {o['length']!r}, {o['noise']!r}
+    y = np.arange(n) % 5             # (n,) 0 sine, 1 square, 2 sawtooth, 3 chirp, 4 burst
+    t = np.arange(length) / length                 # (L,) time from 0 to 1
+    top = min(8.0, length / 4)                     # at least 4 samples per cycle
+    cycles = rng.uniform(2.0, top, (n, 1))         # (n, 1) cycles in the window
+    phase = rng.uniform(0.0, 1.0, (n, 1))          # in cycles
+    amplitude = rng.uniform(0.5, 1.0, (n, 1))
+    turns = cycles * t + phase                     # (n, L)
+    f0 = rng.uniform(1.0, 2.0, (n, 1))             # the chirp's start and end frequencies
+    f1 = rng.uniform(top * 0.75, top * 1.5, (n, 1))
+    centre = rng.uniform(0.2, 0.8, (n, 1))         # where the noise burst is, and how wide
+    width = rng.uniform(0.05, 0.15, (n, 1))
+    x = np.empty((n, length))
+    for c in range(5):
+        rows = y == c
+        turn = turns[rows]
+        if c == 0:    # sine
+            wave = np.sin(2 * np.pi * turn)
+        elif c == 1:  # square
+            wave = np.where(np.mod(turn, 1.0) < 0.5, 1.0, -1.0)
+        elif c == 2:  # sawtooth
+            wave = 2.0 * np.mod(turn, 1.0) - 1.0
+        elif c == 3:  # chirp: phase = f0 t + (f1 - f0) t^2 / 2 sweeps from f0 up to f1
+            sweep = f0[rows] * t + (f1[rows] - f0[rows]) * t**2 / 2
+            wave = np.sin(2 * np.pi * (sweep + phase[rows]))
+        else:         # noise burst
+            envelope = np.exp(-0.5 * ((t - centre[rows]) / width[rows]) ** 2)
+            wave = rng.normal(0.0, 1.0, turn.shape) * envelope
+        x[rows] = amplitude[rows] * wave
+    x += rng.normal(0.0, noise, x.shape)
+    x = x[:, None, :]                              # (n, 1, L): one channel
+    return split(x, y, classification=True, rng=split_rng)
+""")
+
+
+# --- a person's own files ------------------------------------------------------------------
+
+
+def _text(value: str) -> str:
+    """A Python string literal in double quotes."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _csv_layout(path: str, label_column: str) -> tuple[str, int, int, str, bool]:
+    """How the studio reads this CSV: delimiter, header lines to skip, label column index,
+    its name, and whether the labels are numbers. Follows ``spec.userfiles``."""
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            text = handle.read()
+    except (OSError, UnicodeDecodeError) as err:
+        raise DataError(f"The file '{path}' cannot be read ({err}).") from None
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    delimiter = max(";\t,", key=first.count) if first else ","
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    rows, lines = [], []
+    for row in reader:
+        if any(cell.strip() for cell in row):
+            rows.append([cell.strip() for cell in row])
+            lines.append(reader.line_num)
+    width = len(rows[0])
+    header = len(rows) > 1 and any(not _is_number(a) and _is_number(b)
+                                   for a, b in zip(rows[0], rows[1], strict=False))
+    header = header or all(not _is_number(cell) for cell in rows[0])
+    names = ([c or f"column {i + 1}" for i, c in enumerate(rows[0])] if header
+             else [f"column {i + 1}" for i in range(width)])
+    if not label_column or (not header and label_column == "label"):
+        label = width - 1
+    else:
+        label = names.index(label_column)
+    body = rows[1:] if header else rows
+    labels = [row[label] for row in body]
+    if delimiter == ";":
+        dotted = [v.replace(",", ".") for v in labels]
+        labels = dotted if all(_is_number(v) for v in dotted) else labels
+    skip = lines[0] if header else 0
+    return delimiter, skip, label, names[label], all(_is_number(v) for v in labels)
+
+
+def _csv(o: dict[str, Any], task: str) -> DataCode:
+    path = os.path.abspath(o["path"])
+    delimiter, skip, label, name, numeric = _csv_layout(path, o["label_column"])
+    lines = [SPLIT_STREAM, f"""
+    cells = np.loadtxt(DATA_FILE, dtype=str, delimiter={_text(delimiter)}, skiprows={skip},
+                       comments=None, quotechar='"', encoding="utf-8-sig", ndmin=2)
+    cells = np.char.strip(cells)
+"""]
+    if delimiter == ";":
+        what = "cells" if numeric else "cells[:, columns]"
+        if not numeric:
+            lines.append(f"    columns = np.arange(cells.shape[1]) != {label}\n")
+        lines.append(f'    {what} = np.char.replace({what}, ",", ".")  # decimal commas\n')
+    lines.append(f"""
+    x = np.delete(cells, {label}, axis=1).astype(np.float64)  # (n, F) every other column
+    labels = cells[:, {label}]                                 # the column {_text(name)}
+""")
+    number = ".astype(np.float64)" if numeric else ""
+    if task == "classification":
+        lines.append(f"    classes, y = np.unique(labels{number}, return_inverse=True)"
+                     "  # (n,) 0..k-1\n")
+    else:
+        lines.append("    y = labels.astype(np.float64)[:, None]               # (n, 1) numbers\n")
+    lines.append(f"    data = split(x, y, classification={task == 'classification'}, "
+                 "rng=split_rng)\n")
+    if o["standardize"]:
+        lines.append("""
+    # every input column to mean 0 and spread 1, measured on the training rows only
+    mean = data["train"][0].mean(dim=0)
+    std = data["train"][0].std(dim=0, unbiased=False)
+    std = torch.where(std > 1e-8, std, torch.ones_like(std))  # constant columns stay
+    data = {part: ((x - mean) / std, y) for part, (x, y) in data.items()}
+""")
+    lines.append("    return data\n")
+    return DataCode("The rows of your CSV file: number columns in, one label column.",
+                    "".join(lines), constants=(f"DATA_FILE = {_text(path)}",))
+
+
+def _npz(o: dict[str, Any], task: str) -> DataCode:
+    from ..spec.userfiles import load_npz_arrays
+
+    path = os.path.abspath(o["path"])
+    table = load_npz_arrays(path, o["x_key"], o["y_key"], o["task"])
+    lines = [SPLIT_STREAM, f"""
+    with np.load(DATA_FILE, allow_pickle=False) as archive:
+        x, labels = archive[{_text(o['x_key'])}], archive[{_text(o['y_key'])}]
+"""]
+    if table.x.ndim == 2 and table.x.shape[1] == 1:
+        lines.append("    x = x.reshape(len(x), 1)                  # (n, 1) one number each\n")
+    if task == "classification":
+        lines.append("    classes, y = np.unique(labels.reshape(-1), return_inverse=True)"
+                     "  # (n,) 0..k-1\n")
+    else:
+        lines.append("    y = labels.reshape(len(labels), -1)        # (n, targets)\n")
+    lines.append(f"    return split(x, y, classification={task == 'classification'}, "
+                 "rng=split_rng)\n")
+    return DataCode("The arrays of your NumPy .npz file: inputs and their labels.",
+                    "".join(lines), constants=(f"DATA_FILE = {_text(path)}",))
+
+
+DATA_WRITERS: dict[str, Writer] = {
+    "spiral": _spiral, "circles": _circles, "xor": _xor, "blobs": _blobs, "moons": _moons,
+    "sine": _sine, "digits": _digits, "signals": _signals, "csv": _csv, "npz": _npz,
+}

@@ -1,0 +1,223 @@
+"""The standalone script export: it compiles, builds the studio's layers, makes the studio's
+data, and trains to a comparable score with torch and numpy alone."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from mlsp_studio.data import make_dataset
+from mlsp_studio.engine import Engine
+from mlsp_studio.export import script_data
+from mlsp_studio.export.python_script import export_python, python_source
+from mlsp_studio.nn.compile import compile_graph
+from mlsp_studio.spec.blocks import BlockSpec
+from mlsp_studio.spec.catalog import BLOCKS, builtin_blocks
+from mlsp_studio.spec.errors import StudioError
+from mlsp_studio.spec.graph import Graph
+from mlsp_studio.spec.params import ParamSet
+from mlsp_studio.spec.presets import load_preset, preset_names
+from mlsp_studio.spec.project import Project
+
+FINAL = re.compile(r"^test (accuracy|mse) (\d+\.\d+)$")
+EPOCH = re.compile(r"^epoch\s+(\d+)/(\d+)\s+loss (\d+\.\d+)")
+
+
+def _projects() -> list[tuple[str, Project]]:
+    out = []
+    for name in preset_names():
+        project = load_preset(name)
+        out.append((name, project))
+        out += [(f"{name}:{v}", project.with_variant(v)) for v in project.variants]
+    return out
+
+
+def _load(source: str) -> dict:
+    """The script run as a module (not as the main program): its functions and classes."""
+    namespace = {"__name__": "exported_script"}
+    exec(compile(source, "exported_script.py", "exec"), namespace)
+    return namespace
+
+
+def _same_data(script: dict, project: Project) -> None:
+    bundle = make_dataset(project.dataset, project.dataset_options)
+    parts = script["make_data"](bundle.options["seed"])
+    for name, split in bundle.splits().items():
+        x, y = parts[name]
+        assert x.dtype == split.x.dtype and y.dtype == split.y.dtype, name
+        assert torch.equal(x, split.x) and torch.equal(y, split.y), name
+
+
+@pytest.mark.parametrize("name,project", _projects(), ids=[n for n, _ in _projects()])
+def test_preset_script_builds_the_studios_network_and_data(name: str, project: Project) -> None:
+    source = python_source(project)
+    assert "mlsp_studio" not in "\n".join(line for line in source.splitlines()
+                                         if line.startswith(("import", "from")))
+    script = _load(source)
+    engine = Engine(project)
+    engine.build()
+    net = engine.nets["model"]
+    torch.manual_seed(project.seed)
+    model = script["Model"]()
+    # same layers in the same order from the same seed: the same count and the same starting
+    # weights as the engine's network, which is built but not trained yet
+    assert sum(p.numel() for p in model.parameters()) == sum(p.numel() for p in net.parameters())
+    pairs = list(zip(model.parameters(), net.parameters(), strict=True))
+    assert all(a.shape == b.shape and torch.equal(a, b) for a, b in pairs)
+    _same_data(script, project)
+
+
+def _run(path: Path, epochs: int | None = None) -> tuple[list[float], str, float]:
+    env = dict(os.environ)
+    if epochs is not None:
+        env["EPOCHS"] = str(epochs)
+    result = subprocess.run([sys.executable, path.name], cwd=path.parent, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    losses = [float(m.group(3)) for m in map(EPOCH.match, lines) if m]
+    final = FINAL.match(lines[-1])
+    assert final, lines[-1]
+    return losses, final.group(1), float(final.group(2))
+
+
+@pytest.mark.parametrize("name,metric,good", [("spiral", "accuracy", lambda v: v >= 0.95),
+                                              ("regression-sine", "mse", lambda v: v <= 0.02)])
+def test_script_trains_to_the_studios_score(tmp_path: Path, name: str, metric: str,
+                                            good) -> None:
+    path = export_python(load_preset(name), tmp_path)
+    assert path == tmp_path / f"{name.replace('-', '_')}.py"
+    losses, printed, value = _run(path)
+    assert printed == metric and good(value), value
+    assert len(losses) == 10 and losses[-1] < losses[0]
+
+
+@pytest.mark.parametrize("name", ["digits-cnn", "signal-cnn1d"])
+def test_script_honours_epochs_and_its_loss_goes_down(tmp_path: Path, name: str) -> None:
+    path = export_python(load_preset(name), tmp_path / "run.py")
+    losses, metric, value = _run(path, epochs=3)
+    assert metric == "accuracy" and 0.0 <= value <= 1.0
+    assert len(losses) == 3 and losses[-1] < losses[0]
+
+
+def test_export_is_atomic_and_the_script_is_ruff_clean(tmp_path: Path) -> None:
+    project = load_preset("digits-cnn")
+    path = export_python(project, tmp_path / "digits.py")
+    assert path.read_text(encoding="utf-8") == python_source(project, script_name="digits.py")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["digits.py"]
+    ruff = shutil.which("ruff") or shutil.which("ruff", path=str(Path(sys.executable).parent))
+    if ruff is None:
+        pytest.skip("ruff is not installed")
+    result = subprocess.run([ruff, "check", "--isolated", "--line-length", "100", "--select",
+                             "E,F,W,I,B,UP", str(path)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout
+
+
+def _toy_project(dataset: str, options: dict, head: str) -> Project:
+    graph = Graph.chain([("Input", {}), ("Dense", {"units": 8}), "ReLU", (head, {})])
+    return Project(name="mine", paradigm="supervised", dataset=dataset, slots={"model": graph},
+                   dataset_options=options, hparams={"epochs": 2, "batch_size": 16})
+
+
+def test_csv_and_npz_files_are_read_as_the_studio_reads_them(tmp_path: Path) -> None:
+    rng = np.random.default_rng(3)
+    values = rng.normal(size=(40, 3))
+    text = ["a,b,c,species"] + [f"{r[0]:.4f}, {r[1]:.4f},{r[2]:.4f},{'xyz'[i % 3]}"
+                                for i, r in enumerate(values)]
+    (tmp_path / "flowers.csv").write_text("\n".join(text) + "\n")
+    decimal = ["a;b;height"] + [f"{r[0]:.3f};{r[1]:.3f};{r[2]:.2f}".replace(".", ",")
+                                for r in values]
+    (tmp_path / "heights.csv").write_text("\n".join(decimal) + "\n")
+    np.savez(tmp_path / "waves.npz", x=rng.normal(size=(30, 1, 12)), y=np.arange(30) % 2)
+    np.savez(tmp_path / "line.npz", x=rng.normal(size=30), y=rng.normal(size=30))
+    projects = [
+        _toy_project("csv", {"path": str(tmp_path / "flowers.csv"),
+                             "label_column": "species"}, "ClassifierHead"),
+        _toy_project("csv", {"path": str(tmp_path / "heights.csv"), "label_column": "height",
+                             "task": "regression", "standardize": False}, "RegressionHead"),
+        _toy_project("npz", {"path": str(tmp_path / "line.npz")}, "RegressionHead"),
+    ]
+    waves = _toy_project("npz", {"path": str(tmp_path / "waves.npz")}, "ClassifierHead")
+    waves.slots["model"] = Graph.chain([("Input", {}), ("Conv1d", {"out_channels": 4,
+                                        "causal": True}), "Flatten", ("ClassifierHead", {})])
+    for project in [*projects, waves]:
+        source = python_source(project)
+        _same_data(_load(source), project)
+    assert "F.pad(x, (2, 0))" in python_source(waves)
+
+
+def test_a_block_the_exporter_does_not_know_is_named(tmp_path: Path) -> None:
+    registry = builtin_blocks()
+    registry.register(BlockSpec("Swish", "Activation", "x times sigmoid(x)", ParamSet(()),
+                                lambda params, shapes, ctx: shapes[0], family="activation"))
+    project = load_preset("spiral")
+    project.slots["model"].nodes[3].type = "Swish"
+    with pytest.raises(StudioError, match="Swish 3"):
+        python_source(project, registry=registry)
+    with pytest.raises(StudioError, match="Swish 3"):
+        export_python(project, tmp_path / "x.py", registry=registry)
+    assert not list(tmp_path.iterdir())
+
+
+def test_a_dataset_the_exporter_cannot_write_is_refused(monkeypatch) -> None:
+    monkeypatch.delitem(script_data.DATA_WRITERS, "spiral")
+    with pytest.raises(StudioError, match="'spiral' dataset cannot be written out"):
+        python_source(load_preset("spiral"))
+    with pytest.raises(StudioError):  # an invalid project is refused with its first problem
+        python_source(_toy_project("circles", {}, "Dense"))
+
+
+def _every_block_graph() -> Graph:
+    """A digits network that uses every built-in block type, with branches and merges."""
+    g = Graph()
+    chain = [
+        (1, "Input", {}, []), (2, "Conv2d", {"out_channels": 8}, [1]),
+        (3, "BatchNorm", {"momentum": 0.2}, [2]), (4, "LeakyReLU", {"negative_slope": 0.1}, [3]),
+        (5, "Conv2d", {"out_channels": 8, "groups": 2, "bias": False}, [4]), (6, "ReLU", {}, [5]),
+        (7, "Add", {}, [4, 6]), (8, "MaxPool2d", {}, [7]), (9, "ConvTranspose2d", {
+            "out_channels": 8}, [8]), (10, "AvgPool2d", {}, [9]),
+        (11, "Upsample", {"mode": "linear"}, [10]), (12, "Concat", {}, [11, 3]),
+        (13, "Sigmoid", {}, [12]), (14, "Multiply", {}, [12, 13]),
+        (15, "GlobalMaxPool2d", {}, [14]), (16, "GlobalAvgPool2d", {}, [14]),
+        (17, "Concat", {"axis": -1}, [15, 16]), (18, "Reshape", {"shape": [4, -1]}, [17]),
+        (19, "Conv1d", {"out_channels": 6, "causal": True, "dilation": 2}, [18]),
+        (20, "MaxPool1d", {}, [19]), (21, "ConvTranspose1d", {"out_channels": 6}, [20]),
+        (22, "AvgPool1d", {}, [21]), (23, "Upsample", {}, [22]),
+        (24, "Conv1d", {"out_channels": 6, "stride": 2}, [23]), (25, "BatchNorm", {}, [24]),
+        (26, "GlobalAvgPool1d", {}, [25]), (27, "GlobalMaxPool1d", {}, [25]),
+        (28, "Add", {}, [26, 27]), (29, "Dense", {"units": 16}, [28]),
+        (30, "LayerNorm", {"eps": 1e-4}, [29]), (31, "GELU", {}, [30]),
+        (32, "Dropout", {"p": 0.1}, [31]), (33, "Tanh", {}, [32]), (34, "Flatten", {}, [33]),
+        (35, "BatchNorm", {"affine": False}, [34]), (36, "Softmax", {}, [35]),
+        (37, "Dense", {"units": 10}, [36]), (38, "Output", {}, [37]),
+    ]
+    for node_id, kind, params, feeds in chain:
+        g.add_node(kind, params, node_id=node_id)
+        for i, src in enumerate(feeds):
+            g.connect(src, node_id, f"in{i + 1}" if len(feeds) > 1 else "in")
+    return g
+
+
+def test_every_block_type_is_written_as_the_studio_builds_it() -> None:
+    project = load_preset("digits-cnn")
+    project.slots["model"] = _every_block_graph()
+    types = {node.type for node in project.slots["model"].nodes.values()}
+    assert types | {"ClassifierHead", "RegressionHead"} == set(BLOCKS.names())  # the presets'
+    script = _load(python_source(project))
+    ctx = make_dataset("digits", {}).context()
+    torch.manual_seed(7)
+    net = compile_graph(project.slots["model"], BLOCKS, ctx).eval()
+    torch.manual_seed(7)
+    model = script["Model"]().eval()
+    assert sum(p.numel() for p in model.parameters()) == net.num_params
+    x = torch.rand(5, 1, 8, 8)
+    with torch.no_grad():
+        assert torch.allclose(model(x), net(x), atol=1e-6)
