@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Slot
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 from ..spec.errors import StudioError
 from ..spec.presets import load_preset
@@ -14,7 +14,8 @@ from .bridge import assert_gui_thread
 
 
 class FileActions:
-    """Mixed into MainWindow: needs ``doc`` and ``_update_title``."""
+    """Mixed into MainWindow: needs ``doc``, ``bridge``, ``state``, ``_stale``,
+    ``_update_title`` and ``_show_status_text``."""
 
     # -- files ---------------------------------------------------------------------------
     @Slot()
@@ -82,3 +83,58 @@ class FileActions:
             return self.on_save()
         return answer == QMessageBox.Discard
 
+
+    # -- exports -------------------------------------------------------------------------
+    @Slot()
+    def on_export_python(self) -> None:
+        assert_gui_thread("FileActions.on_export_python")
+        from ..export.python_script import export_python  # text only: no torch needed
+
+        path, _ = QFileDialog.getSaveFileName(self, "Export as a PyTorch script",
+                                              f"{self.doc.project.name}.py",
+                                              "Python scripts (*.py)")
+        if path:
+            self._export(lambda: export_python(self.doc.project, Path(path)), "PyTorch script")
+
+    @Slot()
+    def on_export_onnx(self) -> None:
+        assert_gui_thread("FileActions.on_export_onnx")
+        if not self.bridge.is_ready:
+            QMessageBox.information(self, "Export", "PyTorch is still loading; try again in a "
+                                    "moment.")
+            return
+        if self.state == "running":
+            QMessageBox.information(self, "Export", "Pause training first: the network is "
+                                    "exported with the weights it has when paused.")
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Export the network as ONNX",
+                                              f"{self.doc.project.name}.onnx",
+                                              "ONNX models (*.onnx)")
+        if path:
+            self._export(lambda: self._export_onnx(Path(path)), "ONNX network")
+
+    def _export_onnx(self, path: Path) -> Path:
+        """With the trained weights of a paused or finished run, else the starting ones."""
+        import tempfile
+
+        from ..engine.checkpoints import save_checkpoint
+        from ..export.onnx_export import export_onnx
+
+        engine = self.bridge.engine
+        if engine is None or engine.paradigm is None or self._stale:
+            return export_onnx(self.doc.project, path)
+        with tempfile.TemporaryDirectory() as folder:
+            slot = next(iter(engine.nets))
+            weights = save_checkpoint(engine.nets[slot], Path(folder) / f"{slot}.safetensors")
+            return export_onnx(engine.project, path, weights=weights)
+
+    def _export(self, write, what: str) -> None:
+        QApplication.setOverrideCursor(Qt.WaitCursor)
+        try:
+            written = write()
+        except (StudioError, OSError) as err:
+            QApplication.restoreOverrideCursor()
+            QMessageBox.warning(self, "Cannot export", str(err))
+            return
+        QApplication.restoreOverrideCursor()
+        self._show_status_text(f"{what} written to {written}")

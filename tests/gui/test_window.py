@@ -193,3 +193,35 @@ def test_screenshot_command_writes_a_big_png(tmp_path) -> None:
     assert result.returncode == 0, result.stderr
     width, height = _png_size(out)
     assert width >= 1280 and height >= 800
+
+
+def test_export_from_the_window_uses_the_trained_weights(window, qtbot, tmp_path,
+                                                         monkeypatch) -> None:
+    import numpy as np
+    import onnxruntime
+    import torch
+    from PySide6.QtWidgets import QFileDialog
+
+    script = tmp_path / "spiral.py"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        staticmethod(lambda *a, **k: (str(script), "")))
+    window.on_export_python()
+    assert "def make_data" in script.read_text()
+    window.on_run()
+    qtbot.waitUntil(lambda: _engine_steps(window) > 200, timeout=60_000)
+    monkeypatch.setattr(QMessageBox, "information", staticmethod(lambda *a, **k: None))
+    window.on_export_onnx()  # refused while training: nothing written
+    assert not (tmp_path / "spiral.onnx").exists()
+    window.on_pause()
+    qtbot.waitUntil(lambda: window.state == "paused", timeout=5_000)
+    onnx_file = tmp_path / "spiral.onnx"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        staticmethod(lambda *a, **k: (str(onnx_file), "")))
+    window.on_export_onnx()
+    assert onnx_file.exists()
+    x = np.random.default_rng(0).normal(size=(16, 2)).astype(np.float32)
+    session = onnxruntime.InferenceSession(str(onnx_file), providers=["CPUExecutionProvider"])
+    (onnx_out,) = session.run(None, {"x": x})
+    with torch.inference_mode():
+        trained = window.bridge.engine.nets["model"].eval()(torch.from_numpy(x)).numpy()
+    assert np.abs(onnx_out - trained).max() < 1e-4
