@@ -182,7 +182,8 @@ class Graph:
             params, pos = raw.get("params", {}), raw.get("pos", [0, 0])
             if not _is_int(node_id) or not 0 < node_id < 10**9:
                 raise GraphError(f"{where}: block #{i + 1} has no valid id")
-            if not isinstance(type_name, str) or not 0 < len(type_name) <= 64:
+            if not isinstance(type_name, str) or not 0 < len(type_name) <= 64 \
+                    or not type_name.isprintable():
                 raise GraphError(f"{where}: block #{i + 1} has no valid type")
             if not isinstance(params, dict) or not all(isinstance(k, str) for k in params):
                 raise GraphError(f"{where}: {type_name} {node_id} has malformed parameters")
@@ -190,13 +191,21 @@ class Graph:
                     and all(_is_number(v) and abs(v) < 1e9 for v in pos)):
                 pos = [0.0, 0.0]
             graph.add_node(type_name, params, (pos[0], pos[1]), node_id=node_id)
+        fed: set[tuple[int, str]] = set()
         for i, raw in enumerate(edges):
             if not isinstance(raw, dict):
                 raise GraphError(f"{where}: connection #{i + 1} is not an object")
             src, dst, port = raw.get("from"), raw.get("to"), raw.get("port", "in")
-            if src not in graph.nodes or dst not in graph.nodes or not isinstance(port, str):
+            if not (_is_int(src) and _is_int(dst)) or src not in graph.nodes \
+                    or dst not in graph.nodes:
                 raise GraphError(f"{where}: connection #{i + 1} joins blocks that do not exist")
-            graph.connect(src, dst, port)
+            if not isinstance(port, str) or len(port) > 64:
+                raise GraphError(f"{where}: connection #{i + 1} has no valid input name")
+            if src == dst or (dst, port) in fed:
+                graph.connect(src, dst, port)  # refuses it in connect's words
+            # connect's own check scans every edge: thousands of them would take seconds
+            fed.add((dst, port))
+            graph.edges.append(Edge(src, dst, port))
         return graph
 
     @classmethod
@@ -238,8 +247,10 @@ def _safe_params(spec: BlockSpec, params: Mapping[str, Any]) -> dict[str, Any]:
 
 def _find_cycle(graph: Graph, remaining: set[int]) -> list[int]:
     """A cycle among ``remaining`` (nodes Kahn's algorithm could not order)."""
-    succ = {n: [e.dst for e in graph.edges if e.src == n and e.dst in remaining]
-            for n in remaining}
+    succ: dict[int, list[int]] = {n: [] for n in remaining}
+    for e in graph.edges:
+        if e.src in remaining and e.dst in remaining:
+            succ[e.src].append(e.dst)
     start = min(remaining)
     path, seen = [start], {start: 0}
     node = start
@@ -272,20 +283,25 @@ def analyze(graph: Graph, registry: BlockRegistry, ctx: Context) -> Analysis:
         except ParamError as err:
             problems.append(Problem(node_id, str(err)))
 
-    # order the blocks (Kahn), reporting a cycle if some cannot be ordered
-    indegree = {n: 0 for n in ids}
+    # each block's edges, found once: scanning every edge for every block takes seconds
+    # on the largest networks a file may hold
+    feeders: dict[int, list[Edge]] = {n: [] for n in ids}
+    consumers: dict[int, list[Edge]] = {n: [] for n in ids}
     for edge in graph.edges:
-        indegree[edge.dst] += 1
+        feeders[edge.dst].append(edge)
+        consumers[edge.src].append(edge)
+
+    # order the blocks (Kahn), reporting a cycle if some cannot be ordered
+    indegree = {n: len(feeders[n]) for n in ids}
     ready = [n for n in ids if indegree[n] == 0]
     order: list[int] = []
     while ready:
         node_id = ready.pop(0)
         order.append(node_id)
-        for edge in graph.edges:
-            if edge.src == node_id:
-                indegree[edge.dst] -= 1
-                if indegree[edge.dst] == 0:
-                    ready.append(edge.dst)
+        for edge in consumers[node_id]:
+            indegree[edge.dst] -= 1
+            if indegree[edge.dst] == 0:
+                ready.append(edge.dst)
     if len(order) < len(ids):
         cycle = _find_cycle(graph, set(ids) - set(order))
         labels = " → ".join(graph.nodes[n].label for n in cycle)
@@ -308,7 +324,7 @@ def analyze(graph: Graph, registry: BlockRegistry, ctx: Context) -> Analysis:
             continue
         node, spec, values = graph.nodes[node_id], specs[node_id], params[node_id]
         ports = spec.ports(values)
-        feeding = {e.port: e for e in graph.inputs_of(node_id)}
+        feeding = {e.port: e for e in feeders[node_id]}
         for port in feeding:
             if port not in ports:
                 problems.append(Problem(node_id, f"{node.label} has no input called {port!r}"))
@@ -341,7 +357,7 @@ def analyze(graph: Graph, registry: BlockRegistry, ctx: Context) -> Analysis:
             shapes[node_id] = None
 
     for node_id in order:
-        if node_id in specs and not specs[node_id].is_output and not graph.consumers_of(node_id):
+        if node_id in specs and not specs[node_id].is_output and not consumers[node_id]:
             problems.append(Problem(node_id, f"{graph.nodes[node_id].label}'s output is not "
                                              "connected"))
     return Analysis(shapes, params, counts, problems, order, inputs, outputs)

@@ -125,7 +125,12 @@ def _as_number(value: Any, integer: bool) -> int | float | None:
         except ValueError:
             return None
     if isinstance(value, int):
-        return value if integer else float(value)
+        if integer:
+            return value
+        try:
+            return float(value)
+        except OverflowError:  # beyond any float: 10**400
+            return None
     if isinstance(value, float):
         if not math.isfinite(value):
             return value if not integer else None
@@ -193,5 +198,5 @@ class ParamSet:
         if values and not allow_unknown:
             name = sorted(values)[0]
             known = ", ".join(self.names()) or "none"
-            raise ParamError(f"{where}there is no setting called {name!r} (known: {known})")
+            raise ParamError(f"{where}there is no setting called {_show(name)} (known: {known})")
         return out

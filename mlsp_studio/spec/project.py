@@ -21,6 +21,8 @@ from .params import ParamSpec
 FORMAT = "mlsp-studio-project"
 SCHEMA_VERSION = 1
 MAX_FILE_BYTES = 16 * 1024 * 1024
+MAX_DEPTH = 12  # nesting of objects and lists; a project needs up to 9
+MAX_VALUES = 80_000  # objects, lists and items: a network of MAX_NODES blocks has up to 60,000
 DEVICES = ("auto", "cpu", "cuda")
 SEED = ParamSpec("seed", "int", 0, 0, 2**31 - 1, doc="random seed of the run")
 DEVICE = ParamSpec("device", "choice", "auto", choices=DEVICES, doc="where to train")
@@ -43,29 +45,34 @@ class Project:
     variants: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     # -- JSON ----------------------------------------------------------------------------
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, copy_values: bool = True) -> dict[str, Any]:
+        """The JSON form; ``copy_values=False`` shares the settings' dicts (to write it at once)."""
+        own = copy.deepcopy if copy_values else _same
         return {
             "format": FORMAT,
             "version": SCHEMA_VERSION,
             "name": self.name,
             "description": self.description,
             "paradigm": self.paradigm,
-            "dataset": {"name": self.dataset, "options": copy.deepcopy(self.dataset_options)},
+            "dataset": {"name": self.dataset, "options": own(self.dataset_options)},
             "slots": {name: graph.to_dict() for name, graph in self.slots.items()},
-            "hparams": copy.deepcopy(self.hparams),
+            "hparams": own(self.hparams),
             "seed": self.seed,
             "device": self.device,
-            "variants": copy.deepcopy(self.variants),
-            "ui": copy.deepcopy(self.ui),
+            "variants": own(self.variants),
+            "ui": own(self.ui),
         }
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2) + "\n"
+        # not copied: copying the largest file's values takes longer than writing them
+        return json.dumps(self.to_dict(copy_values=False), indent=2) + "\n"
 
     @classmethod
     def from_dict(cls, data: Any) -> Project:
         if not isinstance(data, dict):
             raise ProjectError("not a project: the file holds no JSON object")
+        if _too_deep(data, MAX_DEPTH):  # copying or saving it would exhaust Python's stack
+            raise ProjectError("the project file is nested too deeply to be a project")
         if data.get("format") != FORMAT:
             raise ProjectError("not an MLSP Studio project (its 'format' is missing or wrong)")
         version = data.get("version")
@@ -77,7 +84,7 @@ class Project:
         name = _text(data, "name", "untitled")
         paradigm = _text(data, "paradigm", "")
         dataset = data.get("dataset")
-        if not isinstance(dataset, dict) or not isinstance(dataset.get("name"), str):
+        if not isinstance(dataset, dict) or not _is_name(dataset.get("name")):
             raise ProjectError("the project's 'dataset' must be an object with a 'name'")
         options = dataset.get("options", {})
         slots_raw = data.get("slots")
@@ -85,6 +92,9 @@ class Project:
             raise ProjectError("the project has no networks ('slots')")
         slots = {}
         for slot, raw in slots_raw.items():
+            if not _is_name(slot):  # it starts the network's problems in check_project
+                raise ProjectError("the project's networks need names of up to 64 characters, "
+                                   "on one line")
             try:
                 slots[slot] = Graph.from_dict(raw, where=f"network {slot!r}")
             except GraphError as err:
@@ -110,6 +120,10 @@ class Project:
 
     @classmethod
     def from_json(cls, text: str) -> Project:
+        # counted before parsing: millions of values take seconds and gigabytes to read
+        if text.count(",") + text.count("[") + text.count("{") > MAX_VALUES:
+            raise ProjectError("the project file holds too many values, or values nested too "
+                               "deeply, to be a project")
         try:
             data = json.loads(text)
         except RecursionError:
@@ -117,7 +131,13 @@ class Project:
         except json.JSONDecodeError as err:
             raise ProjectError(f"the project file is not valid JSON (line {err.lineno}, "
                                f"column {err.colno}: {err.msg})") from None
-        return cls.from_dict(data)
+        except ValueError:  # a whole number of thousands of digits
+            raise ProjectError("the project file holds a number too long to read") from None
+        project = cls.from_dict(data)
+        # what is opened must save small enough to open again (text may grow when escaped)
+        if len(json.dumps(data, separators=(",", ":"))) > MAX_FILE_BYTES // 2:
+            raise ProjectError("the project file holds too much text to be a project")
+        return project
 
     def copy(self) -> Project:
         return Project.from_dict(self.to_dict())
@@ -131,6 +151,9 @@ class Project:
         variant = self.variants[name]
         if not isinstance(variant, dict):
             raise ProjectError(f"variant {name!r} is not an object")
+        for key in ("hparams", "dataset_options", "slots"):
+            if not isinstance(variant.get(key, {}), dict):
+                raise ProjectError(f"variant {name!r}: its {key!r} must be an object")
         out = self.copy()
         out.name = f"{self.name}:{name}"
         out.hparams.update(variant.get("hparams", {}))
@@ -155,7 +178,7 @@ class Project:
             elif name == "device":
                 self.device = DEVICE.validate(value)
             elif name == "dataset":
-                DATASET_SPECS.get(str(value))
+                DATASET_SPECS.get(str(value)[:64])  # no name is longer; the refusal names it
                 self.dataset, self.dataset_options = str(value), {}
             elif name in spec.hparams.names():
                 self.hparams[name] = spec.hparams.get(name).validate(value)
@@ -166,10 +189,30 @@ class Project:
                 if pspec is None:
                     known = ", ".join(["seed", "device", "dataset", *spec.hparams.names(),
                                        *dspec.options.names()])
-                    raise ProjectError(f"there is no setting called {name!r} (settings: {known})")
+                    raise ProjectError(f"there is no setting called {name[:40]!r} "
+                                       f"(settings: {known})")
                 self.dataset_options[option] = pspec.validate(value)
         except (ParamError, DataError) as err:
             raise ProjectError(str(err)) from None
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _too_deep(value: Any, limit: int) -> bool:
+    """Whether lists and objects nest more than ``limit`` levels (checked without recursion)."""
+    level = [value]
+    for _ in range(limit):
+        level = [v for item in level if isinstance(item, (dict, list))
+                 for v in (item.values() if isinstance(item, dict) else item)]
+        if not level:
+            return False
+    return any(isinstance(item, (dict, list)) for item in level)
+
+
+def _is_name(value: Any) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= 64 and value.isprintable()
 
 
 def _text(data: dict, key: str, default: str) -> str:
