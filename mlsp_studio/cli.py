@@ -99,7 +99,7 @@ def _gui():
     except ImportError as err:
         raise CommandError(f"the window needs PySide6 and pyqtgraph ({err}); run ./studio to "
                            "set them up, or use 'mlsp-studio run' headless") from None
-    _check_x11_libraries()
+    _check_screen()
     return app
 
 
@@ -109,14 +109,20 @@ X11_LIBRARIES = {"xcb-cursor": "libxcb-cursor0", "xcb-icccm": "libxcb-icccm4",
                  "xcb-render-util": "libxcb-render-util0", "xkbcommon-x11": "libxkbcommon-x11-0"}
 
 
-def _check_x11_libraries() -> None:
-    """Say in words which system libraries the window lacks, before Qt aborts over it."""
+def _check_screen() -> None:
+    """Say in words that there is no screen, or which X11 libraries the window lacks, before
+    Qt aborts the process over it."""
     import ctypes.util
     import os
 
     platform = os.environ.get("QT_QPA_PLATFORM", "")
-    on_x11 = sys.platform.startswith("linux") and os.environ.get("DISPLAY") and (
-        not platform or platform.startswith("xcb"))
+    linux = sys.platform.startswith("linux")
+    if linux and not platform and not os.environ.get("DISPLAY") \
+            and not os.environ.get("WAYLAND_DISPLAY"):
+        raise CommandError("there is no screen to open the window on (DISPLAY is not set); "
+                           "train headless with 'mlsp-studio run PRESET', or take a picture "
+                           "with 'mlsp-studio screenshot PRESET -o FILE.png'")
+    on_x11 = linux and os.environ.get("DISPLAY") and (not platform or platform.startswith("xcb"))
     if not on_x11:
         return
     missing = [pkg for lib, pkg in X11_LIBRARIES.items() if ctypes.util.find_library(lib) is None]
@@ -132,6 +138,9 @@ def _cmd_screenshot(args: argparse.Namespace) -> int:
         raise CommandError(f"--size must be WIDTHxHEIGHT, e.g. 1440x900, not {args.size!r}")
     if not 0 <= args.train_seconds <= 3600:
         raise CommandError("--train-seconds must be 0 to 3600")
+    import os
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # no screen needed for a picture
     return _gui().screenshot(args.target, args.output, args.train_seconds,
                              (int(width), int(height)), dark=args.dark)
 

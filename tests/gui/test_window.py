@@ -225,3 +225,18 @@ def test_export_from_the_window_uses_the_trained_weights(window, qtbot, tmp_path
     with torch.inference_mode():
         trained = window.bridge.engine.nets["model"].eval()(torch.from_numpy(x)).numpy()
     assert np.abs(onnx_out - trained).max() < 1e-4
+
+
+def test_no_screen_gives_a_plain_message_and_screenshots_still_work(tmp_path) -> None:
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    opened = subprocess.run([sys.executable, "-m", "mlsp_studio.cli"], capture_output=True,
+                            text=True, timeout=120, env=env)
+    assert opened.returncode == 2
+    assert "no screen" in opened.stderr and "Traceback" not in opened.stderr
+    out = tmp_path / "shot.png"
+    shot = subprocess.run([sys.executable, "-m", "mlsp_studio.cli", "screenshot", "spiral",
+                           "-o", str(out), "--train-seconds", "0"], capture_output=True,
+                          text=True, timeout=240, env=env)
+    assert shot.returncode == 0, shot.stderr
+    assert _png_size(out)[0] >= 1280
