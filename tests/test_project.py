@@ -155,3 +155,11 @@ def test_networks_too_big_to_train_are_refused_in_words() -> None:
     check = check_project(wide, BLOCKS)
     assert any("GB of activations" in e and "smaller batch size" in e for e in check.errors)
     assert check_project(load_preset("digits-cnn"), BLOCKS).ok
+
+
+def test_an_absurd_future_version_still_gives_a_short_message(tmp_path) -> None:
+    data = _spiral_dict()
+    data["version"] = 10**4000
+    with pytest.raises(ProjectError, match="newer MLSP Studio") as info:
+        load_project(_write(tmp_path, json.dumps(data)))
+    assert len(str(info.value)) < 200

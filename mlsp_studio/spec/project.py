@@ -79,8 +79,9 @@ class Project:
         if not isinstance(version, int) or isinstance(version, bool) or version < 1:
             raise ProjectError("the project has no valid format version")
         if version > SCHEMA_VERSION:
-            raise ProjectError(f"the project was saved by a newer MLSP Studio (format version "
-                               f"{version}); this one reads up to version {SCHEMA_VERSION}")
+            shown = f"format version {version}" if version < 10**6 else "a later format"
+            raise ProjectError(f"the project was saved by a newer MLSP Studio ({shown}); this "
+                               f"one reads up to version {SCHEMA_VERSION}")
         name = _text(data, "name", "untitled")
         paradigm = _text(data, "paradigm", "")
         dataset = data.get("dataset")
@@ -106,6 +107,9 @@ class Project:
                            ("variants", variants), ("ui", ui)):
             if not isinstance(value, dict):
                 raise ProjectError(f"the project's {key} must be an object")
+        if not all(_is_name(variant) for variant in variants):  # with_variant's refusals name it
+            raise ProjectError("the project's variants need names of up to 64 characters, "
+                               "on one line")
         seed = data.get("seed", 0)
         device = data.get("device", "auto")
         try:
@@ -159,6 +163,9 @@ class Project:
         out.hparams.update(variant.get("hparams", {}))
         out.dataset_options.update(variant.get("dataset_options", {}))
         for slot, raw in variant.get("slots", {}).items():
+            if not _is_name(slot):
+                raise ProjectError(f"variant {name!r}: its networks need names of up to 64 "
+                                   "characters, on one line")
             try:
                 out.slots[slot] = Graph.from_dict(raw, where=f"variant {name!r}, network {slot!r}")
             except GraphError as err:
