@@ -120,10 +120,10 @@ def _refused_plainly(action, *args) -> Any:
 def exercise(folder: Path, raw: bytes, setting: tuple[str, Any] = ("seed", 1)) -> None:
     """Everything the studio does with a file it opens; only plain refusals may escape.
 
-    Opening, checking, saving, reopening and changing a setting take under a second together;
-    making each variant (a copy of the whole project) takes under a second on its own. The
-    cycle collector is off meanwhile: its pauses grow with this process's heap (hypothesis
-    keeps a lot), not with the file, and JSON values hold no cycles to collect.
+    Opening, checking, saving, reopening and changing a setting are timed together, and making
+    each variant (a copy of the whole project) on its own; on an idle machine the worst files
+    take about half a second. The cycle collector is off meanwhile: its pauses grow with this
+    process's heap (hypothesis keeps a lot), not with the file, and JSON values hold no cycles.
     """
     gc.disable()
     try:
