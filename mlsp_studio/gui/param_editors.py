@@ -181,7 +181,17 @@ class ParamEditor(QWidget):
         return True
 
 
-class _BoundedSpinBox(QSpinBox):
+class _WheelWhenFocused:
+    """The mouse wheel scrolls the inspector, not the value, unless the field has focus."""
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        if self.hasFocus():
+            super().wheelEvent(event)
+        else:
+            event.ignore()
+
+
+class _BoundedSpinBox(_WheelWhenFocused, QSpinBox):
     """Typing accepts any whole number (so the editor can explain a refusal); the arrows stop
     at the parameter's own range. The wheel scrolls the inspector unless the box has focus."""
 
@@ -193,11 +203,6 @@ class _BoundedSpinBox(QSpinBox):
         self.setAccelerated(True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
-    def wheelEvent(self, event: QWheelEvent) -> None:
-        if self.hasFocus():
-            super().wheelEvent(event)
-        else:
-            event.ignore()
 
     def stepBy(self, steps: int) -> None:
         target = min(max(self.value() + steps, self.lo), self.hi)
@@ -292,18 +297,13 @@ class BoolEditor(ParamEditor):
         return True
 
 
-class _ComboBox(QComboBox):
+class _ComboBox(_WheelWhenFocused, QComboBox):
     """A combo box that lets the wheel scroll the inspector unless it has focus."""
 
     def __init__(self) -> None:
         super().__init__()
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
-    def wheelEvent(self, event: QWheelEvent) -> None:
-        if self.hasFocus():
-            super().wheelEvent(event)
-        else:
-            event.ignore()
 
 
 class ChoiceEditor(ParamEditor):
