@@ -14,16 +14,23 @@ from ..spec.blocks import Context
 
 @dataclass
 class Split:
-    """One part of a dataset: ``x`` float32 (n, ...); ``y`` int64 (n,) or float32 (n, targets)."""
+    """One part of a dataset: ``x`` float32 (n, ...) or int64 token ids (n, L); ``y`` int64
+    (n,) or (n, L) classes, or float32 (n, targets).
+
+    ``extra`` holds further per-example tensors some tasks carry, by name, each with n rows
+    (e.g. ``"event"``: (n, 2) start and end of the active segment of an event-in-noise
+    sequence)."""
 
     x: torch.Tensor
     y: torch.Tensor
+    extra: dict[str, torch.Tensor] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return int(self.x.shape[0])
 
     def to(self, device: torch.device | str) -> Split:
-        return Split(self.x.to(device), self.y.to(device))
+        return Split(self.x.to(device), self.y.to(device),
+                     {k: v.to(device) for k, v in self.extra.items()})
 
 
 @dataclass
@@ -33,6 +40,12 @@ class DataBundle:
     ``extent`` is a padded box ``(xmin, xmax, ymin, ymax)`` around the data for drawing: the
     two input axes for 2-D points, the input and the target for a scalar input, else ``None``.
     ``truth`` maps inputs to the noise-free targets where they are known (the sine), else None.
+
+    Token data (``input_kind == "tokens"``) also has ``vocab``, the text of every token id
+    (id 0 is the padding token ``<pad>``), and a ``tokenizer`` with ``encode(text) ->
+    (ids, unknown)`` and ``decode(ids) -> text``. ``extra_inputs`` names further network
+    inputs beyond ``x`` and their shapes (a seq2seq decoder's ``"dec"``); ``extras`` holds
+    task-specific things a paradigm may use (pattern prompts, word groups, sentences).
     """
 
     name: str
@@ -48,11 +61,16 @@ class DataBundle:
     extent: tuple[float, float, float, float] | None = None
     truth: Callable[[np.ndarray], np.ndarray] | None = None
     options: dict[str, Any] = field(default_factory=dict)
+    vocab: tuple[str, ...] = ()
+    tokenizer: Any = None
+    extra_inputs: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    extras: dict[str, Any] = field(default_factory=dict)
 
     def context(self) -> Context:
         """The shapes this data gives a network, as the graph's shape rules expect them."""
-        return Context({"x": self.input_shape}, num_classes=self.num_classes,
-                       num_targets=self.num_targets)
+        return Context({"x": self.input_shape, **self.extra_inputs},
+                       num_classes=self.num_classes, num_targets=self.num_targets,
+                       vocab_size=len(self.vocab))
 
     def to(self, device: torch.device | str) -> DataBundle:
         """A copy with every split on ``device``."""

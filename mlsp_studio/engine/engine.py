@@ -120,6 +120,7 @@ class Engine:
         self._safe_step = 0
         self._steps_owed = 0
         self._start_running = True
+        self._visual_due = False
         self.diverged_at: int | None = None
 
     # -- building ------------------------------------------------------------------------
@@ -312,6 +313,10 @@ class Engine:
                 last_eval = clock()
                 # keep validation near 2 % of the time: wait 50× what it took (≤ 0.5 s)
                 eval_gap = min(EVAL_MAX_GAP_S, max(EVAL_MIN_GAP_S, 50.0 * (last_eval - now)))
+            if self._visual_due:  # a panel changed an option (a new prompt): answer now
+                self._visual_due = False
+                last_visual = now
+                self._emit_visuals()
             if now >= next_tick:
                 next_tick = now + METRICS_EVERY_S
                 if self._visual_kinds and now - last_visual >= self._visual_every:
@@ -365,6 +370,8 @@ class Engine:
                 self.paradigm.set_visual_option(*arg)
                 if self.state is not EngineState.RUNNING:
                     self._emit_visuals()
+                else:
+                    self._visual_due = True
             self._emit_status()
         return False
 
@@ -440,6 +447,8 @@ class Engine:
         final = self.paradigm.final_metrics() if self.paradigm is not None else {}
         for name, value in final.items():
             split, _, metric = name.partition("_")
+            if split not in ("train", "val", "test") or not metric:
+                split, metric = "final", name  # e.g. unigram_loss, few_shot_accuracy
             split = "train_eval" if split == "train" else split  # not the per-step train curve
             self.history.add(self.step_count, split, metric, value)
             if self.sink is not None:

@@ -2,4 +2,6 @@
 
 from .builders import BUILDERS, BuilderRegistry, build_block
 
+from . import attention, sequence  # noqa: E402,F401,I001  (register their builders)
+
 __all__ = ["BUILDERS", "BuilderRegistry", "build_block"]

@@ -16,7 +16,7 @@ from .params import ParamSet, ParamSpec
 Shape = tuple[int, ...]
 
 CATEGORIES = ("Input", "Core", "Activation", "Convolution", "Pooling", "Normalization",
-              "Reshape", "Merge", "Output")
+              "Reshape", "Merge", "Sequence", "Attention", "Output")
 
 
 @dataclass(frozen=True)
@@ -25,12 +25,14 @@ class Context:
 
     ``inputs`` maps an Input block's ``source`` name (``"x"`` for the usual single input) to
     the shape the data gives it; ``num_classes`` and ``num_targets`` fill output heads whose
-    size is left at 0 ("from the dataset").
+    size is left at 0 ("from the dataset"); ``vocab_size`` fills an Embedding whose vocabulary
+    is left at 0 (token data: how many different token ids the data uses).
     """
 
     inputs: Mapping[str, Shape] = field(default_factory=dict)
     num_classes: int = 0
     num_targets: int = 0
+    vocab_size: int = 0
 
 
 ShapeRule = Callable[[dict[str, Any], list[Shape], Context], Shape]

@@ -64,3 +64,5 @@ PARADIGM_SPECS.register(ParadigmSpec(
     "Learn a mapping from inputs to labels: cross-entropy for classes, mean squared error "
     "for numbers.",
     ("model",), ParamSet(OPTIMIZER_PARAMS), ("classification", "regression")))
+
+from . import seq_paradigms  # noqa: E402,F401  (registers the sequence paradigms)

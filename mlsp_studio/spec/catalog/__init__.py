@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from ..blocks import BlockRegistry
-from . import conv, core, merge, norm, pool, reshape
+from . import attention, conv, core, merge, norm, pool, reshape, sequence
 
 
 def builtin_blocks() -> BlockRegistry:
     """A new registry holding every built-in block."""
     registry = BlockRegistry()
-    for module in (core, conv, pool, norm, reshape, merge):
+    for module in (core, conv, pool, norm, reshape, merge, sequence, attention):
         for spec in module.BLOCKS:
             registry.register(spec)
     return registry
