@@ -30,6 +30,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                      help="change a setting, e.g. --set lr=0.003 --set noise=0.2")
     run.add_argument("--variant", help="run one of the preset's variants")
+    run.add_argument("--all-variants", action="store_true",
+                     help="run every variant, each in its own subfolder, and draw their curves "
+                          "in one comparison figure")
     run.add_argument("--out", type=Path, help="folder for the run's files "
                                              "(default: runs/NAME-TIME)")
     run.add_argument("--threads", type=int, help="torch threads (default: cores - 1)")
@@ -182,27 +185,70 @@ def _load_target(args: argparse.Namespace):
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    project = _load_target(args)
+    if args.all_variants and args.variant:
+        raise CommandError("give either --variant NAME or --all-variants, not both")
     if args.steps is not None and args.steps < 1:
         raise CommandError("--steps must be at least 1")
     if args.seconds is not None and not (0 < args.seconds < 1e7 and math.isfinite(args.seconds)):
         raise CommandError("--seconds must be a positive number")
+    if args.threads is not None and not 1 <= args.threads <= 1024:
+        raise CommandError("--threads must be 1 to 1024")
+    project = _load_target(args)
     out = args.out or Path("runs") / f"{_safe_name(project.name)}-{time.strftime('%Y%m%d-%H%M%S')}"
     if out.exists() and not out.is_dir():
         raise CommandError(f"{out} exists and is not a folder")
+    if not args.all_variants:
+        return _run_one(project, args, out)[0]
+    if not project.variants:
+        raise CommandError(f"{project.name} has no variants to compare")
+    runs, finals, worst = [], {}, EXIT_OK
+    for name in project.variants:
+        args.variant = name
+        code, engine = _run_one(_load_target(args), args, out / _safe_name(name))
+        if code == EXIT_INTERRUPTED:
+            return code
+        worst = max(worst, code)
+        if engine is not None:
+            runs.append((name, list(engine.history.records())))
+            finals[name] = engine.summary()["final"]
+    _write_comparison(out, project.name, runs, finals, figure=not args.no_figures)
+    return worst
 
+
+def _write_comparison(out: Path, name: str, runs: list, finals: dict, figure: bool) -> None:
+    import json
+
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "comparison.json").write_text(json.dumps(finals, indent=2) + "\n", encoding="utf-8")
+    if figure:
+        from .report.compare import comparison_figure
+
+        comparison_figure(runs, out / "comparison.png", title=f"{name}: variants compared")
+    metrics = sorted({k for f in finals.values() for k in f if k.startswith("test_")})
+    width = max((len(v) for v in finals), default=7)
+    print(f"{'variant':<{width}}  " + "  ".join(metrics))
+    for variant, final in finals.items():
+        cells = [f"{final[m]:.4g}" if isinstance(final.get(m), float) else "-" for m in metrics]
+        print(f"{variant:<{width}}  " + "  ".join(f"{c:>{len(m)}}" for c, m in
+                                                 zip(cells, metrics, strict=True)))
+    print(f"comparison in {out / 'comparison.png' if figure else out / 'comparison.json'}")
+
+
+def _run_one(project, args: argparse.Namespace, out: Path):
+    """Train one project into ``out``; returns (exit code, engine or None)."""
     from .engine import Engine
     from .engine.outputs import write_run
     from .spec.errors import StudioError
 
-    if args.threads is not None and not 1 <= args.threads <= 1024:
-        raise CommandError("--threads must be 1 to 1024")
     engine = Engine(project, max_steps=args.steps, max_seconds=args.seconds,
                     threads=args.threads)
     try:
         engine.build()
     except StudioError as err:
-        raise CommandError(str(err)) from None
+        if not args.all_variants:
+            raise CommandError(str(err)) from None
+        print(f"mlsp-studio: {project.name}: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT, None
     bar = None if args.quiet or not sys.stderr.isatty() else _ProgressBar()
     try:
         engine.run_blocking(progress=bar)
@@ -213,13 +259,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
         write_run(out, engine, figures=False)
         print(f"\nmlsp-studio: interrupted at step {engine.step_count}; "
               f"what was trained is in {out}", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return EXIT_INTERRUPTED, engine
     if bar:
         bar.close()
     if engine.state.value == "diverged":
         print(f"mlsp-studio: {engine.message}", file=sys.stderr)
         write_run(out, engine, figures=False)
-        return EXIT_DIVERGED
+        return EXIT_DIVERGED, engine
     write_run(out, engine, figures=not args.no_figures)
     summary = engine.summary()
     final = ", ".join(f"{k} {v:.4g}" for k, v in summary["final"].items()
@@ -227,7 +273,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     print(f"{project.name}: {summary['steps']} steps in {summary['seconds']:.1f} s "
           f"({summary['steps_per_second']:.0f} steps/s on {summary['device']}); {final}; "
           f"files in {out}")
-    return EXIT_OK
+    return EXIT_OK, engine
 
 
 def _cmd_export(args: argparse.Namespace) -> int:

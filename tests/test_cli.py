@@ -116,3 +116,34 @@ def test_export_writes_onnx_and_python_and_refuses_bad_weights(tmp_path, capsys)
                  "--weights", str(run / "model.safetensors")]) == 2
     assert "does not fit" in capsys.readouterr().err
     assert not refused.exists()
+
+
+def test_all_variants_writes_a_folder_each_and_a_comparison(tmp_path, capsys) -> None:
+    out = tmp_path / "cmp"
+    code = main(["run", "xor-perceptron", "--all-variants", "--steps", "40", "--out", str(out),
+                 "--quiet", "--threads", "1"])
+    assert code == 0
+    variants = json.loads((out / "comparison.json").read_text())
+    assert set(variants) == {"perceptron", "hidden"}
+    for name in variants:
+        assert json.loads((out / name / "summary.json").read_text())["steps"] == 40
+        assert "test_accuracy" in variants[name]
+    assert (out / "comparison.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    printed = capsys.readouterr().out
+    assert "perceptron" in printed and "test_accuracy" in printed
+
+
+def test_all_variants_and_variant_together_are_refused(capsys) -> None:
+    assert main(["run", "xor-perceptron", "--all-variants", "--variant", "hidden"]) == 2
+    assert "not both" in capsys.readouterr().err
+
+
+def test_all_variants_needs_variants(tmp_path, capsys) -> None:
+    project = tmp_path / "p.mlsp.json"
+    from mlsp_studio.spec.presets import load_preset
+
+    plain = load_preset("spiral")
+    plain.variants = {}
+    save_project(plain, project)
+    assert main(["run", str(project), "--all-variants", "--out", str(tmp_path / "o")]) == 2
+    assert "no variants" in capsys.readouterr().err

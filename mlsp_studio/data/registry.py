@@ -7,7 +7,7 @@ from typing import Any
 
 from ..spec.datasets import DATASET_SPECS, dataset_context
 from ..spec.errors import DataError
-from . import digits, files, signals, toys
+from . import digits, files, sequences, signals, spectrograms, text, toys
 from .bundle import DataBundle
 
 Maker = Callable[[dict[str, Any]], DataBundle]
@@ -50,6 +50,11 @@ def builtin_makers() -> MakerRegistry:
         ("blobs", toys.make_blobs), ("moons", toys.make_moons), ("sine", toys.make_sine),
         ("digits", digits.make_digits), ("signals", signals.make_signals),
         ("csv", files.make_csv), ("npz", files.make_npz),
+        ("recall", sequences.make_recall), ("tagging", sequences.make_tagging),
+        ("counting", sequences.make_counting), ("seq_pairs", sequences.make_seq_pairs),
+        ("token_map", sequences.make_token_map), ("events", sequences.make_events),
+        ("corpus", text.make_corpus), ("text_file", text.make_text_file),
+        ("spectrograms", spectrograms.make_spectrograms),
     ):
         registry.register(name, maker)
     return registry

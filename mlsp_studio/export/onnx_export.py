@@ -50,6 +50,9 @@ def export_onnx(project: Project, out: Path, weights: Path | None = None,
                 warnings.simplefilter("ignore", DeprecationWarning)  # the legacy exporter's
                 warnings.simplefilter("ignore", FutureWarning)
                 warnings.simplefilter("ignore", torch.jit.TracerWarning)
+                # RNN/LSTM/GRU: torch warns about batch sizes other than 1; the batch axis
+                # is exported as dynamic and checked at 64 examples by check_onnx
+                warnings.filterwarnings("ignore", message=".*batch size other than 1.*")
                 torch.onnx.export(net, example, str(tmp), dynamo=False, opset_version=OPSET,
                                   input_names=inputs, output_names=outputs, dynamic_axes=axes)
             onnx.checker.check_model(str(tmp))
@@ -136,13 +139,19 @@ def _inputs(net: torch.nn.Module, data: DataBundle,
     """Zeros of batch 2 (``count`` None), else up to ``count`` test examples per source."""
     shapes = data.context().inputs
     generator = torch.Generator().manual_seed(0)
+    tokens = not data.test.x.is_floating_point()  # token ids stay int64 in the ONNX graph
     tensors = []
     for source in net.sources:
         shape = tuple(shapes[source])
         if count is None:
-            tensors.append(torch.zeros((EXAMPLE_BATCH, *shape)))
+            tensors.append(torch.zeros((EXAMPLE_BATCH, *shape),
+                                       dtype=torch.int64 if tokens else torch.float32))
         elif source == "x":
-            tensors.append(data.test.x[:count].detach().cpu().float().contiguous())
+            x = data.test.x[:count].detach().cpu()
+            tensors.append((x if tokens else x.float()).contiguous())
+        elif tokens:  # another token input (a decoder's): seeded ids from the vocabulary
+            tensors.append(torch.randint(0, max(1, len(data.vocab)), (count, *shape),
+                                         generator=generator))
         else:  # a source the data does not fill (a latent): seeded noise
             tensors.append(torch.randn((count, *shape), generator=generator))
     return tuple(tensors)

@@ -24,7 +24,9 @@ from ..spec.datasets import context_task, dataset_context
 from ..spec.errors import ProjectError, StudioError
 from ..spec.graph import Analysis, Graph, Node
 from ..spec.project import Project, check_project
+from .script_attention_blocks import attention_block_code, attention_helpers
 from .script_data import SPLIT, make_data_source
+from .script_seq_blocks import seq_block_code, seq_helpers
 
 WIDTH = 100  # longest line the script should have
 
@@ -124,7 +126,7 @@ def model_source(slot: str, graph: Graph, analysis: Analysis, registry: BlockReg
             continue
         attr = _attr_name(node)
         module, expr, note = block_code(spec, node, params, f"self.{attr}", ins, in_shapes,
-                                        analysis.shapes[node_id])
+                                        analysis.shapes[node_id], analysis.counts[node_id])
         if expr is None:  # passes its input on unchanged
             names[node_id] = ins[0]
             continue
@@ -144,12 +146,14 @@ def model_source(slot: str, graph: Graph, analysis: Analysis, registry: BlockReg
             *_aligned(inits, "        "), "",
             f"    def forward(self, x):  # x: {x_shape}",
             *_aligned(steps, "        ")]
-    return "\n".join(body) + "\n"
+    blocks = [(graph.nodes[n].type, analysis.params[n]) for n in analysis.order]
+    helpers = seq_helpers(blocks) + attention_helpers(blocks)
+    return helpers + "\n".join(body) + "\n"
 
 
 def block_code(spec: BlockSpec, node: Node, params: dict[str, Any], attr: str,
-               ins: list[str], in_shapes: list[Shape],
-               out_shape: Shape) -> tuple[str | None, str | None, str]:
+               ins: list[str], in_shapes: list[Shape], out_shape: Shape,
+               count: int = 0) -> tuple[str | None, str | None, str]:
     """One block as (module for ``__init__`` or None, forward expression or None to pass the
     input on, a comment for above the line), with the layers ``nn.builders`` would build."""
     family, kind = spec.family, spec.type
@@ -220,6 +224,12 @@ def block_code(spec: BlockSpec, node: Node, params: dict[str, Any], attr: str,
     if family == "merge" and kind == "Concat":
         dim = concat_axis(params["axis"], len(shape)) + 1  # + 1: the batch axis
         return None, f"torch.cat([{', '.join(ins)}], dim={dim})", ""
+    sequence = seq_block_code(spec, params, attr, ins, in_shapes, out_shape, count)
+    if sequence is not None:
+        return sequence
+    attention = attention_block_code(spec, params, attr, ins, in_shapes)
+    if attention is not None:
+        return attention
     raise StudioError(f"{node.label}: a {kind} block cannot be written out as a script yet.")
 
 
@@ -302,6 +312,9 @@ def _constants(project: Project, hparams: dict[str, Any], options: dict[str, Any
     if hparams["weight_decay"] or hparams["optimizer"] == "adamw":
         rows.append((f"WEIGHT_DECAY = {hparams['weight_decay']!r}",
                      "pulls the weights toward zero"))
+    if hparams.get("grad_clip"):
+        rows.append((f"GRAD_CLIP = {hparams['grad_clip']!r}",
+                     "the longest gradient allowed; longer ones are scaled down"))
     rows += [
         (f"VAL_FRACTION = {options['val_fraction']!r}", "share kept aside to check progress"),
         (f"TEST_FRACTION = {options['test_fraction']!r}", "share kept aside for the final score"),
@@ -337,6 +350,8 @@ def evaluate(model, x, y):
     return F.mse_loss(out, y).item()
 '''
     digits = 3 if classify else 4
+    clip = ("\n            nn.utils.clip_grad_norm_(model.parameters(), GRAD_CLIP)"
+            if hparams.get("grad_clip") else "")
     return evaluate + f'''
 
 def train():
@@ -358,7 +373,7 @@ def train():
             batch = order[start:start + batch_size]
             loss = {loss}(model(x[batch]), y[batch])
             optimizer.zero_grad(set_to_none=True)
-            loss.backward()
+            loss.backward(){clip}
             optimizer.step()
             total += loss.item() * len(batch)
         if epoch % report_every == 0 or epoch == EPOCHS:

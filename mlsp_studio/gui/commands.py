@@ -13,7 +13,10 @@ from typing import Any
 
 from PySide6.QtGui import QUndoCommand
 
-from ..spec.errors import GraphError
+from ..spec.blocks import Context
+from ..spec.composite import expand_node_parts
+from ..spec.datasets import dataset_context
+from ..spec.errors import GraphError, StudioError
 from ..spec.graph import MAX_NODES, Edge, Graph
 from .document import StudioDocument
 
@@ -282,6 +285,41 @@ class PasteCommand(_GraphCommand):
         for node_id in self.mapping.values():
             if node_id in self.graph.nodes:
                 self.graph.remove_node(node_id)
+        self._edited()
+
+
+class ExpandBlockCommand(_GraphCommand):
+    """Replace a composite block (a transformer layer, a Conformer block) by its parts.
+
+    The constructor works the new network out and raises :class:`GraphError` with a sentence
+    when the block cannot be expanded, so nothing is pushed then. ``node_ids`` lists the new
+    blocks. Undo puts the network back exactly as it was, ids and places included.
+    """
+
+    def __init__(self, doc: StudioDocument, node_id: int) -> None:
+        graph = doc.graph
+        project = doc.project
+        try:
+            ctx = dataset_context(project.dataset, project.dataset_options)[1]
+        except StudioError:
+            ctx = Context()  # the block's own problem will say what is missing
+        expanded, ids = expand_node_parts(graph, node_id, doc.registry, ctx)
+        super().__init__(doc, f"Expand {_label(graph, node_id)}")
+        self.node_ids = list(ids.values())
+        self._before = (graph.to_dict(), graph._next_id)
+        self._after = (expanded.to_dict(), expanded._next_id)
+
+    @staticmethod
+    def _load(graph: Graph, state: tuple[dict[str, Any], int]) -> None:
+        fresh = Graph.from_dict(state[0])
+        graph.nodes, graph.edges, graph._next_id = fresh.nodes, fresh.edges, state[1]
+
+    def redo(self) -> None:
+        self._load(self.graph, self._after)
+        self._edited()
+
+    def undo(self) -> None:
+        self._load(self.graph, self._before)
         self._edited()
 
 

@@ -24,12 +24,13 @@ from .palette import BlockPalette
 from .panel_docks import VISUAL_EVERY_S, PanelDocks
 from .redraw import RedrawScheduler
 from .theme import apply_theme
+from .variant_runs import VariantRuns
 
 ORG, APP = "MLSP Studio", "MLSP Studio"
 ACTIVE_STATES = ("running", "paused", "diverged")
 
 
-class MainWindow(PanelDocks, FileActions, QMainWindow):
+class MainWindow(VariantRuns, PanelDocks, FileActions, QMainWindow):
     """One open project. Widgets are touched only here, in the GUI thread."""
 
     def __init__(self, doc: StudioDocument, bridge: EngineBridge | None = None,
@@ -157,6 +158,11 @@ class MainWindow(PanelDocks, FileActions, QMainWindow):
         run_menu = menu.addMenu("&Run")
         for act in (self.act_run, self.act_pause, self.act_step, self.act_reset):
             run_menu.addAction(act)
+        run_menu.addSeparator()
+        self.act_compare = self._add(run_menu, "Compare variants", None,
+                                     self.on_compare_variants)
+        self.act_compare.setToolTip("Train each variant of this preset in turn and overlay "
+                                    "their curves in the Runs panel")
 
     def _add(self, menu, text, shortcut, slot) -> QAction:
         act = QAction(text, self)
@@ -190,7 +196,8 @@ class MainWindow(PanelDocks, FileActions, QMainWindow):
     def _update_controls(self) -> None:
         blocker = self._run_blocker()
         running = self.state == "running"
-        key = (blocker, running, self.bridge.engine is not None)
+        variants = bool(self.doc.project.variants)
+        key = (blocker, running, self.bridge.engine is not None, variants)
         if key == getattr(self, "_controls_key", None):
             return  # nothing changed: touching the widgets would only repaint them
         self._controls_key = key
@@ -199,6 +206,7 @@ class MainWindow(PanelDocks, FileActions, QMainWindow):
         self.act_pause.setEnabled(running)
         self.act_step.setEnabled(not blocker and not running)
         self.act_reset.setEnabled(self.bridge.engine is not None)
+        self.act_compare.setEnabled(variants and not blocker and not running)
         self.inspector.set_running(running)
 
     def _needs_fresh_engine(self) -> bool:
@@ -242,6 +250,7 @@ class MainWindow(PanelDocks, FileActions, QMainWindow):
     @Slot()
     def on_reset(self) -> None:
         assert_gui_thread("MainWindow.on_reset")
+        self._cancel_variants()
         self.bridge.shutdown()
         self.state = "idle"
         self._stale = False
@@ -253,12 +262,14 @@ class MainWindow(PanelDocks, FileActions, QMainWindow):
         self.lbl_rate.setText("— steps/s")
         self._update_controls()
 
-    def _start_engine(self, running: bool) -> None:
+    def _start_engine(self, running: bool, project=None, run_name: str = "") -> None:
         for panel in self.panels.values():
             panel.reset()
         self._stale = False
         self._update_visuals()
-        self.bridge.start(self.doc.project.copy(), running=running)
+        project = project or self.doc.project.copy()
+        self._begin_run(run_name or project.name)
+        self.bridge.start(project, running=running)
         self._show_status_text("Preparing data and networks…")
 
     # -- news from the worker ------------------------------------------------------------
@@ -283,6 +294,7 @@ class MainWindow(PanelDocks, FileActions, QMainWindow):
             self._apply_status(mail.status)
         if mail.finished is not None:
             final = dict(mail.finished.final)
+            self._run_finished(final)
             shown = ", ".join(f"{k.replace('_', ' ')} {v:.4g}" for k, v in final.items()
                               if k.startswith("test_"))
             self._show_status_text(f"Finished after {mail.finished.step} steps "
@@ -318,7 +330,10 @@ class MainWindow(PanelDocks, FileActions, QMainWindow):
     @Slot()
     def _on_project_replaced(self) -> None:
         assert_gui_thread("MainWindow._on_project_replaced")
+        self._cancel_variants()
         self.bridge.shutdown()
+        if self.panels.get("runs") is not None:
+            self.panels["runs"].clear_runs()
         self.state = "idle"
         for panel in self.panels.values():
             panel.reset()

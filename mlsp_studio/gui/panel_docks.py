@@ -11,6 +11,34 @@ from .bridge import assert_gui_thread
 VISUAL_EVERY_S = 0.25
 
 
+ATTENTION_BLOCKS = {"MultiHeadAttention", "TransformerEncoderLayer", "TransformerDecoderLayer",
+                    "ConformerBlock"}
+RECURRENT_BLOCKS = {"RNN", "LSTM", "GRU"}
+# what the text paradigms show: written text, filled blanks, word vectors
+TEXT_KINDS = {"language_model": ("generation",), "masked_lm": ("fill_mask",),
+              "word2vec": ("embeddings",)}
+
+
+def _sequence_kinds(project) -> set[str]:
+    """The sequence pictures a project's networks can give, guessed from their block types
+    (the run itself says which it has once it starts)."""
+    types = {node.type for graph in project.slots.values() for node in graph.nodes.values()}
+    kinds = set()
+    if types & ATTENTION_BLOCKS:
+        kinds.add("attention")
+        if project.paradigm == "seq2seq":
+            kinds.add("alignment")
+        if "PatchEmbedding" in types:
+            kinds.add("patch_attention")
+    if types & RECURRENT_BLOCKS:
+        kinds.add("recurrent")
+    if types & (ATTENTION_BLOCKS | RECURRENT_BLOCKS):
+        kinds.add("bptt")
+    if "AttentionPooling" in types:
+        kinds.add("pooling")
+    return kinds
+
+
 class PanelDocks:
     """Mixed into MainWindow: needs ``panels``, ``docks``, ``_dock``, ``bridge``, ``scheduler``,
     ``doc``, ``dark`` and ``_panel_menu``."""
@@ -18,8 +46,14 @@ class PanelDocks:
     # Networks flow top to bottom, so the canvas is a tall column in the middle; the panels
     # share a column on the right: curves above, the picture of the model below.
     PANEL_PLACES = {"curves": ("top", None), "confusion": ("top", "curves"),
+                    "runs": ("top", "curves"),
                     "boundary": ("bottom", None), "regression_fit": ("bottom", "boundary"),
-                    "features": ("bottom", "boundary")}
+                    "features": ("bottom", "boundary"), "attention": ("bottom", "boundary"),
+                    "alignment": ("bottom", "boundary"), "recurrent": ("bottom", "boundary"),
+                    "bptt": ("bottom", "boundary"), "pooling": ("bottom", "boundary"),
+                    "patch_attention": ("bottom", "boundary"),
+                    "generation": ("bottom", "boundary"), "fill_mask": ("bottom", "boundary"),
+                    "projector": ("bottom", "boundary")}
 
     def create_panels(self) -> None:
         """Panels load pyqtgraph, so they come right after the window first shows."""
@@ -80,12 +114,18 @@ class PanelDocks:
             kinds.add("regression_fit")
         if spec.input_kind in ("image", "signal"):
             kinds.update({"feature_maps", "kernels"})
+        if spec.task in ("sequence", "text"):  # no classes to confuse
+            kinds.discard("confusion")
+        kinds.update(_sequence_kinds(self.doc.project))
+        kinds.update(TEXT_KINDS.get(self.doc.project.paradigm, ()))
         return kinds
 
     def _show_relevant_panels(self, kinds: set[str]) -> None:
         shown = []
         for name, panel in self.panels.items():
             relevant = panel.wants_metrics or bool(set(panel.kinds) & kinds)
+            if name == "runs":  # only once there is a run to compare
+                relevant = bool(panel.runs)
             self.docks[name].setVisible(relevant)
             if relevant:
                 shown.append(name)

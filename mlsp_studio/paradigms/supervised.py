@@ -22,6 +22,7 @@ from ..spec.snapshots import (
 from .base import NonFiniteLoss
 from .optim import make_optimizer
 from .registry import PARADIGMS
+from .seq_visuals import SEQUENCE_TYPES, SequenceVisuals, event_mass
 
 GRID = 64                 # decision-boundary resolution per axis
 EVAL_TRAIN_SUBSET = 512   # training examples used for the train-split metrics
@@ -38,7 +39,7 @@ class SupervisedParadigm:
         self.epoch = 0
         self.steps_per_epoch = 1
         self.steps_done = 0
-        self._options: dict[str, Any] = {"feature_index": 0}
+        self._options: dict[str, Any] = {"feature_index": 0, "example_index": 0}
 
     # -- set-up --------------------------------------------------------------------------
     def setup(self, project: Project, nets: dict[str, torch.nn.Module], data: Any,
@@ -68,13 +69,15 @@ class SupervisedParadigm:
         if data.input_kind == "scalar" and not self.classify:
             kinds.add("regression_fit")
         self._map_keys = [k for k, s in self.model.shapes.items()
-                          if len(s) in MAP_FAMILIES_RANK and self.model.types[k] != "Input"]
+                          if len(s) in MAP_FAMILIES_RANK
+                          and self.model.types[k] not in ("Input", *SEQUENCE_TYPES)]
         self._conv_keys = [k for k, t in self.model.types.items() if t in CONV_TYPES]
         if self._map_keys and data.input_kind in ("image", "signal"):
             kinds.add("feature_maps")
         if self._conv_keys:
             kinds.add("kernels")
-        self.visual_kinds = frozenset(kinds)
+        self._seq = SequenceVisuals(self.model, data)
+        self.visual_kinds = frozenset(kinds | self._seq.kinds)
 
     # -- training ------------------------------------------------------------------------
     def _next_batch(self) -> torch.Tensor:
@@ -105,6 +108,8 @@ class SupervisedParadigm:
             raise NonFiniteLoss(value)
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
+        if self.hparams["grad_clip"] > 0:
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.hparams["grad_clip"])
         self.optimizer.step()
         self.steps_done += 1
         return {"loss": value}
@@ -132,6 +137,10 @@ class SupervisedParadigm:
         for split in ("train", "val", "test"):
             for name, value in self.evaluate(split).items():
                 out[f"{split}_{name}"] = value
+        events = self.data.test.extra.get("event")
+        if events is not None and self._seq.pooling and len(self.data.test):
+            self.model.eval()
+            out["attention_on_event"] = event_mass(self.model, self.data.test.x, events)
         return out
 
     # -- pictures ------------------------------------------------------------------------
@@ -156,6 +165,9 @@ class SupervisedParadigm:
                 snaps.append(self._feature_maps(step))
             if "kernels" in wanted:
                 snaps.append(self._kernels(step))
+        if wanted & self._seq.kinds:  # its own modes: the gradient through time needs grad
+            snaps += self._seq.snapshots(wanted, step, self._options.get("example_index", 0),
+                                         self._loss, self.x, self.y)
         return snaps
 
     def _boundary(self, step: int) -> DecisionBoundary:

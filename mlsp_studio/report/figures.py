@@ -22,6 +22,15 @@ from mlsp_studio.spec.snapshots import Snapshot
 from .canvas import DPI, new_figure, show_message
 from .data_drawings import boundary_figure, confusion_figure, regression_figure
 from .layer_drawings import feature_maps_figure, kernels_figure
+from .sequence_drawings import (
+    alignment_figure,
+    attention_figure,
+    bptt_figure,
+    patch_attention_figure,
+    pooling_figure,
+    recurrent_figure,
+)
+from .text_drawings import embeddings_figure, fill_mask_figure, generation_figure
 
 __all__ = ["FILE_NAMES", "curves_figure", "snapshot_figure", "write_figures"]
 
@@ -34,6 +43,15 @@ FILE_NAMES = {
     "confusion": "confusion.png",
     "feature_maps": "feature_maps.png",
     "kernels": "kernels.png",
+    "attention": "attention.png",
+    "alignment": "alignment.png",
+    "recurrent": "recurrent_states.png",
+    "bptt": "gradient_through_time.png",
+    "pooling": "attention_pooling.png",
+    "patch_attention": "patch_attention.png",
+    "generation": "generated_text.png",
+    "fill_mask": "fill_mask.png",
+    "embeddings": "embeddings.png",
 }
 
 _DRAWERS = {
@@ -42,6 +60,15 @@ _DRAWERS = {
     "confusion": confusion_figure,
     "feature_maps": feature_maps_figure,
     "kernels": kernels_figure,
+    "attention": attention_figure,
+    "alignment": alignment_figure,
+    "recurrent": recurrent_figure,
+    "bptt": bptt_figure,
+    "pooling": pooling_figure,
+    "patch_attention": patch_attention_figure,
+    "generation": generation_figure,
+    "fill_mask": fill_mask_figure,
+    "embeddings": embeddings_figure,
 }
 
 _SPLIT_NAMES = {"train": "training (each step)", "train_eval": "training set",
@@ -81,7 +108,7 @@ def curves_figure(records: Iterable[Record], path: Path, title: str = "",
         Draw a loss metric on a log scale when its positive values span more than two
         decades.
     """
-    series = _collect(records)
+    series = _collect(r for r in records if r[1] != "final")  # end-of-run numbers: summary
     last_step = max((int(s.max()) for split in series.values() for s, _ in split.values()
                      if s.size), default=None)
     heading = title or "Training curves"

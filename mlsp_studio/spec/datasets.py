@@ -18,7 +18,8 @@ from .userfiles import TASKS, TableData, load_csv_table, load_npz_arrays
 __all__ = ["DATASET_SPECS", "DatasetRegistry", "DatasetSpec", "TableData", "builtin_datasets",
            "context_task", "dataset_context", "load_csv_table", "load_npz_arrays"]
 
-INPUT_KINDS = ("points2d", "scalar", "image", "signal", "table")
+INPUT_KINDS = ("points2d", "scalar", "image", "signal", "table", "tokens", "sequence")
+DATASET_TASKS = (*TASKS, "sequence", "text")  # source/target pairs; a text corpus
 SIGNAL_CLASSES = ("sine", "square", "sawtooth", "chirp", "noise burst")
 
 
@@ -26,8 +27,9 @@ SIGNAL_CLASSES = ("sine", "square", "sawtooth", "chirp", "noise burst")
 class DatasetSpec:
     """What the studio knows about one dataset before making it: its options and shapes.
 
-    ``task`` is ``classification`` or ``regression``, or ``auto`` for a person's file, whose
-    task is decided by the file and the ``task`` option (see :func:`context_task`).
+    ``task`` is ``classification``, ``regression``, ``sequence`` (source and target token
+    sequences) or ``text`` (a corpus), or ``auto`` for a person's table file, whose task is
+    decided by the file and the ``task`` option (see :func:`context_task`).
     ``context(options)`` takes validated options and gives the input shape and the number of
     classes (classification) or targets (regression); it raises :class:`DataError` when the
     options name a file that does not fit.
@@ -42,7 +44,7 @@ class DatasetSpec:
     context: Callable[[dict[str, Any]], Context]
 
     def __post_init__(self) -> None:
-        if self.task not in TASKS:
+        if self.task not in DATASET_TASKS:
             raise ValueError(f"{self.name}: unknown task {self.task!r}")
         if self.input_kind not in INPUT_KINDS:
             raise ValueError(f"{self.name}: unknown input kind {self.input_kind!r}")
@@ -213,3 +215,5 @@ def builtin_datasets() -> DatasetRegistry:
 
 
 DATASET_SPECS = builtin_datasets()
+
+from . import seq_datasets  # noqa: E402,F401  (registers the sequence and text datasets)

@@ -63,6 +63,11 @@ PARADIGM_SPECS.register(ParadigmSpec(
     "supervised", "Supervised learning",
     "Learn a mapping from inputs to labels: cross-entropy for classes, mean squared error "
     "for numbers.",
-    ("model",), ParamSet(OPTIMIZER_PARAMS), ("classification", "regression")))
+    ("model",),
+    ParamSet((*OPTIMIZER_PARAMS,
+              p_float("grad_clip", 0.0, 0.0, 1000.0,
+                      "largest allowed gradient norm; a longer gradient is scaled down to it "
+                      "(keeps recurrent networks from jumping); 0 = off"))),
+    ("classification", "regression")))
 
 from . import seq_paradigms  # noqa: E402,F401  (registers the sequence paradigms)

@@ -148,7 +148,8 @@ class Project:
 
     # -- settings ------------------------------------------------------------------------
     def with_variant(self, name: str) -> Project:
-        """A copy with the named variant's changes applied (hparams, dataset options, slots)."""
+        """A copy with the named variant's changes applied: another dataset, hparams, dataset
+        options, slots."""
         if name not in self.variants:
             known = ", ".join(self.variants) or "none"
             raise ProjectError(f"{self.name} has no variant {name!r} (variants: {known})")
@@ -158,8 +159,13 @@ class Project:
         for key in ("hparams", "dataset_options", "slots"):
             if not isinstance(variant.get(key, {}), dict):
                 raise ProjectError(f"variant {name!r}: its {key!r} must be an object")
+        dataset = variant.get("dataset")
+        if dataset is not None and not (isinstance(dataset, str) and _is_name(dataset)):
+            raise ProjectError(f"variant {name!r}: its 'dataset' must be a dataset's name")
         out = self.copy()
         out.name = f"{self.name}:{name}"
+        if dataset is not None and dataset != out.dataset:
+            out.dataset, out.dataset_options = dataset, {}  # another dataset: its own options
         out.hparams.update(variant.get("hparams", {}))
         out.dataset_options.update(variant.get("dataset_options", {}))
         for slot, raw in variant.get("slots", {}).items():

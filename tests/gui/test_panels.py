@@ -12,7 +12,9 @@ import threading
 import numpy as np
 import pyqtgraph as pg
 import pytest
-from PySide6.QtWidgets import QApplication, QGraphicsView
+from PySide6.QtWidgets import QApplication, QGraphicsView, QWidget
+from seq_snapshot_cases import SEQ_ORDINARY, SEQ_SNAPSHOTS
+from text_snapshot_cases import TEXT_ORDINARY, TEXT_SNAPSHOTS
 
 from mlsp_studio.gui.panels import PANELS, Panel, PanelRegistry, assert_gui_thread
 from mlsp_studio.gui.panels.curves import CAP, CurvesPanel, MetricHistory
@@ -116,6 +118,10 @@ SNAPSHOTS = {
 }
 ORDINARY = {"boundary": _boundary, "regression_fit": _regression, "confusion": _confusion,
             "feature_maps": _maps, "kernels": _kernels}
+SNAPSHOTS.update(SEQ_SNAPSHOTS)  # the sequence and attention panels (seq_snapshot_cases.py)
+ORDINARY.update(SEQ_ORDINARY)
+SNAPSHOTS.update(TEXT_SNAPSHOTS)  # generation, fill in the blank, word vectors
+ORDINARY.update(TEXT_ORDINARY)
 
 
 def _records(start: int, n: int) -> list[tuple[int, str, str, float]]:
@@ -127,8 +133,9 @@ def _records(start: int, n: int) -> list[tuple[int, str, str, float]]:
 
 
 def _scene_items(panel: Panel) -> list:
-    """Every graphics item in every view of the panel (held, so their ids stay valid)."""
-    items = []
+    """Every graphics item in every view of the panel, and every child widget (a text panel
+    has widgets only), held so their ids stay valid."""
+    items: list = panel.findChildren(QWidget)
     for view in panel.findChildren(QGraphicsView):
         items.extend(view.scene().items())
     return items
@@ -149,7 +156,7 @@ def panel(request, qtbot) -> Panel:
 def test_registry_lists_every_kind_and_refuses_duplicates() -> None:
     drawn = set().union(*(cls.kinds for cls in PANELS))
     assert drawn == set(SNAPSHOT_KINDS)
-    assert [cls.name for cls in PANELS if cls.wants_metrics] == ["curves"]
+    assert [cls.name for cls in PANELS if cls.wants_metrics] == ["curves", "runs"]
     for cls in PANELS:
         assert cls.title and issubclass(cls, Panel)
     with pytest.raises(ValueError, match="already registered"):

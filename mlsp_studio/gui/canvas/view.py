@@ -6,18 +6,20 @@ from typing import Any
 
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt
 from PySide6.QtGui import QKeySequence, QPainter, QPen
-from PySide6.QtWidgets import QGraphicsView, QWidget
+from PySide6.QtWidgets import QGraphicsView, QMenu, QWidget
 
+from ...spec.composite import is_composite
 from ...spec.errors import GraphError
 from ..commands import (
     AddBlockCommand,
     DisconnectCommand,
+    ExpandBlockCommand,
     PasteCommand,
     RemoveBlocksCommand,
     copy_fragment,
 )
 from ..document import StudioDocument
-from .items import BLOCK_H, BLOCK_MIME, BLOCK_W, GRID
+from .items import BLOCK_H, BLOCK_MIME, BLOCK_W, GRID, BlockItem
 from .scene import GraphScene
 
 # The copied blocks, shared by every view: a Graph.to_dict() fragment (see PasteCommand).
@@ -43,6 +45,8 @@ class GraphView(QGraphicsView):
       F fits the whole network in the view;
     * Delete or Backspace deletes the selected blocks or connections; Ctrl+C, Ctrl+V and
       Ctrl+D copy, paste and duplicate blocks; Esc clears the selection;
+    * right-click a block for its menu: expand a composite block into its parts, duplicate,
+      delete;
     * a block dropped from the palette is added where it is dropped.
     """
 
@@ -254,6 +258,53 @@ class GraphView(QGraphicsView):
         if node_id is not None:
             self.ensureVisible(self.graph_scene.blocks[node_id], 40, 40)
         return node_id
+
+    # -- the block menu ------------------------------------------------------------------
+    def block_at(self, point: QPoint) -> BlockItem | None:
+        """The block under ``point`` (viewport pixels), also over its ports or caption."""
+        item = self.itemAt(point)
+        while item is not None and not isinstance(item, BlockItem):
+            item = item.parentItem()
+        return item
+
+    def block_menu(self, node_id: int) -> QMenu:
+        """The right-click menu of one block."""
+        menu = QMenu(self)
+        node = self.doc.graph.nodes[node_id]
+        expand = menu.addAction("Expand into parts")
+        expand.setEnabled(is_composite(node.type))
+        expand.setStatusTip("Replace the block by the blocks it is made of" if expand.isEnabled()
+                            else f"A {node.type} block is not made of other blocks")
+        expand.triggered.connect(lambda: self.expand_block(node_id))
+        menu.addSeparator()
+        menu.addAction("Duplicate").triggered.connect(self.duplicate_selection)
+        menu.addAction("Delete").triggered.connect(self.delete_selection)
+        return menu
+
+    def contextMenuEvent(self, event) -> None:
+        block = self.block_at(event.pos())
+        if block is None:
+            super().contextMenuEvent(event)
+            return
+        if not block.isSelected():
+            self.graph_scene.select_blocks([block.node_id])
+        menu = self.block_menu(block.node_id)
+        menu.exec(event.globalPos())
+        menu.deleteLater()
+        event.accept()
+
+    def expand_block(self, node_id: int) -> list[int]:
+        """Replace a composite block by its parts (one undo step); selects the parts."""
+        label = self.doc.graph.nodes[node_id].label if node_id in self.doc.graph.nodes else ""
+        try:
+            command = ExpandBlockCommand(self.doc, node_id)
+        except GraphError as err:
+            self.graph_scene.message.emit(str(err))
+            return []
+        self.doc.undo_stack.push(command)
+        self.graph_scene.select_blocks(command.node_ids)
+        self.graph_scene.message.emit(f"{label} is now {len(command.node_ids)} blocks")
+        return command.node_ids
 
     # -- keyboard editing ----------------------------------------------------------------
     def delete_selection(self) -> None:

@@ -15,6 +15,16 @@ from . import boundary  # noqa: F401,E402
 from . import regression  # noqa: F401,E402
 from . import confusion  # noqa: F401,E402
 from . import features  # noqa: F401,E402
+from . import attention  # noqa: F401,E402
+from . import alignment  # noqa: F401,E402
+from . import recurrent  # noqa: F401,E402
+from . import bptt  # noqa: F401,E402
+from . import pooling  # noqa: F401,E402
+from . import patch_attention  # noqa: F401,E402
+from . import generation  # noqa: F401,E402
+from . import fill_mask  # noqa: F401,E402
+from . import projector  # noqa: F401,E402
+from . import runs  # noqa: F401,E402
 # isort: on
 
 __all__ = ["PANELS", "Panel", "PanelRegistry", "assert_gui_thread"]

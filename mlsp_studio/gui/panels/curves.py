@@ -194,6 +194,8 @@ class CurvesPanel(Panel):
         super().add_metrics(records)
         groups: dict[tuple[str, str], tuple[list, list]] = {}
         for step, split, metric, value in records:
+            if split == "final":
+                continue  # end-of-run numbers (few-shot accuracy, …): the status line has them
             key = (str(metric), str(split))
             group = groups.setdefault(key, ([], []))
             group[0].append(step)

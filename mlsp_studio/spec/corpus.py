@@ -1,0 +1,91 @@
+"""The grammar of the built-in text corpus: word groups, sentence templates and pattern rules.
+
+A small made-up world. There are eight kinds of animal and eight colours; a character of a
+story is one coloured animal ("the red cat"). Each kind of animal has its own food and its own
+way of moving, and animals of each colour live in their own place and drink their own drink.
+Every sentence names at least two things tied to the animal and two tied to the colour (or
+none of either), so a hidden word can be worked out from the rest of its sentence, from
+either side. Words of one group (all foods, all places) fill the same slots of the templates,
+so they are used alike, which is what word embeddings pick up.
+
+The pattern lines (character level only) hold one rule each, e.g. reversing three letters:
+``abc>cba;kfm>mfk;`` — a model can only tell which rule a line follows from its earlier
+examples, which is what few-shot prompting tests.
+"""
+
+from __future__ import annotations
+
+from .tokenizer import Tokenizer
+
+ANIMALS = ("cat", "dog", "cow", "horse", "duck", "frog", "bear", "mouse")
+COLOURS = ("red", "blue", "green", "yellow", "black", "white", "brown", "grey")
+# by animal
+FOODS = ("fish", "bones", "grass", "hay", "bread", "flies", "honey", "cheese")
+VERBS = ("creeps", "runs", "walks", "gallops", "swims", "hops", "climbs", "scurries")
+# by colour
+PLACES = ("barn", "pond", "forest", "field", "cave", "house", "hill", "garden")
+DRINKS = ("tea", "water", "juice", "milk", "coffee", "cocoa", "cider", "lemonade")
+
+WORD_GROUPS = {"animals": ANIMALS, "colours": COLOURS, "foods": FOODS, "verbs": VERBS,
+               "places": PLACES, "drinks": DRINKS}
+
+# {a} animal, {c} colour, {f} its food, {v} its verb, {p} its place, {d} its drink
+TEMPLATES = (
+    "the {c} {a} eats {f} in the {p} .",
+    "the {c} {a} {v} to the {p} .",
+    "in the {p} the {c} {a} {v} .",
+    "the {c} {a} likes {f} and {d} .",
+    "a {c} {a} {v} home and drinks {d} .",
+    "the {c} {a} lives in the {p} and eats {f} .",
+    "every day the {a} {v} and eats {f} .",
+    "the {c} one drinks {d} at the {p} .",
+)
+
+PATTERN_RULES = ("copy", "reverse", "rotate")
+PATTERN_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+PATTERN_ARROW, PATTERN_END = ">", ";"
+
+
+def apply_rule(rule: str, word: str) -> str:
+    """The answer a pattern rule gives for ``word``: ``abc`` → copy ``abc``, reverse ``cba``,
+    rotate ``bca`` (the first letter moves to the end)."""
+    if rule == "copy":
+        return word
+    if rule == "reverse":
+        return word[::-1]
+    if rule == "rotate":
+        return word[1:] + word[:1]
+    raise ValueError(f"unknown pattern rule {rule!r}")
+
+
+def sentence(template: int, animal: int, colour: int) -> str:
+    """One sentence of the corpus, as space-separated words (the full stop is a word)."""
+    return TEMPLATES[template].format(a=ANIMALS[animal], c=COLOURS[colour], f=FOODS[animal],
+                                      v=VERBS[animal], p=PLACES[colour], d=DRINKS[colour])
+
+
+def word_groups() -> dict[str, str]:
+    """Each content word and the name of its group."""
+    return {word: group for group, words in WORD_GROUPS.items() for word in words}
+
+
+def corpus_words() -> list[str]:
+    """Every word the templates can write: the groups' words, then the grammar words."""
+    words = [w for group in WORD_GROUPS.values() for w in group]
+    for template in TEMPLATES:
+        words += [w for w in template.split() if not w.startswith("{") and w not in words]
+    return words
+
+
+def corpus_chars() -> list[str]:
+    """Every character of the character-level corpus, sorted: line breaks, spaces, the full
+    stop, the pattern marks and the letters."""
+    chars = set("".join(corpus_words())) | set(PATTERN_LETTERS)
+    chars |= {"\n", " ", PATTERN_ARROW, PATTERN_END}
+    return sorted(chars)
+
+
+def corpus_tokenizer(level: str) -> Tokenizer:
+    """The tokenizer of the built-in corpus at ``level`` (``char`` or ``word``)."""
+    symbols = corpus_chars() if level == "char" else corpus_words()
+    return Tokenizer.from_symbols(symbols, level)

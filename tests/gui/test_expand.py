@@ -1,0 +1,103 @@
+"""Right-click a composite block and expand it into its parts; undo brings the block back."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("PySide6")
+
+from PySide6.QtCore import QPoint, Qt  # noqa: E402
+from PySide6.QtGui import QContextMenuEvent  # noqa: E402
+from PySide6.QtWidgets import QMenu  # noqa: E402
+
+from mlsp_studio.gui.canvas import GraphScene, GraphView  # noqa: E402
+from mlsp_studio.gui.document import StudioDocument  # noqa: E402
+from mlsp_studio.spec.graph import Graph  # noqa: E402
+from mlsp_studio.spec.presets import load_preset  # noqa: E402
+
+
+def _project():
+    project = load_preset("digits-cnn")
+    project.slots["model"] = Graph.chain([
+        ("Input", {}), ("Reshape", {"shape": [8, 8]}),
+        ("TransformerEncoderLayer", {"heads": 2, "ff": 16}), "Flatten", ("ClassifierHead", {})])
+    return project
+
+
+@pytest.fixture
+def canvas(qtbot):
+    doc = StudioDocument(_project())
+    scene = GraphScene(doc)
+    view = GraphView(scene)
+    qtbot.addWidget(view)
+    view.resize(900, 700)
+    view.show()
+    qtbot.waitExposed(view)
+    view.fit_all()
+    messages: list[str] = []
+    scene.message.connect(messages.append)
+    return doc, scene, view, messages
+
+
+def _action(menu: QMenu, text: str):
+    return next(a for a in menu.actions() if a.text() == text)
+
+
+def test_expand_into_parts_and_undo(canvas) -> None:
+    doc, scene, view, messages = canvas
+    assert doc.check.ok, doc.check.errors
+    before = doc.graph.to_dict()
+    params = doc.analysis().total_params
+    menu = view.block_menu(3)
+    expand = _action(menu, "Expand into parts")
+    assert expand.isEnabled()
+    expand.trigger()
+    graph = doc.graph
+    assert 3 not in graph.nodes and 3 not in scene.blocks
+    types = [graph.nodes[n].type for n in sorted(graph.nodes) if n > 5]
+    assert types == ["LayerNorm", "MultiHeadAttention", "Dropout", "Add", "LayerNorm", "Dense",
+                     "ReLU", "Dropout", "Dense", "Dropout", "Add"]
+    assert set(scene.blocks) == set(graph.nodes)
+    assert sorted(scene.selected_block_ids()) == list(range(6, 17))
+    assert doc.check.ok and doc.analysis().total_params == params
+    assert doc.analysis().shapes[5] == (10,)
+    assert messages[-1] == "TransformerEncoderLayer 3 is now 11 blocks"
+    assert doc.undo_stack.undoText() == "Expand TransformerEncoderLayer 3"
+    after = graph.to_dict()
+
+    doc.undo_stack.undo()
+    assert doc.graph.to_dict() == before and set(scene.blocks) == {1, 2, 3, 4, 5}
+    assert doc.check.ok
+    doc.undo_stack.redo()
+    assert doc.graph.to_dict() == after and set(scene.blocks) == set(doc.graph.nodes)
+    doc.undo_stack.undo()
+    assert doc.graph.add_node("Dense") == 6  # ids handed out as before the expansion
+
+
+def test_a_plain_block_cannot_be_expanded(canvas) -> None:
+    doc, _, view, messages = canvas
+    expand = _action(view.block_menu(2), "Expand into parts")
+    assert not expand.isEnabled()
+    assert view.expand_block(2) == []
+    assert "not made of other blocks" in messages[-1]
+    assert doc.undo_stack.count() == 0
+
+
+def test_right_click_on_a_block_opens_its_menu(canvas, monkeypatch) -> None:
+    doc, scene, view, _ = canvas
+    shown: list[list[str]] = []
+
+    def fake_exec(menu, *args):
+        shown.append([a.text() for a in menu.actions() if a.text()])
+        _action(menu, "Expand into parts").trigger()
+
+    monkeypatch.setattr(QMenu, "exec", fake_exec)
+    point = view.mapFromScene(scene.blocks[3].sceneBoundingRect().center())
+    event = QContextMenuEvent(QContextMenuEvent.Reason.Mouse, point,
+                              view.viewport().mapToGlobal(point),
+                              Qt.KeyboardModifier.NoModifier)
+    view.contextMenuEvent(event)
+    assert shown == [["Expand into parts", "Duplicate", "Delete"]]
+    assert not any(n.type == "TransformerEncoderLayer" for n in doc.graph.nodes.values())
+    view.contextMenuEvent(QContextMenuEvent(QContextMenuEvent.Reason.Mouse, QPoint(2, 2)))
+    assert len(shown) == 1  # nothing under the mouse: no block menu
