@@ -73,6 +73,32 @@ def _window_bench(name: str, seconds: float) -> dict | None:
     return train_under_window(name, seconds * ROUNDS)
 
 
+ATTENTION_PRESET = "transformer-reverse"
+GENERATION_PRESET = "gpt-chars"
+PROMPTS = ("the cat ", "a dog eats", "abc>cba;kfm>mfk;tuv>", "the red bird ", "xyz>",
+           "the cow drinks ", "qrs>qrs;lmn>lmn;abd>", "the fish ", "a ", "the")
+
+
+def _sequence_bench(seconds: float) -> dict[str, float]:
+    """The attention-map panel's cost to training, and how fast a new prompt is answered."""
+    from .gui.measure import answer_latency, panel_cost
+
+    out: dict[str, float] = {}
+    cost = panel_cost(ATTENTION_PRESET, "attention", seconds, ROUNDS)
+    out["attention_panel_ratio"] = round(cost["ratio"], 3)
+    print(f"{ATTENTION_PRESET}: attention-map panel shown {cost['shown_steps_per_s']:.0f} "
+          f"steps/s, hidden {cost['hidden_steps_per_s']:.0f} steps/s: ratio "
+          f"{cost['ratio']:.3f}", file=sys.stderr)
+    latencies = sorted(answer_latency(GENERATION_PRESET, "generation", "prompt",
+                                      list(PROMPTS)))
+    out["prompt_answer_ms_p50"] = round(latencies[len(latencies) // 2], 1)
+    out["prompt_answer_ms_max"] = round(latencies[-1], 1)
+    print(f"{GENERATION_PRESET}: a new prompt answered in {out['prompt_answer_ms_p50']:.0f} ms "
+          f"(median of {len(latencies)}, slowest {out['prompt_answer_ms_max']:.0f} ms) while "
+          "training", file=sys.stderr)
+    return out
+
+
 def _time_child(args: list[str], marker: str | None = None) -> float:
     """Wall seconds from starting a child Python to its exit (or to it printing ``marker``)."""
     start = time.perf_counter()
@@ -142,6 +168,8 @@ def run_bench(seconds: float = 2.0, as_json: bool = False) -> int:
         results["first_window_ratio"] = round(window_s / torch_s, 3)
         print(f"first window {window_s:.2f} s vs 'import torch' {torch_s:.2f} s: ratio "
               f"{results['first_window_ratio']:.2f}", file=sys.stderr)
+    if any(k.startswith("gui_ratio_") for k in results):
+        results.update(_sequence_bench(seconds))
     results["history_bytes_1m_steps"] = history_bytes()
     print(f"metric history after 1,000,000 steps: "
           f"{results['history_bytes_1m_steps'] / 1024:.0f} KiB", file=sys.stderr)

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from block_cases_attention import export_graph as attention_graph
 
 from mlsp_studio.data import make_dataset
 from mlsp_studio.engine import Engine
@@ -211,6 +212,7 @@ def test_every_block_type_is_written_as_the_studio_builds_it() -> None:
     project.slots["model"] = _every_block_graph()
     types = {node.type for node in project.slots["model"].nodes.values()}
     types |= {node.type for _, graph in _sequence_graphs() for node in graph.nodes.values()}
+    types |= {node.type for node in attention_graph().nodes.values()}  # test_attention.py
     assert types | {"ClassifierHead", "RegressionHead"} == set(BLOCKS.names())  # the presets'
     script = _load(python_source(project))
     ctx = make_dataset("digits", {}).context()

@@ -4,6 +4,7 @@ unknown input, negative sampling, neighbour precision, and the three presets lea
 from __future__ import annotations
 
 import math
+import time
 
 import numpy as np
 import pytest
@@ -11,6 +12,7 @@ import torch
 from torch import nn
 
 from mlsp_studio.data.bundle import DataBundle, Split
+from mlsp_studio.engine import Engine
 from mlsp_studio.paradigms.language_model import LanguageModelParadigm, next_token_loss
 from mlsp_studio.paradigms.masked_lm import MaskedLMParadigm
 from mlsp_studio.paradigms.text_common import (
@@ -26,6 +28,7 @@ from mlsp_studio.paradigms.text_common import (
 )
 from mlsp_studio.paradigms.word2vec import Word2VecParadigm, skipgram_pairs
 from mlsp_studio.spec.errors import ProjectError
+from mlsp_studio.spec.presets import load_preset
 from mlsp_studio.spec.project import Project
 from mlsp_studio.spec.tokenizer import Tokenizer
 
@@ -323,3 +326,39 @@ def test_embeddings_say_when_the_query_word_is_unknown() -> None:
     w2v.set_visual_option("query_word", "zebra")
     (snap,) = w2v.visualize({"embeddings"})
     assert snap.neighbours == () and "not in the vocabulary" in snap.label
+
+
+# -- the presets ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("name", "steps"), [("gpt-chars", 60), ("bert-mlm", 40),
+                                             ("word2vec", 200)])
+def test_a_short_training_of_each_preset_lowers_the_loss(name: str, steps: int) -> None:
+    engine = Engine(load_preset(name), max_steps=steps, threads=1)
+    engine.build()
+    before = engine.paradigm.evaluate("val")["loss"]
+    engine.run_blocking()
+    final = dict(engine.finished.final)
+    assert engine.step_count == steps
+    assert final["val_loss"] < 0.9 * before
+    assert all(math.isfinite(v) for v in final.values())
+    kinds = {s.kind for s in engine.snapshots()}
+    assert kinds == set(engine.paradigm.visual_kinds)
+
+
+def test_gpt_chars_generation_time_is_measured() -> None:
+    engine = Engine(load_preset("gpt-chars"), max_steps=5, threads=1)
+    engine.run_blocking()
+    paradigm = engine.paradigm
+    final = dict(engine.finished.final)
+    assert {"val_loss", "unigram_loss", "zero_shot_accuracy", "few_shot_accuracy"} <= set(final)
+    times = []
+    for seed in range(5):
+        paradigm.set_visual_option("prompt", "the red cat ")
+        paradigm.set_visual_option("sample_seed", seed)
+        start = time.perf_counter()
+        (snap,) = paradigm.visualize({"generation"})
+        times.append(time.perf_counter() - start)
+        assert snap.prompt == "the red cat " and snap.completion
+    print(f"\ngpt-chars: a {paradigm.hparams['sample_length']}-token answer to a prompt took "
+          f"{1000 * min(times):.0f} ms at best, {1000 * max(times):.0f} ms at worst "
+          f"(sampling alone {1000 * snap.seconds:.0f} ms)")

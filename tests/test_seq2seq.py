@@ -198,3 +198,128 @@ def test_a_network_with_a_wrong_input_is_refused() -> None:
 
     with pytest.raises(ProjectError, match="source 'x'"):
         _paradigm(Odd(), _bundle())
+
+
+def test_a_network_that_does_not_score_each_position_is_refused() -> None:
+    class Summary(Cheater):
+        def forward(self, x: torch.Tensor, dec: torch.Tensor) -> torch.Tensor:
+            return super().forward(x, dec)[:, 0]  # one score vector per example
+
+    from mlsp_studio.spec.errors import ProjectError
+
+    with pytest.raises(ProjectError, match=r"each of the 4 target positions"):
+        _paradigm(Summary(), _bundle())
+
+
+# --- with a real encoder-decoder graph --------------------------------------------------------
+
+def _preset_engine(steps: int, **options):
+    from mlsp_studio.engine import Engine
+    from mlsp_studio.spec.presets import load_preset
+
+    project = load_preset("seq2seq-attention")
+    project.dataset_options.update({"n_samples": 400, **options})
+    engine = Engine(project, max_steps=steps, threads=1)
+    engine.build()
+    return engine
+
+
+def test_alignment_snapshot_shape_and_labels() -> None:
+    from mlsp_studio.spec.snapshots import Alignment, AttentionMaps
+
+    engine = _preset_engine(3, length=6)
+    engine.run_blocking()
+    paradigm = engine.paradigm
+    assert paradigm.visual_kinds == {"alignment", "attention"}
+    paradigm.set_visual_option("example_index", 3)
+    snaps = {s.kind: s for s in paradigm.visualize({"alignment", "attention"})}
+    align = snaps["alignment"]
+    assert isinstance(align, Alignment) and align.index == 3
+    assert align.weights.shape == (6, 6)                      # (L_out, L_in)
+    assert abs(align.weights.sum(1) - 1).max() < 1e-4         # each row a distribution
+    test, vocab = engine.data.test, engine.data.vocab
+    assert align.source_tokens == tuple(vocab[i] for i in test.x[3].tolist())
+    assert align.target_tokens == tuple(vocab[i] for i in test.y[3].tolist())
+    assert len(align.output_tokens) == 6 and align.label.startswith("MultiHeadAttention")
+    maps = snaps["attention"]
+    assert isinstance(maps, AttentionMaps) and len(maps.layers) == 1
+    layer = maps.layers[0]
+    assert layer.mode == "cross" and layer.weights.shape == (1, 6, 6)
+    assert layer.key_tokens == align.source_tokens
+    assert layer.query_tokens == ("<bos>", *align.output_tokens[:-1])  # what the decoder read
+
+
+def test_the_alignment_picks_up_the_reversal() -> None:
+    engine = _preset_engine(150, length=5)
+    engine.run_blocking()
+    align = engine.paradigm.visualize({"alignment"})[0]
+    mirrored = align.weights[:, ::-1].diagonal()
+    assert mirrored.mean() > 0.4  # output i mostly reads source L-1-i
+
+
+def test_a_network_without_cross_attention_has_no_alignment() -> None:
+    from mlsp_studio.engine import Engine
+    from mlsp_studio.spec.presets import load_preset
+
+    project = load_preset("seq2seq-attention")
+    g = Graph()
+    x = g.add_node("Input", {"source": "x"})
+    ex = g.add_node("Embedding", {"dim": 8})
+    enc = g.add_node("GRU", {"hidden": 16, "return_sequence": True})
+    d = g.add_node("Input", {"source": "dec"})
+    ed = g.add_node("Embedding", {"dim": 8})
+    cat = g.add_node("Concat", {"axis": -1})
+    dec = g.add_node("GRU", {"hidden": 16, "return_sequence": True})
+    head = g.add_node("ClassifierHead")
+    for a, b in ((x, ex), (ex, enc), (d, ed), (dec, head)):
+        g.connect(a, b)
+    g.connect(enc, cat, "in1")
+    g.connect(ed, cat, "in2")
+    g.connect(cat, dec)
+    project.slots["model"] = g
+    project.dataset_options["n_samples"] = 200
+    engine = Engine(project, max_steps=2, threads=1)
+    engine.run_blocking()
+    assert engine.paradigm.visual_kinds == frozenset()
+    assert engine.paradigm.visualize({"alignment", "attention"}) == []
+    assert "test_exact_match" in dict(engine.finished.final)
+
+
+def _transformer_seq2seq() -> Graph:
+    g = Graph()
+    x = g.add_node("Input", {"source": "x"})
+    ex = g.add_node("Embedding", {"dim": 16})
+    px = g.add_node("PositionalEncoding", {})
+    enc = g.add_node("TransformerEncoderLayer", {"heads": 2, "ff": 32})
+    d = g.add_node("Input", {"source": "dec"})
+    ed = g.add_node("Embedding", {"dim": 16})
+    pd = g.add_node("PositionalEncoding", {})
+    dec = g.add_node("TransformerDecoderLayer", {"heads": 2, "ff": 32})
+    head = g.add_node("ClassifierHead")
+    for a, b in ((x, ex), (ex, px), (px, enc), (d, ed), (ed, pd), (pd, dec), (dec, head)):
+        g.connect(a, b)
+    g.connect(enc, dec, "memory")
+    return g
+
+
+def test_attention_maps_label_encoder_and_decoder_tokens() -> None:
+    from mlsp_studio.engine import Engine
+    from mlsp_studio.spec.presets import load_preset
+
+    project = load_preset("seq2seq-attention")
+    project.slots["model"] = _transformer_seq2seq()
+    project.dataset_options.update({"n_samples": 200, "length": 5})
+    engine = Engine(project, max_steps=2, threads=1)
+    engine.run_blocking()
+    snaps = {s.kind: s for s in engine.paradigm.visualize({"alignment", "attention"})}
+    align, maps = snaps["alignment"], snaps["attention"]
+    assert align.label.endswith("cross") and align.weights.shape == (5, 5)
+    encoder, decoder_self, cross = maps.layers
+    source = align.source_tokens
+    assert (encoder.mode, encoder.causal) == ("self", False)
+    assert encoder.query_tokens == encoder.key_tokens == source
+    written = ("<bos>", *align.output_tokens[:-1])
+    assert (decoder_self.mode, decoder_self.causal) == ("self", True)
+    assert decoder_self.query_tokens == decoder_self.key_tokens == written
+    assert cross.mode == "cross" and cross.query_tokens == written
+    assert cross.key_tokens == source

@@ -179,3 +179,40 @@ def test_the_exported_script_clips_when_asked() -> None:
     text = python_source(project)
     assert "GRAD_CLIP = 1.0" in text
     assert "nn.utils.clip_grad_norm_(model.parameters(), GRAD_CLIP)" in text
+
+
+# --- the presets -----------------------------------------------------------------------------
+
+def _preset_run(name: str, variant: str | None, options: dict, steps: int) -> tuple[float, Engine]:
+    project = load_preset(name)
+    if variant is not None:
+        project = project.with_variant(variant)
+    project.dataset_options.update(options)
+    engine = Engine(project, max_steps=steps, threads=1)
+    engine.build()
+    before = engine.paradigm.evaluate("test")["accuracy"]
+    engine.run_blocking()
+    return before, engine
+
+
+@pytest.mark.parametrize(("name", "variant", "options", "steps", "target"), [
+    ("rnn-vs-lstm", "lstm", {"delay": 4, "n_samples": 800}, 250, 0.9),
+    ("rnn-vs-lstm", "gru", {"delay": 4, "n_samples": 800}, 250, 0.9),
+    ("bidirectional-tagging", "bi", {"n_samples": 400}, 120, 0.9),
+    ("rnn-stacked", None, {"delay": 4, "n_samples": 800}, 200, 0.9),
+    ("rnn-stacked", "vec2seq", {"n_samples": 400}, 250, 0.5),
+    ("attention-pooling", None, {"n_samples": 400}, 120, 0.9),
+])
+def test_a_short_run_of_each_preset_learns(name, variant, options, steps, target) -> None:
+    before, engine = _preset_run(name, variant, options, steps)
+    final = dict(engine.finished.final)
+    assert final["test_accuracy"] >= target > before
+    if name == "attention-pooling":
+        assert final["attention_on_event"] > 0.5  # 10 of 100 steps: 0.1 when spread evenly
+    shown = {s.kind for s in engine.snapshots()}
+    assert shown >= engine.paradigm.visual_kinds & SEQ_KINDS
+
+
+def test_one_way_tagging_stays_clearly_below_bidirectional() -> None:
+    _, engine = _preset_run("bidirectional-tagging", "uni", {"n_samples": 400}, 120)
+    assert dict(engine.finished.final)["test_accuracy"] < 0.6

@@ -43,13 +43,16 @@ class EngineBridge(QObject):
     Signals (all emitted in the GUI thread):
       ``ready()`` — torch and the engine are imported, Run can be enabled;
       ``loadFailed(str)`` — torch could not be imported;
-      ``news()`` — a mailbox is waiting in :meth:`take`.
+      ``news()`` — a mailbox is waiting in :meth:`take`;
+      ``answered()`` — a picture a person is waiting for arrived (see :meth:`expect`).
     """
 
     ready = Signal()
     loadFailed = Signal(str)
     news = Signal()
+    answered = Signal()
     _news = Signal()
+    _answered = Signal()
     _loaded = Signal(str)
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -57,11 +60,13 @@ class EngineBridge(QObject):
         self._lock = threading.Lock()
         self._mail = Mail()
         self._told = False
+        self._awaited: set[str] = set()
         self.engine = None
         self._engine_module = None
         self._visual_kinds: frozenset[str] = frozenset()
         self._visual_every = 0.25
         self._news.connect(self._on_news)
+        self._answered.connect(self._on_answered)
         self._loaded.connect(self._on_loaded)
         self._loader: threading.Thread | None = None
 
@@ -138,6 +143,13 @@ class EngineBridge(QObject):
         if self.engine is not None:
             self.engine.set_visual_option(name, value)
 
+    def expect(self, kinds: set[str]) -> None:
+        """A person just asked for a new picture of ``kinds`` (a prompt, another example):
+        when the next one arrives, say so at once with ``answered`` instead of waiting for
+        the next frame, so the answer is not held back by the redraw budget."""
+        with self._lock:
+            self._awaited = set(kinds)
+
     def shutdown(self, timeout: float = 1.0) -> bool:
         """Stop the worker and wait for it; True when no thread is left."""
         engine, self.engine = self.engine, None
@@ -165,7 +177,13 @@ class EngineBridge(QObject):
             elif isinstance(event, engine_module.Finished):
                 mail.finished = event
             else:
-                mail.snapshots[getattr(event, "kind", "")] = event
+                kind = getattr(event, "kind", "")
+                mail.snapshots[kind] = event
+                if kind in self._awaited:
+                    self._awaited.clear()
+                    self._told = True
+                    self._answered.emit()
+                    return
             if self._told:
                 return
             self._told = True
@@ -175,6 +193,11 @@ class EngineBridge(QObject):
     def _on_news(self) -> None:
         assert_gui_thread("EngineBridge._on_news")
         self.news.emit()
+
+    @Slot()
+    def _on_answered(self) -> None:
+        assert_gui_thread("EngineBridge._on_answered")
+        self.answered.emit()
 
     def take(self) -> Mail:
         """Everything since the last call (GUI thread)."""

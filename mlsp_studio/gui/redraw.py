@@ -46,6 +46,7 @@ class RedrawScheduler(QObject):
         self._cpu_mark = time.thread_time()
         self._wall_mark = time.perf_counter()
         bridge.news.connect(self._on_news)
+        bridge.answered.connect(self._on_answered)
 
     @Slot()
     def _on_news(self) -> None:
@@ -54,6 +55,12 @@ class RedrawScheduler(QObject):
             return
         since = (time.perf_counter() - self._last_draw) * 1000.0
         self._timer.start(int(max(0.0, self.interval_ms - since)))
+
+    @Slot()
+    def _on_answered(self) -> None:
+        """A picture a person asked for arrived: draw it now, whatever the budget."""
+        assert_gui_thread("RedrawScheduler._on_answered")
+        self.flush()
 
     @Slot()
     def _on_timer(self) -> None:

@@ -19,6 +19,8 @@ CATEGORY_COLOURS: dict[str, str] = {
     "Normalization": "#f5d5e3",
     "Reshape": "#e6e6e6",
     "Merge": "#f3edc0",
+    "Sequence": "#d9efc2",
+    "Attention": "#f6d9c6",
     "Output": "#f5cfcf",
 }
 
@@ -32,6 +34,8 @@ _DARK_CATEGORY_COLOURS: dict[str, str] = {
     "Normalization": "#6b3050",
     "Reshape": "#4a4a4a",
     "Merge": "#6a6024",
+    "Sequence": "#44632a",
+    "Attention": "#74442a",
     "Output": "#6e2e2e",
 }
 

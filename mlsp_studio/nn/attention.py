@@ -279,8 +279,9 @@ def capture_attention(model: nn.Module,
     """Run ``model`` once with every attention module recording; the output and the records.
 
     ``model`` is usually a GraphModule: records follow its blocks' order and carry their
-    canvas labels; attention inside composite blocks is found too. Runs without gradients;
-    recording is switched off again afterwards, even when the forward pass fails.
+    canvas labels; attention inside composite blocks is found too. Runs without gradients,
+    in the mode the model is in (call ``eval()`` first to leave dropout out). Each module's
+    recording is set back as it was (off) afterwards, even when the forward pass fails.
     """
     found = list(_attention_modules(model))
     before = [module.record_weights for _, _, module in found]

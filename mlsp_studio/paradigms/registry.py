@@ -33,9 +33,8 @@ class ParadigmRegistry:
         return list(self._factories)
 
     def _load_builtins(self) -> None:
-        from . import supervised  # noqa: F401  (registers itself on import)
-        from . import seq2seq  # noqa: F401
-        from . import language_model, masked_lm, word2vec  # noqa: F401
+        # each registers itself on import
+        from . import language_model, masked_lm, seq2seq, supervised, word2vec  # noqa: F401
 
 
 PARADIGMS = ParadigmRegistry()

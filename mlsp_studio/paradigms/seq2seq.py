@@ -30,6 +30,7 @@ from ..spec.snapshots import Alignment, AttentionLayer, AttentionMaps, Snapshot
 from .base import NonFiniteLoss
 from .optim import make_optimizer
 from .registry import PARADIGMS
+from .seq_visuals import step_labels, token_texts
 
 EVAL_TRAIN_SUBSET = 512   # training examples used for the train-split metrics
 EVAL_BATCH = 1024         # examples decoded at once when evaluating
@@ -81,7 +82,7 @@ class Seq2SeqParadigm:
         if "bos_id" not in data.extras:
             raise ProjectError(f"the {data.name} dataset has no start token (<bos>), so a "
                                "decoder cannot be started on it")
-        self.graph = project.slots.get("model")
+        self._behind = _sources_by_block(project.slots.get("model"))
         self.data = data
         self.device = device
         self.bos_id = int(data.extras["bos_id"])
@@ -102,11 +103,14 @@ class Seq2SeqParadigm:
 
     def _find_visual_kinds(self) -> set[str]:
         """Attention maps where the network has attention; the alignment where it has
-        cross-attention (found by running it once on one test example)."""
+        cross-attention. Found by running the network once on one example, which also checks
+        that its output fits the target."""
         test = self.data.test if len(self.data.test) else self.data.train
         with torch.inference_mode():
             self.model.eval()
-            records = self._capture(test.x[:1], shift_right(test.y[:1], self.bos_id))
+            dec = shift_right(test.y[:1], self.bos_id)
+            out, records = capture_attention(self.model, *self._inputs(test.x[:1], dec))
+            _check_output(out, dec.shape[1])
         kinds = {"attention"} if records else set()
         if any(r.mode == "cross" for r in records):
             kinds.add("alignment")
@@ -118,17 +122,7 @@ class Seq2SeqParadigm:
         return [given[s] for s in self.sources]
 
     def _run(self, x: torch.Tensor, dec: torch.Tensor) -> torch.Tensor:
-        out = self.model(*self._inputs(x, dec))
-        if out.dim() != 3 or out.shape[1] != dec.shape[1]:
-            shown = tuple(out.shape[1:])
-            raise ProjectError(f"the network's output has the shape {shown}, but a "
-                               f"sequence-to-sequence network must score every token at each "
-                               f"of the {dec.shape[1]} target positions, ({dec.shape[1]}, "
-                               "vocabulary)")
-        return out
-
-    def _capture(self, x: torch.Tensor, dec: torch.Tensor) -> list:
-        return capture_attention(self.model, *self._inputs(x, dec))[1]
+        return _check_output(self.model(*self._inputs(x, dec)), dec.shape[1])
 
     def greedy(self, x: torch.Tensor, length: int) -> tuple[torch.Tensor, torch.Tensor]:
         """Greedy decoding of ``length`` tokens for every source row of ``x``.
@@ -229,8 +223,7 @@ class Seq2SeqParadigm:
         self._options[name] = value
 
     def _tokens(self, ids: torch.Tensor) -> tuple[str, ...]:
-        vocab = self.data.vocab
-        return tuple(vocab[i] if 0 <= i < len(vocab) else str(i) for i in ids.tolist())
+        return token_texts(self.data.vocab, ids)
 
     def visualize(self, kinds: set[str]) -> list[Snapshot]:
         wanted = set(kinds) & self.visual_kinds
@@ -245,7 +238,7 @@ class Seq2SeqParadigm:
         with torch.inference_mode():
             self.model.eval()
             pred, dec = self.greedy(x, y.shape[1])
-            records = self._capture(x, dec)
+            records = capture_attention(self.model, *self._inputs(x, dec))[1]
         tokens = {"x": self._tokens(x[0]), "dec": self._tokens(dec[0])}
         output, target = self._tokens(pred[0]), self._tokens(y[0])
         snaps: list[Snapshot] = []
@@ -281,15 +274,24 @@ class Seq2SeqParadigm:
     def _sources_behind(self, key: str) -> set[str]:
         """The data inputs a block's input depends on, from the graph (``key`` is a block
         name such as ``n7``, maybe with a part after a dot)."""
-        if not hasattr(self, "_behind"):
-            self._behind = _sources_by_block(self.graph)
         name = str(key).split(".")[0].split(":")[0]
         return self._behind.get(name, set())
 
 
 def _fit(tokens: tuple[str, ...], length: int) -> tuple[str, ...]:
     """Token labels for ``length`` rows, or position labels where the lengths differ."""
-    return tokens if len(tokens) == length else tuple(f"t{i}" for i in range(length))
+    return tokens if len(tokens) == length else step_labels(length)
+
+
+def _check_output(out: torch.Tensor, length: int) -> torch.Tensor:
+    """``out`` when it scores the vocabulary at each of the ``length`` target positions."""
+    if isinstance(out, torch.Tensor) and out.dim() == 3 and out.shape[1] == length:
+        return out
+    shown = "several outputs" if not isinstance(out, torch.Tensor) else \
+        "(" + ", ".join(["N", *map(str, out.shape[1:])]) + ")"
+    raise ProjectError(f"the network's output is {shown}, but a sequence-to-sequence network "
+                       f"must score every token at each of the {length} target positions, "
+                       f"(N, {length}, vocabulary)")
 
 
 def _sources_by_block(graph) -> dict[str, set[str]]:

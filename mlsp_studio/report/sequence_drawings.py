@@ -91,7 +91,8 @@ def _valid_layers(snap: AttentionMaps) -> list[tuple[object, np.ndarray]]:
 def attention_figure(snap: AttentionMaps) -> Figure:
     """A row per attention block, a map per head: row = query token, column = key token."""
     layers = _valid_layers(snap)
-    extra = _plain(f"example {snap.index}: {snap.text}" if snap.text else f"example {snap.index}")
+    extra = _plain(f"example {snap.index}: {snap.text}" if snap.text else f"example {snap.index}",
+                   80)
     if not layers:
         fig = new_figure()
         show_message(fig.add_subplot(), "No attention weights to show (does the network have "
@@ -131,8 +132,10 @@ def attention_figure(snap: AttentionMaps) -> Figure:
                     label_axis(ax, "y", layer.query_tokens, w.shape[1], size)
                 else:
                     ax.set_yticks([])
-            else:
-                bare_axes(ax)
+            else:  # too many tokens to name: a few positions instead
+                ax.xaxis.set_major_locator(MaxNLocator(4, integer=True))
+                ax.yaxis.set_major_locator(MaxNLocator(4, integer=True))
+                ax.tick_params(labelsize=6, labelleft=h == 0)
         if image is not None:
             sub.colorbar(image, ax=list(axes[:heads]), shrink=0.9, aspect=12,
                          label="weight" if cell > 1.0 else None)

@@ -209,7 +209,8 @@ def fill_mask_figure(snap: FillMask) -> Figure:
                      ha="center", fontsize=10, color="#555555")
         return fig
     bottom = 0.35 if snap.note else 0.1
-    grid = fig.add_gridspec(rows, cols, left=0.16, right=0.97, wspace=0.9, hspace=0.55,
+    grid = fig.add_gridspec(rows, cols, left=0.16, right=0.97 if cols > 1 else 0.7,
+                            wspace=0.9, hspace=0.55,
                             top=1 - (top_h + 0.3) / fig_h, bottom=(bottom + 0.35) / fig_h)
     for k in range(min(blanks, rows * cols)):
         ax = fig.add_subplot(grid[k // cols, k % cols])
@@ -227,10 +228,12 @@ def fill_mask_figure(snap: FillMask) -> Figure:
         ax.barh(y, probs, color=colours)
         ax.set_yticks(y, [token_text(t, 12) for t, _ in guesses], fontsize=8)
         ax.invert_yaxis()
-        ax.set_xlim(0, 1)
+        ax.set_xlim(0, 1.22)  # room for the share written after a full bar
+        ax.set_xticks([0.0, 0.5, 1.0], ["0", "50%", "100%"])
         ax.tick_params(axis="x", labelsize=7)
         for yi, p in zip(y, probs, strict=True):
-            ax.text(min(p, 1.0) + 0.02, yi, f"{p:.0%}", va="center", fontsize=7)
+            share = f"{p:.0%}" if p >= 0.01 or p <= 0 else "<1%"
+            ax.text(min(p, 1.0) + 0.02, yi, share, va="center", fontsize=7)
     if blanks > rows * cols:
         fig.text(0.5, 0.05, f"the first {rows * cols} of {blanks} blanks", ha="center",
                  fontsize=8, color="#555555")

@@ -69,6 +69,37 @@ def block_summary(type_name: str, params: dict[str, Any], shape: tuple | None) -
         return "to (N, " + ", ".join(str(v) for v in p.get("shape", ())) + ")"
     if type_name == "Upsample":
         return f"×{p.get('scale_factor')}, {p.get('mode')}"
+    return _sequence_summary(type_name, p)
+
+
+def _sequence_summary(type_name: str, p: dict[str, Any]) -> str:
+    """Key settings of the sequence and attention blocks."""
+    if type_name == "Embedding":
+        vocab = p.get("vocab") or "data's"
+        return f"{vocab} tokens → {p.get('dim')}"
+    if type_name == "PositionalEncoding":
+        return "off" if p.get("kind") == "none" else f"{p.get('kind')}, ≤ {p.get('max_len')}"
+    if type_name in ("RNN", "LSTM", "GRU"):
+        layers = p.get("layers", 1)
+        text = f"{p.get('hidden')} units" + (f" × {layers} layers" if layers > 1 else "")
+        text += ", both ways" if p.get("bidirectional") else ""
+        return text + ("" if p.get("return_sequence", True) else ", last state")
+    if type_name in ("MultiHeadAttention", "TransformerEncoderLayer", "TransformerDecoderLayer",
+                     "ConformerBlock"):
+        heads = p.get("heads", 1)
+        text = f"{heads} head" + ("" if heads == 1 else "s")
+        if p.get("mode") == "cross":
+            text += ", cross"
+        return text + (", causal" if p.get("causal") else "")
+    if type_name == "AttentionPooling":
+        return f"{p.get('hidden')} hidden"
+    if type_name == "PatchEmbedding":
+        return f"{p.get('patch')}×{p.get('patch')} patches → {p.get('dim')}" + \
+            (", + class token" if p.get("class_token") else "")
+    if type_name == "TakeToken":
+        return f"token {p.get('index')}"
+    if type_name == "RepeatVector":
+        return f"× {p.get('times')}"
     return ""
 
 

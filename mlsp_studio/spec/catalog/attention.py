@@ -136,7 +136,8 @@ def _layer_params(causal: bool) -> ParamSet:
         p_choice("activation", "relu", ("relu", "gelu"), "non-linearity of the feed-forward "
                  "part"),
         p_bool("norm_first", True, "LayerNorm before each sub-layer (steadier training); off "
-               "normalises after adding the residual, as in the original transformer"),
+               "normalises after adding each sub-layer's result to its input, as in the "
+               "original transformer"),
     ))
 
 
@@ -159,14 +160,15 @@ BLOCKS = (
               family="attention"),
     BlockSpec("TransformerEncoderLayer", "Attention",
               "One transformer encoder layer: self-attention, then a small two-layer network "
-              "applied to each step, each wrapped in a residual connection and LayerNorm. "
-              "Keeps the shape (N, L, D); can be expanded into its parts.",
+              "applied to each step. Each adds its result to its own input, with a LayerNorm "
+              "before it (or after the sum). Keeps the shape (N, L, D); can be expanded into "
+              "its parts.",
               _layer_params(causal=False), _encoder_shape, _encoder_count, family="attention"),
     BlockSpec("TransformerDecoderLayer", "Attention",
               "One transformer decoder layer: causal self-attention on its input, "
               "cross-attention on the encoder's output ('memory'), then a two-layer network "
-              "applied to each step, each with a residual connection and LayerNorm. Can be "
-              "expanded into its parts.",
+              "applied to each step; each adds its result to its own input, with a "
+              "LayerNorm. Can be expanded into its parts.",
               _layer_params(causal=True), _decoder_shape, _decoder_count,
               input_ports=decoder_ports, family="attention"),
     BlockSpec("ConformerBlock", "Attention",
