@@ -32,9 +32,14 @@ FINAL = re.compile(r"^test (accuracy|mse) (\d+\.\d+)$")
 EPOCH = re.compile(r"^epoch\s+(\d+)/(\d+)\s+loss (\d+\.\d+)")
 
 
+# Presets whose paradigm and data the script writer knows; the others are refused in words.
+SCRIPT_READY = ("xor-perceptron", "spiral", "regression-sine", "digits-cnn", "signal-cnn1d",
+                "vit-digits")
+
+
 def _projects() -> list[tuple[str, Project]]:
     out = []
-    for name in preset_names():
+    for name in SCRIPT_READY:
         project = load_preset(name)
         out.append((name, project))
         out += [(f"{name}:{v}", project.with_variant(v)) for v in project.variants]
@@ -293,3 +298,11 @@ def test_sequence_blocks_are_written_as_the_studio_builds_them(tmp_path: Path,
     if data == "tokens":  # the data as the script reads it: ids stored as numbers
         with torch.no_grad():
             assert torch.allclose(model(x.float()), net(x), atol=1e-6)
+
+
+@pytest.mark.parametrize("name", [n for n in preset_names() if n not in SCRIPT_READY])
+def test_other_presets_are_refused_in_one_sentence(name: str) -> None:
+    with pytest.raises(StudioError) as err:
+        python_source(load_preset(name))
+    text = str(err.value)
+    assert "\n" not in text and 20 < len(text) < 300 and "script" in text, text

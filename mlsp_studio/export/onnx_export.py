@@ -52,7 +52,7 @@ def export_onnx(project: Project, out: Path, weights: Path | None = None,
                 warnings.simplefilter("ignore", torch.jit.TracerWarning)
                 # RNN/LSTM/GRU: torch warns about batch sizes other than 1; the batch axis
                 # is exported as dynamic and checked at 64 examples by check_onnx
-                warnings.filterwarnings("ignore", message=".*batch size other than 1.*")
+                warnings.filterwarnings("ignore", message=".*batch.size other than 1.*")
                 torch.onnx.export(net, example, str(tmp), dynamo=False, opset_version=OPSET,
                                   input_names=inputs, output_names=outputs, dynamic_axes=axes)
             onnx.checker.check_model(str(tmp))

@@ -31,7 +31,7 @@ from .text_common import (
 EVAL_WINDOWS = 96         # windows of the val split scored at each check (train: the same)
 FINAL_WINDOWS = 512       # windows of each split scored for the final metrics
 EVAL_BATCH = 128
-GENERATION_BUDGET_S = 0.15  # sampling stops early rather than keep a prompt waiting longer
+GENERATION_BUDGET_S = 0.12  # sampling stops early rather than keep a prompt waiting longer
 
 
 @PARADIGMS.register("language_model")
@@ -285,9 +285,10 @@ class LanguageModelParadigm:
         index = int(option_number(self._options.get("example_index"), 0)) % count
         x = stream[index * self.window:(index + 1) * self.window][None]
         labels = token_text(self.vocab, x[0].tolist())
-        text = self.tokenizer.decode(x[0].tolist())
+        text = self.tokenizer.decode(x[0].tolist()).replace("\n", " ⏎ ")
+        text = text if len(text) <= 60 else text[:59] + "…"
         return attention_snapshot(self.model, (x,), labels, labels, self.steps_done, index,
-                                  f"test window {index}: {text!r}")
+                                  f"test window {index}: {text}")
 
 
 def next_token_loss(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
