@@ -216,3 +216,38 @@ def test_a_short_run_of_each_preset_learns(name, variant, options, steps, target
 def test_one_way_tagging_stays_clearly_below_bidirectional() -> None:
     _, engine = _preset_run("bidirectional-tagging", "uni", {"n_samples": 400}, 120)
     assert dict(engine.finished.final)["test_accuracy"] < 0.6
+
+
+def test_gate_bias_opens_the_gate_and_the_script_starts_alike(tmp_path) -> None:
+    rng = np.random.default_rng(0)
+    path = tmp_path / "tokens.npz"
+    np.savez(path, x=rng.integers(0, 20, size=(60, 12)), y=np.arange(60) % 3)
+    project = load_preset("spiral")
+    project.dataset, project.dataset_options = "npz", {"path": str(path)}
+    for cell in ("LSTM", "GRU"):
+        project.slots["model"] = Graph.chain([
+            "Input", ("Embedding", {"vocab": 20, "dim": 4}),
+            (cell, {"hidden": 5, "layers": 2, "bidirectional": True, "return_sequence": False,
+                    "gate_bias": 4.0}), "ClassifierHead"])
+        engine = Engine(project)
+        engine.build()
+        net = engine.nets["model"]
+        rnn = next(m for m in net.modules() if isinstance(m, torch.nn.RNNBase))
+        for name, value in rnn.named_parameters():
+            if name.startswith("bias_"):
+                assert torch.all(value[5:10] == (4.0 if "_ih_" in name else 0.0)), name
+        namespace: dict = {"__name__": "exported"}
+        exec(compile(python_source(project), "exported.py", "exec"), namespace)
+        torch.manual_seed(project.seed)
+        model = namespace["Model"]()
+        pairs = zip(model.parameters(), net.parameters(), strict=True)
+        assert all(torch.equal(a, b) for a, b in pairs)
+
+
+def test_over_the_full_delay_lstm_remembers_and_the_plain_rnn_does_not() -> None:
+    accuracy = {}
+    for variant in ("lstm", "rnn"):
+        _, engine = _preset_run("rnn-vs-lstm", variant, {"n_samples": 1000}, 250)
+        accuracy[variant] = dict(engine.finished.final)["test_accuracy"]
+    assert engine.data.input_shape == (102,)  # a symbol, 100 fillers, the question mark
+    assert accuracy["lstm"] >= 0.95 and accuracy["rnn"] < 0.4, accuracy

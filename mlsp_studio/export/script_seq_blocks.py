@@ -47,6 +47,18 @@ def last_state(out, hidden):
     return torch.cat([out[:, -1, :hidden], out[:, 0, hidden:]], dim=-1)
 '''
 
+OPEN_GATE = '''\
+@torch.no_grad()
+def open_gate(rnn, bias):
+    """Start an LSTM's forget gate (a GRU's update gate) at ``bias`` in every layer: above 0
+    the layer at first keeps its state from step to step, so it can learn long gaps."""
+    hidden = rnn.hidden_size
+    for name, value in rnn.named_parameters():
+        if name.startswith(("bias_ih", "bias_hh")):
+            value[hidden:2 * hidden] = bias if name.startswith("bias_ih") else 0.0
+    return rnn
+'''
+
 ATTENTION_POOLING = '''\
 class AttentionPooling(nn.Module):
     """Sums a sequence into one vector: each token gets a score v . tanh(W x + b), a softmax
@@ -96,7 +108,9 @@ def seq_helpers(blocks: list[tuple[str, dict[str, Any]]]) -> str:
             needed.append(ATTENTION_POOLING)
         elif kind == "PatchEmbedding":
             needed.append(PATCH_EMBEDDING)
-    order = (POSITIONAL_ENCODING, LAST_STATE, ATTENTION_POOLING, PATCH_EMBEDDING)
+        if kind in RECURRENT and params.get("gate_bias"):
+            needed.append(OPEN_GATE)
+    order = (POSITIONAL_ENCODING, LAST_STATE, OPEN_GATE, ATTENTION_POOLING, PATCH_EMBEDDING)
     return "".join(text + "\n\n" for text in order if text in needed)
 
 
@@ -141,6 +155,8 @@ def _recurrent(kind: str, params: dict[str, Any], attr: str, x: str,
     module = _call(f"nn.{kind}", shape[-1], hidden, num_layers=None if layers == 1 else layers,
                    batch_first=True, bidirectional=params["bidirectional"] or None,
                    dropout=dropout or None)
+    if params.get("gate_bias"):
+        module = f"open_gate({module}, {params['gate_bias']!r})"
     outputs = f"{attr}({x})[0]"  # every step's state; [1] would be the final (h, c)
     if params["return_sequence"]:
         return module, outputs, ""

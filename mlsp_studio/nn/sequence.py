@@ -69,6 +69,17 @@ TRACE_GATES = {"RNN": (), "LSTM": ("input gate", "forget gate", "output gate", "
                "GRU": ("reset gate", "update gate", "candidate")}
 
 
+@torch.no_grad()
+def open_gate(rnn: nn.Module, bias: float) -> None:
+    """Start an LSTM's forget gate (a GRU's update gate) at ``bias``, in every layer and
+    direction: the second block of ``bias_ih``, with that of ``bias_hh`` at 0. Above 0 the
+    state is mostly kept from step to step at first, so gradients reach far back."""
+    hidden = rnn.hidden_size
+    for name, value in rnn.named_parameters():
+        if name.startswith(("bias_ih", "bias_hh")):
+            value[hidden:2 * hidden] = bias if name.startswith("bias_ih") else 0.0
+
+
 class Recurrent(nn.Module):
     """An RNN, LSTM or GRU over (N, L, F): every step's state (N, L, H·dirs), or the final
     state (N, H·dirs) with ``return_sequence`` off.
@@ -79,7 +90,7 @@ class Recurrent(nn.Module):
 
     def __init__(self, cell: str, features: int, hidden: int, layers: int = 1,
                  bidirectional: bool = False, return_sequence: bool = True,
-                 dropout: float = 0.0) -> None:
+                 dropout: float = 0.0, gate_bias: float = 0.0) -> None:
         super().__init__()
         kinds = {"RNN": nn.RNN, "LSTM": nn.LSTM, "GRU": nn.GRU}
         self.cell, self.hidden = cell, hidden
@@ -87,6 +98,8 @@ class Recurrent(nn.Module):
         self.rnn = kinds[cell](features, hidden, num_layers=layers, batch_first=True,
                                bidirectional=bidirectional,
                                dropout=dropout if layers > 1 else 0.0)
+        if gate_bias:
+            open_gate(self.rnn, gate_bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out = self.rnn(x)[0]
@@ -249,7 +262,8 @@ def _build_posenc(spec: BlockSpec, params: dict, in_shapes: list[Shape],
 def _build_recurrent(spec: BlockSpec, params: dict, in_shapes: list[Shape],
                      ctx: Context) -> nn.Module:
     return Recurrent(spec.type, in_shapes[0][-1], params["hidden"], params["layers"],
-                     params["bidirectional"], params["return_sequence"], params["dropout"])
+                     params["bidirectional"], params["return_sequence"], params["dropout"],
+                     params.get("gate_bias", 0.0))
 
 
 def _build_attention_pool(spec: BlockSpec, params: dict, in_shapes: list[Shape],

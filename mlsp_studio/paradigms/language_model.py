@@ -31,7 +31,7 @@ from .text_common import (
 EVAL_WINDOWS = 96         # windows of the val split scored at each check (train: the same)
 FINAL_WINDOWS = 512       # windows of each split scored for the final metrics
 EVAL_BATCH = 128
-GENERATION_BUDGET_S = 0.12  # sampling stops early rather than keep a prompt waiting longer
+GENERATION_BUDGET_S = 0.15  # sampling stops early rather than keep a prompt waiting longer
 
 
 @PARADIGMS.register("language_model")
@@ -78,10 +78,13 @@ class LanguageModelParadigm:
         self.generator = torch.Generator().manual_seed(project.seed)
         self.optimizer = make_optimizer(self.model.parameters(), self.hparams)
         self._offsets = torch.arange(self.window + 1, device=device)
-        self.unigram_loss = entropy_nats(token_counts(train, len(self.vocab)))
+        counts = token_counts(train, len(self.vocab))
+        self.unigram_loss = entropy_nats(counts)
+        # tokens the training text never holds (padding, mask, ...) are never written
+        self._unseen = torch.from_numpy(counts == 0).to(device)
         rng = torch.Generator().manual_seed(project.seed + 1)
         self._eval_starts = {
-            "train": torch.randint(0, len(train) - self.window - 1, (EVAL_WINDOWS,),
+            "train": torch.randint(0, len(train) - self.window, (EVAL_WINDOWS,),
                                    generator=rng).to(device)}
         for split in ("val", "test"):
             self._eval_starts[split] = self._tiling(split, EVAL_WINDOWS)
@@ -108,17 +111,17 @@ class LanguageModelParadigm:
                 ) -> tuple[torch.Tensor, torch.Tensor]:
         """Inputs and targets for windows starting at ``starts``: the target of position t is
         the token at t + 1."""
-        w = stream[starts[:, None] + self._offsets]
+        w = stream[starts[:, None] + self._offsets]         # (N, L + 1)
         return w[:, :-1], w[:, 1:]
 
     def step(self) -> dict[str, float]:
         if not self.model.training:
             self.model.train()
         train = self.streams["train"]
-        starts = torch.randint(0, len(train) - self.window - 1, (self.batch_size,),
+        starts = torch.randint(0, len(train) - self.window, (self.batch_size,),
                                generator=self.generator).to(self.device)
-        x, y = self.windows(train, starts)
-        loss = next_token_loss(self.model(x), y)
+        x, y = self.windows(train, starts)                  # (B, L), (B, L)
+        loss = next_token_loss(self.model(x), y)            # scores (B, L, V)
         value = loss.item()
         if not math.isfinite(value):
             raise NonFiniteLoss(value)
@@ -183,7 +186,8 @@ class LanguageModelParadigm:
         new: list[int] = []
         start = time.perf_counter()
         for _ in range(count):
-            logits = self.model(seq[:, -self.window:])[:, -1]
+            logits = self.model(seq[:, -self.window:])[:, -1]   # (1, V): the last position
+            logits = logits.masked_fill(self._unseen, float("-inf"))
             token = sample_next(logits, temperature, top_k, generator)
             new.append(int(token[0]))
             seq = torch.cat([seq, token[:, None]], 1)
@@ -205,7 +209,8 @@ class LanguageModelParadigm:
         out = torch.zeros(len(prompts), count, dtype=torch.long, device=self.device)
         arange = torch.arange(len(prompts), device=self.device)
         for t in range(count):
-            logits = self.model(rows)[arange, end - 1]
+            logits = self.model(rows)[arange, end - 1]          # (P, V) at each prompt's end
+            logits = logits.masked_fill(self._unseen, float("-inf"))
             token = logits.argmax(-1)
             out[:, t] = token
             full = end >= self.window
@@ -274,8 +279,17 @@ class LanguageModelParadigm:
         for i, (zero, few, _) in enumerate((self.data.extras.get("pattern_eval") or [])[:2]):
             examples += [(f"zero-shot {i + 1}", zero), (f"few-shot {i + 1}", few)]
         return Generation(step=self.steps_done, prompt=prompt,
-                          completion=self.tokenizer.decode(new), temperature=temperature,
+                          completion=self.continuation(prompt, ids, new), temperature=temperature,
                           top_k=top_k, note=note, examples=tuple(examples), seconds=seconds)
+
+    def continuation(self, prompt: str, ids: list[int], new: list[int]) -> str:
+        """The text of ``new`` as it follows the prompt: for words, with the space the
+        tokenizer puts between them (none before punctuation or after a typed space)."""
+        if getattr(self.tokenizer, "level", "char") != "word" or not prompt:
+            return self.tokenizer.decode(new)
+        before = self.tokenizer.decode(ids)
+        text = self.tokenizer.decode(ids + new)[len(before):]
+        return text.lstrip(" ") if prompt[-1].isspace() else text
 
     def _attention(self) -> Snapshot:
         stream = self.streams.get("test")

@@ -73,7 +73,13 @@ class MaskedLMParadigm:
         if self.nsp:
             self._sentences = {s: list(v) for s, v in data.extras["sentences"].items()}
             self._paragraph = {s: list(v) for s, v in data.extras["paragraph"].items()}
-            n = len(self._sentences["train"])
+            # sentences followed by another of their paragraph: the first halves of pairs
+            self._firsts = {s: [i for i in range(len(p) - 1) if p[i + 1] == p[i]]
+                            for s, p in self._paragraph.items()}
+            n = len(self._firsts["train"])
+            if n == 0:
+                raise ProjectError("next_sentence needs paragraphs of two sentences or more, "
+                                   "and the training text has none")
         else:
             n = len(data.train)
         if n == 0:
@@ -111,18 +117,18 @@ class MaskedLMParadigm:
     # -- batches -------------------------------------------------------------------------
     def pairs(self, split: str, index: torch.Tensor, generator: torch.Generator
               ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Rows ``<cls> A <sep> B <sep>`` for the sentences ``index`` of a split, and labels:
-        1 when B is the sentence that really follows A in its paragraph, else 0 (B is then a
-        sentence of another paragraph). Half of the rows are real pairs where possible."""
+        """Rows ``<cls> A <sep> B <sep>`` (N, L) and labels (N,): A is the ``index``-th
+        sentence of the split that has a next one in its paragraph; half of the time B is
+        that next sentence (label 1), else a sentence of another paragraph (label 0)."""
         sentences, paragraph = self._sentences[split], self._paragraph[split]
+        firsts = self._firsts[split]
         n = len(sentences)
         coins = torch.rand(len(index), generator=generator).tolist()
         picks = torch.randint(n, (len(index), 4), generator=generator).tolist()
         rows = torch.zeros(len(index), self.length, dtype=torch.long)
         labels = torch.zeros(len(index), dtype=torch.long)
-        for r, i in enumerate(index.tolist()):
-            real = i + 1 < n and paragraph[i + 1] == paragraph[i]
-            if real and coins[r] < 0.5:
+        for r, i in enumerate(firsts[k] for k in index.tolist()):
+            if coins[r] < 0.5:
                 j, labels[r] = i + 1, 1
             else:
                 others = [p for p in picks[r] if paragraph[p] != paragraph[i]]
@@ -152,7 +158,7 @@ class MaskedLMParadigm:
     def _fixed_batch(self, split: str, seed: int) -> tuple | None:
         """A batch masked once, so every check scores the same positions."""
         generator = torch.Generator().manual_seed(seed)
-        n = len(self._sentences[split]) if self.nsp else len(getattr(self.data, split))
+        n = len(self._firsts[split]) if self.nsp else len(getattr(self.data, split))
         if n == 0:
             return None
         index = torch.randperm(n, generator=generator)[:EVAL_ROWS]

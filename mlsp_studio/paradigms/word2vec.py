@@ -151,7 +151,7 @@ class Word2VecParadigm:
         with torch.inference_mode():
             self.model.eval()
             metrics = {"loss": self.loss(*batch).item()}
-            if split == "val":
+            if split == "val" and self.grouped:
                 metrics["neighbour_precision"] = self.precision()
         return metrics
 
@@ -160,8 +160,8 @@ class Word2VecParadigm:
         return self.center(torch.arange(len(self.vocab), device=self.device)).float()
 
     def precision(self) -> float:
-        if not self.grouped:
-            return 0.0
+        """Share of each grouped word's 5 nearest neighbours from its own group (the data's
+        word groups), averaged over the grouped words."""
         ids, groups = zip(*self.grouped, strict=True)
         return neighbour_precision(self.vectors(), ids, groups, self.words, NEIGHBOURS)
 
@@ -171,9 +171,10 @@ class Word2VecParadigm:
             for name, value in self.evaluate(split).items():
                 if name == "loss":
                     out[f"{split}_{name}"] = value
-        with torch.inference_mode():
-            self.model.eval()
-            out["neighbour_precision"] = self.precision()
+        if self.grouped:  # only the built-in corpus knows which words belong together
+            with torch.inference_mode():
+                self.model.eval()
+                out["neighbour_precision"] = self.precision()
         return out
 
     # -- pictures ------------------------------------------------------------------------
@@ -193,8 +194,10 @@ class Word2VecParadigm:
         points, explained = pca_2d(vectors[words].cpu().numpy())
         group_of = dict(self.grouped)
         query = str(self._options.get("query_word", "") or "").strip().lower()
-        if not query and self.grouped:
-            query = self.vocab[self.grouped[0][0]]
+        if not query and words:  # a grouped word, else the first word with letters
+            lettered = [i for i in words if any(c.isalpha() for c in self.vocab[i])]
+            query = self.vocab[(self.grouped[0][0] if self.grouped else
+                                (lettered or words)[0])]
         label = "word vectors projected on their two main axes (PCA)"
         neighbours: tuple[tuple[str, float], ...] = ()
         if query:

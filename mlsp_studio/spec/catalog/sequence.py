@@ -87,6 +87,13 @@ def _recurrent_counter(cell: str):
     return count
 
 
+GATE_BIAS = {cell: (p_float("gate_bias", 0.0, -10.0, 10.0, f"starting bias of the {gate}: "
+                            "above 0 the layer at first keeps its state from step to step, "
+                            "so it can learn to remember over long gaps; 0 leaves torch's "
+                            "random start"),)
+             for cell, gate in (("LSTM", "forget gate"), ("GRU", "update gate"))}
+
+
 def _recurrent(cell: str, doc: str) -> BlockSpec:
     params = ParamSet((
         p_int("hidden", 64, 1, 4096, "size of the state carried from step to step"),
@@ -97,6 +104,7 @@ def _recurrent(cell: str, doc: str) -> BlockSpec:
                "only the final state (hidden,)"),
         p_float("dropout", 0.0, 0.0, 0.9, "chance of dropping values between stacked layers "
                 "while training"),
+        *GATE_BIAS.get(cell, ()),
     ))
     return BlockSpec(cell, "Sequence", doc, params, _recurrent_shape, _recurrent_counter(cell),
                      family="recurrent")
