@@ -75,8 +75,8 @@ def _window_bench(name: str, seconds: float) -> dict | None:
 
 ATTENTION_PRESET = "transformer-reverse"
 GENERATION_PRESET = "gpt-chars"
-PROMPTS = ("the cat ", "a dog eats", "abc>cba;kfm>mfk;tuv>", "the red bird ", "xyz>",
-           "the cow drinks ", "qrs>qrs;lmn>lmn;abd>", "the fish ", "a ", "the")
+PROMPTS = ("the cat ", "a dog eats", "abc>abcq;kfm>kfmq;tuv>", "the red bird ", "xyz>",
+           "the cow drinks ", "qrs>qrsk;lmn>lmnk;abd>", "the fish ", "a ", "the")
 
 
 def _sequence_bench(seconds: float) -> dict[str, float]:

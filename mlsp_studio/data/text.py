@@ -163,7 +163,9 @@ def _pattern_eval(rng: np.random.Generator, used: set[str]) -> list[tuple[str, s
     for i in range(PATTERN_EVAL_ITEMS):
         rule = grammar.PATTERN_RULES[i % len(grammar.PATTERN_RULES)]
         query = _puzzle_word(rng)
-        while query in used:
+        for _ in range(10_000):  # a word no training line uses, while there are such words
+            if query not in used:
+                break
             query = _puzzle_word(rng)
         used.add(query)
         shots = [_puzzle_word(rng) for _ in range(2)]

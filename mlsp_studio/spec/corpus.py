@@ -8,9 +8,10 @@ none of either), so a hidden word can be worked out from the rest of its sentenc
 either side. Words of one group (all foods, all places) fill the same slots of the templates,
 so they are used alike, which is what word embeddings pick up.
 
-The pattern lines (character level only) hold one rule each, e.g. reversing three letters:
-``abc>cba;kfm>mfk;`` — a model can only tell which rule a line follows from its earlier
-examples, which is what few-shot prompting tests.
+The pattern lines (character level only) hold one rule each: copy three letters and add
+the line's own letter, e.g. ``abc>abcq;kfm>kfmq;``. Every line adds another letter, so a
+model can only tell which letter a line wants from its earlier examples, which is what
+few-shot prompting tests: asked cold (``xyz>``) it can only guess the last letter.
 """
 
 from __future__ import annotations
@@ -41,20 +42,15 @@ TEMPLATES = (
     "the {c} one drinks {d} at the {p} .",
 )
 
-PATTERN_RULES = ("copy", "reverse", "rotate")
 PATTERN_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+PATTERN_RULES = tuple(f"+{c}" for c in PATTERN_LETTERS)  # "+q": copy, then add a q
 PATTERN_ARROW, PATTERN_END = ">", ";"
 
 
 def apply_rule(rule: str, word: str) -> str:
-    """The answer a pattern rule gives for ``word``: ``abc`` → copy ``abc``, reverse ``cba``,
-    rotate ``bca`` (the first letter moves to the end)."""
-    if rule == "copy":
-        return word
-    if rule == "reverse":
-        return word[::-1]
-    if rule == "rotate":
-        return word[1:] + word[:1]
+    """The answer a pattern rule gives for ``word``: rule ``+q`` turns ``abc`` into ``abcq``."""
+    if len(rule) == 2 and rule[0] == "+" and rule[1] in PATTERN_LETTERS:
+        return word + rule[1]
     raise ValueError(f"unknown pattern rule {rule!r}")
 
 

@@ -182,11 +182,12 @@ SEQ_DATASETS = (
         "colour its own place and drink, so a hidden word can be told from the rest of its "
         "sentence, and words of one kind (all foods, all places) are used alike. Sentences "
         "of a paragraph are about the same animal. At character level, a share of the lines "
-        "are letter puzzles (abc>cba;kfm>mfk;) where one rule holds per line: copy, reverse "
-        "or rotate, for trying zero- and few-shot prompts.",
+        "are letter puzzles (abc>abcq;kfm>kfmq;): copy three letters and add the line's own "
+        "letter, which only earlier examples on the line reveal — for trying zero- and "
+        "few-shot prompts.",
         "text", "tokens",
         _opts(p_choice("level", "word", LEVELS, _LEVEL_DOC),
-              p_float("patterns", 0.2, 0.0, 0.9, "Share of lines that are letter puzzles "
+              p_float("patterns", 0.2, 0.0, 0.8, "Share of lines that are letter puzzles "
                       "(character level only)."),
               _SEQ_LEN, p_int("n_paragraphs", 800, 50, 20000, "How many stories to write.")),
         lambda o: _text_context(corpus_tokenizer(o["level"]), o["seq_len"])),
