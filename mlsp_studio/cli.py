@@ -224,7 +224,8 @@ def _write_comparison(out: Path, name: str, runs: list, finals: dict, figure: bo
         from .report.compare import comparison_figure
 
         comparison_figure(runs, out / "comparison.png", title=f"{name}: variants compared")
-    metrics = sorted({k for f in finals.values() for k in f if k.startswith("test_")})
+    metrics = sorted({k for f in finals.values() for k in f
+                      if not k.startswith(("train_", "val_"))})
     width = max((len(v) for v in finals), default=7)
     print(f"{'variant':<{width}}  " + "  ".join(metrics))
     for variant, final in finals.items():
@@ -269,7 +270,7 @@ def _run_one(project, args: argparse.Namespace, out: Path):
     write_run(out, engine, figures=not args.no_figures)
     summary = engine.summary()
     final = ", ".join(f"{k} {v:.4g}" for k, v in summary["final"].items()
-                      if k.startswith("test_") and v is not None)
+                      if not k.startswith(("train_", "val_")) and v is not None)
     print(f"{project.name}: {summary['steps']} steps in {summary['seconds']:.1f} s "
           f"({summary['steps_per_second']:.0f} steps/s on {summary['device']}); {final}; "
           f"files in {out}")

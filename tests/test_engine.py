@@ -137,6 +137,28 @@ def test_visuals_only_when_asked_for() -> None:
     assert engine.join(2.0)
 
 
+def test_a_changed_option_is_answered_at_the_next_step_and_said_so() -> None:
+    """The pictures come right after the next step (not at the visual cadence, here an hour),
+    followed by an Answered marker that lets a window draw them at once."""
+    from mlsp_studio.engine import Answered
+
+    sink = Collector()
+    engine = Engine(load_preset("digits-cnn"), sink, max_steps=10**9)
+    engine.request_visuals({"feature_maps"}, every_s=3600.0)
+    engine.start()
+    assert _wait(lambda: engine.step_count > 5)
+    time.sleep(0.2)
+    sink.drain()
+    engine.set_visual_option("feature_index", 7)
+    assert _wait(lambda: any(isinstance(e, Answered) for e in list(sink.events.queue)))
+    events = sink.drain()
+    engine.stop()
+    assert engine.join(2.0)
+    answered = next(i for i, e in enumerate(events) if isinstance(e, Answered))
+    maps = [e for e in events[:answered] if getattr(e, "kind", "") == "feature_maps"]
+    assert maps and maps[-1].index == 7
+
+
 def diverging_project():
     """Linear regression with a far too large step: the loss overflows within a few steps."""
     project = load_preset("regression-sine")

@@ -28,7 +28,7 @@ from ..spec.catalog import BLOCKS
 from ..spec.errors import ProjectError, StudioError
 from ..spec.project import Project, check_project
 from ..spec.snapshots import Snapshot
-from .events import Built, Finished, MetricsBatch, Status
+from .events import Answered, Built, Finished, MetricsBatch, Status
 from .history import MetricHistory
 
 METRICS_EVERY_S = 0.03   # one batch of scalars per 30 ms at most
@@ -316,7 +316,7 @@ class Engine:
             if self._visual_due:  # a panel changed an option (a new prompt): answer now
                 self._visual_due = False
                 last_visual = now
-                self._emit_visuals()
+                self._emit_answer()
             if now >= next_tick:
                 next_tick = now + METRICS_EVERY_S
                 if self._visual_kinds and now - last_visual >= self._visual_every:
@@ -369,7 +369,7 @@ class Engine:
             elif name == "visual_option" and self.paradigm is not None:
                 self.paradigm.set_visual_option(*arg)
                 if self.state is not EngineState.RUNNING:
-                    self._emit_visuals()
+                    self._emit_answer()
                 else:
                     self._visual_due = True
             self._emit_status()
@@ -396,6 +396,12 @@ class Engine:
             return
         for snapshot in self.paradigm.visualize(set(self._visual_kinds)):
             self.sink(snapshot)
+
+    def _emit_answer(self) -> None:
+        """The pictures a changed option asked for, then word that they are all sent."""
+        self._emit_visuals()
+        if self.sink is not None and self._visual_kinds:
+            self.sink(Answered(self.step_count))
 
     def snapshots(self, kinds: set[str] | None = None) -> list[Snapshot]:
         """Compute snapshots now (for figures at the end of a run)."""

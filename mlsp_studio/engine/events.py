@@ -43,3 +43,11 @@ class Built:
     visual_kinds: tuple[str, ...]
     device: str
     total_steps: int
+
+
+@dataclass(frozen=True)
+class Answered:
+    """Every picture asked for by a changed visual option (a new prompt, another example)
+    has been sent: a window waiting on them can draw now."""
+
+    step: int

@@ -44,7 +44,7 @@ class EngineBridge(QObject):
       ``ready()`` — torch and the engine are imported, Run can be enabled;
       ``loadFailed(str)`` — torch could not be imported;
       ``news()`` — a mailbox is waiting in :meth:`take`;
-      ``answered()`` — a picture a person is waiting for arrived (see :meth:`expect`).
+      ``answered()`` — the pictures a changed option asked for (a new prompt) all arrived.
     """
 
     ready = Signal()
@@ -60,7 +60,6 @@ class EngineBridge(QObject):
         self._lock = threading.Lock()
         self._mail = Mail()
         self._told = False
-        self._awaited: set[str] = set()
         self.engine = None
         self._engine_module = None
         self._visual_kinds: frozenset[str] = frozenset()
@@ -143,13 +142,6 @@ class EngineBridge(QObject):
         if self.engine is not None:
             self.engine.set_visual_option(name, value)
 
-    def expect(self, kinds: set[str]) -> None:
-        """A person just asked for a new picture of ``kinds`` (a prompt, another example):
-        when the next one arrives, say so at once with ``answered`` instead of waiting for
-        the next frame, so the answer is not held back by the redraw budget."""
-        with self._lock:
-            self._awaited = set(kinds)
-
     def shutdown(self, timeout: float = 1.0) -> bool:
         """Stop the worker and wait for it; True when no thread is left."""
         engine, self.engine = self.engine, None
@@ -176,14 +168,13 @@ class EngineBridge(QObject):
                 mail.built = event
             elif isinstance(event, engine_module.Finished):
                 mail.finished = event
+            elif isinstance(event, engine_module.Answered):
+                # a person is waiting for these pictures: draw now, not at the next frame
+                self._told = True
+                self._answered.emit()
+                return
             else:
-                kind = getattr(event, "kind", "")
-                mail.snapshots[kind] = event
-                if kind in self._awaited:
-                    self._awaited.clear()
-                    self._told = True
-                    self._answered.emit()
-                    return
+                mail.snapshots[getattr(event, "kind", "")] = event
             if self._told:
                 return
             self._told = True

@@ -169,8 +169,5 @@ class PanelDocks:
     @Slot(str, object)
     def _on_panel_option(self, name: str, value: object) -> None:
         assert_gui_thread("MainWindow._on_panel_option")
-        panel = self.sender()
-        if panel is not None and getattr(panel, "kinds", None):
-            self.bridge.expect(set(panel.kinds))  # draw the answer as soon as it comes
         self.bridge.set_visual_option(name, value)
 
