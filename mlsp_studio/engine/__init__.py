@@ -4,4 +4,5 @@ from .engine import Engine, EngineState
 from .events import Answered, Built, Finished, MetricsBatch, Status
 from .history import MetricHistory
 
-__all__ = ["Answered", "Built", "Engine", "EngineState", "Finished", "MetricHistory", "MetricsBatch", "Status"]
+__all__ = ["Answered", "Built", "Engine", "EngineState", "Finished", "MetricHistory",
+           "MetricsBatch", "Status"]

@@ -28,7 +28,8 @@ def test_an_option_change_draws_its_answer_at_once(qtbot, tmp_path, monkeypatch)
         shown = []
         panel = window.panels["features"]
         draw = panel.show_snapshot
-        monkeypatch.setattr(panel, "show_snapshot", lambda s: (shown.append(getattr(s, "index", None)), draw(s)))
+        monkeypatch.setattr(panel, "show_snapshot",
+                            lambda s: (shown.append(getattr(s, "index", None)), draw(s)))
         panel.optionChanged.emit("feature_index", 5)
         qtbot.waitUntil(lambda: 5 in shown, timeout=10_000)
         assert flushed  # drawn by the answer, not by a frame
