@@ -36,7 +36,7 @@ ACTIVATIONS = {
 }
 POOLS = {"MaxPool1d": "nn.MaxPool1d", "AvgPool1d": "nn.AvgPool1d",
          "MaxPool2d": "nn.MaxPool2d", "AvgPool2d": "nn.AvgPool2d"}
-OPTIMIZERS = {"adam": "Adam", "adamw": "AdamW", "sgd": "SGD"}
+OPTIMIZERS = {"adam": "Adam", "adamw": "AdamW", "sgd": "SGD", "rmsprop": "RMSprop"}
 
 
 def export_python(project: Project, out: str | os.PathLike, *,
@@ -81,7 +81,8 @@ def python_source(project: Project, *, registry: BlockRegistry = BLOCKS,
                                   x_shape, y_text)
     model = model_source("model", project.slots["model"], analysis, registry, classify)
     script_name = script_name or f"{_slug(project.name)}.py"
-    imports = ["import os", "", "import numpy as np", "import torch",
+    imports = [*(["import math"] if _scheduled(check.hparams) else []), "import os", "",
+               "import numpy as np", "import torch",
                "import torch.nn.functional as F", *code.imports, "from torch import nn"]
     top = [_header(project, script_name, bool(code.imports)), "\n".join(imports),
            _constants(project, check.hparams, check.dataset_options, code.constants)]
@@ -312,6 +313,11 @@ def _constants(project: Project, hparams: dict[str, Any], options: dict[str, Any
     if hparams["weight_decay"] or hparams["optimizer"] == "adamw":
         rows.append((f"WEIGHT_DECAY = {hparams['weight_decay']!r}",
                      "pulls the weights toward zero"))
+    if _scheduled(hparams):
+        rows.append((f"SCHEDULE = {hparams['schedule']!r}",
+                     "constant, step (x0.1 at 1/2 and 3/4) or cosine"))
+        rows.append((f"WARMUP_STEPS = {hparams['warmup_steps']!r}",
+                     "steps over which the learning rate rises to LR"))
     if hparams.get("grad_clip"):
         rows.append((f"GRAD_CLIP = {hparams['grad_clip']!r}",
                      "the longest gradient allowed; longer ones are scaled down"))
@@ -324,9 +330,28 @@ def _constants(project: Project, hparams: dict[str, Any], options: dict[str, Any
     return "\n".join(_aligned(rows, ""))
 
 
+SCHEDULE_SOURCE = '''
+
+def lr_factor(step, total):
+    """What LR is multiplied by after `step` steps: warm-up, then the schedule."""
+    factor = min(1.0, (step + 1) / WARMUP_STEPS) if WARMUP_STEPS > 0 else 1.0
+    if SCHEDULE == "step":
+        factor *= 0.1 ** ((step >= total // 2) + (step >= 3 * total // 4))
+    elif SCHEDULE == "cosine":
+        factor *= 0.5 * (1.0 + math.cos(math.pi * min(step, total) / max(1, total)))
+    return factor
+'''
+
+
+def _scheduled(hparams: dict[str, Any]) -> bool:
+    return hparams.get("schedule", "constant") != "constant" or hparams.get("warmup_steps", 0) > 0
+
+
 def _training(hparams: dict[str, Any], classify: bool) -> str:
     name = OPTIMIZERS[hparams["optimizer"]]
     extra = ", momentum=MOMENTUM" if hparams["optimizer"] == "sgd" else ""
+    if hparams["optimizer"] == "sgd" and hparams.get("nesterov"):
+        extra += ", nesterov=True"
     if hparams["weight_decay"] or hparams["optimizer"] == "adamw":
         extra += ", weight_decay=WEIGHT_DECAY"
     if classify:
@@ -352,6 +377,16 @@ def evaluate(model, x, y):
     digits = 3 if classify else 4
     clip = ("\n            nn.utils.clip_grad_norm_(model.parameters(), GRAD_CLIP)"
             if hparams.get("grad_clip") else "")
+    optimizer = f"torch.optim.{name}(model.parameters(), lr=LR{extra})"
+    if len(optimizer) > WIDTH - 16:  # "    optimizer = " comes first
+        optimizer = f"torch.optim.{name}(\n        model.parameters(), lr=LR{extra})"
+    schedule = schedule_step = ""
+    if _scheduled(hparams):
+        evaluate += SCHEDULE_SOURCE
+        schedule = ("\n    total_steps = EPOCHS * -(-len(data['train'][0]) // BATCH_SIZE)"
+                    "\n    scheduler = torch.optim.lr_scheduler.LambdaLR("
+                    "\n        optimizer, lambda step: lr_factor(step, total_steps))")
+        schedule_step = "\n            scheduler.step()"
     return evaluate + f'''
 
 def train():
@@ -359,7 +394,7 @@ def train():
     data = {{part: (x.to(DEVICE), y.to(DEVICE)) for part, (x, y) in make_data(DATA_SEED).items()}}
     torch.manual_seed(SEED)  # the starting weights (and which values dropout drops)
     model = Model().to(DEVICE)
-    optimizer = torch.optim.{name}(model.parameters(), lr=LR{extra})
+    optimizer = {optimizer}{schedule}
     shuffle = torch.Generator().manual_seed(SEED)  # its own stream for the order of examples
     x, y = data["train"]
     n = len(x)
@@ -374,7 +409,7 @@ def train():
             loss = {loss}(model(x[batch]), y[batch])
             optimizer.zero_grad(set_to_none=True)
             loss.backward(){clip}
-            optimizer.step()
+            optimizer.step(){schedule_step}
             total += loss.item() * len(batch)
         if epoch % report_every == 0 or epoch == EPOCHS:
             line = f"epoch {{epoch:4d}}/{{EPOCHS}}  loss {{total / n:.4f}}"

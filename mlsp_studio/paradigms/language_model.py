@@ -76,7 +76,7 @@ class LanguageModelParadigm:
         self.total_steps = self.steps_per_epoch * self.hparams["epochs"]
         self.eval_every = self.hparams["eval_every"] or self.steps_per_epoch
         self.generator = torch.Generator().manual_seed(project.seed)
-        self.optimizer = make_optimizer(self.model.parameters(), self.hparams)
+        self.optimizer = make_optimizer(self.model.parameters(), self.hparams, self.total_steps)
         self._offsets = torch.arange(self.window + 1, device=device)
         counts = token_counts(train, len(self.vocab))
         self.unigram_loss = entropy_nats(counts)

@@ -90,7 +90,7 @@ class MaskedLMParadigm:
         self.eval_every = self.hparams["eval_every"] or self.steps_per_epoch
         self._order = torch.randperm(n, generator=self.generator)
         self._cursor = 0
-        self.optimizer = make_optimizer(self.model.parameters(), self.hparams)
+        self.optimizer = make_optimizer(self.model.parameters(), self.hparams, self.total_steps)
         self._eval = {split: self._fixed_batch(split, project.seed + 11 + i)
                       for i, split in enumerate(("train", "val", "test"))}
         kinds = {"fill_mask"}

@@ -96,7 +96,7 @@ class Seq2SeqParadigm:
         self.generator = torch.Generator().manual_seed(project.seed)
         self._order = torch.randperm(n, generator=self.generator).to(device)
         self._cursor = 0
-        self.optimizer = make_optimizer(self.model.parameters(), self.hparams)
+        self.optimizer = make_optimizer(self.model.parameters(), self.hparams, self.total_steps)
         subset = torch.randperm(n, generator=torch.Generator().manual_seed(project.seed + 1))
         self._train_eval = subset[:EVAL_TRAIN_SUBSET].to(device)
         self.visual_kinds = frozenset(self._find_visual_kinds())

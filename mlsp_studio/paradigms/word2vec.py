@@ -85,7 +85,7 @@ class Word2VecParadigm:
         self._order = torch.randperm(len(train), generator=self.generator).to(device)
         self._cursor = 0
         self.optimizer = make_optimizer([*self.model.parameters(), *self.context.parameters()],
-                                        self.hparams)
+                                        self.hparams, self.total_steps)
         rng = torch.Generator().manual_seed(project.seed + 1)
         self._eval = {}
         for split, pairs in self.pairs.items():

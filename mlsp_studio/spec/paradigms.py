@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .blocks import p_choice, p_float, p_int
+from .blocks import p_bool, p_choice, p_float, p_int
 from .errors import ProjectError
 from .params import ParamSet
 
@@ -48,10 +48,18 @@ class ParadigmSpecRegistry:
 
 
 OPTIMIZER_PARAMS = (
-    p_choice("optimizer", "adam", ("sgd", "adam", "adamw"),
-             "how the weights move: plain SGD (with momentum if set), Adam or AdamW"),
+    p_choice("optimizer", "adam", ("sgd", "rmsprop", "adam", "adamw"),
+             "how the weights move: plain SGD (with momentum if set), RMSprop (steps scaled "
+             "by each weight's recent gradient size), Adam or AdamW"),
     p_float("lr", 0.01, 1e-6, 10.0, "learning rate: the step size", log_scale=True),
     p_float("momentum", 0.9, 0.0, 0.999, "SGD momentum: how much of the last step is kept"),
+    p_bool("nesterov", False, "SGD: take the gradient where the momentum is about to carry "
+           "the weights (Nesterov momentum); needs a momentum above 0"),
+    p_choice("schedule", "constant", ("constant", "step", "cosine"),
+             "how the learning rate changes over the planned steps: constant; step (×0.1 at "
+             "half and again at three quarters); cosine (eases down to 0)"),
+    p_int("warmup_steps", 0, 0, 1_000_000, "steps over which the learning rate first rises "
+          "in a straight line from near 0 to lr; 0 = none"),
     p_float("weight_decay", 0.0, 0.0, 1.0, "pulls weights toward zero (L2 penalty)"),
     p_int("batch_size", 64, 1, 65536, "examples per step"),
     p_int("epochs", 50, 1, 1_000_000, "passes over the training data"),
