@@ -229,7 +229,8 @@ def _write_comparison(out: Path, name: str, runs: list, finals: dict, figure: bo
     width = max((len(v) for v in finals), default=7)
     print(f"{'variant':<{width}}  " + "  ".join(metrics))
     for variant, final in finals.items():
-        cells = [f"{final[m]:.4g}" if isinstance(final.get(m), float) else "-" for m in metrics]
+        cells = [f"{final[m]:,}" if isinstance(final.get(m), int) else
+                 f"{final[m]:.4g}" if isinstance(final.get(m), float) else "-" for m in metrics]
         print(f"{variant:<{width}}  " + "  ".join(f"{c:>{len(m)}}" for c, m in
                                                  zip(cells, metrics, strict=True)))
     print(f"comparison in {out / 'comparison.png' if figure else out / 'comparison.json'}")
@@ -269,7 +270,8 @@ def _run_one(project, args: argparse.Namespace, out: Path):
         return EXIT_DIVERGED, engine
     write_run(out, engine, figures=not args.no_figures)
     summary = engine.summary()
-    final = ", ".join(f"{k} {v:.4g}" for k, v in summary["final"].items()
+    final = ", ".join(f"{k} {v:,}" if isinstance(v, int) else f"{k} {v:.4g}"
+                      for k, v in summary["final"].items()
                       if not k.startswith(("train_", "val_")) and v is not None)
     print(f"{project.name}: {summary['steps']} steps in {summary['seconds']:.1f} s "
           f"({summary['steps_per_second']:.0f} steps/s on {summary['device']}); {final}; "

@@ -265,3 +265,17 @@ def test_building_in_the_worker_announces_once_and_reports_problems() -> None:
     assert _wait(lambda: engine.state is EngineState.ERROR)
     assert "Conv2d 2 needs" in engine.message
     assert engine.join(2.0)
+
+
+def test_every_run_reports_its_best_validation_loss_and_parameter_counts() -> None:
+    engine = Engine(load_preset("spiral"), max_steps=300, threads=1)
+    engine.run_blocking()
+    final = engine.summary()["final"]
+    net = engine.nets["model"]
+    assert final["total_params"] == final["trainable_params"] == sum(
+        p.numel() for p in net.parameters())
+    assert isinstance(final["total_params"], int)
+    val_losses = [v for _, split, metric, v in engine.history.records()
+                  if split == "val" and metric == "loss"]
+    assert final["best_val_loss"] <= min([final["val_loss"], *val_losses]) + 1e-12
+    assert final["best_val_loss"] >= 0

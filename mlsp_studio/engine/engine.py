@@ -149,6 +149,7 @@ class Engine:
         self.history.clear()
         self.finished = None
         self._last_finite = None
+        self._best_val_loss = math.inf
         self._take_safe_copy()
         self.state = EngineState.PAUSED
 
@@ -381,6 +382,8 @@ class Engine:
     def _evaluate(self, step: int) -> None:
         for split in ("train", "val"):
             for name, value in self.paradigm.evaluate(split).items():
+                if split == "val" and name == "loss" and math.isfinite(value):
+                    self._best_val_loss = min(self._best_val_loss, value)
                 self.history.add(step, "val" if split == "val" else "train_eval", name, value)
                 if self.sink is not None:
                     self._pending.append((step, "val" if split == "val" else "train_eval",
@@ -451,6 +454,7 @@ class Engine:
     def finish(self, reason: str) -> Finished:
         """Compute the final metrics and mark the run finished."""
         final = self.paradigm.final_metrics() if self.paradigm is not None else {}
+        final.update(self._run_numbers(final))
         for name, value in final.items():
             split, _, metric = name.partition("_")
             if split not in ("train", "val", "test") or not metric:
@@ -471,6 +475,17 @@ class Engine:
             self.sink(self.finished)
         return self.finished
 
+    def _run_numbers(self, final: dict[str, float]) -> dict[str, float]:
+        """What every run reports besides its paradigm's metrics: the best validation loss
+        seen (the final one counts too) and how many weights it trained of how many."""
+        params = [p for net in self.nets.values() for p in net.parameters()]
+        out = {"trainable_params": float(sum(p.numel() for p in params if p.requires_grad)),
+               "total_params": float(sum(p.numel() for p in params))}
+        best = min(self._best_val_loss, final.get("val_loss", math.inf))
+        if math.isfinite(best):
+            out["best_val_loss"] = best
+        return out
+
     def summary(self) -> dict[str, Any]:
         """What ``summary.json`` holds."""
         final = dict(self.finished.final) if self.finished else {}
@@ -489,5 +504,6 @@ class Engine:
             "message": self.message,
             "parameters": {slot: int(sum(p.numel() for p in net.parameters()))
                            for slot, net in self.nets.items()},
-            "final": {k: (v if math.isfinite(v) else None) for k, v in final.items()},
+            "final": {k: (int(v) if k.endswith("_params") else v) if math.isfinite(v) else None
+                      for k, v in final.items()},
         }
