@@ -276,6 +276,8 @@ def _run_one(project, args: argparse.Namespace, out: Path):
     print(f"{project.name}: {summary['steps']} steps in {summary['seconds']:.1f} s "
           f"({summary['steps_per_second']:.0f} steps/s on {summary['device']}); {final}; "
           f"files in {out}")
+    if engine.message:  # e.g. stopped early, and which weights were kept
+        print(f"  {engine.message}")
     return EXIT_OK, engine
 
 

@@ -279,3 +279,32 @@ def test_every_run_reports_its_best_validation_loss_and_parameter_counts() -> No
                   if split == "val" and metric == "loss"]
     assert final["best_val_loss"] <= min([final["val_loss"], *val_losses]) + 1e-12
     assert final["best_val_loss"] >= 0
+
+
+def test_early_stopping_restores_exactly_the_best_validation_weights() -> None:
+    project = load_preset("spiral")
+    for name, value in (("patience", 3), ("eval_every", 10), ("lr", 0.05), ("epochs", 400)):
+        project.apply_setting(name, value)
+    project.apply_setting("n_samples", 120)  # few points, a big step: it overfits and wobbles
+    engine = Engine(project, threads=1)
+    engine.build()
+    copies = {}
+    evaluate = engine.paradigm.evaluate
+
+    def remember(split: str = "val"):
+        metrics = evaluate(split)
+        if split == "val":
+            copies[engine.step_count] = (metrics["loss"], {
+                k: v.clone() for k, v in engine.nets["model"].state_dict().items()})
+        return metrics
+
+    engine.paradigm.evaluate = remember
+    engine.run_blocking()
+    assert engine.finished.reason == "early stopping"
+    assert engine.step_count < engine.paradigm.total_steps
+    checks = [s for s in copies if s < engine.step_count or s == engine.step_count]
+    best_step = min(checks, key=lambda s: copies[s][0])
+    assert engine._early.best_step == best_step
+    final = engine.nets["model"].state_dict()
+    assert all(torch.equal(final[k], v) for k, v in copies[best_step][1].items())
+    assert engine.message.startswith("Stopped early; kept the weights of step")

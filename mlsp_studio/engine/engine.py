@@ -28,6 +28,7 @@ from ..spec.catalog import BLOCKS
 from ..spec.errors import ProjectError, StudioError
 from ..spec.project import Project, check_project
 from ..spec.snapshots import Snapshot
+from .early_stop import EarlyStopping
 from .events import Answered, Built, Finished, MetricsBatch, Status
 from .history import MetricHistory
 
@@ -121,6 +122,9 @@ class Engine:
         self._steps_owed = 0
         self._start_running = True
         self._visual_due = False
+        self._best_val_loss = math.inf
+        self._early = EarlyStopping(0)
+        self._stop_early = False
         self.diverged_at: int | None = None
 
     # -- building ------------------------------------------------------------------------
@@ -150,6 +154,8 @@ class Engine:
         self.finished = None
         self._last_finite = None
         self._best_val_loss = math.inf
+        self._early = EarlyStopping(getattr(self.paradigm, "hparams", {}).get("patience", 0))
+        self._stop_early = False
         self._take_safe_copy()
         self.state = EngineState.PAUSED
 
@@ -300,10 +306,10 @@ class Engine:
                 self._flush_metrics()
                 self._emit_status()
                 continue
-            done = step >= self.total_steps or (
+            done = step >= self.total_steps or self._stop_early or (
                 self.max_seconds is not None and self.elapsed >= self.max_seconds)
             if done:
-                self.finish("done")
+                self.finish("early stopping" if self._stop_early else "done")
                 if progress:
                     progress(self)
                 if exit_on_pause:
@@ -384,6 +390,7 @@ class Engine:
             for name, value in self.paradigm.evaluate(split).items():
                 if split == "val" and name == "loss" and math.isfinite(value):
                     self._best_val_loss = min(self._best_val_loss, value)
+                    self._stop_early |= self._early.update(step, value, self.nets)
                 self.history.add(step, "val" if split == "val" else "train_eval", name, value)
                 if self.sink is not None:
                     self._pending.append((step, "val" if split == "val" else "train_eval",
@@ -453,6 +460,11 @@ class Engine:
 
     def finish(self, reason: str) -> Finished:
         """Compute the final metrics and mark the run finished."""
+        if self._early.restore(self.nets):  # early stopping: the best weights, not the last
+            best = (f"the weights of step {self._early.best_step}, with the best validation "
+                    f"loss ({self._early.best_loss:.4g})")
+            self.message = (f"Stopped early; kept {best}" if reason == "early stopping"
+                            else f"Kept {best}")
         final = self.paradigm.final_metrics() if self.paradigm is not None else {}
         final.update(self._run_numbers(final))
         for name, value in final.items():

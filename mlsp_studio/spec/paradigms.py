@@ -64,6 +64,8 @@ OPTIMIZER_PARAMS = (
     p_int("batch_size", 64, 1, 65536, "examples per step"),
     p_int("epochs", 50, 1, 1_000_000, "passes over the training data"),
     p_int("eval_every", 0, 0, 1_000_000, "steps between validation checks; 0 = once an epoch"),
+    p_int("patience", 0, 0, 100_000, "early stopping: stop after this many validation checks "
+          "without a better validation loss, and go back to the best weights; 0 = off"),
 )
 
 PARADIGM_SPECS = ParadigmSpecRegistry()
