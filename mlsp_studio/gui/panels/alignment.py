@@ -16,7 +16,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QPainterPath
-from PySide6.QtWidgets import QGraphicsPathItem, QHBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGraphicsPathItem, QHBoxLayout, QWidget
 
 from mlsp_studio.spec.snapshots import Alignment
 
@@ -86,17 +86,7 @@ class AlignmentPanel(LatestPanel):
         self._shape: tuple[int, int] | None = None
         self._wrong: tuple[bool, ...] = ()
         self._words = ""
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(2, 2, 2, 2)
-        layout.addLayout(bar)
-        layout.addWidget(self.words)
-        layout.addWidget(self.heading)
-        layout.addWidget(self.graphics, 1)
-        self.set_dark(False)
-        self.clear()
-
-    def _on_example(self, index: int) -> None:
-        self.optionChanged.emit("example_index", int(index))
+        self.finish_layout(bar, self.words, self.heading)
 
     def draw(self, snap: Alignment) -> None:
         self.example.sync(snap.index)

@@ -17,7 +17,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QBrush, QPainterPath
-from PySide6.QtWidgets import QGraphicsPathItem, QHBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGraphicsPathItem, QHBoxLayout, QWidget
 
 from mlsp_studio.spec.drawing import finite_floats
 from mlsp_studio.spec.snapshots import AttentionLayer, AttentionMaps
@@ -113,19 +113,9 @@ class AttentionPanel(LatestPanel):
         self._origins: list[tuple[float, float]] = []
         self._across = 1
         self._heading_words = ""
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(2, 2, 2, 2)
-        layout.addLayout(bar)
-        layout.addWidget(self.text)
-        layout.addWidget(self.heading)
-        layout.addWidget(self.graphics, 1)
-        self.set_dark(False)
-        self.clear()
+        self.finish_layout(bar, self.text, self.heading)
 
     # --- choosers ----------------------------------------------------------------------------
-
-    def _on_example(self, index: int) -> None:
-        self.optionChanged.emit("example_index", int(index))
 
     def _on_choice(self, _index: int) -> None:
         self.refresh()

@@ -15,7 +15,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QPainterPath
-from PySide6.QtWidgets import QGraphicsPathItem, QHBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGraphicsPathItem, QHBoxLayout, QWidget
 
 from mlsp_studio.spec.drawing import finite_floats
 from mlsp_studio.spec.snapshots import PatchAttention
@@ -112,17 +112,7 @@ class PatchAttentionPanel(LatestPanel):
         self.graphics.ci.layout.setColumnStretchFactor(1, 1)
         self._key: tuple | None = None
         self._words = ""
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(2, 2, 2, 2)
-        layout.addLayout(bar)
-        layout.addWidget(self.classes)
-        layout.addWidget(self.heading)
-        layout.addWidget(self.graphics, 1)
-        self.set_dark(False)
-        self.clear()
-
-    def _on_example(self, index: int) -> None:
-        self.optionChanged.emit("example_index", int(index))
+        self.finish_layout(bar, self.classes, self.heading)
 
     def _on_choice(self, _index: int) -> None:
         self.refresh()

@@ -15,7 +15,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QWidget
 
 from mlsp_studio.spec.drawing import finite_floats
 from mlsp_studio.spec.snapshots import PoolingWeights
@@ -91,17 +91,7 @@ class PoolingPanel(LatestPanel):
         self._shape: tuple | None = None
         self._top = 0.0
         self._words = ""
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(2, 2, 2, 2)
-        layout.addLayout(bar)
-        layout.addWidget(self.classes)
-        layout.addWidget(self.heading)
-        layout.addWidget(self.graphics, 1)
-        self.set_dark(False)
-        self.clear()
-
-    def _on_example(self, index: int) -> None:
-        self.optionChanged.emit("example_index", int(index))
+        self.finish_layout(bar, self.classes, self.heading)
 
     def draw(self, snap: PoolingWeights) -> None:
         self.example.sync(snap.index)

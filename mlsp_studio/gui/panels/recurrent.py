@@ -13,7 +13,7 @@ import PySide6  # noqa: F401  (before pyqtgraph, so pyqtgraph picks this binding
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
 from mlsp_studio.spec.snapshots import RecurrentStates
 
@@ -118,16 +118,7 @@ class RecurrentPanel(LatestPanel):
         self.lower.plot.setXLink(self.upper.plot)
         self.lower.plot.setLabel("bottom", "time step (input token)")
         self._words = ""
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(2, 2, 2, 2)
-        layout.addLayout(bar)
-        layout.addWidget(self.heading)
-        layout.addWidget(self.graphics, 1)
-        self.set_dark(False)
-        self.clear()
-
-    def _on_example(self, index: int) -> None:
-        self.optionChanged.emit("example_index", int(index))
+        self.finish_layout(bar, self.heading)
 
     def _on_choice(self, _index: int) -> None:
         self.refresh()

@@ -21,7 +21,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFontMetrics, QShowEvent
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSpinBox, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
 
 from mlsp_studio.spec.drawing import finite_floats
 
@@ -315,6 +315,22 @@ class LatestPanel(Panel):
         super().showEvent(event)
         if self._stale:
             self.refresh()
+
+    def finish_layout(self, bar: QHBoxLayout, *rows: QWidget) -> None:
+        """Stack the chooser bar, the text ``rows`` and the pictures (``self.graphics``,
+        given the room), then start in the theme and the "nothing yet" state."""
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addLayout(bar)
+        for row in rows:
+            layout.addWidget(row)
+        layout.addWidget(self.graphics, 1)
+        self.set_dark(False)
+        self.clear()
+
+    def _on_example(self, index: int) -> None:
+        """The example chooser picked a test example: ask the paradigm for its pictures."""
+        self.optionChanged.emit("example_index", int(index))
 
     def draw(self, snapshot: Any) -> None:  # pragma: no cover - every panel has one
         raise NotImplementedError
