@@ -9,10 +9,11 @@ import torch
 
 
 class EarlyStopping:
-    """Keeps a copy of the weights at the best validation loss seen so far.
+    """Follows the best validation loss seen so far, and keeps a copy of the weights there.
 
     ``patience`` is how many validation checks in a row may pass without a better loss
-    before :meth:`update` says to stop; 0 turns it off (no copies are kept).
+    before :meth:`update` says to stop; 0 turns stopping off (the best loss is still
+    followed, but no copies are kept).
     """
 
     def __init__(self, patience: int) -> None:
@@ -28,12 +29,15 @@ class EarlyStopping:
 
     def update(self, step: int, val_loss: float, nets: dict[str, torch.nn.Module]) -> bool:
         """Note the validation loss after ``step``; True when training should stop now."""
-        if not self.enabled or not math.isfinite(val_loss):
+        if not math.isfinite(val_loss):
             return False
         if val_loss < self.best_loss:
             self.best_loss, self.best_step, self.checks_since_best = val_loss, step, 0
-            self._best = {slot: {k: v.detach().clone() for k, v in net.state_dict().items()}
-                          for slot, net in nets.items()}
+            if self.enabled:
+                self._best = {slot: {k: v.detach().clone() for k, v in net.state_dict().items()}
+                              for slot, net in nets.items()}
+            return False
+        if not self.enabled:
             return False
         self.checks_since_best += 1
         return self.checks_since_best >= self.patience

@@ -122,7 +122,6 @@ class Engine:
         self._steps_owed = 0
         self._start_running = True
         self._visual_due = False
-        self._best_val_loss = math.inf
         self._early = EarlyStopping(0)
         self._stop_early = False
         self.diverged_at: int | None = None
@@ -153,7 +152,6 @@ class Engine:
         self.history.clear()
         self.finished = None
         self._last_finite = None
-        self._best_val_loss = math.inf
         self._early = EarlyStopping(getattr(self.paradigm, "hparams", {}).get("patience", 0))
         self._stop_early = False
         self._take_safe_copy()
@@ -388,8 +386,7 @@ class Engine:
     def _evaluate(self, step: int) -> None:
         for split in ("train", "val"):
             for name, value in self.paradigm.evaluate(split).items():
-                if split == "val" and name == "loss" and math.isfinite(value):
-                    self._best_val_loss = min(self._best_val_loss, value)
+                if split == "val" and name == "loss":
                     self._stop_early |= self._early.update(step, value, self.nets)
                 self.history.add(step, "val" if split == "val" else "train_eval", name, value)
                 if self.sink is not None:
@@ -493,7 +490,7 @@ class Engine:
         params = [p for net in self.nets.values() for p in net.parameters()]
         out = {"trainable_params": float(sum(p.numel() for p in params if p.requires_grad)),
                "total_params": float(sum(p.numel() for p in params))}
-        best = min(self._best_val_loss, final.get("val_loss", math.inf))
+        best = min(self._early.best_loss, final.get("val_loss", math.inf))
         if math.isfinite(best):
             out["best_val_loss"] = best
         return out
