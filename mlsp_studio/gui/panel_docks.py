@@ -123,9 +123,7 @@ class PanelDocks:
     def _show_relevant_panels(self, kinds: set[str]) -> None:
         shown = []
         for name, panel in self.panels.items():
-            relevant = panel.wants_metrics or bool(set(panel.kinds) & kinds)
-            if name == "runs":  # only once there is a run to compare
-                relevant = bool(panel.runs)
+            relevant = panel.relevant(kinds)
             self.docks[name].setVisible(relevant)
             if relevant:
                 shown.append(name)

@@ -112,6 +112,10 @@ class Panel(QWidget):
         self.dark = False
         self.setWindowTitle(self.title)
 
+    def relevant(self, kinds: set[str]) -> bool:
+        """Whether the window shows this panel for a run that has pictures of ``kinds``."""
+        return self.wants_metrics or bool(set(self.kinds) & kinds)
+
     def show_snapshot(self, snapshot: Any) -> None:
         """Draw the latest snapshot of one of ``kinds``."""
         assert_gui_thread(f"{type(self).__name__}.show_snapshot")

@@ -147,6 +147,10 @@ class RunsPanel(Panel):
         return f"{name} ({k})"
 
     # -- the Panel contract --------------------------------------------------------------
+    def relevant(self, kinds: set[str]) -> bool:
+        """Shown once there is a run to compare, whatever the pictures."""
+        return bool(self.runs)
+
     def add_metrics(self, records: Sequence[Record]) -> None:
         super().add_metrics(records)
         run = self._current
