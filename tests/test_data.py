@@ -22,11 +22,12 @@ from mlsp_studio.spec.datasets import (
 )
 from mlsp_studio.spec.errors import DataError, ParamError
 
-BUILTIN = ["spiral", "circles", "xor", "blobs", "moons", "sine", "digits", "signals"]
+BUILTIN = ["spiral", "circles", "xor", "blobs", "moons", "ring", "sine", "digits", "signals"]
 OPTION_SETS = [
     ("spiral", {"classes": 6, "n_samples": 120, "noise": 0.0}),
     ("spiral", {"classes": 2, "n_samples": 20000}),
     ("blobs", {"classes": 2, "spread": 1.5, "n_samples": 50}),
+    ("ring", {"modes": 3, "spread": 0.5, "n_samples": 60}),
     ("sine", {"frequency": 3.0, "noise": 0.0, "n_samples": 50}),
     ("digits", {"flatten": True}),
     ("digits", {"classes": [3, 8]}),
@@ -450,3 +451,14 @@ def test_changed_file_is_read_again(tmp_path):
     assert len(make_dataset("csv", {"path": path, "test_fraction": 0.5}).test) == 10
     _good_csv(tmp_path, rows=40)
     assert len(make_dataset("csv", {"path": path, "test_fraction": 0.5}).test) == 20
+
+
+def test_ring_clouds_sit_on_their_centres():
+    bundle = make_dataset("ring", {"modes": 8, "radius": 2.0, "spread": 0.05})
+    centres = bundle.extras["centres"]
+    assert centres.shape == (8, 2)
+    np.testing.assert_allclose(np.linalg.norm(centres, axis=1), 2.0, rtol=1e-6)
+    x, y = bundle.train.x.numpy(), bundle.train.y.numpy()
+    distance = np.linalg.norm(x - centres[y], axis=1)
+    assert distance.max() < 0.05 * 6 and abs(distance.mean() - 0.05 * np.sqrt(np.pi / 2)) < 0.01
+    assert np.bincount(y, minlength=8).min() > 0

@@ -47,7 +47,8 @@ def builtin_makers() -> MakerRegistry:
     registry = MakerRegistry()
     for name, maker in (
         ("spiral", toys.make_spiral), ("circles", toys.make_circles), ("xor", toys.make_xor),
-        ("blobs", toys.make_blobs), ("moons", toys.make_moons), ("sine", toys.make_sine),
+        ("blobs", toys.make_blobs), ("moons", toys.make_moons),
+        ("ring", toys.make_ring), ("sine", toys.make_sine),
         ("digits", digits.make_digits), ("signals", signals.make_signals),
         ("csv", files.make_csv), ("npz", files.make_npz),
         ("recall", sequences.make_recall), ("tagging", sequences.make_tagging),

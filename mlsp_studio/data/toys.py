@@ -80,6 +80,23 @@ def make_moons(options: dict[str, Any]) -> DataBundle:
     return _points_bundle("moons", x, y, ["upper moon", "lower moon"], options, split_rng)
 
 
+def make_ring(options: dict[str, Any]) -> DataBundle:
+    """Gaussian clouds (standard deviation ``spread``) around ``modes`` centres spaced evenly
+    on a circle of radius ``radius``; the class is the cloud. The mixture GANs and diffusion
+    models learn to draw from: missing clouds show mode collapse at a glance."""
+    rng, split_rng = seed_streams(options["seed"])
+    n, k = options["n_samples"], options["modes"]
+    y = _balanced_labels(n, k)
+    angle = 2 * np.pi * np.arange(k) / k
+    centres = options["radius"] * np.stack([np.cos(angle), np.sin(angle)], axis=1)
+    x = centres[y] + rng.normal(0.0, options["spread"], (n, 2))
+    bundle = _points_bundle("ring", x, y, [f"mode {i + 1}" for i in range(k)], options,
+                            split_rng)
+    bundle.extras["centres"] = centres.astype(np.float32)
+    bundle.extras["spread"] = float(options["spread"])
+    return bundle
+
+
 def make_sine(options: dict[str, Any]) -> DataBundle:
     """y = sin(frequency * x) + noise for x uniform in [-pi, pi]; noise variance is noise**2."""
     rng, split_rng = seed_streams(options["seed"])

@@ -23,9 +23,10 @@ import torch
 from ..data import make_dataset
 from ..nn.compile import compile_graph
 from ..paradigms import PARADIGMS, NonFiniteLoss
-from ..spec.blocks import BlockRegistry
+from ..spec.blocks import BlockRegistry, Context
 from ..spec.catalog import BLOCKS
 from ..spec.errors import ProjectError, StudioError
+from ..spec.paradigms import PARADIGM_SPECS
 from ..spec.project import Project, check_project
 from ..spec.snapshots import Snapshot
 from .early_stop import EarlyStopping
@@ -106,6 +107,7 @@ class Engine:
         self.elapsed = 0.0
         self.paradigm = None
         self.nets: dict[str, torch.nn.Module] = {}
+        self.contexts: dict[str, Context] = {}  # what each network is fed
         self.data = None
         self.device = torch.device("cpu")
         self.total_steps = 0
@@ -139,8 +141,11 @@ class Engine:
         self.device = resolve_device(self.project.device)
         seed_everything(self.project.seed)
         data = make_dataset(self.project.dataset, check.dataset_options)
+        pspec = PARADIGM_SPECS.get(self.project.paradigm)
         ctx = data.context()
-        nets = {slot: compile_graph(graph, self.registry, ctx).to(self.device)
+        self.contexts = {slot: pspec.slot_context(slot, check.hparams, ctx)
+                         for slot in self.project.slots}
+        nets = {slot: compile_graph(graph, self.registry, self.contexts[slot]).to(self.device)
                 for slot, graph in self.project.slots.items()}
         paradigm = PARADIGMS.create(self.project.paradigm)
         data = data.to(self.device)

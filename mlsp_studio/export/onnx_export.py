@@ -137,7 +137,7 @@ def sample_inputs(project: Project, slot: str | None = None,
 def _inputs(net: torch.nn.Module, data: DataBundle,
             count: int | None) -> tuple[torch.Tensor, ...]:
     """Zeros of batch 2 (``count`` None), else up to ``count`` test examples per source."""
-    shapes = data.context().inputs
+    shapes = net.input_shapes
     generator = torch.Generator().manual_seed(0)
     tokens = not data.test.x.is_floating_point()  # token ids stay int64 in the ONNX graph
     tensors = []

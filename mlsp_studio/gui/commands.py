@@ -15,8 +15,7 @@ from PySide6.QtGui import QUndoCommand
 
 from ..spec.blocks import Context
 from ..spec.composite import expand_node_parts
-from ..spec.datasets import dataset_context
-from ..spec.errors import GraphError, StudioError
+from ..spec.errors import GraphError
 from ..spec.graph import MAX_NODES, Edge, Graph
 from .document import StudioDocument
 
@@ -298,11 +297,7 @@ class ExpandBlockCommand(_GraphCommand):
 
     def __init__(self, doc: StudioDocument, node_id: int) -> None:
         graph = doc.graph
-        project = doc.project
-        try:
-            ctx = dataset_context(project.dataset, project.dataset_options)[1]
-        except StudioError:
-            ctx = Context()  # the block's own problem will say what is missing
+        ctx = doc.check.contexts.get(doc.slot) or Context()  # else the block says what is amiss
         expanded, ids = expand_node_parts(graph, node_id, doc.registry, ctx)
         super().__init__(doc, f"Expand {_label(graph, node_id)}")
         self.node_ids = list(ids.values())

@@ -23,6 +23,7 @@ from .inspector import Inspector
 from .palette import BlockPalette
 from .panel_docks import VISUAL_EVERY_S, PanelDocks
 from .redraw import RedrawScheduler
+from .slot_tabs import SlotTabs
 from .theme import apply_theme
 from .variant_runs import VariantRuns
 
@@ -78,7 +79,9 @@ class MainWindow(VariantRuns, PanelDocks, FileActions, QMainWindow):
         self.banner.hide()
         self.scene = GraphScene(self.doc)
         self.view = GraphView(self.scene, self.doc)
+        self.slot_tabs = SlotTabs(self.doc, centre)
         layout.addWidget(self.banner)
+        layout.addWidget(self.slot_tabs)
         layout.addWidget(self.view, 1)
         self.setCentralWidget(centre)
         self.scene.message.connect(self._on_message)

@@ -15,7 +15,8 @@ class GraphModule(nn.Module):
     """A network built from a graph. ``forward`` takes one tensor per data input.
 
     Blocks are submodules named ``n<id>`` (so checkpoints name the block they belong to);
-    ``labels`` maps those names back to what the person sees ("Conv2d 3").
+    ``labels`` maps those names back to what the person sees ("Conv2d 3"); ``sources``
+    names the inputs in the order ``forward`` takes them and ``input_shapes`` their shapes.
     """
 
     def __init__(self, graph: Graph, analysis: Analysis, registry: BlockRegistry,
@@ -27,6 +28,7 @@ class GraphModule(nn.Module):
         self.labels: dict[str, str] = {}
         self.types: dict[str, str] = {}
         self.shapes: dict[str, tuple[int, ...]] = {}
+        self.input_shapes: dict[str, tuple[int, ...]] = {}  # by source, batch axis left out
         slot_of = {node_id: i for i, node_id in enumerate(analysis.order)}
         sources: list[str] = []
         plan: list[tuple[str, tuple[int, ...]]] = []
@@ -46,6 +48,7 @@ class GraphModule(nn.Module):
                 source = params["source"]
                 if source not in sources:
                     sources.append(source)
+                    self.input_shapes[source] = analysis.shapes[node_id]
                 plan.append((key, (-1 - sources.index(source),)))
             else:
                 plan.append((key, tuple(slot_of[feeding[p]] for p in ports)))

@@ -34,7 +34,17 @@ class ParadigmRegistry:
 
     def _load_builtins(self) -> None:
         # each registers itself on import
-        from . import language_model, masked_lm, seq2seq, supervised, word2vec  # noqa: F401
+        from . import (  # noqa: F401
+            autoencoder,
+            contrastive,
+            diffusion,
+            gan,
+            language_model,
+            masked_lm,
+            seq2seq,
+            supervised,
+            word2vec,
+        )
 
 
 PARADIGMS = ParadigmRegistry()

@@ -16,7 +16,7 @@ from .params import ParamSet, ParamSpec
 Shape = tuple[int, ...]
 
 CATEGORIES = ("Input", "Core", "Activation", "Convolution", "Pooling", "Normalization",
-              "Reshape", "Merge", "Sequence", "Attention", "Output")
+              "Reshape", "Merge", "Sequence", "Attention", "Generative", "Output")
 
 
 @dataclass(frozen=True)

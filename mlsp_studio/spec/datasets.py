@@ -167,6 +167,14 @@ BUILTIN_DATASETS = (
     DatasetSpec("moons", "Moons", "Two interleaved half circles. The boundary between them "
                 "has to bend twice.", "classification", "points2d",
                 _opts(_n(800), _noise(0.1)), _points(2)),
+    DatasetSpec("ring", "Ring of Gaussians", "Round clouds of points spaced evenly on a "
+                "circle, one class per cloud: the mixture a generative model has to learn "
+                "to draw from. A model that draws from only some clouds has collapsed onto "
+                "those modes.", "classification", "points2d",
+                _opts(p_int("modes", 8, 2, 16, "How many clouds."), _n(4000),
+                      p_float("radius", 2.0, 0.5, 10.0, "Radius of the circle of centres."),
+                      p_float("spread", 0.05, 0.01, 1.0, "Standard deviation of each cloud.")),
+                lambda o: Context({"x": (2,)}, num_classes=o["modes"])),
     DatasetSpec("sine", "Noisy sine", "Predict y = sin(frequency * x) for x from -pi to pi "
                 "from examples with added noise. The noise variance is noise**2, the smallest "
                 "test error any model can reach on average.", "regression", "scalar",

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from .blocks import p_bool, p_choice, p_float, p_int
+from .blocks import Context, Shape, p_bool, p_choice, p_float, p_int
 from .errors import ProjectError
 from .params import ParamSet
 
@@ -19,6 +21,21 @@ class ParadigmSpec:
     slots: tuple[str, ...]
     hparams: ParamSet
     tasks: tuple[str, ...] = ()   # dataset tasks it accepts; empty accepts any
+    slot_inputs: Callable[[str, dict[str, Any], Context], Context] | None = None
+    slot_output: Callable[[str, dict[str, Any], Context], tuple[Shape, str] | None] | None = None
+
+    def slot_context(self, slot: str, hparams: dict[str, Any], data: Context) -> Context:
+        """What network ``slot`` is fed, from the data's context and the settings.
+
+        Most paradigms feed every network the data (``x``); a generator is fed noise, a
+        decoder a latent code, a denoiser the noisy data, a time step and a class.
+        """
+        return self.slot_inputs(slot, hparams, data) if self.slot_inputs else data
+
+    def expected_output(self, slot: str, hparams: dict[str, Any],
+                        data: Context) -> tuple[Shape, str] | None:
+        """The output shape network ``slot`` must give and why in words, or None for any."""
+        return self.slot_output(slot, hparams, data) if self.slot_output else None
 
 
 class ParadigmSpecRegistry:
@@ -80,4 +97,10 @@ PARADIGM_SPECS.register(ParadigmSpec(
                       "(keeps recurrent networks from jumping); 0 = off"))),
     ("classification", "regression")))
 
+# isort: off
 from . import seq_paradigms  # noqa: E402,F401  (registers the sequence paradigms)
+from . import paradigm_autoencoder  # noqa: E402,F401
+from . import paradigm_gan  # noqa: E402,F401
+from . import paradigm_diffusion  # noqa: E402,F401
+from . import paradigm_contrastive  # noqa: E402,F401
+# isort: on

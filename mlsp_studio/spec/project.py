@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .blocks import BlockRegistry
+from .blocks import BlockRegistry, Context, Shape, format_shape
 from .datasets import DATASET_SPECS, dataset_context
 from .errors import DataError, GraphError, ParamError, ProjectError
 from .graph import Analysis, Graph
@@ -244,6 +244,7 @@ class ProjectCheck:
     analyses: dict[str, Analysis]
     task: str
     errors: list[str]
+    contexts: dict[str, Context] = field(default_factory=dict)  # what each network is fed
 
     @property
     def ok(self) -> bool:
@@ -280,13 +281,29 @@ def check_project(project: Project, registry: BlockRegistry) -> ProjectCheck:
         if slot not in pspec.slots:
             errors.append(f"{pspec.title} has no use for a network called {slot!r} "
                           f"(it needs {', '.join(pspec.slots)})")
+    contexts: dict[str, Context] = {}
     for slot, graph in project.slots.items():
-        analysis = analyses[slot] = graph.analyze(registry, ctx)
+        slot_ctx = contexts[slot] = pspec.slot_context(slot, hparams, ctx)
+        analysis = analyses[slot] = graph.analyze(registry, slot_ctx)
         prefix = f"{slot}: " if len(project.slots) > 1 else ""
         errors.extend(prefix + message for message in analysis.messages())
         if analysis.ok:
             errors.extend(prefix + m for m in _size_problems(analysis, hparams.get("batch_size")))
-    return ProjectCheck(hparams, options, analyses, task, errors)
+            errors.extend(prefix + m for m in _output_problems(
+                analysis, pspec.expected_output(slot, hparams, ctx)))
+    return ProjectCheck(hparams, options, analyses, task, errors, contexts)
+
+
+def _output_problems(analysis: Analysis, expected: tuple[Shape, str] | None) -> list[str]:
+    """A network whose output does not have the shape its paradigm needs, in words."""
+    if expected is None or len(analysis.outputs) != 1:
+        return []
+    shape, why = expected
+    given = analysis.shapes.get(analysis.outputs[0])
+    if given is None or tuple(given) == tuple(shape):
+        return []
+    return [f"the network gives {format_shape(given)} but must give {format_shape(shape)} "
+            f"({why})"]
 
 
 MAX_PARAMS = 50_000_000             # weights a laptop trains in this studio

@@ -265,7 +265,7 @@ class Embeddings(Snapshot):
     neighbours: tuple[tuple[str, float], ...] = ()
 
 
-SNAPSHOT_KINDS = {cls.kind: cls for cls in
+SNAPSHOT_KINDS: dict[str, type[Snapshot]] = {cls.kind: cls for cls in
                   (DecisionBoundary, RegressionFit, ConfusionMatrix, FeatureMaps, Kernels,
                    AttentionMaps, Alignment, RecurrentStates, GradientThroughTime,
                    PoolingWeights, PatchAttention, Generation, FillMask, Embeddings)}
@@ -280,3 +280,18 @@ VISUAL_OPTIONS = {
     "query_word": "the word whose nearest neighbours the projector lists (str)",
 }
 """Options a panel can send to the paradigm (``Engine.set_visual_option``), by name."""
+
+
+# The generative and self-supervised paradigms keep their pictures in modules of their own;
+# each lists its snapshot classes in ``SNAPSHOTS`` and its panel options in ``OPTIONS``.
+# isort: off
+from . import snapshots_autoencoder, snapshots_gan  # noqa: E402
+from . import snapshots_diffusion, snapshots_contrastive  # noqa: E402
+# isort: on
+
+for _module in (snapshots_autoencoder, snapshots_gan, snapshots_diffusion, snapshots_contrastive):
+    for _cls in _module.SNAPSHOTS:
+        if _cls.kind in SNAPSHOT_KINDS:
+            raise ValueError(f"two snapshot classes of the kind {_cls.kind!r}")
+        SNAPSHOT_KINDS[_cls.kind] = _cls
+    VISUAL_OPTIONS.update(_module.OPTIONS)

@@ -12,6 +12,10 @@ import threading
 import numpy as np
 import pyqtgraph as pg
 import pytest
+from autoencoder_snapshot_cases import AE_ORDINARY, AE_SNAPSHOTS
+from contrastive_snapshot_cases import CONTRASTIVE_ORDINARY, CONTRASTIVE_SNAPSHOTS
+from diffusion_snapshot_cases import DIFFUSION_ORDINARY, DIFFUSION_SNAPSHOTS
+from gan_snapshot_cases import GAN_ORDINARY, GAN_SNAPSHOTS
 from PySide6.QtWidgets import QApplication, QGraphicsView, QWidget
 from seq_snapshot_cases import SEQ_ORDINARY, SEQ_SNAPSHOTS
 from text_snapshot_cases import TEXT_ORDINARY, TEXT_SNAPSHOTS
@@ -122,6 +126,11 @@ SNAPSHOTS.update(SEQ_SNAPSHOTS)  # the sequence and attention panels (seq_snapsh
 ORDINARY.update(SEQ_ORDINARY)
 SNAPSHOTS.update(TEXT_SNAPSHOTS)  # generation, fill in the blank, word vectors
 ORDINARY.update(TEXT_ORDINARY)
+for _cases, _ordinary in ((AE_SNAPSHOTS, AE_ORDINARY), (GAN_SNAPSHOTS, GAN_ORDINARY),
+                          (DIFFUSION_SNAPSHOTS, DIFFUSION_ORDINARY),
+                          (CONTRASTIVE_SNAPSHOTS, CONTRASTIVE_ORDINARY)):
+    SNAPSHOTS.update(_cases)  # the generative and self-supervised panels
+    ORDINARY.update(_ordinary)
 
 
 def _records(start: int, n: int) -> list[tuple[int, str, str, float]]:

@@ -24,6 +24,10 @@ from . import patch_attention  # noqa: F401,E402
 from . import generation  # noqa: F401,E402
 from . import fill_mask  # noqa: F401,E402
 from . import projector  # noqa: F401,E402
+from . import autoencoder_panels  # noqa: F401,E402
+from . import gan_panels  # noqa: F401,E402
+from . import diffusion_panels  # noqa: F401,E402
+from . import contrastive_panels  # noqa: F401,E402
 from . import runs  # noqa: F401,E402
 # isort: on
 

@@ -1,0 +1,1 @@
+"""Panels of the autoencoder paradigm (to be written)."""

@@ -1,0 +1,1 @@
+"""Panels of the contrastive paradigm (to be written)."""

@@ -1,0 +1,1 @@
+"""Panels of the diffusion paradigm (to be written)."""

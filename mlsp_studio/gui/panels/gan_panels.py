@@ -1,0 +1,1 @@
+"""Panels of the gan paradigm (to be written)."""

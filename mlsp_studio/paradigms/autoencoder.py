@@ -1,0 +1,1 @@
+"""The autoencoder paradigm (to be written)."""

@@ -1,0 +1,1 @@
+"""The contrastive paradigm (to be written)."""

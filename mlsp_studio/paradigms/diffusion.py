@@ -1,0 +1,1 @@
+"""The diffusion paradigm (to be written)."""

@@ -1,0 +1,1 @@
+"""The gan paradigm (to be written)."""

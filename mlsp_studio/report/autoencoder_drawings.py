@@ -1,0 +1,3 @@
+"""Figures of the autoencoder paradigm (to be written)."""
+
+FIGURES: dict = {}

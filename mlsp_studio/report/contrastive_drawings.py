@@ -1,0 +1,3 @@
+"""Figures of the contrastive paradigm (to be written)."""
+
+FIGURES: dict = {}

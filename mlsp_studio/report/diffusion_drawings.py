@@ -1,0 +1,3 @@
+"""Figures of the diffusion paradigm (to be written)."""
+
+FIGURES: dict = {}

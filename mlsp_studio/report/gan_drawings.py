@@ -1,0 +1,3 @@
+"""Figures of the gan paradigm (to be written)."""
+
+FIGURES: dict = {}

@@ -1,0 +1,4 @@
+"""Snapshots of the diffusion paradigm (to be written)."""
+
+SNAPSHOTS: tuple = ()
+OPTIONS: dict[str, str] = {}

@@ -1,0 +1,4 @@
+"""(to be written)"""
+
+AE_SNAPSHOTS: dict = {}
+AE_ORDINARY: dict = {}

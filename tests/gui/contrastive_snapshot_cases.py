@@ -1,0 +1,4 @@
+"""(to be written)"""
+
+CONTRASTIVE_SNAPSHOTS: dict = {}
+CONTRASTIVE_ORDINARY: dict = {}

@@ -1,0 +1,4 @@
+"""(to be written)"""
+
+DIFFUSION_SNAPSHOTS: dict = {}
+DIFFUSION_ORDINARY: dict = {}

@@ -1,0 +1,4 @@
+"""(to be written)"""
+
+GAN_SNAPSHOTS: dict = {}
+GAN_ORDINARY: dict = {}
