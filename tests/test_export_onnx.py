@@ -44,22 +44,26 @@ def trained(tmp_path_factory) -> tuple[Path, Engine]:
     return folder / "model.safetensors", engine
 
 
-@pytest.mark.parametrize("name", preset_names())
-def test_every_preset_matches_pytorch(name: str, tmp_path: Path) -> None:
+def _preset_networks() -> list[tuple[str, str]]:
+    return [(name, slot) for name in preset_names() for slot in load_preset(name).slots]
+
+
+@pytest.mark.parametrize(("name", "slot"), _preset_networks())
+def test_every_preset_network_matches_pytorch(name: str, slot: str, tmp_path: Path) -> None:
     project = load_preset(name)
-    out = export_onnx(project, tmp_path / f"{name}.onnx")
+    out = export_onnx(project, tmp_path / f"{name}.onnx", slot=slot)
     assert out == tmp_path / f"{name}.onnx" and out.is_file()
     assert leftovers(tmp_path) == []
     session = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"])
-    inputs = sample_inputs(project)
+    inputs = sample_inputs(project, slot)
     engine = Engine(project)
     engine.build()
-    assert [i.name for i in session.get_inputs()] == list(engine.nets["model"].sources)
+    assert [i.name for i in session.get_inputs()] == list(engine.nets[slot].sources)
     assert [o.name for o in session.get_outputs()] == ["output"]
     assert inputs[0].shape[0] > 2  # not the traced batch of 2: the batch axis is dynamic
     got = run_onnx(out, inputs)
     assert got[0].shape[0] == inputs[0].shape[0]
-    assert check_onnx(project, out) <= 1e-4
+    assert check_onnx(project, out, slot=slot) <= 1e-4
 
 
 def test_trained_weights_are_exported(trained, tmp_path: Path) -> None:
