@@ -308,3 +308,19 @@ def test_early_stopping_restores_exactly_the_best_validation_weights() -> None:
     final = engine.nets["model"].state_dict()
     assert all(torch.equal(final[k], v) for k, v in copies[best_step][1].items())
     assert engine.message.startswith("Stopped early; kept the weights of step")
+
+
+def test_a_paradigms_final_note_reaches_the_runs_message() -> None:
+    engine = Engine(load_preset("spiral"), max_steps=3, threads=1)
+    engine.build()
+    seen = {}
+
+    def note(final: dict[str, float]) -> str:
+        seen.update(final)
+        return "Only 2 of 8 modes are drawn: the generator has collapsed"
+
+    engine.paradigm.final_note = note
+    engine.run_blocking()
+    assert "test_accuracy" in seen and "total_params" in seen  # it reads the final numbers
+    assert engine.message == "Only 2 of 8 modes are drawn: the generator has collapsed"
+    assert engine.summary()["message"] == engine.message

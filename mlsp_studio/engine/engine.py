@@ -469,6 +469,9 @@ class Engine:
                             else f"Kept {best}")
         final = self.paradigm.final_metrics() if self.paradigm is not None else {}
         final.update(self._run_numbers(final))
+        note = getattr(self.paradigm, "final_note", None)  # e.g. a GAN's mode collapse
+        if note is not None and (text := note(final)):
+            self.message = f"{self.message}. {text}" if self.message else text
         for name, value in final.items():
             split, _, metric = name.partition("_")
             if split not in ("train", "val", "test") or not metric:

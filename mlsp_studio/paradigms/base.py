@@ -44,3 +44,7 @@ class Paradigm(Protocol):
     def set_visual_option(self, name: str, value: Any) -> None: ...
 
     def final_metrics(self) -> dict[str, float]: ...
+
+    # Optional: ``final_note(final) -> str`` says in words what the final metrics mean when
+    # something went wrong without a crash (a GAN that collapsed onto a few modes); the
+    # engine adds it to the run's message.
