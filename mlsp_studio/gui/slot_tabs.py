@@ -53,8 +53,7 @@ class SlotTabs(QTabBar):
     def _on_checked(self) -> None:
         assert_gui_thread("SlotTabs._on_checked")
         for i, slot in enumerate(self.slots()):
-            analysis = self.doc.analysis(slot)
-            bad = analysis is not None and not analysis.ok
-            self.setTabTextColor(i, PROBLEM_COLOUR if bad else QColor())
-            self.setTabToolTip(i, analysis.messages()[0] if bad else
+            problems = [e for e in self.doc.check.errors if e.startswith(f"{slot}: ")]
+            self.setTabTextColor(i, PROBLEM_COLOUR if problems else QColor())
+            self.setTabToolTip(i, problems[0] if problems else
                                f"the {slot.replace('_', ' ')} network")
