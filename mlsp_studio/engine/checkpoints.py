@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import struct
 from pathlib import Path
 
 import torch
@@ -23,9 +24,30 @@ def save_checkpoint(module: torch.nn.Module, path: Path, slot: str = "model") ->
     return path
 
 
+MAX_HEADER_BYTES = 4 * 1024 * 1024  # the header of a network the studio trains is far smaller
+MAX_TENSORS = 20_000
+
+
+def _check_header(path: Path) -> None:
+    """Refuse a header too large or with too many tensors before safetensors parses it
+    (each entry would become a tensor: 200,000 empty ones take seconds)."""
+    with open(path, "rb") as handle:
+        prefix = handle.read(8)
+        if len(prefix) < 8:
+            raise ValueError("the file is too short to hold a header")
+        (length,) = struct.unpack("<Q", prefix)
+        if length > MAX_HEADER_BYTES:
+            raise ValueError(f"its header claims {length:,} bytes; a checkpoint's header "
+                             f"is at most {MAX_HEADER_BYTES:,}")
+        header = handle.read(length)
+    if header.count(b'"data_offsets"') > MAX_TENSORS:
+        raise ValueError(f"it names more than {MAX_TENSORS:,} tensors")
+
+
 def load_checkpoint(module: torch.nn.Module, path: Path) -> None:
     """Load into ``module``, refusing a file whose tensors do not match, by name."""
     try:
+        _check_header(Path(path))
         tensors = load_file(str(path))
     except (SafetensorError, OSError, ValueError) as err:
         raise CheckpointError(f"{Path(path).name} is not a readable checkpoint ({err})") from None
