@@ -44,7 +44,9 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=("python", "onnx"), required=True)
     export.add_argument("-o", "--output", type=Path, required=True, help="the file to write")
     export.add_argument("--weights", type=Path, help="trained weights for ONNX: a run's "
-                                                     "model.safetensors")
+                                                     "<network>.safetensors or its folder")
+    export.add_argument("--network", help="ONNX: which network of the project (e.g. "
+                                          "generator); default the first")
     export.add_argument("--variant", help="export one of the preset's variants")
     export.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                         help="change a setting first, as for 'run'")
@@ -61,6 +63,9 @@ def _parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="measure training speed against a bare PyTorch loop")
     bench.add_argument("--json", action="store_true", help="end with one JSON line")
     bench.add_argument("--seconds", type=float, default=2.0, help="seconds per measurement")
+    bench.add_argument("--part", choices=("all", "core", "generative"), default="all",
+                       help="measure everything, only the supervised presets, the window and "
+                       "the sequence panels (core), or only the generative presets")
     return parser
 
 
@@ -81,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "bench":
             from .bench import run_bench
 
-            return run_bench(seconds=args.seconds, as_json=args.json)
+            return run_bench(seconds=args.seconds, as_json=args.json, part=args.part)
         return _cmd_default()
     except CommandError as err:
         print(f"mlsp-studio: {err}", file=sys.stderr)
@@ -296,7 +301,8 @@ def _cmd_export(args: argparse.Namespace) -> int:
         else:
             from .export.onnx_export import export_onnx
 
-            written = export_onnx(project, args.output, weights=args.weights)
+            written = export_onnx(project, args.output, weights=args.weights,
+                                  slot=args.network)
     except StudioError as err:
         raise CommandError(str(err)) from None
     except OSError as err:

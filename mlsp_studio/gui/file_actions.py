@@ -107,8 +107,10 @@ class FileActions:
             QMessageBox.information(self, "Export", "Pause training first: the network is "
                                     "exported with the weights it has when paused.")
             return
-        path, _ = QFileDialog.getSaveFileName(self, "Export the network as ONNX",
-                                              f"{self.doc.project.name}.onnx",
+        name = self.doc.project.name + (f"-{self.doc.slot}" if len(self.doc.project.slots) > 1
+                                         else "")
+        path, _ = QFileDialog.getSaveFileName(self, "Export the network on the canvas as ONNX",
+                                              f"{name}.onnx",
                                               "ONNX models (*.onnx)")
         if path:
             self._export(lambda: self._export_onnx(Path(path)), "ONNX network")
@@ -121,12 +123,12 @@ class FileActions:
         from ..export.onnx_export import export_onnx
 
         engine = self.bridge.engine
+        slot = self.doc.slot  # the network on the canvas (a GAN's generator, say)
         if engine is None or engine.paradigm is None or self._stale:
-            return export_onnx(self.doc.project, path)
+            return export_onnx(self.doc.project, path, slot=slot)
         with tempfile.TemporaryDirectory() as folder:
-            slot = next(iter(engine.nets))
             weights = save_checkpoint(engine.nets[slot], Path(folder) / f"{slot}.safetensors")
-            return export_onnx(engine.project, path, weights=weights)
+            return export_onnx(engine.project, path, weights=weights, slot=slot)
 
     def _export(self, write, what: str) -> None:
         QApplication.setOverrideCursor(Qt.WaitCursor)
