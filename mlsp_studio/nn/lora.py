@@ -1,0 +1,98 @@
+"""Low-rank adaptation (LoRA, Hu et al. 2021): a frozen layer W plus a trainable update
+(α/r)·B·A of rank r, with B zero at the start so the adapted network begins exactly where
+the pretrained one was. Only A and B train: r·(d_in + d_out) weights per adapted layer.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+
+import torch
+from torch import nn
+
+from ..spec.errors import ParamError
+
+ADAPTABLE = (nn.Linear, nn.Conv1d, nn.Conv2d)
+
+
+class LoRA(nn.Module):
+    """Wraps a Linear, Conv1d or Conv2d layer: ``base(x) + (alpha / rank) · B(A(x))``.
+
+    For a convolution, A is a convolution with the base's kernel, stride, padding and
+    dilation into ``rank`` channels and B a 1×1 convolution back to the base's channels, so
+    B·A has the base kernel's shape: d_in = in_channels · kernel size, d_out = out_channels.
+    """
+
+    def __init__(self, base: nn.Module, rank: int, alpha: float, label: str = "") -> None:
+        super().__init__()
+        if not isinstance(base, ADAPTABLE):
+            raise ParamError(f"LoRA adapts Dense and Conv layers, not {label or type(base)}")
+        d_in, d_out = lora_dims(base)
+        if getattr(base, "groups", 1) != 1:
+            raise ParamError(f"LoRA cannot adapt {label}: it is a grouped convolution")
+        if not 1 <= rank <= min(d_in, d_out):
+            raise ParamError(f"a LoRA rank of {rank} does not fit {label or 'this layer'}: "
+                             f"the rank must be from 1 to {min(d_in, d_out)}, the smaller of its "
+                             f"{d_in} inputs and {d_out} outputs")
+        self.base = base
+        for p in base.parameters():
+            p.requires_grad_(False)
+        self.rank, self.alpha, self.scale = rank, float(alpha), float(alpha) / rank
+        if isinstance(base, nn.Linear):
+            self.lora_a = nn.Linear(base.in_features, rank, bias=False)
+            self.lora_b = nn.Linear(rank, base.out_features, bias=False)
+        else:
+            conv = type(base)
+            self.lora_a = conv(base.in_channels, rank, base.kernel_size, stride=base.stride,
+                               padding=base.padding, dilation=base.dilation, bias=False)
+            self.lora_b = conv(rank, base.out_channels, 1, bias=False)
+        nn.init.kaiming_uniform_(self.lora_a.weight, a=math.sqrt(5))
+        nn.init.zeros_(self.lora_b.weight)  # the update starts at zero: output unchanged
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.base(x) + self.scale * self.lora_b(self.lora_a(x))
+
+    def delta(self) -> torch.Tensor:
+        """(α/r)·B·A in the base weight's shape."""
+        a = self.lora_a.weight.reshape(self.rank, -1)                 # (r, d_in)
+        b = self.lora_b.weight.reshape(-1, self.rank)                 # (d_out, r)
+        return (self.scale * (b @ a)).reshape(self.base.weight.shape)
+
+    def merged(self) -> nn.Module:
+        """A plain copy of the base layer with the update folded in: W + (α/r)·B·A."""
+        layer = copy.deepcopy(self.base)
+        with torch.no_grad():
+            layer.weight.add_(self.delta())
+        for p in layer.parameters():
+            p.requires_grad_(True)
+        return layer
+
+
+def lora_dims(layer: nn.Module) -> tuple[int, int]:
+    """(d_in, d_out) of a layer as LoRA sees it: a convolution's d_in counts its kernel."""
+    if isinstance(layer, nn.Linear):
+        return layer.in_features, layer.out_features
+    kernel = math.prod(layer.kernel_size)
+    return layer.in_channels * kernel, layer.out_channels
+
+
+def add_lora(model: nn.Module, keys: list[str], rank: int, alpha: float) -> int:
+    """Freeze ``model`` and wrap its blocks ``keys`` (a GraphModule's ``n<id>`` names) in
+    LoRA; returns how many weights the adapters add."""
+    for p in model.parameters():
+        p.requires_grad_(False)
+    added = 0
+    for key in keys:
+        label = getattr(model, "labels", {}).get(key, key)
+        wrapper = LoRA(model.blocks[key], rank, alpha, label)
+        model.blocks[key] = wrapper
+        added += sum(p.numel() for p in wrapper.parameters() if p.requires_grad)
+    return added
+
+
+def merge_lora(model: nn.Module) -> None:
+    """Fold every LoRA adapter of a GraphModule into its layer, in place."""
+    for key, block in list(model.blocks.items()):
+        if isinstance(block, LoRA):
+            model.blocks[key] = block.merged()
