@@ -59,8 +59,11 @@ def reconstructions_figure(snap: Reconstructions) -> Figure:
     if not n:
         show_message(fig.add_subplot(), "No examples to show yet")
         return fig
-    values = np.concatenate([a.ravel() for _, a in rows])
-    finite = values[np.isfinite(values)]
+    # the clean inputs' range: noise beyond it saturates instead of fading the digits
+    finite = rows[0][1][np.isfinite(rows[0][1])]
+    if not finite.size:
+        values = np.concatenate([a.ravel() for _, a in rows])
+        finite = values[np.isfinite(values)]
     lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
     hi = hi if hi > lo else lo + 1.0
     axes = fig.subplots(len(rows), n, squeeze=False)
