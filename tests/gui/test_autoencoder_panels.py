@@ -1,0 +1,104 @@
+"""The autoencoder panels: the noise slider asks the engine for another level, the threshold
+slider moves the rates and the ROC point without asking anything, the latent legend lists the
+classes present."""
+
+from __future__ import annotations
+
+import PySide6  # noqa: F401  (before pyqtgraph, so pyqtgraph picks this binding)
+
+# isort: split
+import math
+
+import numpy as np
+import pytest
+from autoencoder_snapshot_cases import anomaly, latent, reconstructions
+
+from mlsp_studio.gui.panels import PANELS
+from mlsp_studio.spec.snapshots_autoencoder import AnomalyScores, rates_at
+
+
+def _panel(qtbot, name: str):
+    panel = PANELS.get(name)()
+    qtbot.addWidget(panel)
+    panel.resize(640, 440)
+    panel.show()
+    return panel
+
+
+def test_the_noise_slider_asks_for_another_noise_level(qtbot) -> None:
+    p = _panel(qtbot, "reconstructions")
+    p.show_snapshot(reconstructions(noise="salt_pepper"))
+    assert p.noise_row.isVisible() and p.slider.value() == 20  # the snapshot's level
+    with qtbot.waitSignal(p.optionChanged) as blocker:
+        p.slider.setValue(65)
+    assert blocker.args == ["noise_level_view", 0.65]
+    p.show_snapshot(reconstructions(seed=3))  # a later picture keeps the person's level
+    assert p.slider.value() == 65
+
+
+def test_without_noise_there_is_no_slider_and_two_rows(qtbot) -> None:
+    p = _panel(qtbot, "reconstructions")
+    p.show_snapshot(reconstructions(noise="none"))
+    assert not p.noise_row.isVisible()
+    assert [item.isVisible() for item in p.row_labels] == [True, True, False]
+    assert p.row_labels[1].toPlainText() == "rebuilt"
+    image = p.image.image
+    assert image.shape == (2 * 8 + 1, 8 * 8 + 7 * 1)  # two rows of eight 8×8 pictures
+    assert np.isnan(image[8]).all()  # a transparent line between the rows
+
+
+def test_the_threshold_slider_moves_the_rates_and_the_point(qtbot) -> None:
+    p = _panel(qtbot, "anomaly")
+    snap = anomaly()
+    p.show_snapshot(snap)
+    assert p.threshold == pytest.approx(snap.threshold)
+    first_text, first_rates = p.rates_label.text(), p.rates
+    assert first_rates == rates_at(snap.scores, snap.anomalous, snap.threshold)
+    p.slider.setValue(p.slider.maximum())  # flag nothing
+    assert p.rates == (0.0, 0.0) and p.rates_label.text() != first_text
+    assert "flags 0 % of the anomalies" in p.rates_label.text()
+    x, y = p.point.getData()
+    assert (x[0], y[0]) == (0.0, 0.0)
+    p.slider.setValue(0)  # flag (almost) everything
+    tpr, fpr = p.rates
+    assert tpr == 1.0 and fpr > 0.9
+    assert p.line.value() == pytest.approx(float(np.min(snap.scores)))
+
+
+def test_the_threshold_stays_local_to_the_panel(qtbot) -> None:
+    p = _panel(qtbot, "anomaly")
+    p.show_snapshot(anomaly())
+    sent: list = []
+    p.optionChanged.connect(lambda *args: sent.append(args))
+    p.slider.setValue(300)
+    chosen = p.threshold
+    p.show_snapshot(anomaly(seed=4))  # a new picture keeps the person's threshold
+    assert not sent and p.threshold == pytest.approx(chosen)
+    p.reset()
+    p.show_snapshot(anomaly())  # after a reset the suggested threshold again
+    assert p.threshold == pytest.approx(anomaly().threshold)
+
+
+def test_the_roc_curve_and_the_auroc_are_shown(qtbot) -> None:
+    p = _panel(qtbot, "anomaly")
+    p.show_snapshot(anomaly())
+    fpr, tpr = p.curve.getData()
+    assert fpr[0] == 0.0 and tpr[-1] == 1.0 and len(fpr) > 10
+    assert "AUROC 0.970" in p.heading.text()
+
+
+def test_only_normal_examples_leave_no_rates(qtbot) -> None:
+    p = _panel(qtbot, "anomaly")
+    p.show_snapshot(AnomalyScores(step=1, scores=np.array([0.1, 0.2, 0.3]),
+                                  anomalous=np.zeros(3, dtype=bool), threshold=0.15))
+    assert math.isnan(p.rates[0]) and "Needs normal and anomalous" in p.rates_label.text()
+
+
+def test_the_latent_legend_lists_the_classes_present(qtbot) -> None:
+    p = _panel(qtbot, "latent")
+    p.show_snapshot(latent(classes=3))
+    assert p.legend.isVisible() and p.legend.text().count("&#9679;") == 3
+    assert len(p.scatter.data) == 200
+    assert "80.0 %" in p.status.text()
+    p.show_snapshot(latent(method="pca", dim=16))
+    assert "16-number code" in p.plot.getAxis("bottom").labelText
