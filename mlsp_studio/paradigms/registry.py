@@ -43,6 +43,7 @@ class ParadigmRegistry:
             masked_lm,
             seq2seq,
             supervised,
+            transfer,
             word2vec,
         )
 

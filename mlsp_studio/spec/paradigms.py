@@ -103,4 +103,5 @@ from . import paradigm_autoencoder  # noqa: E402,F401
 from . import paradigm_gan  # noqa: E402,F401
 from . import paradigm_diffusion  # noqa: E402,F401
 from . import paradigm_contrastive  # noqa: E402,F401
+from . import paradigm_transfer  # noqa: E402,F401
 # isort: on
