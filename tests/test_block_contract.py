@@ -8,6 +8,7 @@ import sys
 import pytest
 import torch
 from block_cases_attention import CASES as ATT_CASES
+from block_cases_generative import GEN_CASES, GEN_INVALID, class_ids
 from block_cases_seq import CASES as SEQ_CASES
 from block_cases_seq import token_ids
 from hypothesis import given, settings
@@ -149,6 +150,7 @@ CASES: dict[str, list[tuple]] = {
 }
 CASES.update(SEQ_CASES)
 CASES.update(ATT_CASES)
+CASES.update(GEN_CASES)
 
 CONTRACT = [pytest.param(name, *c, id=f"{name}-{i}")
             for name in BLOCKS.names() for i, c in enumerate(CASES.get(name, ()))]
@@ -160,7 +162,10 @@ def run_block(name: str, raw: dict, in_shapes: list[Shape], ctx: Context):
     params = spec.validate_params(raw)
     expected = spec.shape_rule(params, in_shapes, ctx)
     module = build_block(spec, params, in_shapes, ctx)
-    tokens = token_ids(name, params, in_shapes[0], ctx, BATCH) if in_shapes else None
+    tokens = None
+    if in_shapes:
+        tokens = token_ids(name, params, in_shapes[0], ctx, BATCH)
+        tokens = class_ids(name, params, in_shapes[0], ctx, BATCH) if tokens is None else tokens
     if tokens is not None:
         inputs = [tokens]
     elif spec.ports(params):
@@ -175,7 +180,7 @@ def run_block(name: str, raw: dict, in_shapes: list[Shape], ctx: Context):
             f"{name}{params}: torch gives {tuple(out.shape)}, shape rule {expected}"
         assert torch.isfinite(out).all()
     out.square().sum().backward()
-    assert all(x.grad is not None for x in inputs if x.is_floating_point()), \
+    assert all(x.grad is not None for x in inputs if x.requires_grad), \
         "a gradient does not reach every input"
     torch_count = sum(p.numel() for p in module.parameters())
     assert spec.param_count(params, in_shapes, ctx) == torch_count
@@ -277,6 +282,7 @@ INVALID = [
     bad("Concat", {}, [(8, 4), (8, 4, 4)], "the same number of axes"),
     bad("Concat", {"axis": 2}, [(8, 4), (8, 4)], "an axis 2 to join along"),
     bad("ClassifierHead", {}, [(16,)], "set 'classes' or pick a dataset", about_input=False),
+    *GEN_INVALID,
 ]
 
 

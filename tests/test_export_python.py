@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 import torch
 from block_cases_attention import export_graph as attention_graph
+from block_cases_generative import export_graph as generative_graph
 
 from mlsp_studio.data import make_dataset
 from mlsp_studio.engine import Engine
@@ -212,12 +213,14 @@ def _every_block_graph() -> Graph:
     return g
 
 
-def test_every_block_type_is_written_as_the_studio_builds_it() -> None:
+@pytest.mark.parametrize("graph", [_every_block_graph, generative_graph])
+def test_every_block_type_is_written_as_the_studio_builds_it(graph) -> None:
     project = load_preset("digits-cnn")
-    project.slots["model"] = _every_block_graph()
-    types = {node.type for node in project.slots["model"].nodes.values()}
+    project.slots["model"] = graph()
+    types = {node.type for node in _every_block_graph().nodes.values()}
     types |= {node.type for _, graph in _sequence_graphs() for node in graph.nodes.values()}
     types |= {node.type for node in attention_graph().nodes.values()}  # test_attention.py
+    types |= {node.type for node in generative_graph().nodes.values()}
     assert types | {"ClassifierHead", "RegressionHead"} == set(BLOCKS.names())  # the presets'
     script = _load(python_source(project))
     ctx = make_dataset("digits", {}).context()
@@ -226,6 +229,8 @@ def test_every_block_type_is_written_as_the_studio_builds_it() -> None:
     torch.manual_seed(7)
     model = script["Model"]().eval()
     assert sum(p.numel() for p in model.parameters()) == net.num_params
+    pairs = list(zip(model.parameters(), net.parameters(), strict=True))
+    assert all(a.shape == b.shape and torch.equal(a, b) for a, b in pairs)
     x = torch.rand(5, 1, 8, 8)
     with torch.no_grad():
         assert torch.allclose(model(x), net(x), atol=1e-6)

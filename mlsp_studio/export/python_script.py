@@ -26,6 +26,7 @@ from ..spec.graph import Analysis, Graph, Node
 from ..spec.project import Project, check_project
 from .script_attention_blocks import attention_block_code, attention_helpers
 from .script_data import SPLIT, make_data_source
+from .script_generative_blocks import generative_block_code, generative_helpers
 from .script_seq_blocks import seq_block_code, seq_helpers
 
 WIDTH = 100  # longest line the script should have
@@ -148,7 +149,7 @@ def model_source(slot: str, graph: Graph, analysis: Analysis, registry: BlockReg
             f"    def forward(self, x):  # x: {x_shape}",
             *_aligned(steps, "        ")]
     blocks = [(graph.nodes[n].type, analysis.params[n]) for n in analysis.order]
-    helpers = seq_helpers(blocks) + attention_helpers(blocks)
+    helpers = seq_helpers(blocks) + attention_helpers(blocks) + generative_helpers(blocks)
     return helpers + "\n".join(body) + "\n"
 
 
@@ -231,6 +232,9 @@ def block_code(spec: BlockSpec, node: Node, params: dict[str, Any], attr: str,
     attention = attention_block_code(spec, params, attr, ins, in_shapes)
     if attention is not None:
         return attention
+    generative = generative_block_code(spec, params, attr, ins, in_shapes, out_shape, count)
+    if generative is not None:
+        return generative
     raise StudioError(f"{node.label}: a {kind} block cannot be written out as a script yet.")
 
 
