@@ -7,7 +7,7 @@ from typing import Any
 
 from ..spec.datasets import DATASET_SPECS, dataset_context
 from ..spec.errors import DataError
-from . import digits, files, sequences, signals, spectrograms, text, toys
+from . import digits, files, paired, sequences, signals, spectrograms, text, toys
 from .bundle import DataBundle
 
 Maker = Callable[[dict[str, Any]], DataBundle]
@@ -56,6 +56,7 @@ def builtin_makers() -> MakerRegistry:
         ("token_map", sequences.make_token_map), ("events", sequences.make_events),
         ("corpus", text.make_corpus), ("text_file", text.make_text_file),
         ("spectrograms", spectrograms.make_spectrograms),
+        ("paired_digits", paired.make_paired_digits),
     ):
         registry.register(name, maker)
     return registry
