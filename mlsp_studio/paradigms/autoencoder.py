@@ -23,6 +23,7 @@ from .text_common import pca_2d
 
 EVAL_TRAIN_SUBSET = 512   # training examples used for the train-split metrics
 SHOWN = 8                 # test examples in the reconstruction grid
+SHOWN_POINTS = 300        # test examples shown when the data are 2-D points
 NEIGHBOURS = 5            # k of the latent k-nearest-neighbour probe
 NORMAL_QUANTILE = 0.95    # the suggested threshold keeps this share of normal examples
 BATCH = 2048              # examples per forward pass when scoring a whole split
@@ -265,9 +266,12 @@ class AutoencoderParadigm:
         return min(1.0, max(0.0, level)) if math.isfinite(level) else self.level
 
     def _shown(self) -> torch.Tensor:
-        """Indices of the test examples shown: one per class first, then in order."""
+        """Indices of the test examples shown: one per class first, then in order (2-D
+        points: the first few hundred)."""
         y = self.data.test.y
         n = len(y)
+        if tuple(self.data.test.x.shape[1:]) == (2,):  # points: many, drawn in the plane
+            return torch.arange(min(SHOWN_POINTS, n))
         if not self.classify or y.dim() != 1:
             return torch.arange(min(SHOWN, n))
         picks: list[int] = []

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
@@ -44,9 +45,44 @@ def _rows(snap: Reconstructions) -> list[tuple[str, np.ndarray]]:
     return [(title, a[:n]) for title, a in rows] if n else []
 
 
+def _points_figure(snap: Reconstructions) -> Figure:
+    """2-D points and their reconstructions, each joined to its input by a thin line."""
+    fig = new_figure()
+    ax = fig.add_subplot()
+    a, b = finite_floats(snap.inputs), finite_floats(snap.outputs)
+    n = min(len(a), len(b))
+    keep = np.isfinite(a[:n]).all(1) & np.isfinite(b[:n]).all(1)
+    a, b = a[:n][keep], b[:n][keep]
+    title = f"Reconstructions — step {snap.step}"
+    if math.isfinite(snap.mse):
+        title += f" · squared error {snap.mse:.4f}"
+    ax.set_title(title)
+    if not len(a):
+        show_message(ax, "No points to show yet")
+        return fig
+    ax.add_collection(LineCollection(np.stack([a, b], 1), colors="#bbbbbb", linewidths=0.6,
+                                     zorder=1))
+    ax.scatter(a[:, 0], a[:, 1], s=10, color="#7f7f7f", label="input", zorder=2)
+    noisy = finite_floats(snap.noisy)
+    if snap.noise != "none" and noisy.ndim == 2 and noisy.shape[1] == 2 and len(noisy):
+        ax.scatter(noisy[:, 0], noisy[:, 1], s=8, color="#bcbd22", zorder=2,
+                   label=f"noisy input ({NOISE_WORDS.get(snap.noise, snap.noise)})")
+    ax.scatter(b[:, 0], b[:, 1], s=10, color="#ff7f0e", label="rebuilt", zorder=3)
+    ax.set_aspect("equal", adjustable="datalim")
+    ax.set_xlabel("first value (x1)")
+    ax.set_ylabel("second value (x2)")
+    ax.grid(True, alpha=0.25)
+    ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    return fig
+
+
 def reconstructions_figure(snap: Reconstructions) -> Figure:
     """Inputs, noisy inputs (when denoising) and outputs, one column per test example, on one
-    grey scale shared by all, so a faint reconstruction looks faint."""
+    grey scale shared by all, so a faint reconstruction looks faint; 2-D points in the
+    plane instead."""
+    inputs, outputs = np.asarray(snap.inputs), np.asarray(snap.outputs)
+    if inputs.ndim == 2 and inputs.shape[1] == 2 and outputs.shape[1:] == (2,):
+        return _points_figure(snap)
     rows = _rows(snap)
     n = len(rows[0][1]) if rows else 0
     fig = new_figure(1.1 * max(n, 4) + 1.4, 1.25 * max(len(rows), 2) + 0.9)

@@ -14,7 +14,8 @@ from .snapshots import Snapshot
 
 @dataclass(frozen=True)
 class Reconstructions(Snapshot):
-    """A few test examples as the encoder saw them and as the decoder rebuilt them.
+    """A few test examples as the encoder saw them and as the decoder rebuilt them (for 2-D
+    points, a few hundred, drawn as points in the plane).
 
     ``inputs`` and ``outputs`` are (n, ...) in the data's shape; ``noisy`` is the encoder's
     input when noise is on (same shape), else empty. ``labels`` names each example's class;

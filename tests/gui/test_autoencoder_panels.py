@@ -14,7 +14,7 @@ import pytest
 from autoencoder_snapshot_cases import anomaly, latent, reconstructions
 
 from mlsp_studio.gui.panels import PANELS
-from mlsp_studio.spec.snapshots_autoencoder import AnomalyScores, rates_at
+from mlsp_studio.spec.snapshots_autoencoder import AnomalyScores, Reconstructions, rates_at
 
 
 def _panel(qtbot, name: str):
@@ -40,11 +40,25 @@ def test_without_noise_there_is_no_slider_and_two_rows(qtbot) -> None:
     p = _panel(qtbot, "reconstructions")
     p.show_snapshot(reconstructions(noise="none"))
     assert not p.noise_row.isVisible()
-    assert [item.isVisible() for item in p.row_labels] == [True, True, False]
-    assert p.row_labels[1].toPlainText() == "rebuilt"
-    image = p.image.image
+    assert [item.isVisible() for item in p.grid.row_labels] == [True, True, False]
+    assert p.grid.row_labels[1].toPlainText() == "rebuilt"
+    image = p.grid.image.image
     assert image.shape == (2 * 8 + 1, 8 * 8 + 7 * 1)  # two rows of eight 8×8 pictures
     assert np.isnan(image[8]).all()  # a transparent line between the rows
+
+
+def test_two_dimensional_points_are_drawn_as_points(qtbot) -> None:
+    p = _panel(qtbot, "reconstructions")
+    rng = np.random.default_rng(0)
+    inputs = rng.normal(size=(50, 2))
+    p.show_snapshot(Reconstructions(step=1, inputs=inputs, outputs=0.5 * inputs,
+                                    labels=("0",) * 50, mse=0.1))
+    assert p.pairs.isVisible() and not p.grid.isVisible()
+    x, y = p.pairs.outputs.getData()
+    assert np.allclose(x, 0.5 * inputs[:, 0]) and len(y) == 50
+    assert len(p.pairs.links.getData()[0]) == 100  # one line per point: input to rebuilt
+    p.show_snapshot(reconstructions())  # pictures again
+    assert p.grid.isVisible() and not p.pairs.isVisible()
 
 
 def test_the_threshold_slider_moves_the_rates_and_the_point(qtbot) -> None:

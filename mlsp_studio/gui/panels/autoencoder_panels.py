@@ -20,37 +20,25 @@ from mlsp_studio.spec.snapshots_autoencoder import (
     LatentCodes,
     Reconstructions,
     clean_scores,
-    picture,
     rates_at,
     roc_curve,
 )
 
+from .autoencoder_bits import COLUMNS, PointPairs, ReconstructionGrid
+from .autoencoder_bits import set_text as _set_text
+from .autoencoder_bits import text_label as _label
 from .base import PANELS, Panel, font, set_title, style_plot
 from .text_bits import colours, escape
 
-COLUMNS = 8          # examples in the reconstruction grid
-ROW_NAMES = ("input", "noisy", "rebuilt")
-LABEL_CELLS = 1.6    # room left of the grid for the row names, in picture widths
 SLIDER_STEPS = 1000
 NORMAL, ANOMALY, MARK = "#0877bd", "#d62728", "#ff7f0e"
-GREY_INK = pg.ColorMap([0.0, 1.0], ["#ffffff", "#000000"]).getLookupTable(nPts=256)
 NOISE_WORDS = {"gaussian": "jitter (standard deviation)", "masking": "share of pixels blanked",
                "salt_pepper": "share of pixels set to black or white"}
 
 
-def _label(size: float = 11, bold: bool = False, centre: bool = False) -> QLabel:
-    label = QLabel()
-    label.setFont(font(size, bold))
-    label.setTextFormat(Qt.PlainText)
-    label.setWordWrap(True)
-    if centre:
-        label.setAlignment(Qt.AlignCenter)
-    return label
-
-
-def _set_text(label: QLabel, text: str) -> None:
-    if label.text() != text:  # text layout is not free
-        label.setText(text)
+def _is_points(a: np.ndarray) -> bool:
+    """2-D points, drawn as points: (n, 2) examples."""
+    return a.ndim == 2 and a.shape[1] == 2
 
 
 @PANELS.register
@@ -64,17 +52,9 @@ class ReconstructionPanel(Panel):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.heading = _label(12, centre=True)
-        self.graphics = pg.GraphicsLayoutWidget()
-        self.view = self.graphics.addViewBox(lockAspect=True, enableMouse=False, invertY=True,
-                                             enableMenu=False)
-        self.view.setDefaultPadding(0.02)
-        self.image = pg.ImageItem(axisOrder="row-major", lut=GREY_INK)
-        self.view.addItem(self.image)
-        self.row_labels = [pg.TextItem(name, anchor=(1.0, 0.5)) for name in ROW_NAMES]
-        self.column_labels = [pg.TextItem("", anchor=(0.5, 1.0)) for _ in range(COLUMNS)]
-        for item in (*self.row_labels, *self.column_labels):
-            item.setFont(font(10))
-            self.view.addItem(item, ignoreBounds=True)
+        self.grid = ReconstructionGrid()
+        self.pairs = PointPairs()
+        self.pairs.hide()
         self.slider = QSlider(Qt.Horizontal)
         self.slider.setRange(0, 100)
         self.slider.setToolTip("How much noise the picture puts on the inputs; the network "
@@ -94,17 +74,18 @@ class ReconstructionPanel(Panel):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.heading)
-        layout.addWidget(self.graphics, 1)
+        layout.addWidget(self.grid, 1)
+        layout.addWidget(self.pairs, 1)
         layout.addWidget(self.noise_row)
         layout.addWidget(self.status)
-        self._frame: tuple | None = None
         self._synced = False
+        self._noise = "none"
         self.set_dark(False)
         self.reset()
 
     def _on_level_changed(self, value: int) -> None:
         self._synced = True  # the person chose a level: later pictures do not move it
-        _set_text(self.level_label, f"{value / 100:.2f}")
+        _set_text(self.level_label, f"{value / 100:.2f} · {NOISE_WORDS.get(self._noise, '')}")
         self.optionChanged.emit("noise_level_view", value / 100)
 
     def show_snapshot(self, snapshot: Reconstructions) -> None:
@@ -115,82 +96,59 @@ class ReconstructionPanel(Panel):
         if denoising and noisy.ndim >= 1 and len(noisy):
             rows.append(("noisy", noisy))
         rows.append(("rebuilt", finite_floats(snapshot.outputs)))
-        n = min(min(len(a) if a.ndim >= 1 else 0 for _, a in rows), COLUMNS)
+        n = min(len(a) if a.ndim >= 1 else 0 for _, a in rows)
+        self._show_noise(snapshot)
+        heading = f"Reconstructions — step {snapshot.step}"
+        points = _is_points(rows[0][1]) and _is_points(rows[-1][1])
+        self.pairs.setVisible(points)
+        self.grid.setVisible(not points)
+        if not n:
+            self.grid.wipe()
+            self.pairs.wipe()
+            _set_text(self.heading, heading + ": no examples to show yet")
+            _set_text(self.status, "")
+            return
+        if points:
+            self.pairs.draw(rows[0][1], noisy if denoising else np.zeros((0, 2)), rows[-1][1])
+            scale = "Grey: the inputs; orange: rebuilt, joined to its input"
+            scale += "; olive: the noisy inputs." if denoising else "."
+        else:
+            n = min(n, COLUMNS)
+            self.grid.draw(rows, snapshot.labels, n)
+            scale = "One grey scale for every row, from the clean inputs' darkest to lightest."
+        _set_text(self.heading, heading)
+        status = f"Squared error of these {n} rebuilt against the clean inputs: " \
+                 f"{snapshot.mse:.4f}"
+        if math.isfinite(snapshot.noisy_mse):
+            status += f"; of the noisy inputs: {snapshot.noisy_mse:.4f}"
+        _set_text(self.status, f"{status}. {scale}")
+
+    def _show_noise(self, snapshot: Reconstructions) -> None:
+        denoising = snapshot.noise != "none"
         self.noise_row.setVisible(denoising)
+        self._noise = snapshot.noise
         if denoising:
             level = snapshot.noise_level if math.isfinite(snapshot.noise_level) else 0.0
             if not self._synced:
                 self.slider.blockSignals(True)
                 self.slider.setValue(round(100 * min(1.0, max(0.0, level))))
                 self.slider.blockSignals(False)
-            _set_text(self.level_label, f"{level:.2f} · {NOISE_WORDS.get(snapshot.noise, '')}")
-        heading = f"Reconstructions — step {snapshot.step}"
-        if not n:
-            self.image.clear()
-            self._place_labels([], 0, 0, ())
-            _set_text(self.heading, heading + ": no examples to show yet")
-            _set_text(self.status, "")
-            return
-        pictures = [[picture(a[k]) for k in range(n)] for _, a in rows]
-        h = max(p.shape[0] for r in pictures for p in r)
-        w = max(p.shape[1] for r in pictures for p in r)
-        gap = max(1, round(0.15 * max(h, w)))
-        mosaic = np.full((len(rows) * (h + gap) - gap, n * (w + gap) - gap), np.nan)
-        for r, row in enumerate(pictures):
-            for c, p in enumerate(row):
-                y0, x0 = r * (h + gap), c * (w + gap)
-                mosaic[y0:y0 + p.shape[0], x0:x0 + p.shape[1]] = p
-        # the clean inputs' range: noise beyond it saturates instead of fading the digits
-        clean = rows[0][1][:n]
-        finite = clean[np.isfinite(clean)]
-        if not finite.size:
-            finite = mosaic[np.isfinite(mosaic)]
-        lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
-        self.image.setImage(mosaic.astype(np.float32), autoLevels=False,
-                            levels=(lo, hi if hi > lo else lo + 1.0))
-        names = tuple(name for name, _ in rows)
-        self._place_labels(snapshot.labels[:n], h + gap, w + gap, names)
-        frame = (mosaic.shape, names)
-        if frame != self._frame:  # the range moves only when the grid's layout does
-            self._frame = frame
-            self.view.setRange(xRange=(-LABEL_CELLS * w, mosaic.shape[1]),
-                               yRange=(-0.6 * h, mosaic.shape[0]), padding=0.02)
-        _set_text(self.heading, heading)
-        status = f"Squared error of these {n} rebuilt against the clean inputs: " \
-                 f"{snapshot.mse:.4f}"
-        if math.isfinite(snapshot.noisy_mse):
-            status += f"; of the noisy inputs: {snapshot.noisy_mse:.4f}"
-        _set_text(self.status, status + ". One grey scale for every row, from the clean "
-                  "inputs' darkest to lightest.")
-
-    def _place_labels(self, labels, dy: int, dx: int, rows: tuple[str, ...]) -> None:
-        for r, item in enumerate(self.row_labels):
-            item.setVisible(r < len(rows))
-            if r < len(rows):
-                item.setText(rows[r])
-                item.setPos(-0.15 * dx, r * dy + 0.45 * dy)
-        for c, item in enumerate(self.column_labels):
-            text = str(labels[c])[:8] if c < len(labels) else ""
-            item.setVisible(bool(text))
-            item.setText(text)
-            item.setPos(c * dx + 0.45 * dx, -0.1 * dy)
+            shown = self.slider.value() / 100 if self._synced else level
+            _set_text(self.level_label, f"{shown:.2f} · {NOISE_WORDS.get(snapshot.noise, '')}")
 
     def reset(self) -> None:
         super().reset()
-        self.image.clear()
-        self._frame = None
+        self.grid.wipe()
+        self.pairs.wipe()
         self._synced = False
-        self._place_labels([], 0, 0, ())
         self.noise_row.setVisible(False)
         _set_text(self.heading, "Reconstructions — waiting for the first picture")
         _set_text(self.status, "")
 
     def set_dark(self, dark: bool) -> None:
         super().set_dark(dark)
-        text = colours(self.dark)["text"]
-        self.graphics.setBackground(colours(self.dark)["background"])
-        for item in (*self.row_labels, *self.column_labels):
-            item.setColor(text)
+        self.grid.set_dark(self.dark)
+        self.pairs.set_dark(self.dark)
 
 
 @PANELS.register
