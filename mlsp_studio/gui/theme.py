@@ -21,6 +21,7 @@ CATEGORY_COLOURS: dict[str, str] = {
     "Merge": "#f3edc0",
     "Sequence": "#d9efc2",
     "Attention": "#f6d9c6",
+    "Generative": "#ecd5f5",
     "Output": "#f5cfcf",
 }
 
@@ -36,6 +37,7 @@ _DARK_CATEGORY_COLOURS: dict[str, str] = {
     "Merge": "#6a6024",
     "Sequence": "#44632a",
     "Attention": "#74442a",
+    "Generative": "#5d3470",
     "Output": "#6e2e2e",
 }
 
