@@ -18,6 +18,7 @@ from mlsp_studio.paradigms import PARADIGMS, NonFiniteLoss
 from mlsp_studio.paradigms.autoencoder import corrupt, knn_accuracy
 from mlsp_studio.report import FILE_NAMES, snapshot_figure
 from mlsp_studio.spec.catalog import BLOCKS
+from mlsp_studio.spec.datasets import dataset_context
 from mlsp_studio.spec.errors import ProjectError
 from mlsp_studio.spec.graph import Graph
 from mlsp_studio.spec.presets import load_preset
@@ -99,9 +100,8 @@ def _setup(hparams: dict, encoder=None, decoder=None, dataset="digits", options=
     project = load_preset("autoencoder-digits")
     project.hparams.update(hparams)
     project.dataset = dataset
-    check = check_project(project, BLOCKS) if dataset == "digits" else None
-    opts = check.dataset_options if check else options
-    data = make_dataset(dataset, opts if options is None else {**opts, **options})
+    opts, _ = dataset_context(dataset, options or {})
+    data = make_dataset(dataset, opts)
     paradigm = PARADIGMS.create("autoencoder")
     shape = tuple(data.train.x.shape[1:])
     paradigm.setup(project, {"encoder": encoder or Spy(), "decoder": decoder or Constant(shape)},
@@ -148,11 +148,14 @@ def test_unusable_normal_classes_are_refused_in_words(classes, words) -> None:
 
 
 def test_a_regression_dataset_cannot_name_normal_classes() -> None:
-    options = {"seed": 0, "n_samples": 200, "noise": 0.1, "val_fraction": 0.2,
-               "test_fraction": 0.2}
     with pytest.raises(ProjectError, match="needs a dataset with classes"):
-        _setup({"normal_classes": [0]}, dataset="sine", options=options,
+        _setup({"normal_classes": [0]}, dataset="sine",
                encoder=Spy(1), decoder=Constant((1,)))
+
+
+def test_token_data_is_refused_in_words() -> None:
+    with pytest.raises(ProjectError, match="rebuilds numbers .* recall gives token ids"):
+        _setup({}, dataset="recall")
 
 
 def test_a_nan_loss_raises_before_the_weights_move() -> None:

@@ -89,6 +89,10 @@ class AutoencoderParadigm:
         self.encoder, self.decoder = nets["encoder"], nets["decoder"]
         self.data, self.device, self.seed = data, device, project.seed
         self.classify = data.task == "classification"
+        if not data.train.x.is_floating_point():
+            raise ProjectError(f"an autoencoder rebuilds numbers (pictures, signals, points), "
+                               f"but {data.name} gives token ids; pick a dataset such as "
+                               f"digits or ring")
         self.noise, self.level = self.hparams["noise"], float(self.hparams["noise_level"])
         self.normal = self._normal_classes(tuple(self.hparams["normal_classes"]))
         # with normal classes, the losses of every split are of normal examples only
