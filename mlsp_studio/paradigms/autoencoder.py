@@ -101,7 +101,9 @@ class AutoencoderParadigm:
         self.x = self.splits["train"][0]
         n = len(self.x)
         if n == 0:
-            raise ProjectError("there are no training examples to learn from")
+            raise ProjectError("no training example is of the normal classes, so there is "
+                               "nothing to learn from; name classes the training split holds"
+                               if self.normal else "there are no training examples to learn from")
         self.low, self.high = float(self.x.min()), float(self.x.max())
         self.batch_size = min(self.hparams["batch_size"], n)
         self.steps_per_epoch = math.ceil(n / self.batch_size)

@@ -442,4 +442,6 @@ class AnomalyPanel(Panel):
             style_plot(plot, self.dark)
         set_title(self.roc, "ROC curve", self.dark)
         set_title(self.hist, "Errors: normal and anomalous", self.dark)
-        self.line.setPen(pg.mkPen(colours(self.dark)["text"], width=2, style=Qt.DashLine))
+        text = colours(self.dark)["text"]
+        self.line.setPen(pg.mkPen(text, width=2, style=Qt.DashLine))
+        self.curve.setPen(pg.mkPen(text, width=2))
