@@ -116,3 +116,15 @@ def test_the_latent_legend_lists_the_classes_present(qtbot) -> None:
     assert "80.0 %" in p.status.text()
     p.show_snapshot(latent(method="pca", dim=16))
     assert "16-number code" in p.plot.getAxis("bottom").labelText
+
+
+def test_dragging_the_threshold_line_moves_the_slider_and_rates(qtbot) -> None:
+    p = _panel(qtbot, "anomaly")
+    snap = anomaly()
+    p.show_snapshot(snap)
+    before = p.slider.value()
+    value = float(np.quantile(snap.scores, 0.9))
+    p.line.setValue(value)  # what a drag does
+    assert p.threshold == pytest.approx(value)
+    assert p.slider.value() > before
+    assert p.rates == rates_at(snap.scores, snap.anomalous, value)

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QLabel
 
 from mlsp_studio.spec.snapshots_autoencoder import picture
 
-from .base import font, style_plot
+from .base import font, set_title, style_plot
 from .text_bits import colours
 
 COLUMNS = 8          # examples in the reconstruction grid
@@ -27,6 +27,7 @@ ROW_NAMES = ("input", "noisy", "rebuilt")
 LABEL_CELLS = 1.6    # room left of the grid for the row names, in picture widths
 GREY_INK = pg.ColorMap([0.0, 1.0], ["#ffffff", "#000000"]).getLookupTable(nPts=256)
 INPUT, NOISY, REBUILT = "#7f7f7f", "#bcbd22", "#ff7f0e"
+NORMAL, ANOMALY, MARK = "#0877bd", "#d62728", "#ff7f0e"
 
 
 def text_label(size: float = 11, bold: bool = False, centre: bool = False) -> QLabel:
@@ -182,3 +183,54 @@ class PointPairs(pg.PlotWidget):
     def set_dark(self, dark: bool) -> None:
         self.setBackground(colours(dark)["background"])
         style_plot(self.plot, dark)
+
+
+class ErrorPlots(pg.GraphicsLayoutWidget):
+    """Two plots side by side: histograms of the errors of normal and anomalous examples with
+    a draggable threshold line, and the ROC curve with the threshold's point on it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hist: pg.PlotItem = self.addPlot(row=0, col=0)
+        self.roc: pg.PlotItem = self.addPlot(row=0, col=1)
+        self.ci.layout.setColumnStretchFactor(0, 3)
+        self.ci.layout.setColumnStretchFactor(1, 2)
+        for plot in (self.hist, self.roc):
+            plot.setMenuEnabled(False)
+            plot.hideButtons()
+            plot.setMouseEnabled(x=False, y=False)
+            plot.showGrid(x=True, y=True, alpha=0.15)
+            for axis in ("left", "bottom"):
+                plot.getAxis(axis).enableAutoSIPrefix(False)
+        self.hist.setLabel("bottom", "reconstruction error")
+        self.hist.setLabel("left", "test examples")
+        self.normal_bars = pg.PlotDataItem(stepMode="center", fillLevel=0,
+                                           pen=pg.mkPen(NORMAL, width=1.5),
+                                           brush=pg.mkBrush(8, 119, 189, 90))
+        self.anomaly_bars = pg.PlotDataItem(stepMode="center", fillLevel=0,
+                                            pen=pg.mkPen(ANOMALY, width=1.5),
+                                            brush=pg.mkBrush(214, 39, 40, 90))
+        self.normal_bars.setZValue(2)  # the fewer normal examples stay in front
+        self.line = pg.InfiniteLine(angle=90, movable=True)
+        for item in (self.normal_bars, self.anomaly_bars, self.line):
+            self.hist.addItem(item)
+        self.roc.setLabel("bottom", "false positive rate")
+        self.roc.setLabel("left", "true positive rate")
+        self.roc.setRange(xRange=(0, 1), yRange=(0, 1), padding=0.04)
+        self.roc.setAspectLocked(True)
+        chance = pg.PlotDataItem([0, 1], [0, 1], pen=pg.mkPen("#999999", style=Qt.DotLine))
+        self.curve = pg.PlotDataItem()
+        self.point = pg.ScatterPlotItem(size=12, brush=pg.mkBrush(MARK),
+                                        pen=pg.mkPen("#222222"))
+        for item in (chance, self.curve, self.point):
+            self.roc.addItem(item)
+
+    def set_dark(self, dark: bool) -> None:
+        text = colours(dark)["text"]
+        self.setBackground(colours(dark)["background"])
+        for plot, title in ((self.hist, "Errors: normal and anomalous"),
+                            (self.roc, "ROC curve")):
+            style_plot(plot, dark)
+            set_title(plot, title, dark)
+        self.line.setPen(pg.mkPen(text, width=2, style=Qt.DashLine))
+        self.curve.setPen(pg.mkPen(text, width=2))

@@ -24,14 +24,13 @@ from mlsp_studio.spec.snapshots_autoencoder import (
     roc_curve,
 )
 
-from .autoencoder_bits import COLUMNS, PointPairs, ReconstructionGrid
+from .autoencoder_bits import ANOMALY, COLUMNS, NORMAL, ErrorPlots, PointPairs, ReconstructionGrid
 from .autoencoder_bits import set_text as _set_text
 from .autoencoder_bits import text_label as _label
-from .base import PANELS, Panel, font, set_title, style_plot
+from .base import PANELS, Panel, font, style_plot
 from .text_bits import colours, escape
 
 SLIDER_STEPS = 1000
-NORMAL, ANOMALY, MARK = "#0877bd", "#d62728", "#ff7f0e"
 NOISE_WORDS = {"gaussian": "jitter (standard deviation)", "masking": "share of pixels blanked",
                "salt_pepper": "share of pixels set to black or white"}
 
@@ -268,42 +267,12 @@ class AnomalyPanel(Panel):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.heading = _label(12, centre=True)
-        self.graphics = pg.GraphicsLayoutWidget()
-        self.hist: pg.PlotItem = self.graphics.addPlot(row=0, col=0)
-        self.roc: pg.PlotItem = self.graphics.addPlot(row=0, col=1)
-        self.graphics.ci.layout.setColumnStretchFactor(0, 3)
-        self.graphics.ci.layout.setColumnStretchFactor(1, 2)
-        for plot in (self.hist, self.roc):
-            plot.setMenuEnabled(False)
-            plot.hideButtons()
-            plot.setMouseEnabled(x=False, y=False)
-            plot.showGrid(x=True, y=True, alpha=0.15)
-            for axis in ("left", "bottom"):
-                plot.getAxis(axis).enableAutoSIPrefix(False)
-        self.hist.setLabel("bottom", "reconstruction error")
-        self.hist.setLabel("left", "test examples")
-        self.normal_bars = pg.PlotDataItem(stepMode="center", fillLevel=0,
-                                           pen=pg.mkPen(NORMAL, width=1.5),
-                                           brush=pg.mkBrush(8, 119, 189, 90))
-        self.anomaly_bars = pg.PlotDataItem(stepMode="center", fillLevel=0,
-                                            pen=pg.mkPen(ANOMALY, width=1.5),
-                                            brush=pg.mkBrush(214, 39, 40, 90))
-        self.line = pg.InfiniteLine(angle=90, movable=True, pen=pg.mkPen("#222222", width=2,
-                                                                         style=Qt.DashLine))
+        self.graphics = ErrorPlots()
+        g = self.graphics  # its items, named here as the panel uses them
+        self.hist, self.roc, self.line, self.curve, self.point = g.hist, g.roc, g.line, \
+            g.curve, g.point
+        self.normal_bars, self.anomaly_bars = g.normal_bars, g.anomaly_bars
         self.line.sigPositionChanged.connect(self._on_line_moved)
-        self.normal_bars.setZValue(2)  # the fewer normal examples stay in front
-        for item in (self.normal_bars, self.anomaly_bars, self.line):
-            self.hist.addItem(item)
-        self.roc.setLabel("bottom", "false positive rate")
-        self.roc.setLabel("left", "true positive rate")
-        self.roc.setRange(xRange=(0, 1), yRange=(0, 1), padding=0.04)
-        self.roc.setAspectLocked(True)
-        self.chance = pg.PlotDataItem([0, 1], [0, 1], pen=pg.mkPen("#999999", style=Qt.DotLine))
-        self.curve = pg.PlotDataItem(pen=pg.mkPen("#444444", width=2))
-        self.point = pg.ScatterPlotItem(size=12, brush=pg.mkBrush(MARK),
-                                        pen=pg.mkPen("#222222"))
-        for item in (self.chance, self.curve, self.point):
-            self.roc.addItem(item)
         self.slider = QSlider(Qt.Horizontal)
         self.slider.setRange(0, SLIDER_STEPS)
         self.slider.setToolTip("Examples whose error is above the threshold are flagged as "
@@ -437,11 +406,4 @@ class AnomalyPanel(Panel):
 
     def set_dark(self, dark: bool) -> None:
         super().set_dark(dark)
-        self.graphics.setBackground(colours(self.dark)["background"])
-        for plot in (self.hist, self.roc):
-            style_plot(plot, self.dark)
-        set_title(self.roc, "ROC curve", self.dark)
-        set_title(self.hist, "Errors: normal and anomalous", self.dark)
-        text = colours(self.dark)["text"]
-        self.line.setPen(pg.mkPen(text, width=2, style=Qt.DashLine))
-        self.curve.setPen(pg.mkPen(text, width=2))
+        self.graphics.set_dark(self.dark)
