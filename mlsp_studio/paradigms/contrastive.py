@@ -67,7 +67,7 @@ class _ContrastiveBase:
                                "each is told apart from the others of its batch")
         self.batch_size = max(2, min(self.hparams["batch_size"], n))
         self.batches = Batches(n, self.batch_size, project.seed, device)
-        self.steps_per_epoch = math.ceil(n / self.batch_size)
+        self.steps_per_epoch = n // self.batch_size  # full batches only (see Batches)
         self.total_steps = self.steps_per_epoch * self.hparams["epochs"]
         self.eval_every = self.hparams["eval_every"] or self.steps_per_epoch
         pick = torch.randperm(n, generator=torch.Generator().manual_seed(project.seed + 1))
@@ -148,6 +148,7 @@ class ContrastiveParadigm(_ContrastiveBase):
         self.initial_weights = {k: v.detach().clone()
                                 for k, v in self.encoder.state_dict().items()}
         self.latest_probe = float("nan")
+        self._few_rows = few_label_rows(data.train.y.cpu().numpy(), FEW_LABELS, project.seed)
 
     def views(self, x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
         """Two altered views of every example of ``x``, stacked: (2B, ...)."""
@@ -178,12 +179,21 @@ class ContrastiveParadigm(_ContrastiveBase):
             losses = [self._loss(tuple(t[rows] for t in inputs), generator).item()
                       for rows in self._chunks(len(part))]
             metrics = {"loss": float(np.mean(losses))}
-            if split == "val" and len(part):
-                train, codes = (encode(self.encoder, net_inputs(self.encoder, p), self.rep_key)
-                                for p in (self.data.train, part))
-                self.latest_probe = metrics["probe_accuracy"] = ridge_probe_accuracy(
-                    train, self.data.train.y, codes, part.y, self.classes)
+            if split == "val":
+                metrics.update(self.quick_probes(part))
+                self.latest_probe = metrics["probe_accuracy"]
         return metrics
+
+    def quick_probes(self, part) -> dict[str, float]:
+        """Closed-form linear probes scored on ``part``: trained on every training label,
+        and on ``FEW_LABELS`` per class (one fixed draw). Cheap enough for every check."""
+        train, codes = (encode(self.encoder, net_inputs(self.encoder, p), self.rep_key)
+                        for p in (self.data.train, part))
+        y = self.data.train.y
+        rows = torch.from_numpy(self._few_rows).to(self.device)
+        return {"probe_accuracy": ridge_probe_accuracy(train, y, codes, part.y, self.classes),
+                "few_label_probe_accuracy": ridge_probe_accuracy(
+                    train[rows], y[rows], codes, part.y, self.classes)}
 
     def probes(self, encoder: torch.nn.Module) -> tuple[float, float]:
         """Test accuracy of a logistic regression on ``encoder``'s frozen representation,

@@ -14,7 +14,10 @@ CHUNK = 1024              # rows per forward pass when encoding a whole split
 
 
 class Batches:
-    """Shuffled mini-batches of row indices, a new order every epoch."""
+    """Shuffled mini-batches of row indices, a new order every epoch.
+
+    The rows left over at the end of an epoch (fewer than a batch) wait for the next order:
+    a smaller batch has fewer negatives, so its InfoNCE loss would dip on the curve."""
 
     def __init__(self, n: int, batch_size: int, seed: int, device: torch.device) -> None:
         self.n, self.batch_size, self.device = n, batch_size, device
@@ -27,7 +30,7 @@ class Batches:
         end = self._cursor + self.batch_size
         idx = self._order[self._cursor:end]
         self._cursor = end
-        if self._cursor >= self.n:
+        if self._cursor + self.batch_size > self.n:
             self._order = torch.randperm(self.n, generator=self.generator).to(self.device)
             self._cursor = 0
             self.epoch += 1

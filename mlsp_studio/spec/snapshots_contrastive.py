@@ -72,6 +72,53 @@ class Retrieval(Snapshot):
     top1: float = float("nan")
 
 
+# --- what the panels and the figures both need: the snapshots made safe to draw ---------------
+
+def clean_matrix(a: np.ndarray) -> np.ndarray:
+    """A float 2-D copy with infinities as NaN; anything else becomes an empty (0, 0)."""
+    m = np.asarray(a, dtype=np.float64)
+    m = np.where(np.isfinite(m), m, np.nan)
+    return m if m.ndim == 2 and m.size else np.zeros((0, 0))
+
+
+def clean_labels(labels: np.ndarray, n: int) -> np.ndarray:
+    """``n`` integer class indices, -1 where a label is missing or not a number."""
+    raw = np.asarray(labels, dtype=np.float64).ravel()
+    out = np.full(n, -1, dtype=np.int64)
+    k = min(n, raw.size)
+    good = np.isfinite(raw[:k]) & (raw[:k] >= 0)
+    out[:k][good] = raw[:k][good].astype(np.int64)
+    return out
+
+
+def class_name(names: tuple[str, ...], k: int) -> str:
+    """Class ``k`` in words: its name, its number, or "?" for no class."""
+    if k < 0:
+        return "?"
+    return str(names[k])[:10] if k < len(names) else str(k)
+
+
+def best_matches(matrix: np.ndarray) -> np.ndarray:
+    """Each row's column of largest similarity, -1 for a row with no number in it."""
+    if matrix.size == 0:
+        return np.zeros(len(matrix), dtype=np.int64)
+    filled = np.where(np.isnan(matrix), -np.inf, matrix)
+    best = filled.argmax(axis=1)
+    return np.where(np.isfinite(filled.max(axis=1)), best, -1)
+
+
+def retrieval_picture(snap: Retrieval) -> tuple[np.ndarray, np.ndarray, np.ndarray,
+                                                np.ndarray, np.ndarray]:
+    """(matrix, query labels, gallery labels, best column per row, whether it is right)."""
+    m = clean_matrix(snap.matrix)
+    rows, cols = m.shape
+    q, g = clean_labels(snap.query_labels, rows), clean_labels(snap.gallery_labels, cols)
+    best = best_matches(m)
+    right = np.array([b >= 0 and q[i] >= 0 and g[b] == q[i] for i, b in enumerate(best)],
+                     dtype=bool)
+    return m, q, g, best, right
+
+
 SNAPSHOTS: tuple[type[Snapshot], ...] = (SimilarityMatrix, ContrastiveEmbedding, Retrieval)
 
 OPTIONS: dict[str, str] = {
