@@ -224,5 +224,7 @@ def builtin_datasets() -> DatasetRegistry:
 
 DATASET_SPECS = builtin_datasets()
 
+# isort: off
 from . import seq_datasets  # noqa: E402,F401  (registers the sequence and text datasets)
 from . import paired_datasets  # noqa: E402,F401  (registers the paired datasets)
+# isort: on
