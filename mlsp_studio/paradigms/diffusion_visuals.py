@@ -57,6 +57,7 @@ class DiffusionVisuals:
         self.kinds = frozenset(kinds)
         self.note = ""
         self._good: dict[str, Any] = {}  # the last good value of each option
+        self._notes: dict[str, str] = {}  # why the last value of an option was refused
         g = torch.Generator().manual_seed(owner.seed + 20)
         n = CLOUD_POINTS if self.points else STRIP_IMAGES
         self.start = torch.randn((n, *features), generator=g).to(owner.device)  # x_T, fixed
@@ -73,7 +74,8 @@ class DiffusionVisuals:
             options[name] = number if number is not None else self._last("guidance_class")
         else:
             return
-        self.note = why
+        self._notes[name] = why
+        self.note = " · ".join(text for text in self._notes.values() if text)
         if not why:
             self._good[name] = options[name]
 

@@ -84,6 +84,48 @@ def noised(alpha_bar: np.ndarray, x0: np.ndarray, noise: np.ndarray, t: int) -> 
     return math.sqrt(bar) * x0 + math.sqrt(1.0 - bar) * noise
 
 
+def as_pictures(frames: np.ndarray, image_shape: tuple[int, ...]) -> np.ndarray:
+    """Examples (…, *features) as pictures (…, H, W); an empty (0, 0, 0) array when they do
+    not hold H·W values each or no picture shape is given."""
+    a = np.asarray(frames, dtype=np.float64)
+    if len(image_shape) != 2 or a.ndim < 2:
+        return np.zeros((0, 0, 0))
+    h, w = int(image_shape[0]), int(image_shape[1])
+    lead = a.shape[:1] if a.ndim == 2 else a.shape[:2]
+    if h * w == 0 or int(np.prod(a.shape[len(lead):])) != h * w:
+        return np.zeros((0, 0, 0))
+    return np.where(np.isfinite(a), a, np.nan).reshape(*lead, h, w)
+
+
+def mosaic(pictures: np.ndarray, cols: int) -> np.ndarray:
+    """(n, H, W) pictures in a grid of ``cols`` columns, one NaN (blank) pixel between them."""
+    n = len(pictures)
+    if n == 0 or pictures.ndim != 3:
+        return np.full((1, 1), np.nan)
+    h, w = pictures.shape[1:]
+    cols = max(1, min(cols, n))
+    rows = -(-n // cols)
+    out = np.full((rows * (h + 1) - 1, cols * (w + 1) - 1), np.nan)
+    for k in range(n):
+        r, c = divmod(k, cols)
+        out[r * (h + 1):r * (h + 1) + h, c * (w + 1):c * (w + 1) + w] = pictures[k]
+    return out
+
+
+def shown_times(timesteps: int, count: int) -> list[int]:
+    """``count`` steps spread from 0 (the data) to T (pure noise)."""
+    return sorted({int(round(v)) for v in np.linspace(0, max(timesteps, 0), count)})
+
+
+def class_words(asked: int, names: tuple[str, ...]) -> str:
+    """What the samples were asked for, in words."""
+    if asked == EACH_CLASS:
+        return "every class in turn"
+    if asked == NO_CLASS:
+        return "no class"
+    return f"class {names[asked]}" if 0 <= asked < len(names) else f"class {asked}"
+
+
 def check_guidance_scale(value: Any) -> tuple[float | None, str]:
     """(the scale, "") for a usable guidance scale, else (None, why in words)."""
     try:
