@@ -10,6 +10,8 @@ from .paradigms import OPTIMIZER_PARAMS, PARADIGM_SPECS, ParadigmSpec
 from .params import ParamSet
 
 GENERATOR_LOSSES = ("flip", "reversal")
+GENERATOR_LR = p_float("lr", 0.001, 1e-6, 10.0, "the generator's learning rate: its step size "
+                       "(d_lr is the discriminator's)", log_scale=True)
 
 
 def gan_inputs(slot: str, hparams: dict[str, Any], data: Context) -> Context:
@@ -33,11 +35,14 @@ PARADIGM_SPECS.register(ParadigmSpec(
     "generated. The discriminator learns to tell them apart, the generator learns to fool it, "
     "and the generated examples drift toward the data.",
     ("generator", "discriminator"),
-    ParamSet((*OPTIMIZER_PARAMS,
+    ParamSet((*(GENERATOR_LR if p.name == "lr" else p for p in OPTIMIZER_PARAMS),
               p_int("latent", 8, 1, 4096, "size of the noise vector the generator starts from"),
               p_float("d_lr", 0.001, 1e-6, 10.0, "the discriminator's learning rate (lr is the "
                       "generator's)", log_scale=True),
               p_int("d_steps", 1, 1, 20, "discriminator steps for each generator step"),
+              p_float("beta1", 0.5, 0.0, 0.999, "Adam and AdamW: how much of the past "
+                      "gradients the steps keep (momentum); GANs train steadier with 0.5 than "
+                      "with Adam's usual 0.9"),
               p_choice("generator_loss", "flip", GENERATOR_LOSSES,
                        "how the generator learns: flip (score its samples against the label "
                        "'real', the non-saturating loss) or reversal (the discriminator's own "
