@@ -99,6 +99,20 @@ def _sequence_bench(seconds: float) -> dict[str, float]:
     return out
 
 
+LAB_PRESET = "deep-gradients"
+
+
+def _lab_bench(seconds: float) -> dict[str, float]:
+    """What the gradients-and-weights panel costs training while it is shown."""
+    from .gui.measure import panel_cost
+
+    cost = panel_cost(LAB_PRESET, "layer_stats", seconds, ROUNDS)
+    print(f"{LAB_PRESET}: gradients-and-weights panel shown {cost['shown_steps_per_s']:.0f} "
+          f"steps/s, hidden {cost['hidden_steps_per_s']:.0f} steps/s: ratio "
+          f"{cost['ratio']:.3f}", file=sys.stderr)
+    return {"layer_stats_panel_ratio": round(cost["ratio"], 3)}
+
+
 def _time_child(args: list[str], marker: str | None = None) -> float:
     """Wall seconds from starting a child Python to its exit (or to it printing ``marker``)."""
     start = time.perf_counter()
@@ -120,12 +134,77 @@ def first_window_times(repeats: int = 3) -> tuple[float, float]:
     return statistics.median(window), statistics.median(torch_import)
 
 
-def run_bench(seconds: float = 2.0, as_json: bool = False) -> int:
+GENERATIVE_PRESETS = ("autoencoder-digits", "denoising-ae", "anomaly-ae", "gan-ring",
+                      "gan-digits", "ddpm-2d", "ddpm-digits", "contrastive-digits", "cross-modal")
+
+
+def paradigm_loop_rate(engine: Engine, seconds: float) -> float:
+    """Steps/s of the paradigm's own step called in a plain loop: no metrics sent, no
+    validation, no pictures. A paradigm with several networks has no simpler loop."""
+    paradigm = engine.paradigm
+    steps = 0
+    start = time.perf_counter()
+    end = start + seconds
+    while time.perf_counter() < end:
+        paradigm.step()
+        steps += 1
+    return steps / (time.perf_counter() - start)
+
+
+def closed_panels_bench(seconds: float, names: tuple[str, ...] = GENERATIVE_PRESETS
+                        ) -> dict[str, float]:
+    """Each preset trained by the engine with no panel open, against its plain loop."""
+    out: dict[str, float] = {}
+    for name in names:
+        key = name.replace("-", "_")
+        probe = Engine(load_preset(name), max_steps=1)
+        probe.build()
+        loop, headless = [], []
+        for _ in range(ROUNDS):
+            loop.append(paradigm_loop_rate(probe, seconds))
+            headless.append(engine_rate(name, seconds))
+        ratio = statistics.median(h / b for h, b in zip(headless, loop, strict=True))
+        out[f"closed_panels_ratio_{key}"] = round(ratio, 3)
+        print(f"{name:<20} plain loop {statistics.median(loop):7.1f} steps/s   engine, panels "
+              f"closed {statistics.median(headless):7.1f} steps/s   ratio {ratio:.3f}",
+              file=sys.stderr)
+    return out
+
+
+STRIP_PRESET = "ddpm-digits"
+
+
+def diffusion_strip_bench(repeats: int = 5) -> dict[str, float]:
+    """Seconds to re-sample the diffusion strip (16 images at 50 DDIM steps) from the
+    current weights, as the training thread does for the panel."""
+    engine = Engine(load_preset(STRIP_PRESET), max_steps=1)
+    engine.build()
+    engine.paradigm.visualize({"diffusion_trajectory"})  # the first pass pays set-up costs
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        engine.paradigm.visualize({"diffusion_trajectory"})
+        times.append(time.perf_counter() - start)
+    median = statistics.median(times)
+    print(f"{STRIP_PRESET}: the denoising strip re-sampled in {median * 1000:.0f} ms (median of "
+          f"{repeats}, slowest {max(times) * 1000:.0f} ms)", file=sys.stderr)
+    return {"diffusion_strip_s_p50": round(median, 3), "diffusion_strip_s_max":
+            round(max(times), 3)}
+
+
+def run_bench(seconds: float = 2.0, as_json: bool = False, part: str = "all") -> int:
     threads = default_threads()
     torch.set_num_threads(threads)
     results: dict[str, float] = {"threads": threads}
     print(f"MLSP Studio bench: {threads} torch thread(s), {ROUNDS} rounds of {seconds:g} s "
           "per loop, alternating", file=sys.stderr)
+    if part in ("all", "generative"):
+        results.update(closed_panels_bench(seconds))
+        results.update(diffusion_strip_bench())
+    if part == "generative":
+        if as_json:
+            print(json.dumps(results))
+        return 0
     for name in BENCH_PRESETS:
         key = name.replace("-", "_")
         probe = Engine(load_preset(name), max_steps=1)
@@ -170,6 +249,7 @@ def run_bench(seconds: float = 2.0, as_json: bool = False) -> int:
               f"{results['first_window_ratio']:.2f}", file=sys.stderr)
     if any(k.startswith("gui_ratio_") for k in results):
         results.update(_sequence_bench(seconds))
+        results.update(_lab_bench(seconds))
     results["history_bytes_1m_steps"] = history_bytes()
     print(f"metric history after 1,000,000 steps: "
           f"{results['history_bytes_1m_steps'] / 1024:.0f} KiB", file=sys.stderr)

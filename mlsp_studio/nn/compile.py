@@ -55,6 +55,7 @@ class GraphModule(nn.Module):
         self.sources = tuple(sources)
         self._plan = plan
         self._outputs = tuple(slot_of[n] for n in analysis.outputs)
+        self.output_keys = tuple(f"n{n}" for n in analysis.outputs)  # block names, in order
         self.num_params = sum(p.numel() for p in self.parameters())
 
     def forward(self, *inputs: torch.Tensor) -> torch.Tensor | tuple[torch.Tensor, ...]:

@@ -20,6 +20,7 @@ from ..spec.snapshots import (
     Snapshot,
 )
 from .base import NonFiniteLoss
+from .layer_stats import layer_stats, weighted_layers
 from .optim import make_optimizer
 from .registry import PARADIGMS
 from .seq_visuals import SEQUENCE_TYPES, SequenceVisuals, event_mass
@@ -76,6 +77,8 @@ class SupervisedParadigm:
             kinds.add("feature_maps")
         if self._conv_keys:
             kinds.add("kernels")
+        if weighted_layers(self.model):
+            kinds.add("layer_stats")
         self._seq = SequenceVisuals(self.model, data)
         self.visual_kinds = frozenset(kinds | self._seq.kinds)
 
@@ -165,6 +168,9 @@ class SupervisedParadigm:
                 snaps.append(self._feature_maps(step))
             if "kernels" in wanted:
                 snaps.append(self._kernels(step))
+        if "layer_stats" in wanted:  # needs gradients: outside inference mode
+            idx = self._train_eval
+            snaps.append(layer_stats(self.model, self.x[idx], self.y[idx], self._loss, step))
         if wanted & self._seq.kinds:  # its own modes: the gradient through time needs grad
             snaps += self._seq.snapshots(wanted, step, self._options.get("example_index", 0),
                                          self._loss, self.x, self.y)

@@ -19,7 +19,13 @@ from matplotlib.ticker import MaxNLocator
 
 from mlsp_studio.spec.snapshots import Snapshot
 
-from . import autoencoder_drawings, contrastive_drawings, diffusion_drawings, gan_drawings
+from . import (
+    autoencoder_drawings,
+    contrastive_drawings,
+    diffusion_drawings,
+    gan_drawings,
+    lab_drawings,
+)
 from .canvas import DPI, new_figure, show_message
 from .data_drawings import boundary_figure, confusion_figure, regression_figure
 from .layer_drawings import feature_maps_figure, kernels_figure
@@ -72,8 +78,9 @@ _DRAWERS = {
     "embeddings": embeddings_figure,
 }
 
-# The generative and self-supervised drawings say their own kinds and file names.
-for _module in (autoencoder_drawings, gan_drawings, diffusion_drawings, contrastive_drawings):
+# The generative, self-supervised and lab drawings say their own kinds and file names.
+for _module in (autoencoder_drawings, gan_drawings, diffusion_drawings, contrastive_drawings,
+                lab_drawings):
     for _kind, (_file, _drawer) in _module.FIGURES.items():
         if _kind in _DRAWERS:
             raise ValueError(f"two figure drawers for the snapshot kind {_kind!r}")

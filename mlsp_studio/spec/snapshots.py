@@ -282,14 +282,17 @@ VISUAL_OPTIONS = {
 """Options a panel can send to the paradigm (``Engine.set_visual_option``), by name."""
 
 
-# The generative and self-supervised paradigms keep their pictures in modules of their own;
-# each lists its snapshot classes in ``SNAPSHOTS`` and its panel options in ``OPTIONS``.
+# The generative and self-supervised paradigms and the training lab keep their pictures in
+# modules of their own; each lists its snapshot classes in ``SNAPSHOTS`` and its panel
+# options in ``OPTIONS``.
 # isort: off
 from . import snapshots_autoencoder, snapshots_gan  # noqa: E402
 from . import snapshots_diffusion, snapshots_contrastive  # noqa: E402
+from . import snapshots_lab  # noqa: E402
 # isort: on
 
-for _module in (snapshots_autoencoder, snapshots_gan, snapshots_diffusion, snapshots_contrastive):
+for _module in (snapshots_autoencoder, snapshots_gan, snapshots_diffusion, snapshots_contrastive,
+                snapshots_lab):
     for _cls in _module.SNAPSHOTS:
         if _cls.kind in SNAPSHOT_KINDS:
             raise ValueError(f"two snapshot classes of the kind {_cls.kind!r}")

@@ -16,6 +16,7 @@ from autoencoder_snapshot_cases import AE_ORDINARY, AE_SNAPSHOTS
 from contrastive_snapshot_cases import CONTRASTIVE_ORDINARY, CONTRASTIVE_SNAPSHOTS
 from diffusion_snapshot_cases import DIFFUSION_ORDINARY, DIFFUSION_SNAPSHOTS
 from gan_snapshot_cases import GAN_ORDINARY, GAN_SNAPSHOTS
+from lab_snapshot_cases import LAB_ORDINARY, LAB_SNAPSHOTS
 from PySide6.QtWidgets import QApplication, QGraphicsView, QWidget
 from seq_snapshot_cases import SEQ_ORDINARY, SEQ_SNAPSHOTS
 from text_snapshot_cases import TEXT_ORDINARY, TEXT_SNAPSHOTS
@@ -128,7 +129,8 @@ SNAPSHOTS.update(TEXT_SNAPSHOTS)  # generation, fill in the blank, word vectors
 ORDINARY.update(TEXT_ORDINARY)
 for _cases, _ordinary in ((AE_SNAPSHOTS, AE_ORDINARY), (GAN_SNAPSHOTS, GAN_ORDINARY),
                           (DIFFUSION_SNAPSHOTS, DIFFUSION_ORDINARY),
-                          (CONTRASTIVE_SNAPSHOTS, CONTRASTIVE_ORDINARY)):
+                          (CONTRASTIVE_SNAPSHOTS, CONTRASTIVE_ORDINARY),
+                          (LAB_SNAPSHOTS, LAB_ORDINARY)):
     SNAPSHOTS.update(_cases)  # the generative and self-supervised panels
     ORDINARY.update(_ordinary)
 
