@@ -234,8 +234,8 @@ def test_training_never_reads_the_labels(name: str) -> None:
 def test_validation_gives_the_loss_and_the_quick_probes() -> None:
     paradigm = _engine("contrastive-digits").paradigm
     val = paradigm.evaluate("val")
-    assert {"loss", "probe_accuracy", "few_label_probe_accuracy"} <= set(val)
-    assert 0.0 <= val["few_label_probe_accuracy"] <= val["probe_accuracy"] + 0.1
+    assert set(val) == {"loss", "few_label_probe_accuracy"}
+    assert 0.3 <= val["few_label_probe_accuracy"] <= 1.0  # an untrained encoder: above chance
     assert set(paradigm.evaluate("train")) == {"loss"}
     assert paradigm.evaluate("val")["loss"] == val["loss"]  # the same views at every check
 

@@ -180,20 +180,19 @@ class ContrastiveParadigm(_ContrastiveBase):
                       for rows in self._chunks(len(part))]
             metrics = {"loss": float(np.mean(losses))}
             if split == "val":
-                metrics.update(self.quick_probes(part))
-                self.latest_probe = metrics["probe_accuracy"]
+                self.latest_probe = metrics["few_label_probe_accuracy"] = self.quick_probe(part)
         return metrics
 
-    def quick_probes(self, part) -> dict[str, float]:
-        """Closed-form linear probes scored on ``part``: trained on every training label,
-        and on ``FEW_LABELS`` per class (one fixed draw). Cheap enough for every check."""
-        train, codes = (encode(self.encoder, net_inputs(self.encoder, p), self.rep_key)
-                        for p in (self.data.train, part))
-        y = self.data.train.y
+    def quick_probe(self, part) -> float:
+        """A closed-form linear probe trained on ``FEW_LABELS`` training labels per class (one
+        fixed draw), scored on ``part``: cheap enough for every check. With every label even
+        an untrained encoder scores high on easy data; with few, good codes stand out."""
         rows = torch.from_numpy(self._few_rows).to(self.device)
-        return {"probe_accuracy": ridge_probe_accuracy(train, y, codes, part.y, self.classes),
-                "few_label_probe_accuracy": ridge_probe_accuracy(
-                    train[rows], y[rows], codes, part.y, self.classes)}
+        train = encode(self.encoder, net_inputs(self.encoder, self.data.train, rows),
+                       self.rep_key)
+        codes = encode(self.encoder, net_inputs(self.encoder, part), self.rep_key)
+        return ridge_probe_accuracy(train, self.data.train.y[rows], codes, part.y,
+                                    self.classes)
 
     def probes(self, encoder: torch.nn.Module) -> tuple[float, float]:
         """Test accuracy of a logistic regression on ``encoder``'s frozen representation,
@@ -248,9 +247,9 @@ class ContrastiveParadigm(_ContrastiveBase):
                     self.hparams["temperature"]))
             if "contrastive_embedding" in wanted:
                 codes = encode(self.encoder, net_inputs(self.encoder, test), self.rep_key)
-                snaps.append(visuals.embedding(self.steps_done, codes, labels,
-                                               self.class_names, self.latest_probe,
-                                               self.rep_label))
+                snaps.append(visuals.embedding(
+                    self.steps_done, codes, labels, self.class_names, self.latest_probe,
+                    f"validation probe on {FEW_LABELS} labels per class", self.rep_label))
         return snaps
 
 

@@ -26,12 +26,13 @@ def similarity(step: int, a: torch.Tensor, b: torch.Tensor, labels: np.ndarray,
 
 
 def embedding(step: int, codes: torch.Tensor, labels: np.ndarray, class_names: list[str],
-              probe: float, label: str) -> ContrastiveEmbedding:
+              probe: float, probe_label: str, label: str) -> ContrastiveEmbedding:
     """The codes on their two main axes (PCA), with the latest probe accuracy."""
     points, explained = pca_2d(codes.cpu().numpy())
     return ContrastiveEmbedding(step=step, points=points, labels=labels,
                                 class_names=tuple(class_names), explained=explained,
-                                probe_accuracy=float(probe), label=label)
+                                probe_accuracy=float(probe), probe_label=probe_label,
+                                label=label)
 
 
 def retrieval(step: int, images: torch.Tensor, signals: torch.Tensor, a: torch.Tensor,

@@ -63,10 +63,11 @@ def probe_accuracy(train_x: torch.Tensor, train_y: torch.Tensor, test_x: torch.T
     generator = torch.Generator().manual_seed(seed)
     with torch.inference_mode(False), torch.enable_grad():
         train_x, train_y = train_x.clone(), train_y.clone()  # ordinary tensors, not inference
-        layer = torch.nn.Linear(train_x.shape[1], classes).to(train_x.device)
-        with torch.no_grad():
+        layer = torch.nn.Linear(train_x.shape[1], classes)
+        with torch.no_grad():  # drawn on the CPU, so any device gives the same start
             layer.weight.normal_(0.0, 0.01, generator=generator)
             layer.bias.zero_()
+        layer = layer.to(train_x.device)
         optimizer = torch.optim.Adam(layer.parameters(), lr=0.05, weight_decay=weight_decay)
         for _ in range(steps):
             optimizer.zero_grad(set_to_none=True)

@@ -87,7 +87,7 @@ def contrastive_embedding_figure(snap: ContrastiveEmbedding) -> Figure:
     if snap.label:
         title += f"\n{snap.label}, on their two main axes (PCA)"
     if math.isfinite(snap.probe_accuracy):
-        title += f"; linear probe {100 * snap.probe_accuracy:.1f}%"
+        title += f"\n{snap.probe_label} {100 * snap.probe_accuracy:.1f}%"
     ax.set_title(title, fontsize=10)
     if not keep.any():
         show_message(ax, "No codes to show yet")

@@ -37,8 +37,9 @@ class ContrastiveEmbedding(Snapshot):
 
     ``points`` is (n, 2); ``labels`` (n,) class indices (never used in training, only to
     colour); ``explained`` the share of variance each axis keeps; ``probe_accuracy`` the
-    linear probe's test accuracy on the full codes (NaN when not measured); ``label`` says
-    which codes these are (the input of the projection head, or the encoder's output).
+    latest accuracy of a linear probe on the full codes (NaN when not measured) and
+    ``probe_label`` which probe that is; ``label`` says which codes these are (the input of
+    the projection head, or the encoder's output).
     """
 
     kind: ClassVar[str] = "contrastive_embedding"
@@ -47,6 +48,7 @@ class ContrastiveEmbedding(Snapshot):
     class_names: tuple[str, ...] = ()
     explained: tuple[float, float] = (0.0, 0.0)
     probe_accuracy: float = float("nan")
+    probe_label: str = "linear probe"
     label: str = ""
 
 

@@ -162,8 +162,7 @@ class _MatrixPanel(Panel):
         self.view.image.clear()
         for which in range(len(self.view.outlines)):
             self.view.outline(which, [])
-        _set_text(self.heading, self.waiting)
-        _set_text(self.note, "")
+        _set_text(self.heading, self.waiting)  # the note beside the button stays
 
     def set_dark(self, dark: bool) -> None:
         super().set_dark(dark)
@@ -299,7 +298,7 @@ class ContrastiveEmbeddingPanel(Panel):
         if not len(idx):
             heading += ": none to show yet"
         elif math.isfinite(snapshot.probe_accuracy):
-            heading += f" · linear probe {100 * snapshot.probe_accuracy:.1f}% (validation)"
+            heading += f" · {snapshot.probe_label} {100 * snapshot.probe_accuracy:.1f}%"
         _set_text(self.heading, heading)
         if snapshot.label:
             self.heading.setToolTip(f"{snapshot.label}, on their two main axes (PCA); the "
