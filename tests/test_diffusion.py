@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +16,7 @@ from matplotlib.figure import Figure
 
 from mlsp_studio.data import make_dataset
 from mlsp_studio.engine import Engine
+from mlsp_studio.engine.events import Answered
 from mlsp_studio.nn.compile import compile_graph
 from mlsp_studio.paradigms import NonFiniteLoss
 from mlsp_studio.paradigms.diffusion import DiffusionParadigm
@@ -289,7 +291,7 @@ def test_figures_draw_every_case(kind: str) -> None:
 
 @pytest.mark.slow
 def test_ddpm_2d_beats_the_gaussian_baseline() -> None:
-    engine = Engine(load_preset("ddpm-2d"), max_steps=5000, threads=1)
+    engine = Engine(load_preset("ddpm-2d"), threads=1)  # 6,000 steps, the whole lr schedule
     final = dict(engine.run_blocking().final)
     assert final["mmd"] <= 0.25 * final["mmd_baseline"]
     assert final["modes_found"] == 8 and final["near_mode_share"] > 0.8
@@ -301,3 +303,34 @@ def test_ddpm_digits_draws_the_asked_class() -> None:
     final = dict(engine.run_blocking().final)
     assert final["judge_accuracy"] >= 0.9
     assert final["guided_class_accuracy"] >= 0.9
+
+
+def test_final_note_says_what_went_wrong() -> None:
+    p = setup_paradigm(timesteps=20)
+    assert p.final_note({"mmd": 0.0, "mmd_baseline": 0.002, "modes_found": 8.0}) == ""
+    note = p.final_note({"mmd": 0.01, "mmd_baseline": 0.002, "modes_found": 3.0})
+    assert "no closer to the data than a plain Gaussian" in note and "3 of the 8 clouds" in note
+    final = p.final_metrics()  # untrained: far from the ring
+    assert final["mmd"] > final["mmd_baseline"] and final["modes_found"] < 8
+    assert final["near_mode_share"] < 0.5 and "plain Gaussian" in p.final_note(final)
+
+
+def test_a_changed_option_is_answered_by_the_engine() -> None:
+
+    project = load_preset("ddpm-digits")
+    project.hparams.update(timesteps=20, sample_steps=5)
+    events: list = []
+    engine = Engine(project, sink=events.append, threads=1)
+    engine.start(running=False)
+    try:
+        engine.request_visuals({"diffusion_trajectory"})
+        engine.set_visual_option("guidance_class", 4)
+        deadline = time.monotonic() + 60
+        while not any(isinstance(e, Answered) for e in events) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        engine.stop()
+        engine.join(10)
+    answered = events.index(next(e for e in events if isinstance(e, Answered)))
+    latest = [e for e in events[:answered] if getattr(e, "kind", "") == "diffusion_trajectory"]
+    assert latest[-1].guidance_class == 4 and set(latest[-1].classes.tolist()) == {4}

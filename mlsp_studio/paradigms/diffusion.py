@@ -207,6 +207,19 @@ class DiffusionParadigm:
             out.update(self._guided_accuracy())
         return out
 
+    def final_note(self, final: dict[str, float]) -> str:
+        """Words for samples that went wrong without a crash."""
+        notes = []
+        if final.get("mmd", -math.inf) > final.get("mmd_baseline", math.inf):
+            notes.append("The samples are no closer to the data than a plain Gaussian fitted "
+                         "to it (mmd above mmd_baseline): train longer or lower the learning "
+                         "rate")
+        centres = self.data.extras.get("centres")
+        found = final.get("modes_found")
+        if centres is not None and found is not None and found < len(centres):
+            notes.append(f"The samples reach only {found:.0f} of the {len(centres)} clouds")
+        return ". ".join(notes)
+
     def _mmd(self) -> dict[str, float]:
         held = torch.cat([self.data.test.x, self.data.val.x])[:METRIC_SAMPLES].cpu().numpy()
         if len(held) < 2:
