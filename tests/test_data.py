@@ -22,7 +22,8 @@ from mlsp_studio.spec.datasets import (
 )
 from mlsp_studio.spec.errors import DataError, ParamError
 
-BUILTIN = ["spiral", "circles", "xor", "blobs", "moons", "ring", "sine", "digits", "signals"]
+BUILTIN = ["spiral", "circles", "xor", "blobs", "moons", "ring", "sine", "digits", "noisy_digits",
+           "signals"]
 OPTION_SETS = [
     ("spiral", {"classes": 6, "n_samples": 120, "noise": 0.0}),
     ("spiral", {"classes": 2, "n_samples": 20000}),

@@ -35,7 +35,7 @@ EPOCH = re.compile(r"^epoch\s+(\d+)/(\d+)\s+loss (\d+\.\d+)")
 
 # Presets whose paradigm and data the script writer knows; the others are refused in words.
 SCRIPT_READY = ("xor-perceptron", "spiral", "regression-sine", "digits-cnn", "signal-cnn1d",
-                "vit-digits", "optimizers", "overfit-regularize", "deep-gradients")
+                "vit-digits", "optimizers", "overfit-regularize", "deep-gradients", "unet-denoise")
 
 
 def _projects() -> list[tuple[str, Project]]:

@@ -29,3 +29,26 @@ def test_momentum_and_adam_beat_plain_sgd_in_the_same_steps() -> None:
     accuracy = {v: _final("optimizers", v)["test_accuracy"] for v in ("sgd", "momentum", "adam")}
     assert accuracy["adam"] >= 0.95 and accuracy["momentum"] >= 0.9
     assert accuracy["sgd"] < min(accuracy["momentum"], accuracy["adam"]) - 0.2
+
+
+def test_the_unet_shows_noisy_cleaned_and_clean_digits_at_any_noise_level() -> None:
+    engine = Engine(load_preset("unet-denoise"), max_steps=20, threads=1)
+    engine.run_blocking()
+    paradigm = engine.paradigm
+    assert "reconstructions" in paradigm.visual_kinds
+    snap = paradigm.visualize({"reconstructions"})[0]
+    assert snap.inputs.shape == snap.noisy.shape == snap.outputs.shape == (8, 1, 8, 8)
+    assert snap.noise_level == 0.3
+    paradigm.set_visual_option("noise_level_view", 0.0)
+    quiet = paradigm.visualize({"reconstructions"})[0]
+    assert quiet.noisy_mse == 0.0 and quiet.noise_level == 0.0
+    paradigm.set_visual_option("noise_level_view", 1.0)
+    loud = paradigm.visualize({"reconstructions"})[0]
+    assert loud.noisy_mse > snap.noisy_mse > quiet.noisy_mse
+
+
+@pytest.mark.slow
+def test_the_skip_connection_lowers_the_test_error() -> None:
+    skip = _final("unet-denoise", "skip")["test_mse"]
+    noskip = _final("unet-denoise", "noskip")["test_mse"]
+    assert skip < noskip < 0.09  # both clean the digits (the noisy input scores about 0.09)

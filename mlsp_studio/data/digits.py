@@ -9,9 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
 
 from ..spec.errors import DataError
-from .bundle import DataBundle, build_bundle, seed_streams
+from .bundle import DataBundle, Split, build_bundle, seed_streams
 
 
 @functools.lru_cache(maxsize=1)
@@ -54,3 +55,26 @@ def make_digits(options: dict[str, Any]) -> DataBundle:
     # still "image" when flattened: the examples are pictures whatever shape the network gets
     return build_bundle("digits", "classification", "image", x, y, options, split_rng,
                         class_names=[str(d) for d in keep])
+
+
+def make_noisy_digits(options: dict[str, Any]) -> DataBundle:
+    """Each digit ``copies`` times with Gaussian noise: input the noisy (1, 8, 8) picture,
+    target the clean one as 64 numbers. Copies of one digit stay in one split."""
+    rng, split_rng = seed_streams(options["seed"])
+    images, _ = load_digit_arrays()
+    clean = images / 16.0                                                   # (n, 64)
+    n, copies = len(clean), options["copies"]
+    order = split_rng.permutation(n)
+    n_test = max(1, round(n * options["test_fraction"]))
+    n_val = round(n * options["val_fraction"])
+    parts = {"test": order[:n_test], "val": order[n_test:n_test + n_val],
+             "train": order[n_test + n_val:]}
+    splits = {}
+    for name, rows in parts.items():
+        y = np.repeat(clean[rows], copies, axis=0).astype(np.float32)      # (k·copies, 64)
+        x = y + rng.normal(0.0, options["noise"], y.shape).astype(np.float32)
+        splits[name] = Split(torch.from_numpy(x.reshape(-1, 1, 8, 8)), torch.from_numpy(y))
+    return DataBundle(name="noisy_digits", task="regression", input_kind="image",
+                      train=splits["train"], val=splits["val"], test=splits["test"],
+                      input_shape=(1, 8, 8), num_classes=0, num_targets=64, class_names=[],
+                      options=dict(options))

@@ -179,6 +179,27 @@ def _digits(o: dict[str, Any], task: str) -> DataCode:
                     imports=("from sklearn.datasets import load_digits",))
 
 
+def _noisy_digits(o: dict[str, Any], task: str) -> DataCode:
+    return DataCode("The 8x8 digits with noise added: noisy pictures in, clean ones out.",
+                    STREAMS + f"""
+    noise, copies = {o['noise']!r}, {o['copies']!r}
+    digits = load_digits()                         # 1,797 images
+    clean = digits.data.astype(np.float32) / 16.0  # (n, 64) pixels from 0..16 to 0..1
+    n = len(clean)
+    order = split_rng.permutation(n)               # the copies of a digit stay in one part
+    n_test = max(1, round(n * TEST_FRACTION))
+    n_val = round(n * VAL_FRACTION)
+    parts = {{"test": order[:n_test], "val": order[n_test:n_test + n_val],
+             "train": order[n_test + n_val:]}}
+    out = {{}}
+    for name, rows in parts.items():
+        y = np.repeat(clean[rows], copies, axis=0)                # (k * copies, 64) targets
+        x = y + rng.normal(0.0, noise, y.shape).astype(np.float32)  # the noisy inputs
+        out[name] = (torch.from_numpy(x.reshape(-1, 1, 8, 8)), torch.from_numpy(y))
+    return out
+""", imports=("from sklearn.datasets import load_digits",))
+
+
 def _signals(o: dict[str, Any], task: str) -> DataCode:
     names = ", ".join(SIGNAL_CLASSES)
     return DataCode(f"Short noisy signals of five shapes: {names}.", STREAMS + f"""
@@ -330,5 +351,6 @@ def _npz(o: dict[str, Any], task: str) -> DataCode:
 
 DATA_WRITERS: dict[str, Writer] = {
     "spiral": _spiral, "circles": _circles, "xor": _xor, "blobs": _blobs, "moons": _moons,
-    "sine": _sine, "digits": _digits, "signals": _signals, "csv": _csv, "npz": _npz,
+    "sine": _sine, "digits": _digits, "noisy_digits": _noisy_digits, "signals": _signals,
+    "csv": _csv, "npz": _npz,
 }

@@ -19,6 +19,7 @@ from ..spec.snapshots import (
     RegressionFit,
     Snapshot,
 )
+from ..spec.snapshots_autoencoder import Reconstructions
 from .base import NonFiniteLoss
 from .layer_stats import layer_stats, weighted_layers
 from .optim import make_optimizer
@@ -27,6 +28,7 @@ from .seq_visuals import SEQUENCE_TYPES, SequenceVisuals, event_mass
 
 GRID = 64                 # decision-boundary resolution per axis
 EVAL_TRAIN_SUBSET = 512   # training examples used for the train-split metrics
+SHOWN_PICTURES = 8         # test pictures in the image-to-image reconstruction grid
 CONV_TYPES = ("Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d")
 MAP_FAMILIES_RANK = (2, 3)  # (C, L) and (C, H, W) outputs are drawn as feature maps
 
@@ -79,6 +81,10 @@ class SupervisedParadigm:
             kinds.add("kernels")
         if weighted_layers(self.model):
             kinds.add("layer_stats")
+        self._image_to_image = (not self.classify and data.input_kind == "image"
+                                and data.num_targets == math.prod(data.input_shape))
+        if self._image_to_image:  # e.g. a U-Net cleaning noisy digits
+            kinds.add("reconstructions")
         self._seq = SequenceVisuals(self.model, data)
         self.visual_kinds = frozenset(kinds | self._seq.kinds)
 
@@ -168,6 +174,8 @@ class SupervisedParadigm:
                 snaps.append(self._feature_maps(step))
             if "kernels" in wanted:
                 snaps.append(self._kernels(step))
+            if "reconstructions" in wanted:
+                snaps.append(self._reconstructions(step))
         if "layer_stats" in wanted:  # needs gradients: outside inference mode
             idx = self._train_eval
             snaps.append(layer_stats(self.model, self.x[idx], self.y[idx], self._loss, step))
@@ -227,6 +235,27 @@ class SupervisedParadigm:
             if weight is not None:
                 layers.append((self.model.labels[key], weight.detach().float().cpu().numpy()))
         return Kernels(step=step, layers=tuple(layers))
+
+
+    def _reconstructions(self, step: int) -> Reconstructions:
+        """Noisy input, the network's output and the clean target of a few test pictures; the
+        panel's noise slider (``noise_level_view``) re-noises the clean pictures at its level."""
+        test, shape = self.data.test, self.data.input_shape
+        clean = test.y[:SHOWN_PICTURES].reshape(-1, *shape)
+        noisy = test.x[:SHOWN_PICTURES]
+        level = self.data.options.get("noise", 0.0)
+        view = self._options.get("noise_level_view")
+        if view is not None and len(clean):
+            level = float(view)
+            g = torch.Generator().manual_seed(3)
+            noisy = clean + level * torch.randn(clean.shape, generator=g).to(clean.device)
+        out = self.model(noisy).reshape(-1, *shape)
+        ok = len(clean) > 0
+        return Reconstructions(step=step, inputs=clean.cpu().numpy(),
+                               noisy=noisy.cpu().numpy(), outputs=out.cpu().numpy(),
+                               labels=("",) * len(clean), noise="gaussian", noise_level=level,
+                               mse=F.mse_loss(out, clean).item() if ok else math.nan,
+                               noisy_mse=F.mse_loss(noisy, clean).item() if ok else math.nan)
 
 
 def _batched(model: torch.nn.Module, x: torch.Tensor, size: int = 4096) -> torch.Tensor:

@@ -188,6 +188,12 @@ BUILTIN_DATASETS = (
                       p_ints("classes", (), 0, 9, max_length=10, doc="Keep only these digits; "
                              "empty keeps all ten.")),
                 _digits_context),
+    DatasetSpec("noisy_digits", "Noisy digits to clean", "The 8x8 digits with noise added: "
+                "the input is the noisy picture, the target the clean one (64 numbers), so a "
+                "network learns to remove the noise.", "regression", "image",
+                _opts(p_float("noise", 0.3, 0.0, 2.0, "Standard deviation of the added noise."),
+                      p_int("copies", 2, 1, 10, "Noisy versions made of each digit.")),
+                lambda o: Context({"x": (1, 8, 8)}, num_targets=64)),
     DatasetSpec("signals", "Signal shapes", "Short 1-D signals of five kinds: sine, square, "
                 "sawtooth, chirp and a noise burst, each with a random frequency, phase and "
                 "size. The network learns to tell the shapes apart.", "classification",
