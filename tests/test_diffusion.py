@@ -316,7 +316,6 @@ def test_final_note_says_what_went_wrong() -> None:
 
 
 def test_a_changed_option_is_answered_by_the_engine() -> None:
-
     project = load_preset("ddpm-digits")
     project.hparams.update(timesteps=20, sample_steps=5)
     events: list = []
@@ -334,3 +333,20 @@ def test_a_changed_option_is_answered_by_the_engine() -> None:
     answered = events.index(next(e for e in events if isinstance(e, Answered)))
     latest = [e for e in events[:answered] if getattr(e, "kind", "") == "diffusion_trajectory"]
     assert latest[-1].guidance_class == 4 and set(latest[-1].classes.tolist()) == {4}
+
+
+def test_samples_are_redrawn_within_a_time_budget(monkeypatch) -> None:
+    from mlsp_studio.paradigms import diffusion_visuals
+    p = setup_paradigm(timesteps=20, sampler="ddim", sample_steps=5)
+    first = p.visualize({"diffusion_samples"})[0]
+    p.step()
+    monkeypatch.setattr(diffusion_visuals, "SAMPLE_BUDGET", 1e9)  # never due by time
+    kept = {s.kind: s for s in p.visualize({"diffusion_samples", "diffusion_trajectory"})}
+    assert all(s.step == 0 for s in kept.values())
+    assert np.array_equal(kept["diffusion_samples"].samples, first.samples)
+    p.set_visual_option("guidance_scale", 1.0)  # asked anew: answered at once
+    assert p.visualize({"diffusion_samples"})[0].step == 1
+    p.step()
+    monkeypatch.setattr(diffusion_visuals, "SAMPLE_BUDGET", 0.0)
+    fresh = p.visualize({"diffusion_samples"})[0]
+    assert fresh.step == 2 and not np.array_equal(fresh.samples, first.samples)

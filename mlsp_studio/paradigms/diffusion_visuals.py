@@ -28,6 +28,9 @@ FORWARD_IMAGES = 8
 STRIP_IMAGES = 16
 CLOUD_POINTS = 1000
 STRIP_FRAMES = 8
+# Sampling runs in the training thread: while training, draw new samples only after this many
+# times the last sampling's cost has passed (at most a fifth of the time), unless asked anew.
+SAMPLE_BUDGET = 4.0
 
 
 def image_shape(features: tuple[int, ...]) -> tuple[int, ...]:
@@ -62,6 +65,10 @@ class DiffusionVisuals:
         n = CLOUD_POINTS if self.points else STRIP_IMAGES
         self.start = torch.randn((n, *features), generator=g).to(owner.device)  # x_T, fixed
         self._forward: DiffusionForward | None = None
+        self._drawn: tuple | None = None  # the last sampling's results
+        self._drawn_step = -1
+        self._drawn_at = 0.0
+        self._asked_anew = True
 
     def option_changed(self, name: str, value: Any) -> None:
         """Check a panel's option; a bad one is kept out, and the next picture says why."""
@@ -74,6 +81,7 @@ class DiffusionVisuals:
             options[name] = number if number is not None else self._last("guidance_class")
         else:
             return
+        self._asked_anew = True
         self._notes[name] = why
         self.note = " · ".join(text for text in self._notes.values() if text)
         if not why:
@@ -90,7 +98,7 @@ class DiffusionVisuals:
         if "diffusion_forward" in wanted:
             snaps.append(self.forward())
         if wanted & {"diffusion_trajectory", "diffusion_samples"}:
-            steps, frames, classes, scale, asked, seconds = self._sample()
+            steps, frames, classes, scale, asked, seconds = self._latest_samples()
             if "diffusion_trajectory" in wanted:
                 snaps.append(self._trajectory(steps, frames, classes, scale, asked, seconds))
             if "diffusion_samples" in wanted:
@@ -129,6 +137,19 @@ class DiffusionVisuals:
             classes = torch.full((n,), asked, dtype=torch.long, device=o.device)
         return classes, asked
 
+    def _latest_samples(self):
+        """New samples when asked anew or when the budget allows, else the last ones."""
+        o = self.owner
+        now = time.perf_counter()
+        due = (self._drawn is None or self._asked_anew
+               or (o.steps_done != self._drawn_step
+                   and now - self._drawn_at >= SAMPLE_BUDGET * self._drawn[-1]))
+        if due:
+            self._drawn = self._sample()
+            self._drawn_step, self._drawn_at = o.steps_done, time.perf_counter()
+            self._asked_anew = False
+        return self._drawn
+
     def _sample(self):
         o = self.owner
         scale = float(o._options.get("guidance_scale", o.hparams["guidance"]))
@@ -145,7 +166,7 @@ class DiffusionVisuals:
         o = self.owner
         h = o.hparams
         return DiffusionTrajectory(
-            step=o.steps_done, steps=steps, frames=frames, image_shape=self.image_shape,
+            step=self._drawn_step, steps=steps, frames=frames, image_shape=self.image_shape,
             classes=classes, class_names=tuple(o.data.class_names), guidance_class=asked,
             guidance=scale, conditional=o.conditional, sampler=h["sampler"],
             sample_steps=h["sample_steps"] if h["sampler"] == "ddim" else h["timesteps"],
@@ -156,9 +177,10 @@ class DiffusionVisuals:
         part = o.data.test if len(o.data.test) else o.data.train
         data = o.to_model(part.x[:CLOUD_POINTS]).cpu().numpy()
         labels = part.y[:CLOUD_POINTS].cpu().numpy() if o.classes else np.zeros(0, np.int64)
-        return DiffusionSamples(step=o.steps_done, samples=final, data=data, data_labels=labels,
-                                classes=classes, class_names=tuple(o.data.class_names),
-                                guidance_class=asked, guidance=scale,
+        return DiffusionSamples(step=self._drawn_step, samples=final, data=data,
+                                data_labels=labels, classes=classes,
+                                class_names=tuple(o.data.class_names), guidance_class=asked,
+                                guidance=scale,
                                 conditional=o.conditional, note=self.note)
 
 
