@@ -229,6 +229,19 @@ def test_curves_cope_with_awkward_records(records, tmp_path: Path) -> None:
     assert_figure_png(path)
 
 
+def test_settings_changed_while_training_are_lines_not_curves(tmp_path: Path,
+                                                               monkeypatch) -> None:
+    from mlsp_studio.report import figures
+
+    drawn = []
+    monkeypatch.setattr(figures, "_draw_metric",
+                        lambda ax, metric, splits, log: drawn.append(metric))
+    records = [(s, "train", "loss", 1.0 / s) for s in range(1, 50)]
+    records += [(20, "change", "lr", 0.001), (30, "change", "dropout 4", 0.1)]
+    assert_figure_png(curves_figure(records, tmp_path / "curves.png"))
+    assert drawn == ["loss"]  # no "lr" plot: the changes are dashed lines on the loss plot
+
+
 def test_a_long_training_curve_is_drawn_from_few_points(tmp_path: Path) -> None:
     records = [(s, "train", "loss", 1.0 / s) for s in range(1, 100_001)]
     records.append((100_000, "val", "loss", 1e-5))

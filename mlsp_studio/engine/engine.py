@@ -23,9 +23,10 @@ import torch
 from ..data import make_dataset
 from ..nn.compile import compile_graph
 from ..paradigms import PARADIGMS, NonFiniteLoss
+from ..paradigms.live import apply_live
 from ..spec.blocks import BlockRegistry, Context
 from ..spec.catalog import BLOCKS
-from ..spec.errors import ProjectError, StudioError
+from ..spec.errors import ParamError, ProjectError, StudioError
 from ..spec.paradigms import PARADIGM_SPECS
 from ..spec.project import Project, check_project
 from ..spec.snapshots import Snapshot
@@ -205,6 +206,11 @@ class Engine:
     def set_visual_option(self, name: str, value: Any) -> None:
         self._command("visual_option", (name, value))
 
+    def set_live(self, name: str, value: Any) -> None:
+        """Change a setting of the running run (one of ``LIVE_SETTINGS``) before its next
+        step; the change is recorded as a ``change`` record at the step it took effect."""
+        self._command("live", (name, value))
+
     def join(self, timeout: float | None = None) -> bool:
         """Wait for the worker thread to end; True when it has."""
         if self._thread is None:
@@ -376,6 +382,8 @@ class Engine:
                 self._visual_kinds, self._visual_every = arg
                 if self.state is not EngineState.RUNNING:
                     self._emit_visuals()
+            elif name == "live" and self.paradigm is not None:
+                self._apply_live(*arg)
             elif name == "visual_option" and self.paradigm is not None:
                 self.paradigm.set_visual_option(*arg)
                 if self.state is not EngineState.RUNNING:
@@ -387,6 +395,35 @@ class Engine:
 
     # -- helpers -------------------------------------------------------------------------
     _rate = 0.0
+
+    def _apply_live(self, name: str, value: Any) -> None:
+        """Check and apply a live change, and mark it on the curves; a refusal becomes the
+        run's message, and the run goes on as it was."""
+        try:
+            if name == "dropout":
+                slot, node_id, p = value
+                value = (slot, node_id, self.registry.get("Dropout").params.get("p")
+                         .validate(p, "Dropout"))
+            else:
+                spec = PARADIGM_SPECS.get(self.project.paradigm).hparams.get(name)
+                if spec is None:
+                    raise ParamError(f"{self.project.paradigm} training has no {name} setting")
+                value = spec.validate(value, "settings")
+            apply_live(self.paradigm, self.nets, name, value)
+        except StudioError as err:
+            self.message = str(err)
+            return
+        if name == "dropout":
+            slot, node_id, p = value
+            self.project.slots[slot].nodes[node_id].params["p"] = p
+            name, value = f"dropout {node_id}", p
+        else:
+            self.project.hparams[name] = value
+        self.history.add(self.step_count, "change", name, float(value))
+        if self.sink is not None:
+            self._pending.append((self.step_count, "change", name, float(value)))
+        self.message = f"{name} set to {value:g} from step {self.step_count + 1}"
+        self._flush_metrics()
 
     def _evaluate(self, step: int) -> None:
         for split in ("train", "val"):

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..spec.live import live_changes
 from ..spec.presets import list_presets
 from .bridge import EngineBridge, Mail, assert_gui_thread
 from .canvas import GraphScene, GraphView
@@ -45,6 +46,7 @@ class MainWindow(VariantRuns, PanelDocks, FileActions, QMainWindow):
         self.docks: dict[str, QDockWidget] = {}
         self.state = "idle"
         self._stale = False          # the project changed since the engine was built
+        self._run_project = None     # what the engine was given, with the live changes sent
         self._visual_kinds: set[str] = set()
         self._visual_every = VISUAL_EVERY_S
         self.setWindowTitle("MLSP Studio")
@@ -271,6 +273,7 @@ class MainWindow(VariantRuns, PanelDocks, FileActions, QMainWindow):
         self._stale = False
         self._update_visuals()
         project = project or self.doc.project.copy()
+        self._run_project = project.copy()
         self._begin_run(run_name or project.name)
         self.bridge.start(project, running=running)
         self._show_status_text("Preparing data and networks…")
@@ -349,10 +352,23 @@ class MainWindow(VariantRuns, PanelDocks, FileActions, QMainWindow):
     @Slot()
     def _on_project_edited(self, *args) -> None:
         assert_gui_thread("MainWindow._on_project_edited")
-        if self.bridge.engine is not None:
+        engine = self.bridge.engine
+        if engine is None or self._stale:
+            return
+        changes = (live_changes(self._run_project, self.doc.project)
+                   if self._run_project is not None and self.doc.check.ok else None)
+        if changes is None:
             self._stale = True
             if self.state == "running":
                 self._show_status_text("The project changed: the next Run starts over with it")
+            return
+        for name, value in changes:  # the run takes these at its next step
+            engine.set_live(name, value)
+        self._run_project = self.doc.project.copy()
+        if changes:
+            words = ", ".join(f"{name} {value:g}" if name != "dropout" else
+                              f"dropout {value[1]} {value[2]:g}" for name, value in changes)
+            self._show_status_text(f"Changed while training: {words}, from the next step")
 
     @Slot()
     def _update_title(self, *args) -> None:

@@ -123,7 +123,10 @@ def curves_figure(records: Iterable[Record], path: Path, title: str = "",
         Draw a loss metric on a log scale when its positive values span more than two
         decades.
     """
-    series = _collect(r for r in records if r[1] != "final")  # end-of-run numbers: summary
+    records = list(records)
+    marks = [(step, f"{metric} → {value:g}") for step, split, metric, value in records
+             if split == "change"]  # settings changed while training: dashed lines
+    series = _collect(r for r in records if r[1] not in ("final", "change"))
     last_step = max((int(s.max()) for split in series.values() for s, _ in split.values()
                      if s.size), default=None)
     heading = title or "Training curves"
@@ -142,6 +145,13 @@ def curves_figure(records: Iterable[Record], path: Path, title: str = "",
         _draw_metric(ax, metric, series[metric], log_loss)
     for ax in axes[len(metrics):]:
         ax.set_visible(False)
+    for k, ax in enumerate(axes[:len(metrics)]):
+        for step, words in marks:
+            ax.axvline(step, color="#777777", linestyle="--", linewidth=1)
+            if k == 0:
+                ax.annotate(words, (step, 1.0), xycoords=("data", "axes fraction"),
+                            xytext=(3, -3), textcoords="offset points", va="top", fontsize=8,
+                            color="#555555")
     # One legend for the splits, below the plots, so it never hides a curve.
     legend: dict[str, object] = {}
     for ax in axes[:len(metrics)]:

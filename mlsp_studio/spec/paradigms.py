@@ -85,6 +85,10 @@ OPTIMIZER_PARAMS = (
           "without a better validation loss, and go back to the best weights; 0 = off"),
 )
 
+# Settings a running run takes at its next step (see ``paradigms/live.py``); "dropout" is a
+# Dropout block's rate. Any other change starts the run over.
+LIVE_SETTINGS = ("lr", "weight_decay", "grad_clip", "batch_size", "dropout")
+
 PARADIGM_SPECS = ParadigmSpecRegistry()
 PARADIGM_SPECS.register(ParadigmSpec(
     "supervised", "Supervised learning",

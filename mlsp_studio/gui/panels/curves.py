@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
@@ -147,6 +148,8 @@ class CurvesPanel(Panel):
         self.curves: dict[tuple[str, str], pg.PlotDataItem] = {}
         self.plots: dict[str, pg.PlotItem] = {}
         self._changed: set[tuple[str, str]] = set()
+        self._new_marks: list[tuple[float, str]] = []   # (step, words) not drawn yet
+        self._marks: list[tuple[pg.PlotItem, pg.InfiniteLine]] = []
         self._dirty = False
         self._steps_right = 0.0
 
@@ -196,6 +199,10 @@ class CurvesPanel(Panel):
         for step, split, metric, value in records:
             if split == "final":
                 continue  # end-of-run numbers (few-shot accuracy, …): the status line has them
+            if split == "change":  # a setting changed while training: a line across the plots
+                self._new_marks.append((float(step), f"{metric} → {value:g}"))
+                self._dirty = True
+                continue
             key = (str(metric), str(split))
             group = groups.setdefault(key, ([], []))
             group[0].append(step)
@@ -220,6 +227,7 @@ class CurvesPanel(Panel):
                 if curve.opts["symbol"] != want:
                     curve.setSymbol(want)
             curve.setData(x, y)
+        self._draw_marks()
         self._grow_steps_axis()
         for metric in {m for m, _ in self._changed}:
             self._update_title(metric)
@@ -233,6 +241,10 @@ class CurvesPanel(Panel):
             self.plots[metric].removeItem(curve)
         for metric in [m for m in self.plots if m != "loss"]:
             self.graphics.removeItem(self.plots.pop(metric))
+        for plot, line in self._marks:
+            plot.removeItem(line)
+        self._marks.clear()
+        self._new_marks.clear()
         self.legend.clear()
         self._in_legend.clear()
         self.curves.clear()
@@ -257,6 +269,19 @@ class CurvesPanel(Panel):
         self.redraw()
 
     # --- items, made once each ---------------------------------------------------------------
+
+    def _draw_marks(self) -> None:
+        """A dashed line with words at each step where a setting changed, on every plot."""
+        colour = (DARK if self.dark else LIGHT)["muted"]
+        for step, words in self._new_marks:
+            for metric, plot in self.plots.items():
+                line = pg.InfiniteLine(pos=step, angle=90, movable=False,
+                                       pen=pg.mkPen(colour, width=1, style=Qt.DashLine),
+                                       label=words if metric == "loss" else None,
+                                       labelOpts={"position": 0.9, "color": colour})
+                plot.addItem(line, ignoreBounds=True)
+                self._marks.append((plot, line))
+        self._new_marks.clear()
 
     def _grow_steps_axis(self) -> None:
         """The step axis grows in 1-2-5 jumps, so it is re-rendered now and then, not on

@@ -1,0 +1,54 @@
+"""Settings that change while a run trains, applied between two steps: the learning rate,
+weight decay, gradient clipping, batch size and a Dropout block's rate.
+
+A paradigm takes part through what it already has: ``optimizer`` (its one optimiser),
+``hparams`` and ``batch_size``; a setting it has no use for is refused in words.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from ..spec.errors import ParamError
+from ..spec.paradigms import LIVE_SETTINGS
+
+
+def apply_live(paradigm: Any, nets: dict[str, torch.nn.Module], name: str, value: Any) -> None:
+    """Change ``name`` to ``value`` (already checked against its range) in ``paradigm``.
+
+    ``dropout`` takes ``(slot, node_id, p)``: the rate of one Dropout block. The change is in
+    effect for the very next step."""
+    if name not in LIVE_SETTINGS:
+        raise ParamError(f"{name} cannot change while training; the ones that can are "
+                         f"{', '.join(LIVE_SETTINGS)}")
+    if name == "dropout":
+        slot, node_id, p = value
+        block = nets[slot].blocks[f"n{node_id}"] if slot in nets else None
+        if not isinstance(block, torch.nn.Dropout):
+            raise ParamError(f"there is no Dropout block {node_id} in the {slot} network")
+        block.p = float(p)
+        return
+    if name == "batch_size":
+        if not hasattr(paradigm, "batch_size"):
+            raise ParamError("this kind of training has no batch size to change while it runs")
+        paradigm.batch_size = max(1, min(int(value), len(getattr(paradigm, "x", ())) or
+                                         int(value)))
+    elif name in ("lr", "weight_decay"):
+        optimizer = getattr(paradigm, "optimizer", None)
+        if optimizer is None:
+            raise ParamError(f"this kind of training has several optimisers; its {name} "
+                             "changes when the run starts over")
+        _set_group_value(optimizer, name, float(value))
+    paradigm.hparams[name] = value
+
+
+def _set_group_value(optimizer: torch.optim.Optimizer, name: str, value: float) -> None:
+    schedule = getattr(optimizer, "schedule", None)
+    for k, group in enumerate(optimizer.param_groups):
+        if name == "lr" and schedule is not None:  # the schedule scales the new base rate
+            schedule.base_lrs[k] = value
+            group["lr"] = value * schedule.lr_lambdas[k](schedule.last_epoch)
+        else:
+            group[name] = value

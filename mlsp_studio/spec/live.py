@@ -1,0 +1,52 @@
+"""Which edits a running run can take at its next step instead of starting over."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .catalog import BLOCKS
+from .paradigms import LIVE_SETTINGS
+from .project import Project
+
+Change = tuple[str, Any]
+
+
+def live_changes(running: Project, edited: Project) -> list[Change] | None:
+    """The changes from ``running`` to ``edited`` as ``(setting, value)`` pairs for
+    ``Engine.set_live``, or None when any of them needs a fresh run.
+
+    Live: the settings in ``LIVE_SETTINGS`` and the rate ``p`` of a Dropout block (given as
+    ``("dropout", (slot, node_id, p))``). Anything else — another block, edge, dataset, seed,
+    device or setting — needs the run to start over."""
+    if (running.paradigm, running.dataset, running.dataset_options, running.seed,
+            running.device) != (edited.paradigm, edited.dataset, edited.dataset_options,
+                                edited.seed, edited.device):
+        return None
+    changes: list[Change] = []
+    for name in sorted(set(running.hparams) | set(edited.hparams)):
+        before, after = running.hparams.get(name), edited.hparams.get(name)
+        if before != after:
+            if name not in LIVE_SETTINGS or after is None:
+                return None
+            changes.append((name, after))
+    if set(running.slots) != set(edited.slots):
+        return None
+    default_p = BLOCKS.get("Dropout").params.get("p").default
+    for slot, graph in edited.slots.items():
+        old = running.slots[slot]
+        if set(old.edges) != set(graph.edges) or set(old.nodes) != set(graph.nodes):
+            return None
+        for node_id, node in graph.nodes.items():
+            was = old.nodes[node_id]
+            if was.type != node.type:
+                return None
+            if was.params == node.params:
+                continue  # unchanged, or only moved on the canvas
+            if node.type != "Dropout" or _without_p(was.params) != _without_p(node.params):
+                return None
+            changes.append(("dropout", (slot, node_id, node.params.get("p", default_p))))
+    return changes
+
+
+def _without_p(params: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in params.items() if k != "p"}
