@@ -282,19 +282,22 @@ VISUAL_OPTIONS = {
 """Options a panel can send to the paradigm (``Engine.set_visual_option``), by name."""
 
 
-# The generative and self-supervised paradigms and the training lab keep their pictures in
-# modules of their own; each lists its snapshot classes in ``SNAPSHOTS`` and its panel
-# options in ``OPTIONS``.
-# isort: off
-from . import snapshots_autoencoder, snapshots_gan  # noqa: E402
-from . import snapshots_diffusion, snapshots_contrastive  # noqa: E402
-from . import snapshots_lab  # noqa: E402
-# isort: on
+def register_snapshots(classes: tuple[type[Snapshot], ...], options: dict[str, str]) -> None:
+    """Add a module's snapshot classes and panel options; a kind taken by another class is
+    an error (the same class again is not: a module may be imported in either order)."""
+    for cls in classes:
+        if SNAPSHOT_KINDS.get(cls.kind, cls) is not cls:
+            raise ValueError(f"two snapshot classes of the kind {cls.kind!r}")
+        SNAPSHOT_KINDS[cls.kind] = cls
+    VISUAL_OPTIONS.update(options)
 
-for _module in (snapshots_autoencoder, snapshots_gan, snapshots_diffusion, snapshots_contrastive,
-                snapshots_lab):
-    for _cls in _module.SNAPSHOTS:
-        if _cls.kind in SNAPSHOT_KINDS:
-            raise ValueError(f"two snapshot classes of the kind {_cls.kind!r}")
-        SNAPSHOT_KINDS[_cls.kind] = _cls
-    VISUAL_OPTIONS.update(_module.OPTIONS)
+
+# The generative and self-supervised paradigms and the training lab keep their pictures in
+# modules of their own, each ending with ``register_snapshots(SNAPSHOTS, OPTIONS)``. Loaded
+# here so that every kind is known once this module is; imported first on their own, they
+# load this module and then register themselves.
+# isort: off
+from . import snapshots_autoencoder, snapshots_gan  # noqa: E402,F401
+from . import snapshots_diffusion, snapshots_contrastive  # noqa: E402,F401
+from . import snapshots_lab  # noqa: E402,F401
+# isort: on

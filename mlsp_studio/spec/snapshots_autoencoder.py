@@ -9,7 +9,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from .snapshots import Snapshot
+from .snapshots import Snapshot, register_snapshots
 
 
 @dataclass(frozen=True)
@@ -149,3 +149,5 @@ def picture(example: np.ndarray) -> np.ndarray:
     if a.ndim == 2:
         return a
     return a.reshape(-1, *a.shape[-2:])[0]
+
+register_snapshots(SNAPSHOTS, OPTIONS)

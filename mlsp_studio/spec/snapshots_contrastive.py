@@ -8,7 +8,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from .snapshots import Snapshot
+from .snapshots import Snapshot, register_snapshots
 
 
 @dataclass(frozen=True)
@@ -127,3 +127,5 @@ OPTIONS: dict[str, str] = {
     "contrastive_draw": "a new value draws other test examples for the similarity and "
                         "retrieval matrices (int)",
 }
+
+register_snapshots(SNAPSHOTS, OPTIONS)

@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from .paradigm_diffusion import MAX_GUIDANCE
-from .snapshots import Snapshot
+from .snapshots import Snapshot, register_snapshots
 
 NO_CLASS = -1      # guidance_class: sample without a class (the unconditional model)
 EACH_CLASS = -2    # guidance_class: every sample asks for another class, in turn
@@ -159,3 +159,5 @@ OPTIONS: dict[str, str] = {
     "guidance_scale": f"classifier-free guidance scale of the live samples (float, 0 to "
                       f"{MAX_GUIDANCE:g})",
 }
+
+register_snapshots(SNAPSHOTS, OPTIONS)

@@ -10,7 +10,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from .snapshots import Snapshot
+from .snapshots import Snapshot, register_snapshots
 
 
 @dataclass(frozen=True)
@@ -160,3 +160,5 @@ def balance_words(snap: GanBalance) -> str:
     if gap < 0.15:
         return "close to the balance: the discriminator can hardly tell them apart"
     return "the discriminator is ahead, the generator is catching up"
+
+register_snapshots(SNAPSHOTS, OPTIONS)

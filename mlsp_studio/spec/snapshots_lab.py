@@ -8,7 +8,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from .snapshots import Snapshot
+from .snapshots import Snapshot, register_snapshots
 
 BINS = 30  # bars per histogram
 
@@ -51,3 +51,5 @@ def histogram(values: np.ndarray, bins: int = BINS) -> tuple[np.ndarray, np.ndar
 
 SNAPSHOTS = (LayerStats,)
 OPTIONS: dict[str, str] = {}
+
+register_snapshots(SNAPSHOTS, OPTIONS)
