@@ -249,7 +249,7 @@ def test_snapshots_of_a_fresh_2d_model() -> None:
     snaps = {s.kind: s for s in p.visualize(set(p.visual_kinds))}
     forward = snaps["diffusion_forward"]
     assert forward.alpha_bar[0] == 1.0 and len(forward.alpha_bar) == 31
-    assert forward.x0.shape == forward.noise.shape == (1000, 2)
+    assert forward.x0.shape == forward.noise.shape == (2400, 2)  # the whole training cloud
     trajectory = snaps["diffusion_trajectory"]
     assert trajectory.frames.shape == (8, 1000, 2) and trajectory.steps[0] == 30
     assert np.array_equal(snaps["diffusion_samples"].samples, trajectory.frames[-1])

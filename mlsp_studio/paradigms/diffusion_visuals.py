@@ -23,7 +23,7 @@ from ..spec.snapshots_diffusion import (
     check_guidance_scale,
 )
 
-FORWARD_POINTS = 1000
+FORWARD_POINTS = 4000   # the whole training cloud of the ring
 FORWARD_IMAGES = 8
 STRIP_IMAGES = 16
 CLOUD_POINTS = 1000

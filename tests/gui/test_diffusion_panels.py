@@ -7,6 +7,8 @@ from __future__ import annotations
 import PySide6  # noqa: F401  (before pyqtgraph, so pyqtgraph picks this binding)
 
 # isort: split
+from dataclasses import replace
+
 import numpy as np
 from diffusion_snapshot_cases import (
     forward_digits,
@@ -114,3 +116,15 @@ def test_strip_and_samples(qtbot) -> None:
     assert len(p.sample_points.getData()[0]) == 500 and len(p.data_points.getData()[0]) == 400
     p.reset()
     assert not p.frame_labels and not p.samples_plot.isVisible()
+
+
+def test_the_same_examples_are_not_drawn_again(qtbot) -> None:
+    p, _ = _panel(qtbot, "diffusion_forward")
+    p.show_snapshot(forward_points(3))
+    p.slider.setValue(30)
+    drawn = p.scatter.data
+    later = replace(forward_points(3), step=99)
+    p.show_snapshot(later)
+    assert p.scatter.data is drawn and "step 99" in p.plot.titleLabel.text
+    p.show_snapshot(forward_points(4))  # other examples: drawn
+    assert p.scatter.data is not drawn

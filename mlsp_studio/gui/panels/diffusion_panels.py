@@ -53,6 +53,13 @@ def _label(text: str = "", bold: bool = False) -> QLabel:
     return label
 
 
+def _same_examples(a: DiffusionForward, b: DiffusionForward) -> bool:
+    """Whether two forward snapshots hold the same examples, noise and schedule."""
+    return (a.image_shape == b.image_shape and np.array_equal(a.alpha_bar, b.alpha_bar)
+            and np.array_equal(a.x0, b.x0) and np.array_equal(a.noise, b.noise)
+            and np.array_equal(a.labels, b.labels))
+
+
 def _points(a: np.ndarray) -> np.ndarray:
     """(n, 2) finite rows of a points array; (0, 2) for anything else."""
     a = finite_floats(a)
@@ -95,13 +102,19 @@ class DiffusionForwardPanel(Panel):
         layout.addWidget(self.graphics, 1)
         self.latest: DiffusionForward | None = None
         self._brushes: list | None = None
+        self._class_brushes = [pg.mkBrush(class_colour(k)) for k in range(10)]
+        self._no_class = pg.mkBrush(class_colour(-1))
+        self._what = ""
         self.set_dark(False)
         self.reset()
 
     def show_snapshot(self, snapshot: DiffusionForward) -> None:
         super().show_snapshot(snapshot)
-        fresh = self.latest is None
+        fresh, last = self.latest is None, self.latest
         self.latest = snapshot
+        if last is not None and _same_examples(last, snapshot):
+            self._set_title()  # the examples are fixed: only the step changed
+            return
         T = max(len(snapshot.alpha_bar) - 1, 0)
         if self.slider.maximum() != max(T, 1):
             self.slider.blockSignals(True)
@@ -111,8 +124,8 @@ class DiffusionForwardPanel(Panel):
             self.slider.blockSignals(False)
         labels = np.asarray(snapshot.labels)
         n = len(snapshot.x0)
-        self._brushes = ([pg.mkBrush(class_colour(int(k))) for k in labels]
-                         if len(labels) == n and n else None)
+        self._brushes = ([self._class_brushes[int(k) % 10] if k >= 0 else self._no_class
+                          for k in labels.tolist()] if len(labels) == n and n else None)
         self.draw()
 
     def _on_slider(self, _value: int) -> None:
@@ -133,6 +146,7 @@ class DiffusionForwardPanel(Panel):
             self.scatter.setData(x=[], y=[])
             self.image.clear()
             set_title(self.plot, f"Adding noise — step {snap.step}: no examples", self.dark)
+            self._what = ""
             return
         xt = noised(snap.alpha_bar, x0, noise, t)
         pictures = as_pictures(xt, snap.image_shape)
@@ -153,7 +167,13 @@ class DiffusionForwardPanel(Panel):
             what = f"{len(pts)} data points"
             self._axes(True)
             self.plot.setRange(xRange=(-3.2, 3.2), yRange=(-3.2, 3.2), padding=0)
-        set_title(self.plot, f"x_t of {what} at t = {t} — step {snap.step}", self.dark)
+        self._what = what
+        self._set_title()
+
+    def _set_title(self) -> None:
+        if self.latest is not None and self._what:
+            set_title(self.plot, f"x_t of {self._what} at t = {self.slider.value()} — step "
+                      f"{self.latest.step}", self.dark)
 
     def _axes(self, shown: bool) -> None:
         for name in ("left", "bottom"):
@@ -163,6 +183,7 @@ class DiffusionForwardPanel(Panel):
     def reset(self) -> None:
         super().reset()
         self.latest = None
+        self._what = ""
         self.scatter.setData(x=[], y=[])
         self.image.clear()
         self.t_label.setText("")
