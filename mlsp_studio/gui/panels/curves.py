@@ -16,13 +16,22 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 from .base import DARK, LIGHT, PANELS, Panel, Record, font, set_title, style_legend, style_plot
 
 # Points kept per series; past this, neighbouring pairs are merged. Handing pyqtgraph more
 # points than a plot is wide costs GUI time (and so training speed) without showing more.
 CAP = 2_000
+PLOT_HEIGHT = 160  # pixels each plot keeps at least; more plots than fit scroll
 
 SPLIT_NAMES = {"train": "training (each step)", "train_eval": "training set",
                "val": "validation", "test": "test"}
@@ -163,7 +172,6 @@ class CurvesPanel(Panel):
         self.warning.setWordWrap(True)
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.ci.setSpacing(4)
-        self.graphics.setMinimumHeight(260)  # two plots that can still be read
         # One legend for all plots, above them, so it never hides a curve.
         self.legend = pg.LegendItem(colCount=4, labelTextSize="10pt")
         self.graphics.addItem(self.legend, row=0, col=0)
@@ -176,7 +184,12 @@ class CurvesPanel(Panel):
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addLayout(bar)
         layout.addWidget(self.warning)
-        layout.addWidget(self.graphics, 1)
+        # many metrics (a GAN's losses and scores) keep a readable height and scroll
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.NoFrame)
+        self.scroll.setWidget(self.graphics)
+        layout.addWidget(self.scroll, 1)
         self.warning.hide()
         self._plot_for("loss")  # always there, always on top
         self.set_dark(False)
@@ -252,6 +265,7 @@ class CurvesPanel(Panel):
         self._changed.clear()
         self._dirty = False
         self._steps_right = 0.0
+        self._fit_height()
         self._update_title("loss")
         self._update_warning()
 
@@ -269,6 +283,10 @@ class CurvesPanel(Panel):
         self.redraw()
 
     # --- items, made once each ---------------------------------------------------------------
+
+    def _fit_height(self) -> None:
+        """Room for every plot at a readable height (two at least); the panel scrolls."""
+        self.graphics.setMinimumHeight(PLOT_HEIGHT * max(2, len(self.plots)) + 40)
 
     def _draw_marks(self) -> None:
         """A dashed line with words at each step where a setting changed, on every plot."""
@@ -312,6 +330,7 @@ class CurvesPanel(Panel):
         if is_loss_like(metric) and self.log_box.isChecked():
             plot.setLogMode(y=True)
         self.plots[metric] = plot
+        self._fit_height()
         style_plot(plot, self.dark)
         self._update_title(metric)
         return plot
