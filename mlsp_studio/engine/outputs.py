@@ -1,4 +1,5 @@
-"""A finished run's folder: metrics.csv, summary.json, checkpoints, project.json, figures."""
+"""A finished run's folder: metrics.csv, a TensorBoard event file, summary.json, checkpoints,
+project.json, figures."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 
 from .checkpoints import save_checkpoint
 from .engine import Engine
+from .tensorboard import write_events
 
 
 def write_run(out_dir: Path, engine: Engine, figures: bool = True) -> list[Path]:
@@ -21,6 +23,7 @@ def write_run(out_dir: Path, engine: Engine, figures: bool = True) -> list[Path]
         for step, split, metric, value in engine.history.records():
             writer.writerow([step, split, metric, f"{value:.6g}"])
     written.append(metrics)
+    written.append(write_events(out_dir, engine.history.records()))  # for TensorBoard
     summary = out_dir / "summary.json"
     summary.write_text(json.dumps(engine.summary(), indent=2) + "\n", encoding="utf-8")
     written.append(summary)
