@@ -56,3 +56,11 @@ def test_a_single_network_shows_no_tabs(qtbot) -> None:
     doc.replace_project(autoencoder())
     assert tabs.slots() == ["encoder", "decoder"] and not tabs.isHidden()
     assert doc.slot == "encoder" and tabs.currentIndex() == 0
+
+
+def test_an_input_other_than_the_data_says_what_it_reads() -> None:
+    from mlsp_studio.gui.canvas.scene import block_summary
+
+    assert block_summary("Input", {"source": "x"}, (1, 8, 8)) == "gives (N, 1, 8, 8)"
+    assert block_summary("Input", {"source": "z"}, (2,)) == "z: gives (N, 2)"
+    assert block_summary("Input", {"source": "t"}, None) == "t: shape from the data"

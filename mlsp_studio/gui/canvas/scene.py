@@ -37,8 +37,10 @@ def block_summary(type_name: str, params: dict[str, Any], shape: tuple | None) -
     """The block's key settings in a few words: ``64 units``, ``16 ch, 3×3, s1``."""
     p = params
     dims = 2 if type_name.endswith("2d") else 1
-    if type_name == "Input":
-        return f"gives {format_shape(shape)}" if shape else "shape from the data"
+    if type_name == "Input":  # a second input says which: noise z, time step t, class c
+        source = p.get("source", "x")
+        name = "" if source == "x" else f"{source}: "
+        return name + (f"gives {format_shape(shape)}" if shape else "shape from the data")
     if type_name == "Dense":
         return f"{p.get('units')} units" + ("" if p.get("bias", True) else ", no bias")
     if type_name.startswith(("Conv", "ConvTranspose")):
