@@ -296,6 +296,9 @@ class GanParadigm:
             return (f"The generator draws only {covered:.0f} of the {k} clouds: it has "
                     "collapsed onto a few modes (mode collapse). Try a smaller learning rate, "
                     "a larger batch or more discriminator steps")
+        if self.has_modes and covered is not None and covered < k:
+            return (f"The generator draws {covered:.0f} of the {k} clouds; the other "
+                    f"{k - covered:.0f} get almost none of its points (partial mode collapse)")
         real, fake = final.get("val_d_real"), final.get("val_d_fake")
         if real is not None and fake is not None and real - fake > 0.9:
             return ("The discriminator tells nearly every generated example from the data, "

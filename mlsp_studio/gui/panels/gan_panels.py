@@ -216,7 +216,6 @@ class GanSamplesPanel(_GanPanel):
         self.plot = _plot(self.graphics, 0)
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.invertY(True)         # the first sample at the top left, as it is read
-        self.plot.vb.setBackgroundColor("#c8c8c8")   # grey between the samples
         self.plot.setAspectLocked(True)
         for axis in ("left", "bottom"):
             self.plot.hideAxis(axis)
@@ -253,6 +252,10 @@ class GanSamplesPanel(_GanPanel):
         self.image.clear()
         self._shape = ()
 
+    def set_dark(self, dark: bool) -> None:
+        super().set_dark(dark)
+        self.plot.vb.setBackgroundColor("#4a4a4a" if dark else "#c8c8c8")  # between samples
+
 
 @PANELS.register
 class GanBalancePanel(_GanPanel):
@@ -266,8 +269,12 @@ class GanBalancePanel(_GanPanel):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.top = _plot(self.graphics, 0)
-        self.bottom = _plot(self.graphics, 1)
+        # One legend above the plots, so it never hides a curve.
+        self.legend = pg.LegendItem(colCount=2, labelTextSize="9pt")
+        self.graphics.addItem(self.legend, row=0, col=0)
+        self.graphics.ci.layout.setRowStretchFactor(0, 0)
+        self.top = _plot(self.graphics, 1)
+        self.bottom = _plot(self.graphics, 2)
         self.bottom.setXLink(self.top)
         self.top.setLabel("left", "chance of real")
         self.bottom.setLabel("left", "loss")
@@ -280,14 +287,11 @@ class GanBalancePanel(_GanPanel):
         self.fake = self.top.plot(pen=pg.mkPen(FAKE_COLOUR, width=2))
         self.d_loss = self.bottom.plot(pen=pg.mkPen("#5e3c99", width=2))
         self.g_loss = self.bottom.plot(pen=pg.mkPen("#e66101", width=2))
-        self.top_legend = pg.LegendItem(offset=(-5, 5), labelTextSize="9pt")
-        self.top_legend.setParentItem(self.top.vb)
-        self.top_legend.addItem(self.real, "D(data)")
-        self.top_legend.addItem(self.fake, "D(generated)")
-        self.bottom_legend = pg.LegendItem(offset=(-5, 5), labelTextSize="9pt")
-        self.bottom_legend.setParentItem(self.bottom.vb)
-        self.bottom_legend.addItem(self.d_loss, "discriminator loss")
-        self.bottom_legend.addItem(self.g_loss, "generator loss")
+        for curve, text in ((self.real, "D(data): chance it finds data real"),
+                            (self.fake, "D(generated)"),
+                            (self.d_loss, "discriminator loss"),
+                            (self.g_loss, "generator loss")):
+            self.legend.addItem(curve, text)
         for plot in (self.top, self.bottom):
             plot.getAxis("left").enableAutoSIPrefix(False)  # losses, not units
         self.set_dark(False)
@@ -319,6 +323,4 @@ class GanBalancePanel(_GanPanel):
         super().set_dark(dark)
         for plot in (self.top, self.bottom):
             style_plot(plot, dark)
-        for legend in (self.top_legend, self.bottom_legend):
-            style_legend(legend, dark)
-            legend.setBrush(pg.mkBrush((DARK if dark else LIGHT)["background"] + "c0"))
+        style_legend(self.legend, dark)
