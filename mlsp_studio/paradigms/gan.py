@@ -102,7 +102,9 @@ class GanParadigm:
     examples; ``loss`` = ``d_loss`` + ``g_loss``, which the engine follows (``evaluate``
     gives the same figures on a split, with generated examples from fixed noise). A GAN's
     losses do not fall to zero as it learns: they measure the game, not the samples; the
-    mode metrics of 2-D mode data (the ring) do.
+    mode metrics of 2-D mode data (the ring) do. A non-finite loss raises
+    :class:`NonFiniteLoss` before the update it would make; discriminator steps earlier in
+    the same round are kept.
     """
 
     def __init__(self) -> None:
@@ -147,6 +149,8 @@ class GanParadigm:
         self.spread = float(data.extras.get("spread", 0.0))
         self.has_modes = self.points2d and len(self.centres) > 0 and self.spread > 0
         with torch.no_grad():
+            self.G.eval()  # a probe must not move batch-norm statistics
+            self.D.eval()
             probe = self._generate(self._eval_z[:2])
             score = self.D(probe)
         if tuple(probe.shape[1:]) != tuple(self.x.shape[1:]) or score[0].numel() != 1:

@@ -43,6 +43,10 @@ def test_field_draws_verdict_points_rings_and_arrows(qtbot) -> None:
     p.show_snapshot(GanField(step=2, xs=snap.xs, ys=snap.ys, probs=snap.probs,
                              real=snap.real, fake=snap.fake))
     assert len(p.arrows.getData()[0]) == 0 and "arrows" not in p.heading.text()
+    p.show_snapshot(field(3))  # a new run draws arrows again: it is told they are off
+    assert asked[-1] == ("show_arrows", False) and len(asked) == 2
+    p.show_snapshot(field(3))
+    assert len(asked) == 2  # once per step, not on every picture
     p.arrows_box.setChecked(True)
     assert asked[-1] == ("show_arrows", True)
 

@@ -123,6 +123,7 @@ class GanFieldPanel(_GanPanel):
         self.legend.addItem(self.real, "data")
         self.legend.addItem(self.fake, "generated")
         self._extent: tuple[float, ...] | None = None
+        self._asked_at = -1
         self.set_dark(False)
         self._set_heading(self.waiting)
 
@@ -131,6 +132,11 @@ class GanFieldPanel(_GanPanel):
 
     def show_snapshot(self, snapshot: GanField) -> None:
         super().show_snapshot(snapshot)
+        if (not self.arrows_box.isChecked() and len(snapshot.arrow_from)
+                and self._asked_at != snapshot.step):
+            # a new run starts with arrows on: tell it again that they are off
+            self._asked_at = snapshot.step
+            self.optionChanged.emit("show_arrows", False)
         extent = field_extent(snapshot)
         real, fake = finite_points(snapshot.real), finite_points(snapshot.fake)
         if extent is not None:
