@@ -170,6 +170,9 @@ def test_final_numbers_and_a_collapse_said_in_words() -> None:
     assert gan.final_note({"modes_covered": 8.0, "val_d_real": 0.55, "val_d_fake": 0.45}) == ""
     assert "tells nearly every" in gan.final_note({"modes_covered": 8.0, "val_d_real": 0.99,
                                                    "val_d_fake": 0.01})
+    both = gan.final_note({"modes_covered": 0.0, "val_d_real": 1.0, "val_d_fake": 0.0})
+    assert both.startswith("None of the 8") and "Try a smaller d_lr" in both
+    assert "Train longer" not in both
 
 
 def test_balance_history_stays_bounded_and_spans_the_run() -> None:

@@ -291,24 +291,26 @@ class GanParadigm:
 
     def final_note(self, final: dict[str, float]) -> str:
         """In words, when the numbers show the game went wrong without a crash."""
-        k = len(self.centres)
-        covered = final.get("modes_covered")
-        if self.has_modes and covered == 0:
-            return (f"None of the {k} clouds gets its share of the generated points yet: "
-                    "train longer, or try other learning rates")
-        if self.has_modes and covered is not None and covered <= k / 2:
-            return (f"The generator draws only {covered:.0f} of the {k} clouds: it has "
-                    "collapsed onto a few modes (mode collapse). Try a smaller learning rate, "
-                    "a larger batch or more discriminator steps")
+        k, covered = len(self.centres), final.get("modes_covered")
+        parts = []
         if self.has_modes and covered is not None and covered < k:
-            return (f"The generator draws {covered:.0f} of the {k} clouds; the other "
-                    f"{k - covered:.0f} get almost none of its points (partial mode collapse)")
+            if covered == 0:
+                parts.append(f"None of the {k} clouds gets its share of the generated points")
+            elif covered <= k / 2:
+                parts.append(f"The generator draws only {covered:.0f} of the {k} clouds: it "
+                             "has collapsed onto a few modes (mode collapse)")
+            else:
+                parts.append(f"The generator draws {covered:.0f} of the {k} clouds; the other "
+                             f"{k - covered:.0f} get almost none of its points (partial mode "
+                             "collapse)")
         real, fake = final.get("val_d_real"), final.get("val_d_fake")
         if real is not None and fake is not None and real - fake > 0.9:
-            return ("The discriminator tells nearly every generated example from the data, "
-                    "so the generator has little left to learn from. Try a smaller d_lr or "
-                    "the flip loss")
-        return ""
+            parts.append("The discriminator tells nearly every generated example from the "
+                         "data, so the generator has little left to learn from. Try a smaller "
+                         "d_lr or the flip loss")
+        elif parts:
+            parts.append("Train longer, or try a smaller learning rate or a larger batch")
+        return ". ".join(parts)
 
     # -- pictures ------------------------------------------------------------------------
     def set_visual_option(self, name: str, value: Any) -> None:
