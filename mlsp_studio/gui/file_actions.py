@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Slot
@@ -12,10 +13,12 @@ from ..spec.presets import load_preset
 from ..spec.project import load_project, save_project
 from .bridge import assert_gui_thread
 
+RECENT = 8  # projects listed under File → Open recent
+
 
 class FileActions:
-    """Mixed into MainWindow: needs ``doc``, ``bridge``, ``state``, ``_stale``,
-    ``_update_title`` and ``_show_status_text``."""
+    """Mixed into MainWindow: needs ``doc``, ``bridge``, ``settings``, ``state``, ``_stale``,
+    ``recent_menu``, ``_update_title`` and ``_show_status_text``."""
 
     # -- files ---------------------------------------------------------------------------
     @Slot()
@@ -35,7 +38,48 @@ class FileActions:
             QMessageBox.warning(self, "Cannot open project", str(err))
             return False
         self.doc.replace_project(project, path)
+        self._remember(path)
         return True
+
+    # -- recent files --------------------------------------------------------------------
+    def recent_files(self) -> list[str]:
+        value = self.settings.value("recent", [])
+        items = [value] if isinstance(value, str) else list(value or [])
+        return [str(v) for v in items if v][:RECENT]
+
+    def _remember(self, path: Path) -> None:
+        text = str(Path(path).resolve())
+        self.settings.setValue("recent", [text, *(r for r in self.recent_files()
+                                                  if r != text)][:RECENT])
+
+    @Slot()
+    def _fill_recent_menu(self) -> None:
+        assert_gui_thread("FileActions._fill_recent_menu")
+        menu = self.recent_menu
+        menu.clear()
+        for text in self.recent_files():
+            act = menu.addAction(text)
+            act.triggered.connect(partial(self._open_recent, text))
+        if menu.actions():
+            menu.addSeparator()
+        clear = menu.addAction("Clear the list")
+        clear.setEnabled(bool(self.recent_files()))
+        clear.triggered.connect(self._on_clear_recent)
+
+    def _open_recent(self, text: str, _checked: bool = False) -> None:
+        assert_gui_thread("FileActions._open_recent")
+        if not Path(text).is_file():
+            self.settings.setValue("recent", [r for r in self.recent_files() if r != text])
+            QMessageBox.warning(self, "Cannot open project",
+                                f"{text} is no longer there; it is taken off the list.")
+            return
+        if self._confirm_discard():
+            self.open_path(Path(text))
+
+    @Slot()
+    def _on_clear_recent(self) -> None:
+        assert_gui_thread("FileActions._on_clear_recent")
+        self.settings.setValue("recent", [])
 
     @Slot()
     def on_open(self) -> None:
@@ -71,6 +115,7 @@ class FileActions:
         self.doc.path = path
         self.doc.undo_stack.setClean()
         self._update_title()
+        self._remember(path)
         return True
 
     def _confirm_discard(self) -> bool:

@@ -138,6 +138,8 @@ class MainWindow(VariantRuns, PanelDocks, FileActions, QMainWindow):
             act.setData(info.name)
             act.triggered.connect(self._on_preset_action)
         self._add(file_menu, "&Open…", QKeySequence.Open, self.on_open)
+        self.recent_menu = file_menu.addMenu("Open &recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         self._add(file_menu, "&Save", QKeySequence.Save, self.on_save)
         self._add(file_menu, "Save &as…", QKeySequence.SaveAs, self.on_save_as)
         export = file_menu.addMenu("Export")
