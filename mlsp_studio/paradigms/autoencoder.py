@@ -17,6 +17,7 @@ from ..spec.project import Project
 from ..spec.snapshots import Snapshot
 from ..spec.snapshots_autoencoder import AnomalyScores, LatentCodes, Reconstructions, auroc
 from .base import NonFiniteLoss
+from .batching import EpochBatches
 from .optim import make_optimizer
 from .registry import PARADIGMS
 from .text_common import pca_2d
@@ -110,8 +111,7 @@ class AutoencoderParadigm:
         self.total_steps = self.steps_per_epoch * self.hparams["epochs"]
         self.eval_every = self.hparams["eval_every"] or self.steps_per_epoch
         self.generator = torch.Generator().manual_seed(project.seed)
-        self._order = torch.randperm(n, generator=self.generator).to(device)
-        self._cursor = 0
+        self.batches = EpochBatches(n, self.batch_size, self.generator, device)
         self.optimizer = make_optimizer([*self.encoder.parameters(),
                                          *self.decoder.parameters()],
                                         self.hparams, self.total_steps)
@@ -172,14 +172,8 @@ class AutoencoderParadigm:
 
     # -- training ------------------------------------------------------------------------
     def _next_batch(self) -> torch.Tensor:
-        end = self._cursor + self.batch_size
-        idx = self._order[self._cursor:end]
-        self._cursor = end
-        if self._cursor >= len(self._order):
-            self._order = torch.randperm(len(self._order), generator=self.generator) \
-                .to(self.device)
-            self._cursor = 0
-            self.epoch += 1
+        idx = self.batches.next()
+        self.epoch = self.batches.epoch
         return idx
 
     def step(self) -> dict[str, float]:

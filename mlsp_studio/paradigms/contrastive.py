@@ -20,10 +20,10 @@ from ..spec.project import Project
 from ..spec.snapshots import Snapshot
 from . import contrastive_visuals as visuals
 from .base import NonFiniteLoss
+from .batching import EpochBatches
 from .contrastive_augment import augment
 from .contrastive_common import (
     EVAL_TRAIN_SUBSET,
-    Batches,
     balanced_examples,
     encode,
     flat,
@@ -66,8 +66,10 @@ class _ContrastiveBase:
             raise ProjectError("contrastive learning needs at least two training examples: "
                                "each is told apart from the others of its batch")
         self.batch_size = max(2, min(self.hparams["batch_size"], n))
-        self.batches = Batches(n, self.batch_size, project.seed, device)
-        self.steps_per_epoch = n // self.batch_size  # full batches only (see Batches)
+        # full batches only: a smaller one has fewer negatives and its loss would dip
+        self.batches = EpochBatches(n, self.batch_size, torch.Generator().manual_seed(
+            project.seed), device, drop_last=True)
+        self.steps_per_epoch = self.batches.steps_per_epoch
         self.total_steps = self.steps_per_epoch * self.hparams["epochs"]
         self.eval_every = self.hparams["eval_every"] or self.steps_per_epoch
         pick = torch.randperm(n, generator=torch.Generator().manual_seed(project.seed + 1))

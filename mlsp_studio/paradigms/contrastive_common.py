@@ -1,4 +1,4 @@
-"""What both contrastive paradigms share: batches, feeding a network its inputs by name,
+"""What both contrastive paradigms share: feeding a network its inputs by name,
 finding the representation before the projection head, and picking examples to show."""
 
 from __future__ import annotations
@@ -11,30 +11,6 @@ from ..spec.graph import Graph
 
 EVAL_TRAIN_SUBSET = 512   # training examples used for the train-split metrics
 CHUNK = 1024              # rows per forward pass when encoding a whole split
-
-
-class Batches:
-    """Shuffled mini-batches of row indices, a new order every epoch.
-
-    The rows left over at the end of an epoch (fewer than a batch) wait for the next order:
-    a smaller batch has fewer negatives, so its InfoNCE loss would dip on the curve."""
-
-    def __init__(self, n: int, batch_size: int, seed: int, device: torch.device) -> None:
-        self.n, self.batch_size, self.device = n, batch_size, device
-        self.generator = torch.Generator().manual_seed(seed)
-        self.epoch = 0
-        self._order = torch.randperm(n, generator=self.generator).to(device)
-        self._cursor = 0
-
-    def next(self) -> torch.Tensor:
-        end = self._cursor + self.batch_size
-        idx = self._order[self._cursor:end]
-        self._cursor = end
-        if self._cursor + self.batch_size > self.n:
-            self._order = torch.randperm(self.n, generator=self.generator).to(self.device)
-            self._cursor = 0
-            self.epoch += 1
-        return idx
 
 
 def net_inputs(net: torch.nn.Module, split, idx: torch.Tensor | None = None

@@ -26,6 +26,7 @@ from ..spec.snapshots import Snapshot
 from ..spec.snapshots_diffusion import EACH_CLASS, NO_CLASS
 from . import diffusion_metrics as dm
 from .base import NonFiniteLoss
+from .batching import EpochBatches
 from .diffusion_schedule import check_sampling, guided, make_schedule, noise_to, sample
 from .diffusion_visuals import DiffusionVisuals
 from .optim import make_optimizer
@@ -82,8 +83,7 @@ class DiffusionParadigm:
         self.total_steps = self.steps_per_epoch * h["epochs"]
         self.eval_every = h["eval_every"] or self.steps_per_epoch
         self.generator = torch.Generator().manual_seed(project.seed)
-        self._order = torch.randperm(n, generator=self.generator).to(device)
-        self._cursor = 0
+        self.batches = EpochBatches(n, self.batch_size, self.generator, device)
         self.optimizer = make_optimizer(self.net.parameters(), h, self.total_steps)
         self._eval = {split: self._eval_batch(split, i) for i, split
                       in enumerate(("train", "val", "test"))}
@@ -147,14 +147,8 @@ class DiffusionParadigm:
 
     # -- training ------------------------------------------------------------------------
     def _next_batch(self) -> torch.Tensor:
-        end = self._cursor + self.batch_size
-        idx = self._order[self._cursor:end]
-        self._cursor = end
-        if self._cursor >= len(self._order):
-            self._order = torch.randperm(len(self._order), generator=self.generator) \
-                .to(self.device)
-            self._cursor = 0
-            self.epoch += 1
+        idx = self.batches.next()
+        self.epoch = self.batches.epoch
         return idx
 
     def loss(self, x0: torch.Tensor, t: torch.Tensor, noise: torch.Tensor,

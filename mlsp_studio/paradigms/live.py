@@ -33,8 +33,11 @@ def apply_live(paradigm: Any, nets: dict[str, torch.nn.Module], name: str, value
     if name == "batch_size":
         if not hasattr(paradigm, "batch_size"):
             raise ParamError("this kind of training has no batch size to change while it runs")
-        paradigm.batch_size = max(1, min(int(value), len(getattr(paradigm, "x", ())) or
-                                         int(value)))
+        batches = getattr(paradigm, "batches", None)
+        size = max(1, min(int(value), batches.n if batches is not None else int(value)))
+        paradigm.batch_size = size
+        if batches is not None:
+            batches.batch_size = size
     elif name in ("lr", "weight_decay"):
         optimizer = getattr(paradigm, "optimizer", None)
         if optimizer is None:

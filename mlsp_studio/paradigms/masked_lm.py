@@ -15,6 +15,7 @@ from ..spec.paradigms import PARADIGM_SPECS
 from ..spec.project import Project
 from ..spec.snapshots import FillMask, Snapshot
 from .base import NonFiniteLoss
+from .batching import EpochBatches
 from .optim import make_optimizer
 from .registry import PARADIGMS
 from .seq_visuals import ATTENTION_TYPES, attention_snapshot, keys_of
@@ -88,8 +89,7 @@ class MaskedLMParadigm:
         self.steps_per_epoch = math.ceil(n / self.batch_size)
         self.total_steps = self.steps_per_epoch * self.hparams["epochs"]
         self.eval_every = self.hparams["eval_every"] or self.steps_per_epoch
-        self._order = torch.randperm(n, generator=self.generator)
-        self._cursor = 0
+        self.batches = EpochBatches(n, self.batch_size, self.generator)
         self.optimizer = make_optimizer(self.model.parameters(), self.hparams, self.total_steps)
         self._eval = {split: self._fixed_batch(split, project.seed + 11 + i)
                       for i, split in enumerate(("train", "val", "test"))}
@@ -168,13 +168,8 @@ class MaskedLMParadigm:
 
     # -- training ------------------------------------------------------------------------
     def _next_index(self) -> torch.Tensor:
-        end = self._cursor + self.batch_size
-        index = self._order[self._cursor:end]
-        self._cursor = end
-        if self._cursor >= len(self._order):
-            self._order = torch.randperm(len(self._order), generator=self.generator)
-            self._cursor = 0
-            self.epoch += 1
+        index = self.batches.next()
+        self.epoch = self.batches.epoch
         return index
 
     def _losses(self, x, inputs, chosen, labels):

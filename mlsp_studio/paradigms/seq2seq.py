@@ -28,6 +28,7 @@ from ..spec.paradigms import PARADIGM_SPECS
 from ..spec.project import Project
 from ..spec.snapshots import Alignment, AttentionLayer, AttentionMaps, Snapshot
 from .base import NonFiniteLoss
+from .batching import EpochBatches
 from .optim import make_optimizer
 from .registry import PARADIGMS
 from .seq_visuals import step_labels, token_texts
@@ -94,8 +95,7 @@ class Seq2SeqParadigm:
         self.total_steps = self.steps_per_epoch * self.hparams["epochs"]
         self.eval_every = self.hparams["eval_every"] or self.steps_per_epoch
         self.generator = torch.Generator().manual_seed(project.seed)
-        self._order = torch.randperm(n, generator=self.generator).to(device)
-        self._cursor = 0
+        self.batches = EpochBatches(n, self.batch_size, self.generator, device)
         self.optimizer = make_optimizer(self.model.parameters(), self.hparams, self.total_steps)
         subset = torch.randperm(n, generator=torch.Generator().manual_seed(project.seed + 1))
         self._train_eval = subset[:EVAL_TRAIN_SUBSET].to(device)
@@ -145,14 +145,8 @@ class Seq2SeqParadigm:
 
     # -- training ------------------------------------------------------------------------
     def _next_batch(self) -> torch.Tensor:
-        end = self._cursor + self.batch_size
-        idx = self._order[self._cursor:end]
-        self._cursor = end
-        if self._cursor >= len(self._order):
-            self._order = torch.randperm(len(self._order), generator=self.generator) \
-                .to(self.device)
-            self._cursor = 0
-            self.epoch += 1
+        idx = self.batches.next()
+        self.epoch = self.batches.epoch
         return idx
 
     def _teacher_forced(self) -> bool:

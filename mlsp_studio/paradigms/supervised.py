@@ -21,6 +21,7 @@ from ..spec.snapshots import (
 )
 from ..spec.snapshots_autoencoder import Reconstructions
 from .base import NonFiniteLoss
+from .batching import EpochBatches
 from .layer_stats import layer_stats, weighted_layers
 from .optim import make_optimizer
 from .registry import PARADIGMS
@@ -59,8 +60,7 @@ class SupervisedParadigm:
         self.total_steps = self.steps_per_epoch * self.hparams["epochs"]
         self.eval_every = self.hparams["eval_every"] or self.steps_per_epoch
         self.generator = torch.Generator().manual_seed(project.seed)
-        self._order = torch.randperm(n, generator=self.generator).to(device)
-        self._cursor = 0
+        self.batches = EpochBatches(n, self.batch_size, self.generator, device)
         self.optimizer = make_optimizer(self.model.parameters(), self.hparams, self.total_steps)
         subset = torch.randperm(n, generator=torch.Generator().manual_seed(project.seed + 1))
         self._train_eval = subset[:EVAL_TRAIN_SUBSET].to(device)
@@ -90,14 +90,8 @@ class SupervisedParadigm:
 
     # -- training ------------------------------------------------------------------------
     def _next_batch(self) -> torch.Tensor:
-        end = self._cursor + self.batch_size
-        idx = self._order[self._cursor:end]
-        self._cursor = end
-        if self._cursor >= len(self._order):
-            self._order = torch.randperm(len(self._order), generator=self.generator) \
-                .to(self.device)
-            self._cursor = 0
-            self.epoch += 1
+        idx = self.batches.next()
+        self.epoch = self.batches.epoch
         return idx
 
     def _loss(self, out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:

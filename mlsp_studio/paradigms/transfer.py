@@ -17,6 +17,7 @@ from ..spec.paradigms import PARADIGM_SPECS
 from ..spec.project import Project
 from ..spec.snapshots import ConfusionMatrix, Snapshot
 from .base import NonFiniteLoss
+from .batching import EpochBatches
 from .optim import make_optimizer
 from .registry import PARADIGMS
 
@@ -137,9 +138,8 @@ class TransferParadigm:
         total = self.steps_per_epoch * h["epochs"]
         self.optimizer = make_optimizer(params, h, total)
         self.task = self.target
-        self._order = torch.randperm(len(self.target.splits["train"][0]),
-                                     generator=self.generator)
-        self._cursor = 0
+        self.batches = EpochBatches(len(self.target.splits["train"][0]), self.batch_size,
+                                    self.generator)
 
     # -- training ------------------------------------------------------------------------
     def _batch(self) -> tuple[torch.Tensor, torch.Tensor]:
@@ -148,12 +148,8 @@ class TransferParadigm:
             idx = torch.randint(len(x), (min(self.batch_size, len(x)),),
                                 generator=self.generator)
             return x[idx.to(x.device)], y[idx.to(y.device)]
-        idx = self._order[self._cursor:self._cursor + self.batch_size]
-        self._cursor += self.batch_size
-        if self._cursor >= len(self._order):
-            self._order = torch.randperm(len(self._order), generator=self.generator)
-            self._cursor = 0
-            self.epoch += 1
+        idx = self.batches.next()
+        self.epoch = self.batches.epoch
         return x[idx.to(x.device)], y[idx.to(y.device)]
 
     def _loss(self, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:

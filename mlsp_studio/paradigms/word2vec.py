@@ -15,6 +15,7 @@ from ..spec.paradigms import PARADIGM_SPECS
 from ..spec.project import Project
 from ..spec.snapshots import Embeddings, Snapshot
 from .base import NonFiniteLoss
+from .batching import EpochBatches
 from .optim import make_optimizer
 from .registry import PARADIGMS
 from .text_common import (
@@ -82,8 +83,7 @@ class Word2VecParadigm:
         self.total_steps = self.steps_per_epoch * self.hparams["epochs"]
         self.eval_every = self.hparams["eval_every"] or self.steps_per_epoch
         self.generator = torch.Generator().manual_seed(project.seed)
-        self._order = torch.randperm(len(train), generator=self.generator).to(device)
-        self._cursor = 0
+        self.batches = EpochBatches(len(train), self.batch_size, self.generator, device)
         self.optimizer = make_optimizer([*self.model.parameters(), *self.context.parameters()],
                                         self.hparams, self.total_steps)
         rng = torch.Generator().manual_seed(project.seed + 1)
@@ -112,14 +112,8 @@ class Word2VecParadigm:
 
     # -- training ------------------------------------------------------------------------
     def _next_batch(self) -> torch.Tensor:
-        end = self._cursor + self.batch_size
-        index = self._order[self._cursor:end]
-        self._cursor = end
-        if self._cursor >= len(self._order):
-            self._order = torch.randperm(len(self._order), generator=self.generator) \
-                .to(self.device)
-            self._cursor = 0
-            self.epoch += 1
+        index = self.batches.next()
+        self.epoch = self.batches.epoch
         return self.pairs["train"][index]
 
     def loss(self, pairs: torch.Tensor, negatives: torch.Tensor) -> torch.Tensor:

@@ -1,0 +1,46 @@
+"""Mini-batches of example indices in a fresh random order every epoch, shared by the
+paradigms that walk over a training set."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+
+class EpochBatches:
+    """Row indices ``batch_size`` at a time; after the last batch of an epoch a new random
+    order starts and ``epoch`` counts up.
+
+    With ``drop_last`` the rows left over at the end of an epoch (fewer than a batch) wait
+    for the next order: a contrastive loss over a smaller batch has fewer negatives and would
+    dip on the curve. ``batch_size`` may change between calls (a live change)."""
+
+    def __init__(self, n: int, batch_size: int, generator: torch.Generator,
+                 device: torch.device | str | None = None, drop_last: bool = False) -> None:
+        self.n, self.batch_size, self.generator = n, batch_size, generator
+        self.device, self.drop_last = device, drop_last
+        self.epoch = 0
+        self._order = self._shuffled()
+        self._cursor = 0
+
+    @property
+    def steps_per_epoch(self) -> int:
+        if self.drop_last:
+            return max(1, self.n // self.batch_size)
+        return math.ceil(self.n / self.batch_size)
+
+    def _shuffled(self) -> torch.Tensor:
+        order = torch.randperm(self.n, generator=self.generator)
+        return order if self.device is None else order.to(self.device)
+
+    def next(self) -> torch.Tensor:
+        end = self._cursor + self.batch_size
+        idx = self._order[self._cursor:end]
+        self._cursor = end
+        left = self.n - self._cursor
+        if left <= 0 or (self.drop_last and left < self.batch_size):
+            self._order = self._shuffled()
+            self._cursor = 0
+            self.epoch += 1
+        return idx
