@@ -24,6 +24,7 @@ from .inspector import Inspector
 from .palette import BlockPalette
 from .panel_docks import VISUAL_EVERY_S, PanelDocks
 from .redraw import RedrawScheduler
+from .shortcut_sheet import ShortcutSheet
 from .slot_tabs import SlotTabs
 from .theme import apply_theme
 from .variant_runs import VariantRuns
@@ -47,6 +48,7 @@ class MainWindow(VariantRuns, PanelDocks, FileActions, QMainWindow):
         self.state = "idle"
         self._stale = False          # the project changed since the engine was built
         self._run_project = None     # what the engine was given, with the live changes sent
+        self._sheet: ShortcutSheet | None = None
         self._visual_kinds: set[str] = set()
         self._visual_every = VISUAL_EVERY_S
         self.setWindowTitle("MLSP Studio")
@@ -170,6 +172,16 @@ class MainWindow(VariantRuns, PanelDocks, FileActions, QMainWindow):
                                      self.on_compare_variants)
         self.act_compare.setToolTip("Train each variant of this preset in turn and overlay "
                                     "their curves in the Runs panel")
+        help_menu = menu.addMenu("&Help")
+        self._add(help_menu, "Keyboard shortcuts", QKeySequence("F1"), self.on_shortcuts)
+
+    @Slot()
+    def on_shortcuts(self) -> None:
+        assert_gui_thread("MainWindow.on_shortcuts")
+        if self._sheet is None:
+            self._sheet = ShortcutSheet(self)
+        self._sheet.show()
+        self._sheet.raise_()
 
     def _add(self, menu, text, shortcut, slot) -> QAction:
         act = QAction(text, self)
