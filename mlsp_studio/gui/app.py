@@ -14,10 +14,11 @@ from PySide6.QtCore import (
     QTimer,
     qInstallMessageHandler,
 )
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from ..spec.errors import StudioError
-from ..spec.presets import load_preset, resolve_target
+from ..spec.presets import load_preset, resolve_target, resources_dir
 from .document import StudioDocument
 from .main_window import APP, ORG, MainWindow
 from .theme import apply_theme
@@ -40,6 +41,10 @@ def make_app() -> QApplication:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     QCoreApplication.setOrganizationName(ORG)
     QCoreApplication.setApplicationName(APP)
+    app.setDesktopFileName("mlsp-studio")  # the .desktop entry in packaging/linux
+    icon = resources_dir() / "icons" / "mlsp-studio.svg"
+    if icon.is_file():
+        app.setWindowIcon(QIcon(str(icon)))
     return app
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
 
 from mlsp_studio.gui.app import open_window
 from mlsp_studio.gui.shortcut_sheet import SHORTCUTS
@@ -25,6 +26,7 @@ def test_f1_shows_every_shortcut_once(qtbot, tmp_path) -> None:
         keys = {table.item(r, 0).text() for r in range(table.rowCount())}
         assert {"Space", "Ctrl+Z", "F1"} <= keys
         sheet.close()
+        assert not QApplication.windowIcon().isNull()  # the studio's own icon
     finally:
         window.bridge.shutdown(2.0)
         window.close()

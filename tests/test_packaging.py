@@ -1,0 +1,56 @@
+"""The desktop files in packaging/linux agree with each other and with the studio: the entry
+starts the installed command on a project file, the MIME type claims *.mlsp.json, the
+AppStream metainfo launches the entry, and the icon is a well-formed SVG."""
+
+from __future__ import annotations
+
+import configparser
+import tomllib
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+LINUX = ROOT / "packaging" / "linux"
+MIME = "application/x-mlsp-project"
+
+
+def _desktop() -> configparser.SectionProxy:
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.optionxform = str
+    parser.read(LINUX / "mlsp-studio.desktop", encoding="utf-8")
+    return parser["Desktop Entry"]
+
+
+def test_the_desktop_entry_opens_project_files_with_the_command() -> None:
+    entry = _desktop()
+    assert entry["Type"] == "Application" and entry["Name"] == "MLSP Studio"
+    command = entry["Exec"].split()[0]
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    assert command in scripts and entry["Exec"].endswith("%f")
+    assert MIME in entry["MimeType"].split(";")
+    assert (ROOT / "resources" / "icons" / f"{entry['Icon']}.svg").is_file()
+
+
+def test_the_mime_type_claims_project_files() -> None:
+    ns = {"m": "http://www.freedesktop.org/standards/shared-mime-info"}
+    root = ET.parse(LINUX / "mlsp-studio-mime.xml").getroot()
+    kind = root.find("m:mime-type", ns)
+    assert kind.get("type") == MIME
+    assert kind.find("m:glob", ns).get("pattern") == "*.mlsp.json"
+    presets = list((ROOT / "resources" / "presets").glob("*.mlsp.json"))
+    assert presets  # the presets themselves are such files
+
+
+def test_the_metainfo_launches_the_entry_and_names_the_type() -> None:
+    root = ET.parse(LINUX / "io.github.mlsp_studio.MLSPStudio.metainfo.xml").getroot()
+    assert root.get("type") == "desktop-application"
+    assert root.findtext("launchable") == "mlsp-studio.desktop"
+    assert root.find("provides/mediatype").text == MIME
+    assert root.findtext("name") == "MLSP Studio" and root.findtext("summary")
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    assert root.find("releases/release").get("version") == version
+
+
+def test_the_icon_is_a_square_svg() -> None:
+    svg = ET.parse(ROOT / "resources" / "icons" / "mlsp-studio.svg").getroot()
+    assert svg.tag.endswith("svg") and svg.get("width") == svg.get("height")
