@@ -167,6 +167,7 @@ def test_final_numbers_and_a_collapse_said_in_words() -> None:
     assert "only 3 of the 8" in note and "mode collapse" in note
     assert "None of the 8" in gan.final_note({"modes_covered": 0.0})
     assert "the other 2 get almost none" in gan.final_note({"modes_covered": 6.0})
+    assert "7 of the 8 clouds; the last one gets" in gan.final_note({"modes_covered": 7.0})
     assert gan.final_note({"modes_covered": 8.0, "val_d_real": 0.55, "val_d_fake": 0.45}) == ""
     assert "tells nearly every" in gan.final_note({"modes_covered": 8.0, "val_d_real": 0.99,
                                                    "val_d_fake": 0.01})

@@ -300,9 +300,10 @@ class GanParadigm:
                 parts.append(f"The generator draws only {covered:.0f} of the {k} clouds: it "
                              "has collapsed onto a few modes (mode collapse)")
             else:
-                parts.append(f"The generator draws {covered:.0f} of the {k} clouds; the other "
-                             f"{k - covered:.0f} get almost none of its points (partial mode "
-                             "collapse)")
+                rest = ("the last one gets" if k - covered == 1 else
+                        f"the other {k - covered:.0f} get")
+                parts.append(f"The generator draws {covered:.0f} of the {k} clouds; {rest} "
+                             "almost none of its points (partial mode collapse)")
         real, fake = final.get("val_d_real"), final.get("val_d_fake")
         if real is not None and fake is not None and real - fake > 0.9:
             parts.append("The discriminator tells nearly every generated example from the "
