@@ -6,12 +6,13 @@ from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Slot
-from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
+from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QMessageBox
 
 from ..spec.errors import StudioError
 from ..spec.presets import load_preset
 from ..spec.project import load_project, save_project
 from .bridge import assert_gui_thread
+from .panel_export import save_metrics_csv, save_widget_picture
 
 RECENT = 8  # projects listed under File → Open recent
 
@@ -131,6 +132,49 @@ class FileActions:
 
     # -- exports -------------------------------------------------------------------------
     @Slot()
+    def on_export_panel(self) -> None:
+        assert_gui_thread("FileActions.on_export_panel")
+        shown = {self.docks[name].windowTitle(): name for name in self.panels
+                 if name in self.docks and self.docks[name].isVisible()}
+        if not shown:
+            QMessageBox.information(self, "Export", "No panel is open to save as a picture.")
+            return
+        title, ok = QInputDialog.getItem(self, "Save a panel as a picture", "Panel:",
+                                         sorted(shown), 0, False)
+        if not ok:
+            return
+        name = shown[title]
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save the panel as a picture", f"{self.doc.project.name}-{name}.png",
+            "PNG picture (*.png);;SVG drawing (*.svg)")
+        if path:
+            self._export(lambda: save_widget_picture(self.panels[name], Path(path)),
+                         "Picture")
+
+    @Slot()
+    def on_export_metrics(self) -> None:
+        assert_gui_thread("FileActions.on_export_metrics")
+        records = self._curve_records()
+        if not records:
+            QMessageBox.information(self, "Export", "Train first: there are no curves yet.")
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Save the curves as CSV",
+                                              f"{self.doc.project.name}-metrics.csv",
+                                              "CSV tables (*.csv)")
+        if path:
+            self._export(lambda: save_metrics_csv(records, Path(path)), "Curves")
+
+    def _curve_records(self) -> list[tuple[int, str, str, float]]:
+        """A copy of the run's curves; training may add a new series while it is read."""
+        engine = self.bridge.engine
+        for _ in range(5):
+            try:
+                return list(engine.history.records()) if engine is not None else []
+            except RuntimeError:  # a series was added during the copy: copy again
+                continue
+        return []
+
+    @Slot()
     def on_export_python(self) -> None:
         assert_gui_thread("FileActions.on_export_python")
         from ..export.python_script import export_python  # text only: no torch needed
@@ -179,7 +223,7 @@ class FileActions:
         QApplication.setOverrideCursor(Qt.WaitCursor)
         try:
             written = write()
-        except (StudioError, OSError) as err:
+        except (StudioError, OSError, ValueError) as err:
             QApplication.restoreOverrideCursor()
             QMessageBox.warning(self, "Cannot export", str(err))
             return

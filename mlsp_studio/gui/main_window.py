@@ -147,6 +147,8 @@ class MainWindow(VariantRuns, PanelDocks, FileActions, QMainWindow):
         export = file_menu.addMenu("Export")
         self._add(export, "As a PyTorch script…", None, self.on_export_python)
         self._add(export, "Network as ONNX…", None, self.on_export_onnx)
+        self._add(export, "Panel as a picture (PNG, SVG)…", None, self.on_export_panel)
+        self._add(export, "Curves as CSV…", None, self.on_export_metrics)
         file_menu.addSeparator()
         self._add(file_menu, "&Quit", QKeySequence.Quit, self.close)
         edit = menu.addMenu("&Edit")

@@ -1,0 +1,66 @@
+"""File → Export: a panel as a PNG or an SVG drawing, and the run's curves as CSV."""
+
+from __future__ import annotations
+
+import csv
+import xml.etree.ElementTree as ET
+
+import pytest
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
+
+from mlsp_studio.gui.app import open_window
+from mlsp_studio.gui.panel_export import save_widget_picture
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, monkeypatch):
+    monkeypatch.setattr(QMessageBox, "warning", staticmethod(lambda *a: None))
+    monkeypatch.setattr(QMessageBox, "information", staticmethod(lambda *a: None))
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
+    win = open_window("spiral", settings=settings)
+    qtbot.waitUntil(lambda: win.bridge.is_ready and bool(win.panels), timeout=120_000)
+    win.resize(1400, 900)
+    win.show()
+    yield win
+    win.bridge.shutdown(2.0)
+    win.doc.undo_stack.setClean()
+    win.close()
+
+
+def test_a_trained_panel_saves_as_png_and_svg_and_the_curves_as_csv(window, qtbot, tmp_path,
+                                                                   monkeypatch) -> None:
+    window.on_run()
+    qtbot.waitUntil(lambda: window.panels["boundary"].has_image(), timeout=60_000)
+    window.on_pause()
+    qtbot.waitUntil(lambda: window.state == "paused", timeout=5_000)
+    title = window.docks["boundary"].windowTitle()
+    monkeypatch.setattr(QInputDialog, "getItem", staticmethod(lambda *a: (title, True)))
+    for suffix in ("png", "svg"):
+        target = tmp_path / f"boundary.{suffix}"
+        monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                            staticmethod(lambda *a, t=target: (str(t), "")))
+        window.on_export_panel()
+        assert target.is_file() and target.stat().st_size > 1000
+    assert (tmp_path / "boundary.png").read_bytes().startswith(PNG)
+    svg = ET.parse(tmp_path / "boundary.svg").getroot()
+    assert svg.tag.endswith("svg") and len(list(svg.iter())) > 20  # drawn, not blank
+    target = tmp_path / "curves.csv"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a: (str(target),
+                                                                                   "")))
+    window.on_export_metrics()
+    with target.open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert {"step", "split", "metric", "value"} == set(rows[0])
+    assert any(r["split"] == "val" and r["metric"] == "loss" for r in rows)
+
+
+def test_another_suffix_is_refused_in_words(qtbot, tmp_path) -> None:
+    from PySide6.QtWidgets import QLabel
+
+    label = QLabel("x")
+    qtbot.addWidget(label)
+    with pytest.raises(ValueError, match="PNG or SVG, not .jpg"):
+        save_widget_picture(label, tmp_path / "x.jpg")
