@@ -23,6 +23,7 @@ from ..spec.project import Project
 from ..spec.snapshots import Snapshot
 from ..spec.snapshots_gan import GanBalance, GanField, GanSamples
 from .base import NonFiniteLoss
+from .batching import EpochBatches
 from .optim import make_optimizer
 from .registry import PARADIGMS
 
@@ -134,8 +135,7 @@ class GanParadigm:
         self.total_steps = self.steps_per_epoch * hp["epochs"]
         self.eval_every = hp["eval_every"] or self.steps_per_epoch
         self.generator = torch.Generator().manual_seed(project.seed)
-        self._order = torch.randperm(n, generator=self.generator).to(device)
-        self._cursor = 0
+        self.batches = EpochBatches(n, self.batch_size, self.generator, device)
         self.g_opt = self._optimizer(self.G, hp["lr"], self.total_steps)
         self.d_opt = self._optimizer(self.D, hp["d_lr"], self.total_steps * self.k)
         self.history = BalanceHistory()
@@ -172,14 +172,8 @@ class GanParadigm:
 
     # -- training ------------------------------------------------------------------------
     def _next_batch(self) -> torch.Tensor:
-        end = self._cursor + self.batch_size
-        idx = self._order[self._cursor:end]
-        self._cursor = end
-        if self._cursor >= len(self._order):
-            self._order = torch.randperm(len(self._order), generator=self.generator) \
-                .to(self.device)
-            self._cursor = 0
-            self.epoch += 1
+        idx = self.batches.next()
+        self.epoch = self.batches.epoch
         return self.x[idx]
 
     def _noise(self, n: int) -> torch.Tensor:

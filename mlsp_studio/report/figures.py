@@ -101,6 +101,10 @@ _METRIC_NAMES = {
     "lr": "Learning rate",
     "d_loss": "Discriminator loss",
     "g_loss": "Generator loss",
+    "d_real": "D(data)",
+    "d_fake": "D(generated)",
+    "modes_covered": "Modes covered",
+    "high_quality_fraction": "Samples near a mode",
 }
 # A curve longer than this is drawn as bucket means inside a min-max band.
 _MAX_DRAWN_POINTS = 1500

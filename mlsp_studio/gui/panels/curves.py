@@ -40,7 +40,10 @@ SPLIT_COLOURS = {"train": "#1f77b4", "train_eval": "#9467bd", "val": "#ff7f0e",
 METRIC_NAMES = {"loss": "Loss", "accuracy": "Accuracy", "acc": "Accuracy",
                 "mse": "Mean squared error", "mae": "Mean absolute error",
                 "rmse": "Root mean squared error", "lr": "Learning rate",
-                "d_loss": "Discriminator loss", "g_loss": "Generator loss"}
+                "d_loss": "Discriminator loss", "g_loss": "Generator loss",
+                "d_real": "D(data)", "d_fake": "D(generated)",
+                "modes_covered": "Modes covered",
+                "high_quality_fraction": "Samples near a mode"}
 LOWER_IS_BETTER = {"mse", "mae", "rmse"}
 _FEW_POINTS = 60  # sparse lines (validation, training set) get dots up to this many points
 
