@@ -78,6 +78,7 @@ def open_window(target: str | None = None, settings: QSettings | None = None,
     QTimer.singleShot(AFTER_FIRST_PAINT_MS, window.bridge.load_engine)
     if problem:
         QTimer.singleShot(0, lambda: QMessageBox.warning(window, "Cannot open", problem))
+    QTimer.singleShot(0, lambda: window.recovery.offer_restore(window))  # after a crash
     return window
 
 

@@ -23,6 +23,7 @@ from .file_actions import FileActions
 from .inspector import Inspector
 from .palette import BlockPalette
 from .panel_docks import VISUAL_EVERY_S, PanelDocks
+from .recovery import Recovery
 from .redraw import RedrawScheduler
 from .shortcut_sheet import ShortcutSheet
 from .slot_tabs import SlotTabs
@@ -59,6 +60,7 @@ class MainWindow(VariantRuns, PanelDocks, FileActions, QMainWindow):
         self._build_actions()
         self._build_status()
         self.scheduler = RedrawScheduler(self.bridge, self._draw, parent=self)
+        self.recovery = Recovery(doc, self.settings, self)  # autosave of unsaved work
         self.bridge.ready.connect(self._on_engine_ready)
         self.bridge.loadFailed.connect(self._on_load_failed)
         doc.checked.connect(self._on_checked)
@@ -442,6 +444,7 @@ class MainWindow(VariantRuns, PanelDocks, FileActions, QMainWindow):
             event.ignore()
             return
         self.bridge.shutdown(timeout=1.0)
+        self.recovery.discard()  # saved, or let go on purpose: nothing to restore next time
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("windowState", self.saveState())
         event.accept()
