@@ -37,7 +37,8 @@ from .history import MetricHistory
 METRICS_EVERY_S = 0.03   # one batch of scalars per 30 ms at most
 STATUS_EVERY_S = 0.25
 EVAL_MIN_GAP_S = 0.05    # validation at most this often (it never changes the training path)
-EVAL_MAX_GAP_S = 0.5     # and at least this often, whatever it costs
+EVAL_MAX_GAP_S = 0.5     # and at least this often, unless one check costs over ...
+EVAL_MAX_SHARE = 0.05    # ... this share of the time: then as often as that allows
 SAFE_COPY_EVERY_S = 2.0  # in-memory copy of the weights to fall back on if they turn non-finite
 
 Sink = Callable[[Any], None]
@@ -327,8 +328,12 @@ class Engine:
             if step % paradigm.eval_every == 0 and now - last_eval >= eval_gap:
                 self._evaluate(step)
                 last_eval = clock()
-                # keep validation near 2 % of the time: wait 50× what it took (≤ 0.5 s)
-                eval_gap = min(EVAL_MAX_GAP_S, max(EVAL_MIN_GAP_S, 50.0 * (last_eval - now)))
+                # keep validation near 2 % of the time: wait 50× what it took (≤ 0.5 s); a
+                # dear check (a probe, a retrieval over the split) waits long enough to stay
+                # under 5 %, so the curves cost training little with every panel closed
+                cost = last_eval - now
+                eval_gap = max(min(EVAL_MAX_GAP_S, max(EVAL_MIN_GAP_S, 50.0 * cost)),
+                               cost / EVAL_MAX_SHARE)
             if self._visual_due:  # a panel changed an option (a new prompt): answer now
                 self._visual_due = False
                 last_visual = now
