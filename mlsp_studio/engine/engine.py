@@ -107,6 +107,7 @@ class Engine:
         self.history = MetricHistory()
         self.step_count = 0
         self.elapsed = 0.0
+        self.cpu_elapsed = 0.0  # CPU seconds of the training thread in the loop (for bench)
         self.paradigm = None
         self.nets: dict[str, torch.nn.Module] = {}
         self.contexts: dict[str, Context] = {}  # what each network is fed
@@ -155,7 +156,7 @@ class Engine:
         self.data, self.nets, self.paradigm = data, nets, paradigm
         self.total_steps = self.max_steps or paradigm.total_steps
         self.step_count = 0
-        self.elapsed = 0.0
+        self.elapsed = self.cpu_elapsed = 0.0
         self.history.clear()
         self.finished = None
         self._last_finite = None
@@ -262,6 +263,7 @@ class Engine:
     def _loop(self, progress, exit_on_pause: bool) -> None:
         clock = time.perf_counter
         start = clock()
+        cpu_start = time.thread_time() - self.cpu_elapsed
         next_tick = start
         last_eval = start - 1.0
         eval_gap = EVAL_MIN_GAP_S
@@ -283,6 +285,7 @@ class Engine:
                 self._wake.wait(0.1)
                 self._wake.clear()
                 start = clock() - self.elapsed
+                cpu_start = time.thread_time() - self.cpu_elapsed
                 rate_mark = (clock(), self.step_count)
                 continue
             try:
@@ -309,6 +312,7 @@ class Engine:
                 self._last_finite = (step, metrics["loss"])
             now = clock()
             self.elapsed = now - start
+            self.cpu_elapsed = time.thread_time() - cpu_start
             if single:
                 self._steps_owed -= 1
                 self._evaluate(step)
