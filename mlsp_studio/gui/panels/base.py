@@ -78,6 +78,21 @@ def style_legend(legend: pg.LegendItem, dark: bool) -> None:
         label.setText(label.text, color=colour)
 
 
+def new_extent(extent: Sequence[float], previous: tuple[float, ...] | None
+               ) -> tuple[float, float, float, float] | None:
+    """``(x_lo, x_hi, y_lo, y_hi)`` with an empty span widened to one unit, or None when it
+    is the ``previous`` one: a plane is framed again only when its data moved."""
+    x_lo, x_hi, y_lo, y_hi = (float(v) for v in extent)
+    if x_hi - x_lo <= 1e-12:
+        x_lo, x_hi = x_lo - 0.5, x_hi + 0.5
+    if y_hi - y_lo <= 1e-12:
+        y_lo, y_hi = y_lo - 0.5, y_hi + 0.5
+    out = (x_lo, x_hi, y_lo, y_hi)
+    if previous is not None and np.allclose(out, previous, rtol=0, atol=1e-9):
+        return None
+    return out
+
+
 def set_title(plot: pg.PlotItem, text: str, dark: bool) -> None:
     """Set a plot's title only if it changed (text layout is not free)."""
     if plot.titleLabel.text != text or not plot.titleLabel.isVisible():

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from mlsp_studio.spec.drawing import UNKNOWN_CLASS, blend_classes, boundary_picture, class_colour
 from mlsp_studio.spec.snapshots import DecisionBoundary
 
-from .base import DARK, LIGHT, PANELS, Panel, font, set_title, style_plot
+from .base import DARK, LIGHT, PANELS, Panel, font, new_extent, set_title, style_plot
 
 _SMOOTH_TO = 240  # a coarse grid is interpolated up to about this many pixels a side
 
@@ -111,15 +111,10 @@ class DecisionBoundaryPanel(Panel):
 
     def _frame(self, extent: tuple[float, ...]) -> None:
         """Fit the view to the data when its extent changed (not on every update)."""
-        x_lo, x_hi, y_lo, y_hi = extent
-        if x_hi - x_lo <= 1e-12:
-            x_lo, x_hi = x_lo - 0.5, x_hi + 0.5
-        if y_hi - y_lo <= 1e-12:
-            y_lo, y_hi = y_lo - 0.5, y_hi + 0.5
-        extent = (x_lo, x_hi, y_lo, y_hi)
-        if self._extent is not None and np.allclose(extent, self._extent, rtol=0, atol=1e-9):
+        framed = new_extent(extent, self._extent)
+        if framed is None:
             return
-        self._extent = extent
+        self._extent = x_lo, x_hi, y_lo, y_hi = framed
         ratio = (x_hi - x_lo) / (y_hi - y_lo)
         self.plot.setAspectLocked(1 / 3 < ratio < 3)
         self.plot.setRange(xRange=(x_lo, x_hi), yRange=(y_lo, y_hi), padding=0.02)

@@ -28,7 +28,7 @@ from mlsp_studio.spec.snapshots_gan import (
     sample_mosaic,
 )
 
-from .base import DARK, LIGHT, PANELS, Panel, font, style_legend, style_plot
+from .base import DARK, LIGHT, PANELS, Panel, font, new_extent, style_legend, style_plot
 
 HEAT = pg.ColorMap(np.linspace(0.0, 1.0, len(HEAT_COLOURS)), list(HEAT_COLOURS))
 INK = pg.ColorMap(np.array([0.0, 1.0]), ["#ffffff", "#000000"])   # dark ink on paper
@@ -180,15 +180,10 @@ class GanFieldPanel(_GanPanel):
 
     def _frame(self, extent: tuple[float, ...]) -> None:
         """Fit the view when the plane's extent changed, not on every update."""
-        x_lo, x_hi, y_lo, y_hi = extent
-        if x_hi - x_lo <= 1e-12:
-            x_lo, x_hi = x_lo - 0.5, x_hi + 0.5
-        if y_hi - y_lo <= 1e-12:
-            y_lo, y_hi = y_lo - 0.5, y_hi + 0.5
-        extent = (x_lo, x_hi, y_lo, y_hi)
-        if self._extent is not None and np.allclose(extent, self._extent, rtol=0, atol=1e-9):
+        framed = new_extent(extent, self._extent)
+        if framed is None:
             return
-        self._extent = extent
+        self._extent = x_lo, x_hi, y_lo, y_hi = framed
         self.plot.setRange(xRange=(x_lo, x_hi), yRange=(y_lo, y_hi), padding=0.02)
 
     def reset(self) -> None:
