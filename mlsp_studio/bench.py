@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 
 from .engine import Engine, MetricHistory
-from .engine.engine import default_threads
+from .engine.runtime import default_threads
 from .paradigms.optim import make_optimizer
 from .spec.presets import load_preset
 

@@ -80,7 +80,7 @@ class EngineBridge(QObject):
 
     def _import_engine(self) -> None:
         try:
-            from mlsp_studio.engine.engine import warm_up  # imports torch
+            from mlsp_studio.engine.runtime import warm_up  # imports torch
 
             warm_up()
             message = ""
