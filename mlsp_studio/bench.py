@@ -51,11 +51,13 @@ def bare_loop_rate(engine: Engine, seconds: float) -> float:
     return steps / (time.perf_counter() - start)
 
 
-def engine_rate(name: str, seconds: float) -> float:
+def engine_rate(name: str, seconds: float, cpu: bool = False) -> float:
+    """Steps per second of the engine headless, every panel closed; with ``cpu``, per CPU
+    second of its training thread."""
     engine = Engine(load_preset(name), max_seconds=seconds, max_steps=10**9)
     engine.build()
     engine.run_blocking()
-    return engine.step_count / engine.elapsed
+    return engine.step_count / (engine.cpu_elapsed if cpu else engine.elapsed)
 
 
 def history_bytes(steps: int = 1_000_000) -> int:
@@ -143,7 +145,7 @@ def paradigm_loop_rate(engine: Engine, seconds: float) -> float:
     sent, no validation, no pictures. A paradigm with several networks has no simpler loop.
 
     CPU seconds of this thread, not wall seconds: on a shared machine the wall clock also
-    counts the time other programs took, which swings by ±15 % from one second to the next."""
+    counts the time other programs took."""
     paradigm = engine.paradigm
     steps = 0
     start, cpu = time.perf_counter(), time.thread_time()
@@ -151,14 +153,6 @@ def paradigm_loop_rate(engine: Engine, seconds: float) -> float:
         paradigm.step()
         steps += 1
     return steps / (time.thread_time() - cpu)
-
-
-def engine_cpu_rate(name: str, seconds: float) -> float:
-    """Steps per CPU second of the engine's training thread, every panel closed."""
-    engine = Engine(load_preset(name), max_seconds=seconds, max_steps=10**9)
-    engine.build()
-    engine.run_blocking()
-    return engine.step_count / engine.cpu_elapsed
 
 
 def closed_panels_bench(seconds: float, names: tuple[str, ...] = GENERATIVE_PRESETS
@@ -172,7 +166,7 @@ def closed_panels_bench(seconds: float, names: tuple[str, ...] = GENERATIVE_PRES
         loop, headless = [], []
         for _ in range(ROUNDS):
             loop.append(paradigm_loop_rate(probe, seconds))
-            headless.append(engine_cpu_rate(name, seconds))
+            headless.append(engine_rate(name, seconds, cpu=True))
         ratio = statistics.median(h / b for h, b in zip(headless, loop, strict=True))
         out[f"closed_panels_ratio_{key}"] = round(ratio, 3)
         print(f"{name:<20} plain loop {statistics.median(loop):7.1f} steps per CPU s   engine, "
