@@ -70,8 +70,10 @@ def python_source(project: Project, *, registry: BlockRegistry = BLOCKS,
     if not check.ok:
         raise ProjectError(check.errors[0])
     if project.paradigm != "supervised":
-        raise StudioError(f"Only supervised projects can be exported as a script so far, "
-                          f"not {project.paradigm!r} ones.")
+        from .script_paradigms import paradigm_script  # its modules import this one
+
+        return paradigm_script(project, check, registry, script_name or
+                               f"{_slug(project.name)}.py")
     analysis = check.analyses["model"]
     ctx = dataset_context(project.dataset, check.dataset_options)[1]
     classify = context_task(ctx) == "classification"
@@ -99,16 +101,22 @@ def python_source(project: Project, *, registry: BlockRegistry = BLOCKS,
 
 
 def model_source(slot: str, graph: Graph, analysis: Analysis, registry: BlockRegistry,
-                 classify: bool) -> str:
-    """``class Model(nn.Module)`` for one network slot, blocks in the studio's order."""
+                 classify: bool, *, vector_output: bool = True,
+                 sources: tuple[str, ...] = ("x",)) -> str:
+    """``class Model(nn.Module)`` for one network slot, blocks in the studio's order.
+
+    ``sources`` are the Input sources the network may read (the data's ``x``; a generator's
+    ``z``…); forward takes one argument per source it reads, in the order it first reads them,
+    as the studio's compiled network does. ``vector_output`` asks for one row per example."""
     if len(analysis.outputs) != 1:
         raise StudioError(f"The network {slot!r} has {len(analysis.outputs)} outputs; a script "
                           "can train a network with exactly one.")
     out_shape = analysis.shapes[analysis.outputs[0]]
-    if len(out_shape) != 1:
+    if vector_output and len(out_shape) != 1:
         what = "class scores" if classify else "predicted values"
         raise StudioError(f"The network {slot!r} gives {format_shape(out_shape)}; a script "
                           f"needs one row of {what} per example, (N, k).")
+    allowed, sources = sources, []  # sources read, in the order the network first reads them
     inits: list[tuple[str, str]] = []
     steps: list[tuple[str, str]] = []
     names: dict[int, str] = {}
@@ -121,10 +129,13 @@ def model_source(slot: str, graph: Graph, analysis: Analysis, registry: BlockReg
         ins = [names[feeding[p]] for p in ports]
         in_shapes = [analysis.shapes[feeding[p]] for p in ports]
         if spec.family == "input":
-            if params["source"] != "x":
-                raise StudioError(f"{node.label} reads the input {params['source']!r}, which "
+            source = params["source"]
+            if source not in allowed:
+                raise StudioError(f"{node.label} reads the input {source!r}, which "
                                   "the data does not give.")
-            names[node_id] = "x"
+            if source not in sources:
+                sources.append(source)
+            names[node_id] = source
             continue
         attr = _attr_name(node)
         module, expr, note = block_code(spec, node, params, f"self.{attr}", ins, in_shapes,
@@ -139,18 +150,30 @@ def model_source(slot: str, graph: Graph, analysis: Analysis, registry: BlockReg
         names[node_id] = f"h{node_id}"
         steps.append((f"h{node_id} = {expr}", format_shape(analysis.shapes[node_id])))
     steps.append((f"return {names[analysis.outputs[0]]}", ""))
-    x_shape = format_shape(analysis.shapes[analysis.inputs[0]])
+    arg_shapes = ", ".join(f"{src}: {format_shape(shape)}" for src, shape in _source_shapes(
+        graph, analysis, registry).items())
     cls = "".join(part.title() for part in slot.split("_"))
     doc = (f'"""The network {slot!r} as drawn on the canvas: '
            f'{analysis.total_params:,} learned parameters."""')
     body = [f"class {cls}(nn.Module):", f"    {doc}", "",
             "    def __init__(self):", "        super().__init__()",
             *_aligned(inits, "        "), "",
-            f"    def forward(self, x):  # x: {x_shape}",
+            f"    def forward(self, {', '.join(sources)}):  # {arg_shapes}",
             *_aligned(steps, "        ")]
     blocks = [(graph.nodes[n].type, analysis.params[n]) for n in analysis.order]
     helpers = seq_helpers(blocks) + attention_helpers(blocks) + generative_helpers(blocks)
     return helpers + "\n".join(body) + "\n"
+
+
+def _source_shapes(graph: Graph, analysis: Analysis, registry: BlockRegistry
+                   ) -> dict[str, Shape]:
+    """Each Input source's shape, in the order the network first reads them."""
+    shapes: dict[str, Shape] = {}
+    for node_id in analysis.order:
+        node = graph.nodes[node_id]
+        if registry.get(node.type).family == "input":
+            shapes.setdefault(analysis.params[node_id]["source"], analysis.shapes[node_id])
+    return shapes
 
 
 def block_code(spec: BlockSpec, node: Node, params: dict[str, Any], attr: str,
