@@ -40,6 +40,10 @@ class FileActions:
             return False
         self.doc.replace_project(project, path)
         self._remember(path)
+        if project.migration_notes:
+            self._show_status_text(f"{path.name} was written in an older format and is opened "
+                                   f"as the current one: {'; '.join(project.migration_notes)}. "
+                                   "Saving writes the current format.")
         return True
 
     # -- recent files --------------------------------------------------------------------

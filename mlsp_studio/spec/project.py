@@ -15,11 +15,12 @@ from .blocks import BlockRegistry, Context, Shape, format_shape
 from .datasets import DATASET_SPECS, dataset_context
 from .errors import DataError, GraphError, ParamError, ProjectError
 from .graph import Analysis, Graph
+from .migrations import CURRENT, migrate, relative_paths, resolve_paths
 from .paradigms import PARADIGM_SPECS
 from .params import ParamSpec
 
 FORMAT = "mlsp-studio-project"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = CURRENT  # docs/project-format.md; older files are migrated on load
 MAX_FILE_BYTES = 16 * 1024 * 1024
 MAX_DEPTH = 12  # nesting of objects and lists; a project needs up to 9
 MAX_VALUES = 80_000  # objects, lists and items: a network of MAX_NODES blocks has up to 60,000
@@ -43,6 +44,8 @@ class Project:
     description: str = ""
     ui: dict[str, Any] = field(default_factory=dict)
     variants: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # what loading an older format changed, in words (not saved; the window tells the person)
+    migration_notes: list[str] = field(default_factory=list, compare=False, repr=False)
 
     # -- JSON ----------------------------------------------------------------------------
     def to_dict(self, copy_values: bool = True) -> dict[str, Any]:
@@ -63,12 +66,24 @@ class Project:
             "ui": own(self.ui),
         }
 
-    def to_json(self) -> str:
+    def to_json(self, folder: Path | None = None) -> str:
+        """The file's text; with ``folder`` (where the file goes), data paths inside that folder
+        are written relative to it."""
         # not copied: copying the largest file's values takes longer than writing them
-        return json.dumps(self.to_dict(copy_values=False), indent=2) + "\n"
+        data = self.to_dict(copy_values=False)
+        if folder is not None:
+            data["dataset"]["options"] = relative_paths(self.dataset_options, folder)
+            data["variants"] = {
+                name: ({**v, "dataset_options": relative_paths(v["dataset_options"], folder)}
+                       if isinstance(v, dict) and isinstance(v.get("dataset_options"), dict)
+                       else v)
+                for name, v in self.variants.items()}
+        return json.dumps(data, indent=2) + "\n"
 
     @classmethod
-    def from_dict(cls, data: Any) -> Project:
+    def from_dict(cls, data: Any, folder: Path | None = None) -> Project:
+        """The project in ``data`` (any format version up to the current one); relative data
+        paths are read from ``folder``, the project file's folder, when given."""
         if not isinstance(data, dict):
             raise ProjectError("not a project: the file holds no JSON object")
         if _too_deep(data, MAX_DEPTH):  # copying or saving it would exhaust Python's stack
@@ -82,6 +97,9 @@ class Project:
             shown = f"format version {version}" if version < 10**6 else "a later format"
             raise ProjectError(f"the project was saved by a newer MLSP Studio ({shown}); this "
                                f"one reads up to version {SCHEMA_VERSION}")
+        notes: list[str] = []
+        if version < SCHEMA_VERSION:
+            data, notes = migrate(copy.deepcopy(data), version)
         name = _text(data, "name", "untitled")
         paradigm = _text(data, "paradigm", "")
         dataset = data.get("dataset")
@@ -110,6 +128,11 @@ class Project:
         if not all(_is_name(variant) for variant in variants):  # with_variant's refusals name it
             raise ProjectError("the project's variants need names of up to 64 characters, "
                                "on one line")
+        if folder is not None:
+            for opts in (options, *(v.get("dataset_options") for v in variants.values()
+                                    if isinstance(v, dict))):
+                if isinstance(opts, dict):
+                    resolve_paths(opts, folder)
         seed = data.get("seed", 0)
         device = data.get("device", "auto")
         try:
@@ -120,10 +143,10 @@ class Project:
         return cls(name=name, paradigm=paradigm, dataset=dataset["name"], slots=slots,
                    dataset_options=dict(options), hparams=dict(hparams), seed=seed,
                    device=device, description=_text(data, "description", ""), ui=dict(ui),
-                   variants=dict(variants))
+                   variants=dict(variants), migration_notes=notes)
 
     @classmethod
-    def from_json(cls, text: str) -> Project:
+    def from_json(cls, text: str, folder: Path | None = None) -> Project:
         # counted before parsing: millions of values take seconds and gigabytes to read
         if text.count(",") + text.count("[") + text.count("{") > MAX_VALUES:
             raise ProjectError("the project file holds too many values, or values nested too "
@@ -137,7 +160,7 @@ class Project:
                                f"column {err.colno}: {err.msg})") from None
         except ValueError:  # a whole number of thousands of digits
             raise ProjectError("the project file holds a number too long to read") from None
-        project = cls.from_dict(data)
+        project = cls.from_dict(data, folder)
         # what is opened must save small enough to open again (text may grow when escaped)
         if len(json.dumps(data, separators=(",", ":"))) > MAX_FILE_BYTES // 2:
             raise ProjectError("the project file holds too much text to be a project")
@@ -352,7 +375,7 @@ def load_project(path: str | os.PathLike) -> Project:
     if not text.strip():
         raise ProjectError(f"{path} is empty")
     try:
-        return Project.from_json(text)
+        return Project.from_json(text, folder=path.resolve().parent)
     except ProjectError as err:
         raise ProjectError(f"{path.name}: {err}") from None
 
@@ -360,7 +383,7 @@ def load_project(path: str | os.PathLike) -> Project:
 def save_project(project: Project, path: str | os.PathLike) -> Path:
     """Write atomically: to a temporary file beside the target, then replace it."""
     path = Path(path)
-    text = project.to_json()
+    text = project.to_json(folder=path.resolve().parent)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
