@@ -11,6 +11,7 @@ from block_cases_attention import CASES as ATT_CASES
 from block_cases_generative import GEN_CASES, GEN_INVALID, class_ids
 from block_cases_seq import CASES as SEQ_CASES
 from block_cases_seq import token_ids
+from block_cases_skip import SKIP_CASES, SKIP_INVALID
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -151,6 +152,7 @@ CASES: dict[str, list[tuple]] = {
 CASES.update(SEQ_CASES)
 CASES.update(ATT_CASES)
 CASES.update(GEN_CASES)
+CASES.update(SKIP_CASES)
 
 CONTRACT = [pytest.param(name, *c, id=f"{name}-{i}")
             for name in BLOCKS.names() for i, c in enumerate(CASES.get(name, ()))]
@@ -283,6 +285,7 @@ INVALID = [
     bad("Concat", {"axis": 2}, [(8, 4), (8, 4)], "an axis 2 to join along"),
     bad("ClassifierHead", {}, [(16,)], "set 'classes' or pick a dataset", about_input=False),
     *GEN_INVALID,
+    *SKIP_INVALID,
 ]
 
 

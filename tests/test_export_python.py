@@ -15,6 +15,7 @@ import pytest
 import torch
 from block_cases_attention import export_graph as attention_graph
 from block_cases_generative import export_graph as generative_graph
+from block_cases_skip import skip_graph
 
 from mlsp_studio.data import make_dataset
 from mlsp_studio.engine import Engine
@@ -213,7 +214,7 @@ def _every_block_graph() -> Graph:
     return g
 
 
-@pytest.mark.parametrize("graph", [_every_block_graph, generative_graph])
+@pytest.mark.parametrize("graph", [_every_block_graph, generative_graph, skip_graph])
 def test_every_block_type_is_written_as_the_studio_builds_it(graph) -> None:
     project = load_preset("digits-cnn")
     project.slots["model"] = graph()
@@ -221,6 +222,7 @@ def test_every_block_type_is_written_as_the_studio_builds_it(graph) -> None:
     types |= {node.type for _, graph in _sequence_graphs() for node in graph.nodes.values()}
     types |= {node.type for node in attention_graph().nodes.values()}  # test_attention.py
     types |= {node.type for node in generative_graph().nodes.values()}
+    types |= {node.type for node in skip_graph().nodes.values()}
     assert types | {"ClassifierHead", "RegressionHead"} == set(BLOCKS.names())  # the presets'
     script = _load(python_source(project))
     ctx = make_dataset("digits", {}).context()

@@ -28,6 +28,7 @@ from .script_attention_blocks import attention_block_code, attention_helpers
 from .script_data import SPLIT, make_data_source
 from .script_generative_blocks import generative_block_code, generative_helpers
 from .script_seq_blocks import seq_block_code, seq_helpers
+from .script_skip_blocks import skip_block_code
 
 WIDTH = 100  # longest line the script should have
 
@@ -258,6 +259,9 @@ def block_code(spec: BlockSpec, node: Node, params: dict[str, Any], attr: str,
     generative = generative_block_code(spec, params, attr, ins, in_shapes, out_shape, count)
     if generative is not None:
         return generative
+    skip = skip_block_code(spec, params, attr, ins, in_shapes)
+    if skip is not None:
+        return skip
     raise StudioError(f"{node.label}: a {kind} block cannot be written out as a script yet.")
 
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from ..blocks import BlockRegistry
-from . import attention, conv, core, generative, merge, norm, pool, reshape, sequence
+from . import attention, conv, core, generative, merge, norm, pool, reshape, sequence, skip
 
 
 def builtin_blocks() -> BlockRegistry:
     """A new registry holding every built-in block."""
     registry = BlockRegistry()
     for module in (core, conv, pool, norm, reshape, merge, sequence, attention,
-                   generative):
+                   generative, skip):
         for spec in module.BLOCKS:
             registry.register(spec)
     return registry
