@@ -36,7 +36,9 @@ EPOCH = re.compile(r"^epoch\s+(\d+)/(\d+)\s+loss (\d+\.\d+)")
 
 # Presets whose paradigm and data the script writer knows; the others are refused in words.
 SCRIPT_READY = ("xor-perceptron", "spiral", "regression-sine", "digits-cnn", "signal-cnn1d",
-                "vit-digits", "optimizers", "overfit-regularize", "deep-gradients", "unet-denoise")
+                "vit-digits", "optimizers", "overfit-regularize", "deep-gradients", "unet-denoise",
+                "rnn-vs-lstm", "rnn-stacked", "attention-pooling", "bidirectional-tagging",
+                "conformer-signals", "transformer-reverse")
 
 
 def _projects() -> list[tuple[str, Project]]:

@@ -79,18 +79,22 @@ def python_source(project: Project, *, registry: BlockRegistry = BLOCKS,
     ctx = dataset_context(project.dataset, check.dataset_options)[1]
     classify = context_task(ctx) == "classification"
     x_shape = format_shape(analysis.shapes[analysis.inputs[0]])
-    y_text = ("int64 class indices (n,)" if classify
+    # one class per token (tagging, counting…): the output is (L, classes), the labels (n, L)
+    per_token = classify and len(analysis.shapes[analysis.outputs[0]]) == 2
+    y_text = ("int64 class indices (n, L), one per token" if per_token
+              else "int64 class indices (n,)" if classify
               else f"float32 targets (n, {ctx.num_targets})")
     data, code = make_data_source(project.dataset, check.dataset_options, context_task(ctx),
                                   x_shape, y_text)
-    model = model_source("model", project.slots["model"], analysis, registry, classify)
+    model = model_source("model", project.slots["model"], analysis, registry, classify,
+                         vector_output=not per_token)
     script_name = script_name or f"{_slug(project.name)}.py"
     imports = [*(["import math"] if _scheduled(check.hparams) else []), "import os", "",
                "import numpy as np", "import torch",
                "import torch.nn.functional as F", *code.imports, "from torch import nn"]
     top = [_header(project, script_name, bool(code.imports)), "\n".join(imports),
            _constants(project, check.hparams, check.dataset_options, code.constants)]
-    definitions = [SPLIT, data, model, _training(check.hparams, classify),
+    definitions = [SPLIT, data, model, _training(check.hparams, classify, per_token),
                    'if __name__ == "__main__":\n    train()']
     source = ("\n\n".join(top) + "\n\n\n"
               + "\n\n\n".join(part.strip("\n") for part in definitions) + "\n")
@@ -378,7 +382,7 @@ def _scheduled(hparams: dict[str, Any]) -> bool:
     return hparams.get("schedule", "constant") != "constant" or hparams.get("warmup_steps", 0) > 0
 
 
-def _training(hparams: dict[str, Any], classify: bool) -> str:
+def _training(hparams: dict[str, Any], classify: bool, per_token: bool = False) -> str:
     name = OPTIMIZERS[hparams["optimizer"]]
     extra = ", momentum=MOMENTUM" if hparams["optimizer"] == "sgd" else ""
     if hparams["optimizer"] == "sgd" and hparams.get("nesterov"):
@@ -406,6 +410,11 @@ def evaluate(model, x, y):
     return F.mse_loss(out, y).item()
 '''
     digits = 3 if classify else 4
+    loss_line = f"loss = {loss}(model(x[batch]), y[batch])"
+    if per_token:  # every token is one example of the loss: (B, L, classes) -> (B * L, classes)
+        loss_line = ("# one class per token: score every position as an example of its own"
+                     "\n            loss = F.cross_entropy(model(x[batch]).flatten(0, 1), "
+                     "y[batch].flatten())")
     clip = ("\n            nn.utils.clip_grad_norm_(model.parameters(), GRAD_CLIP)"
             if hparams.get("grad_clip") else "")
     optimizer = f"torch.optim.{name}(model.parameters(), lr=LR{extra})"
@@ -437,7 +446,7 @@ def train():
         total = 0.0
         for start in range(0, n, batch_size):
             batch = order[start:start + batch_size]
-            loss = {loss}(model(x[batch]), y[batch])
+            {loss_line}
             optimizer.zero_grad(set_to_none=True)
             loss.backward(){clip}
             optimizer.step(){schedule_step}

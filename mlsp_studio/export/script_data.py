@@ -25,14 +25,15 @@ SPLIT_STREAM = ("    # the split's random stream (the second of two from the see
                 "    split_rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(2)[1])\n")
 
 SPLIT = '''\
-def split(x, y, classification, rng):
-    """Train, validation and test parts as (x, y) tensors.
+def split(x, y, classification, rng, tokens=False):
+    """Train, validation and test parts as (x, y) tensors (x int64 token ids when `tokens`).
 
-    For classes, each example gets the key (its random rank within its class + 0.5) / the
-    class size; sorting by that key deals every class out evenly over the three parts.
+    For one class per example, each example gets the key (its random rank within its class
+    + 0.5) / the class size; sorting by that key deals every class out evenly over the three
+    parts. Other labels (one class per token, numbers) are dealt out in a random order.
     """
     n = len(y)
-    if classification:
+    if classification and np.ndim(y) == 1:
         key = np.empty(n)
         for c in np.unique(y):
             members = np.flatnonzero(y == c)
@@ -44,7 +45,7 @@ def split(x, y, classification, rng):
     n_val = max(1, round(n * VAL_FRACTION)) if VAL_FRACTION > 0 else 0
     parts = order[:n_test], order[n_test:n_test + n_val], order[n_test + n_val:]
     test, val, train = (rng.permutation(part) for part in parts)
-    x = np.ascontiguousarray(x, dtype=np.float32)
+    x = np.ascontiguousarray(x, dtype=np.int64 if tokens else np.float32)
     y = np.ascontiguousarray(y, dtype=np.int64 if classification else np.float32)
     return {name: (torch.from_numpy(x[rows]), torch.from_numpy(y[rows]))
             for name, rows in (("train", train), ("val", val), ("test", test))}
@@ -60,6 +61,7 @@ class DataCode:
     body: str
     imports: tuple[str, ...] = ()
     constants: tuple[str, ...] = ()
+    x_type: str = "float32"
 
 
 Writer = Callable[[dict[str, Any], str], DataCode]
@@ -78,7 +80,8 @@ def make_data_source(dataset: str, options: dict[str, Any], task: str, x_shape: 
     body = textwrap.indent(textwrap.dedent(code.body).strip("\n"), "    ")
     source = (f'def make_data(seed):\n    """{code.doc}\n\n'
               '    Returns the parts "train", "val" and "test", each a pair (x, y) with\n'
-              f'    x float32 {x_shape.replace("(N", "(n")} and y {y_text}.\n    """\n{body}\n')
+              f'    x {code.x_type} {x_shape.replace("(N", "(n")} and y {y_text}.\n'
+              f'    """\n{body}\n')
     return source, code
 
 
@@ -354,3 +357,8 @@ DATA_WRITERS: dict[str, Writer] = {
     "sine": _sine, "digits": _digits, "noisy_digits": _noisy_digits, "signals": _signals,
     "csv": _csv, "npz": _npz,
 }
+
+# isort: off
+from .script_seq_data import SEQ_DATA_WRITERS  # noqa: E402  (it imports this module's parts)
+
+DATA_WRITERS.update(SEQ_DATA_WRITERS)
