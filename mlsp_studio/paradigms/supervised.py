@@ -24,6 +24,7 @@ from .base import NonFiniteLoss
 from .batching import EpochBatches
 from .layer_stats import layer_stats, weighted_layers
 from .optim import make_optimizer
+from .receptive_field import ReceptiveFieldProbe
 from .registry import PARADIGMS
 from .seq_visuals import SEQUENCE_TYPES, SequenceVisuals, event_mass
 
@@ -86,6 +87,8 @@ class SupervisedParadigm:
         if self._image_to_image:  # e.g. a U-Net cleaning noisy digits
             kinds.add("reconstructions")
         self._seq = SequenceVisuals(self.model, data)
+        self._rf = ReceptiveFieldProbe(self.model, data.input_kind)
+        kinds |= {"receptive_field"} if self._rf.layers else set()
         self.visual_kinds = frozenset(kinds | self._seq.kinds)
 
     # -- training ------------------------------------------------------------------------
@@ -173,6 +176,9 @@ class SupervisedParadigm:
         if "layer_stats" in wanted:  # needs gradients: outside inference mode
             idx = self._train_eval
             snaps.append(layer_stats(self.model, self.x[idx], self.y[idx], self._loss, step))
+        if "receptive_field" in wanted:  # one backward pass to the input, no weight touched
+            snaps.append(self._rf.snapshot(step, self.data.test, self.data.class_names,
+                                           self._options))
         if wanted & self._seq.kinds:  # its own modes: the gradient through time needs grad
             snaps += self._seq.snapshots(wanted, step, self._options.get("example_index", 0),
                                          self._loss, self.x, self.y)

@@ -1,5 +1,6 @@
 """Snapshots of the training lab: how big each layer's weights and gradients are, how they
-are spread, and how many units have died or saturated (numpy only)."""
+are spread, how many units have died or saturated, and what part of the input one chosen
+unit sees (numpy only)."""
 
 from __future__ import annotations
 
@@ -49,7 +50,62 @@ def histogram(values: np.ndarray, bins: int = BINS) -> tuple[np.ndarray, np.ndar
     return counts.astype(np.float64), np.array([lo, hi])
 
 
-SNAPSHOTS = (LayerStats,)
-OPTIONS: dict[str, str] = {}
+@dataclass(frozen=True)
+class ReceptiveField(Snapshot):
+    """What one unit of a feature map sees of one test example.
+
+    ``layers`` names the blocks a unit can be chosen in; ``layer`` is the chosen one, with
+    ``channels`` channels over a map of ``map_size`` ((H, W) or (L,)); the unit is channel
+    ``channel`` at ``position`` on that map. ``input`` (C, H, W) or (C, L) is test example
+    ``index`` (class ``label``). ``effective`` ((H, W) or (L,)) is |d unit / d input| summed
+    over the input channels and scaled to a largest value of 1: the effective receptive
+    field. ``span`` (D, 2) holds, per input axis, the first and last input position with any
+    influence on the unit (the theoretical receptive field, cut to the input); ``span_size``
+    its full size per axis, padding included. ``from_layers`` says whether the span was worked
+    out from the layers' kernels, strides and padding (else from where the gradient is not 0).
+    ``causal`` is True when the span ends at the unit's own position on a signal: the unit
+    sees only the present and the past."""
+
+    kind: ClassVar[str] = "receptive_field"
+    layers: tuple[str, ...] = ()
+    layer: str = ""
+    channel: int = 0
+    channels: int = 0
+    position: tuple[int, ...] = ()
+    map_size: tuple[int, ...] = ()
+    index: int = 0
+    label: str = ""
+    input: np.ndarray = field(default_factory=lambda: np.zeros((1, 0)))
+    effective: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    span: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), dtype=np.int64))
+    span_size: tuple[int, ...] = ()
+    from_layers: bool = True
+    causal: bool = False
+
+
+def span_words(snap: ReceptiveField) -> str:
+    """One sentence: how much of the input the unit sees, e.g. "This unit sees 5×5 input
+    pixels (of 8×8)."; the panel and the figure say the same."""
+    if not snap.span_size or snap.span.shape[0] != len(snap.span_size):
+        return "Choose a layer to see what its units see."
+    sizes = [int(hi - lo + 1) for lo, hi in snap.span]
+    whole = tuple(int(n) for n in np.shape(snap.effective))
+    what = "pixels" if len(sizes) == 2 else "steps"
+    text = f"This unit sees {'×'.join(map(str, sizes))} input {what}"
+    text += f" (of {'×'.join(map(str, whole))})"
+    if tuple(sizes) != tuple(snap.span_size):
+        text += f"; with the padding its window is {'×'.join(map(str, snap.span_size))}"
+    if snap.causal:
+        text += "; only the present and the past, nothing after its own step"
+    return text + "."
+
+
+SNAPSHOTS = (LayerStats, ReceptiveField)
+OPTIONS: dict[str, str] = {
+    "rf_layer": "the receptive field panel: the block whose unit is shown, by label (str)",
+    "rf_channel": "the receptive field panel: the unit's channel (int)",
+    "rf_position": "the receptive field panel: the unit's place on its map, [y, x] on images "
+                   "or [t] on signals; empty for the centre (list of int)",
+}
 
 register_snapshots(SNAPSHOTS, OPTIONS)
