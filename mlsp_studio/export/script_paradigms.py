@@ -38,3 +38,4 @@ def paradigm_script(project: Project, check: ProjectCheck, registry: BlockRegist
 
 # isort: off
 # Each module below registers its paradigms' writers.
+from . import script_autoencoder  # noqa: E402,F401
