@@ -24,6 +24,7 @@ from ..paradigms.live import apply_live
 from ..spec.blocks import BlockRegistry, Context
 from ..spec.catalog import BLOCKS
 from ..spec.errors import ParamError, ProjectError, StudioError
+from ..spec.frames import FrameRecorder
 from ..spec.paradigms import PARADIGM_SPECS
 from ..spec.project import Project, check_project
 from ..spec.snapshots import Snapshot
@@ -92,6 +93,7 @@ class Engine:
         self._early = EarlyStopping(0)
         self._stop_early = False
         self.diverged_at: int | None = None
+        self.frames: FrameRecorder | None = None  # pictures over training, for animations
 
     # -- building ------------------------------------------------------------------------
     def build(self) -> None:
@@ -117,6 +119,7 @@ class Engine:
         paradigm.setup(self.project, nets, data, self.device)
         self.data, self.nets, self.paradigm = data, nets, paradigm
         self.total_steps = self.max_steps or paradigm.total_steps
+        self.frames = FrameRecorder.for_run(paradigm.visual_kinds, self.total_steps)
         self.step_count = 0
         self.elapsed = self.cpu_elapsed = 0.0
         self.history.clear()
@@ -291,6 +294,8 @@ class Engine:
                 if exit_on_pause:
                     return
                 continue
+            if self.frames is not None and self.frames.due(step):  # every 2.5 % of the steps
+                self.frames.record(step, paradigm.visualize(set(self.frames.kinds)))
             if step % paradigm.eval_every == 0 and now - last_eval >= eval_gap:
                 self._evaluate(step)
                 last_eval = clock()
