@@ -39,3 +39,5 @@ def paradigm_script(project: Project, check: ProjectCheck, registry: BlockRegist
 # isort: off
 # Each module below registers its paradigms' writers.
 from . import script_autoencoder  # noqa: E402,F401
+from . import script_text  # noqa: E402,F401  (language_model)
+from . import script_gan  # noqa: E402,F401
