@@ -97,6 +97,10 @@ def span_words(snap: ReceptiveField) -> str:
         text += f"; with the padding its window is {'×'.join(map(str, snap.span_size))}"
     if snap.causal:
         text += "; only the present and the past, nothing after its own step"
+    effect = np.asarray(snap.effective, dtype=np.float64)
+    if not np.any(np.nan_to_num(effect) > 0):
+        text += (". On this example no small change of the input moves it (it is 0 here, "
+                 "e.g. a ReLU that is off): try another channel or place")
     return text + "."
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from mlsp_studio.spec.snapshots import Snapshot  # noqa: F401  (registers every kind first)
-from mlsp_studio.spec.snapshots_lab import BINS, LayerStats
+from mlsp_studio.spec.snapshots_lab import BINS, LayerStats, ReceptiveField
 
 NAN = np.nan
 
@@ -28,7 +28,27 @@ def layer_stats(seed: int = 0, layers: int = 6, acts: int = 5) -> LayerStats:
         dead=rng.random(acts) * 0.5, saturated=np.full(acts, NAN))
 
 
-LAB_ORDINARY = {"layer_stats": layer_stats}
+def receptive_field(seed: int = 0, signal: bool = False, size: int = 8) -> ReceptiveField:
+    """A unit of a second 3×3 convolution on a digit (5×5 span), or of a causal signal layer."""
+    rng = np.random.default_rng(seed)
+    shape = (32,) if signal else (size, size)
+    effect = np.zeros(shape)
+    if signal:
+        effect[10:17] = rng.random(7)
+        span, position, map_size = np.array([[10, 16]]), (16,), (32,)
+    else:
+        lo, hi = max(size // 2 - 2, 0), min(size // 2 + 2, size - 1)
+        effect[lo:hi + 1, lo:hi + 1] = rng.random((hi - lo + 1,) * 2)
+        span, position, map_size = np.array([[lo, hi], [lo, hi]]), (size // 2,) * 2, shape
+    return ReceptiveField(
+        step=seed * 10, layers=("Conv2d 2", "ReLU 3", "Conv2d 4"), layer="Conv2d 4",
+        channel=seed % 4, channels=4, position=position, map_size=map_size, index=seed,
+        label="3", input=rng.random((3 if signal else 1, *shape)),
+        effective=effect / max(effect.max(), 1e-12), span=span,
+        span_size=tuple(int(hi - lo + 1) for lo, hi in span), causal=signal)
+
+
+LAB_ORDINARY = {"layer_stats": layer_stats, "receptive_field": receptive_field}
 LAB_SNAPSHOTS = {
     "layer_stats": lambda: [
         layer_stats(),
@@ -42,3 +62,18 @@ LAB_SNAPSHOTS = {
         layer_stats(seed=4, layers=40, acts=39),
     ],
 }
+LAB_SNAPSHOTS["receptive_field"] = lambda: [
+    receptive_field(),
+    ReceptiveField(step=1),
+    receptive_field(seed=2, signal=True),
+    receptive_field(seed=3, size=1),
+    ReceptiveField(step=4, layers=("Conv2d 2",), layer="Conv2d 2", channels=1, position=(0, 0),
+                   map_size=(3, 3), input=np.full((1, 3, 3), NAN), effective=np.full((3, 3), NAN),
+                   span=np.array([[0, 2], [0, 2]]), span_size=(5, 5), from_layers=False),
+    ReceptiveField(step=5, layers=("Conv1d 2",), layer="Conv1d 2", channels=2, position=(1,),
+                   map_size=(4,), input=np.zeros((1, 4)), effective=np.zeros(4),
+                   span=np.array([[0, 1, 2]]), span_size=(3,)),
+    ReceptiveField(step=6, layers=("Conv1d 2",), layer="Conv1d 2", channels=2, position=(1,),
+                   map_size=(4,), input=np.zeros((2, 4)), effective=np.zeros(4),
+                   span=np.array([[0, 3]]), span_size=(3,)),
+]

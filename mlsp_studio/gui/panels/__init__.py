@@ -16,6 +16,7 @@ from . import regression  # noqa: F401,E402
 from . import confusion  # noqa: F401,E402
 from . import features  # noqa: F401,E402
 from . import layer_stats  # noqa: F401,E402
+from . import receptive_field  # noqa: F401,E402
 from . import attention  # noqa: F401,E402
 from . import alignment  # noqa: F401,E402
 from . import recurrent  # noqa: F401,E402
