@@ -1,13 +1,16 @@
-"""Figures of the training lab: the gradient and weight size of every layer, and the share of
-dead or saturated units (numpy and matplotlib only)."""
+"""Figures of the training lab: the gradient and weight size of every layer, the share of
+dead or saturated units, and the receptive field of one unit (numpy and matplotlib only)."""
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 
 from mlsp_studio.spec.drawing import finite_floats
-from mlsp_studio.spec.snapshots_lab import LayerStats
+from mlsp_studio.spec.snapshots_lab import LayerStats, ReceptiveField, span_words
 
 from .canvas import new_figure, show_message
 
@@ -52,4 +55,54 @@ def layer_stats_figure(snap: LayerStats) -> Figure:
     return fig
 
 
-FIGURES = {"layer_stats": ("layer_stats.png", layer_stats_figure)}
+def receptive_field_figure(snap: ReceptiveField) -> Figure:
+    """The input with the unit's effective field as heat and its span as a box (pictures) or
+    shaded (signals), and the effective field alone; the sentence of the panel as the title."""
+    effect = np.nan_to_num(finite_floats(snap.effective), nan=0.0)
+    inputs = np.nan_to_num(finite_floats(snap.input), nan=0.0)
+    span = np.asarray(snap.span)
+    fig = new_figure(8.0, 4.2 if effect.ndim == 2 else 5.0)
+    if effect.ndim not in (1, 2) or not effect.size or span.shape != (effect.ndim, 2) \
+            or inputs.shape[1:] != effect.shape:
+        show_message(fig.subplots(), "No receptive field to draw")
+        return fig
+    fig.suptitle(f"{snap.layer}, channel {snap.channel} at "
+                 f"{', '.join(map(str, snap.position))} — step {snap.step}\n"
+                 + textwrap.fill(span_words(snap), 100),
+                 fontsize=10)
+    if effect.ndim == 2:
+        left, right = fig.subplots(1, 2)
+        left.imshow(inputs.mean(0), cmap="gray")
+        heat = np.zeros((*effect.shape, 4))
+        heat[..., 0], heat[..., 3] = 0.85, 0.75 * np.sqrt(np.clip(effect, 0, 1))
+        left.imshow(heat)
+        right.imshow(effect, cmap="inferno", vmin=0, vmax=1)
+        (r0, r1), (c0, c1) = span
+        for ax, title in ((left, "what the unit sees of the input"),
+                          (right, "effect of each pixel, |gradient|")):
+            ax.add_patch(Rectangle((c0 - 0.5, r0 - 0.5), c1 - c0 + 1, r1 - r0 + 1, fill=False,
+                                   edgecolor="#1f5fbf", linewidth=2.5))
+            ax.set_title(title, fontsize=9)
+            ax.set_xticks([])
+            ax.set_yticks([])
+        return fig
+    top, bottom = fig.subplots(2, 1, sharex=True)
+    steps = np.arange(effect.size)
+    for row in np.atleast_2d(inputs):
+        top.plot(steps, row, linewidth=1)
+    bottom.fill_between(steps, effect, color="#d62728", alpha=0.5)
+    bottom.plot(steps, effect, color="#d62728")
+    own = (snap.position[0] + 0.5) * effect.size / max(snap.map_size[0], 1) - 0.5 \
+        if snap.position and snap.map_size else None
+    for ax in (top, bottom):
+        ax.axvspan(span[0, 0] - 0.5, span[0, 1] + 0.5, color="#1f5fbf", alpha=0.2)
+        if own is not None:
+            ax.axvline(own, color="#333333", linestyle="--", linewidth=1)
+    top.set_title("the signal; shaded: what the unit sees; dashed: its own step", fontsize=9)
+    bottom.set_title("effect of each step, |gradient|", fontsize=9)
+    bottom.set_xlabel("step")
+    return fig
+
+
+FIGURES = {"layer_stats": ("layer_stats.png", layer_stats_figure),
+           "receptive_field": ("receptive_field.png", receptive_field_figure)}
