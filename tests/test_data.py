@@ -95,7 +95,9 @@ def test_registries_agree_and_hold_every_builtin():
     sequences = {"recall", "tagging", "counting", "seq_pairs", "token_map", "events", "corpus",
                  "text_file", "spectrograms"}  # tested in test_seq_data.py
     paired = {"paired_digits"}  # tested in test_contrastive.py
-    assert set(BUILTIN) | {"csv", "npz"} | sequences | paired == set(DATASET_SPECS.names()) \
+    media = {"image_folder", "wav_folder", "idx"}  # tested in test_userfiles_media.py
+    assert set(BUILTIN) | {"csv", "npz"} | sequences | paired | media \
+        == set(DATASET_SPECS.names()) \
         == set(MAKERS.names())
     for spec in DATASET_SPECS:
         assert spec.doc and spec.title

@@ -7,7 +7,7 @@ from typing import Any
 
 from ..spec.datasets import DATASET_SPECS, dataset_context
 from ..spec.errors import DataError
-from . import digits, files, paired, sequences, signals, spectrograms, text, toys
+from . import digits, files, files_media, paired, sequences, signals, spectrograms, text, toys
 from .bundle import DataBundle
 
 Maker = Callable[[dict[str, Any]], DataBundle]
@@ -58,6 +58,8 @@ def builtin_makers() -> MakerRegistry:
         ("corpus", text.make_corpus), ("text_file", text.make_text_file),
         ("spectrograms", spectrograms.make_spectrograms),
         ("paired_digits", paired.make_paired_digits),
+        ("image_folder", files_media.make_image_folder),
+        ("wav_folder", files_media.make_wav_folder), ("idx", files_media.make_idx),
     ):
         registry.register(name, maker)
     return registry

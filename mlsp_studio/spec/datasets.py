@@ -233,4 +233,5 @@ DATASET_SPECS = builtin_datasets()
 # isort: off
 from . import seq_datasets  # noqa: E402,F401  (registers the sequence and text datasets)
 from . import paired_datasets  # noqa: E402,F401  (registers the paired datasets)
+from . import media_datasets  # noqa: E402,F401  (registers pictures, sounds and IDX files)
 # isort: on
