@@ -41,3 +41,5 @@ def paradigm_script(project: Project, check: ProjectCheck, registry: BlockRegist
 from . import script_autoencoder  # noqa: E402,F401
 from . import script_text  # noqa: E402,F401  (language_model)
 from . import script_gan  # noqa: E402,F401
+from . import script_masked  # noqa: E402,F401  (masked_lm)
+from . import script_diffusion  # noqa: E402,F401
