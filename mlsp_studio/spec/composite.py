@@ -15,6 +15,7 @@ from typing import Any
 
 from .blocks import BlockRegistry, Context, Shape
 from .catalog.attention import COMPOSITE_TYPES
+from .composite_skip import SKIP_EXPANDERS
 from .errors import GraphError, StudioError
 from .graph import Graph
 
@@ -51,7 +52,7 @@ class Expansion:
 
 def is_composite(type_name: str) -> bool:
     """True for block types that :func:`expand` can take apart."""
-    return type_name in COMPOSITE_TYPES
+    return type_name in COMPOSITE_TYPES or type_name in SKIP_EXPANDERS
 
 
 class _Builder:
@@ -181,6 +182,8 @@ def expand(node_type: str, params: Mapping[str, Any], in_shapes: list[Shape]) ->
     """The parts of a composite block with checked ``params`` and known input shapes."""
     if not is_composite(node_type):
         raise GraphError(f"a {node_type} block is not made of other blocks")
+    if node_type in SKIP_EXPANDERS:  # Residual, Gated: their parts depend on the input's rank
+        return SKIP_EXPANDERS[node_type](_Builder(), dict(params), tuple(in_shapes[0]))
     return _EXPANDERS[node_type](dict(params), in_shapes[0][-1])
 
 
