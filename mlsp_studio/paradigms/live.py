@@ -1,8 +1,11 @@
 """Settings that change while a run trains, applied between two steps: the learning rate,
-weight decay, gradient clipping, batch size and a Dropout block's rate.
+weight decay, gradient clipping, batch size, data augmentation (on/off and strength) and a
+Dropout block's rate.
 
 A paradigm takes part through what it already has: ``optimizer`` (its one optimiser),
-``hparams`` and ``batch_size``; a setting it has no use for is refused in words.
+``hparams`` (read at every step, e.g. ``augment``), ``batch_size``, ``augmenter`` (which data
+it alters) and ``copies`` (slot → further copies of that network, e.g. an ensemble's members,
+whose Dropout rates follow); a setting it has no use for is refused in words.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import torch
 
 from ..spec.errors import ParamError
 from ..spec.paradigms import LIVE_SETTINGS
+from .augment import refusal
 
 
 def apply_live(paradigm: Any, nets: dict[str, torch.nn.Module], name: str, value: Any) -> None:
@@ -29,7 +33,13 @@ def apply_live(paradigm: Any, nets: dict[str, torch.nn.Module], name: str, value
         if not isinstance(block, torch.nn.Dropout):
             raise ParamError(f"there is no Dropout block {node_id} in the {slot} network")
         block.p = float(p)
+        for twin in getattr(paradigm, "copies", {}).get(slot, ()):  # an ensemble's members
+            twin.blocks[f"n{node_id}"].p = float(p)
         return
+    if name == "augment" and value:
+        augmenter = getattr(paradigm, "augmenter", None)
+        if augmenter is not None and (why := refusal(augmenter.kind)):
+            raise ParamError(why)
     if name == "batch_size":
         if not hasattr(paradigm, "batch_size"):
             raise ParamError("this kind of training has no batch size to change while it runs")

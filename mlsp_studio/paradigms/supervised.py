@@ -9,6 +9,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ..spec.errors import ParamError
 from ..spec.paradigms import PARADIGM_SPECS
 from ..spec.project import Project
 from ..spec.snapshots import (
@@ -20,8 +21,10 @@ from ..spec.snapshots import (
     Snapshot,
 )
 from ..spec.snapshots_autoencoder import Reconstructions
+from .augment import Augmenter, refusal
 from .base import NonFiniteLoss
 from .batching import EpochBatches
+from .ensemble import Ensemble
 from .layer_stats import layer_stats, weighted_layers
 from .optim import make_optimizer
 from .receptive_field import ReceptiveFieldProbe
@@ -45,6 +48,7 @@ class SupervisedParadigm:
         self.steps_per_epoch = 1
         self.steps_done = 0
         self._options: dict[str, Any] = {"feature_index": 0, "example_index": 0}
+        self._finishing = False
 
     # -- set-up --------------------------------------------------------------------------
     def setup(self, project: Project, nets: dict[str, torch.nn.Module], data: Any,
@@ -62,7 +66,17 @@ class SupervisedParadigm:
         self.eval_every = self.hparams["eval_every"] or self.steps_per_epoch
         self.generator = torch.Generator().manual_seed(project.seed)
         self.batches = EpochBatches(n, self.batch_size, self.generator, device)
-        self.optimizer = make_optimizer(self.model.parameters(), self.hparams, self.total_steps)
+        if self.hparams["augment"] and (why := refusal(data.input_kind)):
+            raise ParamError(why)
+        k = self.hparams["ensemble"]
+        # what every picture and score is computed from: the network, or the members' average
+        self.ensemble = Ensemble(self.model, k, project.seed, self.classify) if k > 1 else None
+        self.predictor = self.ensemble if self.ensemble is not None else self.model
+        params = (self.ensemble.member_parameters() if self.ensemble is not None
+                  else self.model.parameters())
+        self.optimizer = make_optimizer(params, self.hparams, self.total_steps)
+        self.members = list(self.ensemble.members) if self.ensemble is not None else [self.model]
+        self.copies = {"model": self.members[1:]}  # live changes reach every member
         subset = torch.randperm(n, generator=torch.Generator().manual_seed(project.seed + 1))
         self._train_eval = subset[:EVAL_TRAIN_SUBSET].to(device)
         kinds = set()
@@ -84,6 +98,8 @@ class SupervisedParadigm:
             kinds.add("layer_stats")
         self._image_to_image = (not self.classify and data.input_kind == "image"
                                 and data.num_targets == math.prod(data.input_shape))
+        self.augmenter = Augmenter(data.input_kind, self.x, project.seed + 2,
+                                   paired=self._image_to_image)
         if self._image_to_image:  # e.g. a U-Net cleaning noisy digits
             kinds.add("reconstructions")
         self._seq = SequenceVisuals(self.model, data)
@@ -104,21 +120,35 @@ class SupervisedParadigm:
             return F.cross_entropy(out.reshape(-1, out.shape[-1]), target.reshape(-1))
         return F.mse_loss(out, target if target.shape == out.shape else target.view(out.shape))
 
+    def _batch(self, idx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The training examples ``idx``, altered at random when augmentation is on (read at
+        every step, so turning it on or off while training takes effect at the next one)."""
+        x, y = self.x[idx], self.y[idx]
+        if self.hparams["augment"]:
+            x, y = self.augmenter(x, y, self.hparams["augment_strength"])
+        return x, y
+
     def step(self) -> dict[str, float]:
         if not self.model.training:  # train() walks every block: only when it changed
-            self.model.train()
+            for net in self.members:
+                net.train()
         idx = self._next_batch()
-        loss = self._loss(self.model(self.x[idx]), self.y[idx])
-        value = loss.item()
-        if not math.isfinite(value):
-            raise NonFiniteLoss(value)
+        losses = []
+        for net in self.members:  # the same rows for every member, each its own alterations
+            x, y = self._batch(idx)
+            losses.append(self._loss(net(x), y))
+        values = [loss.item() for loss in losses]
+        for value in values:
+            if not math.isfinite(value):
+                raise NonFiniteLoss(value)
         self.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
+        sum(losses).backward()  # the members share no weights: each gets its own gradient
         if self.hparams["grad_clip"] > 0:
-            torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.hparams["grad_clip"])
+            for net in self.members:
+                torch.nn.utils.clip_grad_norm_(net.parameters(), self.hparams["grad_clip"])
         self.optimizer.step()
         self.steps_done += 1
-        return {"loss": value}
+        return {"loss": sum(values) / len(values)}
 
     def evaluate(self, split: str = "val") -> dict[str, float]:
         if split == "train":
@@ -129,16 +159,34 @@ class SupervisedParadigm:
         if len(x) == 0:
             return {}
         with torch.inference_mode():
-            self.model.eval()
-            out = _batched(self.model, x)
+            self.predictor.eval()
+            out = _batched(self.predictor, x)
             metrics = {"loss": self._loss(out, y).item()}
             if self.classify:
                 metrics["accuracy"] = (out.argmax(-1) == y).float().mean().item()
             else:
                 metrics["mse"] = metrics["loss"]
+            if self.ensemble is not None and split != "train":
+                metrics.update(self._single_mean(x, y))
+        if (split == "val" and self.ensemble is not None and self.hparams["patience"] > 0
+                and not self._finishing):  # the engine's early stopping sees this same loss
+            self.ensemble.note_val_loss(metrics["loss"])
         return metrics
 
+    def _single_mean(self, x: torch.Tensor, y: torch.Tensor) -> dict[str, float]:
+        """The members' mean score on their own, so the ensemble's gain shows."""
+        scores = []
+        for net in self.members:
+            out = _batched(net, x)
+            scores.append((out.argmax(-1) == y).float().mean().item() if self.classify
+                          else self._loss(out, y).item())
+        return {("accuracy" if self.classify else "mse") + "_single_mean":
+                sum(scores) / len(scores)}
+
     def final_metrics(self) -> dict[str, float]:
+        self._finishing = True
+        if self.ensemble is not None and self.hparams["patience"] > 0:
+            self.ensemble.restore_best()  # as the engine restored member 0
         out: dict[str, float] = {}
         for split in ("train", "val", "test"):
             for name, value in self.evaluate(split).items():
@@ -160,7 +208,7 @@ class SupervisedParadigm:
         step = self.steps_done
         snaps: list[Snapshot] = []
         with torch.inference_mode():
-            self.model.eval()
+            self.predictor.eval()
             if "boundary" in wanted:
                 snaps.append(self._boundary(step))
             if "regression_fit" in wanted:
@@ -190,7 +238,7 @@ class SupervisedParadigm:
         ys = np.linspace(y0, y1, GRID, dtype=np.float32)
         gx, gy = np.meshgrid(xs, ys)
         grid = torch.from_numpy(np.stack([gx.ravel(), gy.ravel()], 1)).to(self.device)
-        probs = torch.softmax(self.model(grid), -1).reshape(GRID, GRID, -1)
+        probs = torch.softmax(self.predictor(grid), -1).reshape(GRID, GRID, -1)
         test = self.data.test
         return DecisionBoundary(step=step, xs=xs, ys=ys, probs=probs.cpu().numpy(),
                                 points=test.x.cpu().numpy(), labels=test.y.cpu().numpy(),
@@ -199,7 +247,7 @@ class SupervisedParadigm:
     def _fit(self, step: int) -> RegressionFit:
         x0, x1 = self.data.extent[0], self.data.extent[1]
         xs = np.linspace(x0, x1, 200, dtype=np.float32)
-        curve = self.model(torch.from_numpy(xs[:, None]).to(self.device)).cpu().numpy()
+        curve = self.predictor(torch.from_numpy(xs[:, None]).to(self.device)).cpu().numpy()
         truth = self.data.truth(xs[:, None]).ravel() if self.data.truth else None
         train = self.data.train
         return RegressionFit(step=step, points_x=train.x.cpu().numpy().ravel(),
@@ -208,7 +256,7 @@ class SupervisedParadigm:
 
     def _confusion(self, step: int) -> ConfusionMatrix:
         test = self.data.test
-        pred = _batched(self.model, test.x).argmax(-1).reshape(-1).cpu().numpy()
+        pred = _batched(self.predictor, test.x).argmax(-1).reshape(-1).cpu().numpy()
         true = test.y.reshape(-1).cpu().numpy()
         k = self.data.num_classes
         matrix = np.bincount(true * k + pred, minlength=k * k).reshape(k, k)
@@ -249,7 +297,7 @@ class SupervisedParadigm:
             level = float(view)
             g = torch.Generator().manual_seed(3)
             noisy = clean + level * torch.randn(clean.shape, generator=g).to(clean.device)
-        out = self.model(noisy).reshape(-1, *shape)
+        out = self.predictor(noisy).reshape(-1, *shape)
         ok = len(clean) > 0
         return Reconstructions(step=step, inputs=clean.cpu().numpy(),
                                noisy=noisy.cpu().numpy(), outputs=out.cpu().numpy(),

@@ -87,7 +87,8 @@ OPTIMIZER_PARAMS = (
 
 # Settings a running run takes at its next step (see ``paradigms/live.py``); "dropout" is a
 # Dropout block's rate. Any other change starts the run over.
-LIVE_SETTINGS = ("lr", "weight_decay", "grad_clip", "batch_size", "dropout")
+LIVE_SETTINGS = ("lr", "weight_decay", "grad_clip", "batch_size", "augment", "augment_strength",
+                 "dropout")
 
 PARADIGM_SPECS = ParadigmSpecRegistry()
 PARADIGM_SPECS.register(ParadigmSpec(
@@ -98,7 +99,18 @@ PARADIGM_SPECS.register(ParadigmSpec(
     ParamSet((*OPTIMIZER_PARAMS,
               p_float("grad_clip", 0.0, 0.0, 1000.0,
                       "largest allowed gradient norm; a longer gradient is scaled down to it "
-                      "(keeps recurrent networks from jumping); 0 = off"))),
+                      "(keeps recurrent networks from jumping); 0 = off"),
+              p_bool("augment", False,
+                     "alter every training batch at random in ways that keep the labels true "
+                     "(points jittered, pictures moved by a pixel or two, signals delayed and "
+                     "made louder or softer, table values nudged; never the validation or test "
+                     "examples); not for token or sequence data"),
+              p_float("augment_strength", 1.0, 0.1, 4.0,
+                      "how strongly augmentation alters the examples: 1 = the usual amount "
+                      "(pictures move by up to 1 pixel; 2 = up to 2)"),
+              p_int("ensemble", 1, 1, 10,
+                    "how many copies of the network train side by side, each from its own "
+                    "random start; their predictions are averaged; 1 = a single network"))),
     ("classification", "regression")))
 
 # isort: off
