@@ -18,6 +18,7 @@ from ..spec.live import live_changes
 from ..spec.presets import list_presets
 from .bridge import EngineBridge, Mail, assert_gui_thread
 from .canvas import GraphScene, GraphView
+from .data_import import DataImportActions
 from .document import StudioDocument
 from .file_actions import FileActions
 from .inspector import Inspector
@@ -34,7 +35,7 @@ ORG, APP = "MLSP Studio", "MLSP Studio"
 ACTIVE_STATES = ("running", "paused", "diverged")
 
 
-class MainWindow(VariantRuns, PanelDocks, FileActions, QMainWindow):
+class MainWindow(VariantRuns, PanelDocks, FileActions, DataImportActions, QMainWindow):
     """One open project. Widgets are touched only here, in the GUI thread."""
 
     def __init__(self, doc: StudioDocument, bridge: EngineBridge | None = None,
@@ -146,6 +147,7 @@ class MainWindow(VariantRuns, PanelDocks, FileActions, QMainWindow):
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         self._add(file_menu, "&Save", QKeySequence.Save, self.on_save)
         self._add(file_menu, "Save &as…", QKeySequence.SaveAs, self.on_save_as)
+        self._add(file_menu, "&Import data…", None, self.on_import_data)
         export = file_menu.addMenu("Export")
         self._add(export, "As a PyTorch script…", None, self.on_export_python)
         self._add(export, "Network as ONNX…", None, self.on_export_onnx)

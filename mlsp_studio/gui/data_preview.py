@@ -1,0 +1,216 @@
+"""Preview widgets for the import dialog: the first rows of a table, the arrays of an archive,
+a few pictures or sounds of each class, the first digits of an IDX file, the start of a text.
+
+Each builder reads only a little of the file (the first rows, a few files per class), so the
+preview stays quick however large the data; the dataset readers check the whole of it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPixmap
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QGridLayout,
+    QLabel,
+    QPlainTextEdit,
+    QTableWidget,
+    QTableWidgetItem,
+    QWidget,
+)
+
+from ..spec.errors import DataError
+from ..spec.userfiles_media import (
+    IMAGE_EXTENSIONS,
+    WAV_EXTENSIONS,
+    class_folders,
+    log_spectrogram,
+    read_wav,
+)
+
+PREVIEW_ROWS = 8
+THUMBS = 6  # pictures shown per class
+CLASS_ROWS = 6  # classes shown; the rest are counted
+THUMB = 52  # thumbnail side in pixels
+
+
+def csv_head(path: str, rows: int = PREVIEW_ROWS) -> tuple[list[str], list[list[str]], bool]:
+    """Column names, the first ``rows`` rows of text cells and whether the file has a header
+    line, read from the first 64 kB only (the reader checks the whole file)."""
+    try:
+        with open(path, encoding="utf-8-sig", newline="", errors="replace") as handle:
+            text = handle.read(65536)
+    except OSError as err:
+        raise DataError(f"The file '{path}' cannot be read ({err.strerror or err}).") from None
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    delimiter = max(";\t,", key=first.count) if first else ","
+    lines = [r for r in csv.reader(io.StringIO(text), delimiter=delimiter) if any(r)]
+    lines = lines[:-1] if len(lines) > rows + 1 else lines  # the last one may be cut off
+    if not lines:
+        raise DataError(f"The file '{path}' is empty.")
+
+    def number(cell: str) -> bool:
+        try:
+            float(cell.replace(",", ".") if delimiter == ";" else cell)
+        except ValueError:
+            return False
+        return True
+
+    header = all(not number(c) for c in lines[0]) or (
+        len(lines) > 1 and any(not number(a) and number(b) for a, b in zip(lines[0], lines[1],
+                                                                          strict=False)))
+    width = len(lines[0])
+    names = ([c.strip() or f"column {i + 1}" for i, c in enumerate(lines[0])] if header
+             else [f"column {i + 1}" for i in range(width)])
+    body = lines[1:] if header else lines
+    return names, [[c.strip() for c in r] for r in body[:rows]], header
+
+
+def table_widget(headers: list[str], rows: list[list[str]], marked: int = -1) -> QTableWidget:
+    """A read-only table; column ``marked`` (the labels) is tinted."""
+    table = QTableWidget(len(rows), len(headers))
+    table.setHorizontalHeaderLabels(headers)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    tint = QColor(table.palette().highlight().color())
+    tint.setAlpha(60)
+    for r, row in enumerate(rows):
+        for c in range(len(headers)):
+            item = QTableWidgetItem(row[c] if c < len(row) else "")
+            if c == marked:
+                item.setBackground(tint)
+            table.setItem(r, c, item)
+    table.resizeColumnsToContents()
+    table.verticalHeader().setDefaultSectionSize(22)
+    return table
+
+
+def npz_arrays(path: str) -> list[tuple[str, tuple[int, ...], str]]:
+    """Name, shape and kind of each array in an .npz, read from the archive's headers only."""
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            out = []
+            for name in archive.files:
+                with archive.zip.open(f"{name}.npy") as member:
+                    version = np.lib.format.read_magic(member)
+                    shape, _, dtype = np.lib.format._read_array_header(member, version)
+                out.append((name, tuple(shape), str(dtype)))
+            return out
+    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, AttributeError):
+        raise DataError(f"The file '{path}' is not a NumPy .npz archive.") from None
+
+
+def _caption(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    return label
+
+
+def _gray_pixmap(pixels: np.ndarray, side: int = THUMB) -> QPixmap:
+    """A (H, W) array in [0, 1] as a pixmap scaled to ``side`` without smoothing."""
+    data = np.ascontiguousarray(np.clip(pixels * 255, 0, 255).astype(np.uint8))
+    image = QImage(data.data, data.shape[1], data.shape[0], data.shape[1],
+                   QImage.Format.Format_Grayscale8).copy()
+    return QPixmap.fromImage(image).scaled(side, side, Qt.AspectRatioMode.KeepAspectRatio,
+                                           Qt.TransformationMode.FastTransformation)
+
+
+def _class_grid(rows: list[tuple[str, int, list[QPixmap]]], more: int) -> QWidget:
+    """One row per class: its name and count, then its pictures."""
+    widget = QWidget()
+    grid = QGridLayout(widget)
+    grid.setHorizontalSpacing(6)
+    for r, (name, count, pictures) in enumerate(rows):
+        title = QLabel(f"<b>{name}</b><br>{count} file{'s' if count != 1 else ''}")
+        title.setTextFormat(Qt.TextFormat.RichText)
+        grid.addWidget(title, r, 0)
+        for c, pixmap in enumerate(pictures):
+            label = QLabel()
+            label.setPixmap(pixmap)
+            grid.addWidget(label, r, c + 1)
+    if more:
+        grid.addWidget(QLabel(f"… and {more} more classes"), len(rows), 0, 1, THUMBS + 1)
+    grid.setColumnStretch(THUMBS + 1, 1)
+    return widget
+
+
+def image_folder_preview(path: str) -> QWidget:
+    """A few thumbnails of each class with the class names and counts."""
+    classes = class_folders(path, IMAGE_EXTENSIONS, "pictures")
+    rows = []
+    for name, files in classes[:CLASS_ROWS]:
+        pictures = []
+        for file in files[:THUMBS]:
+            pixmap = QPixmap(file)
+            if not pixmap.isNull():
+                pictures.append(pixmap.scaled(THUMB, THUMB, Qt.AspectRatioMode.KeepAspectRatio,
+                                              Qt.TransformationMode.SmoothTransformation))
+        rows.append((name, len(files), pictures))
+    return _class_grid(rows, max(0, len(classes) - CLASS_ROWS))
+
+
+def _waveform(signal: np.ndarray, width: int = 240, height: int = THUMB) -> QPixmap:
+    """A sound drawn as a line, its peaks at the picture's edges."""
+    pixmap = QPixmap(width, height)
+    pixmap.fill(QColor("#fbfbfb"))
+    steps = np.linspace(0, len(signal) - 1, width).astype(int)
+    peak = max(float(np.abs(signal).max()), 1e-6)
+    ys = (0.5 - 0.45 * signal[steps] / peak) * height
+    painter = QPainter(pixmap)
+    painter.setPen(QPen(QColor("#c8c8c8"), 1))
+    painter.drawLine(0, height // 2, width, height // 2)
+    painter.setPen(QPen(QColor("#2c6fbb"), 1))
+    for x in range(1, width):
+        painter.drawLine(x - 1, int(ys[x - 1]), x, int(ys[x]))
+    painter.end()
+    return pixmap
+
+
+def wav_folder_preview(path: str, length: int, spectrogram: bool, n_fft: int,
+                       hop: int) -> QWidget:
+    """The first two sounds of each class as waveforms or spectrograms, with class counts."""
+    classes = class_folders(path, WAV_EXTENSIONS, "sounds")
+    rows = []
+    for name, files in classes[:CLASS_ROWS]:
+        pictures = []
+        for file in files[:2]:
+            signal, _ = read_wav(file, length)
+            if spectrogram and n_fft <= length:
+                spec = log_spectrogram(signal[None], n_fft, hop)[0].T[::-1]  # (bins, frames)
+                spec = (spec - spec.min()) / max(float(np.ptp(spec)), 1e-6)
+                image = _gray_pixmap(spec, 240)
+                pictures.append(image.scaled(240, THUMB,
+                                             Qt.AspectRatioMode.IgnoreAspectRatio))
+            else:
+                pictures.append(_waveform(signal))
+        rows.append((name, len(files), pictures))
+    return _class_grid(rows, max(0, len(classes) - CLASS_ROWS))
+
+
+def digits_preview(x: np.ndarray, labels: list[str], count: int = 16) -> QWidget:
+    """The first pictures of an IDX file, each with its label under it."""
+    widget = QWidget()
+    grid = QGridLayout(widget)
+    for i in range(min(count, len(x))):
+        picture = QLabel()
+        picture.setPixmap(_gray_pixmap(x[i, 0]))
+        grid.addWidget(picture, 2 * (i // 8), i % 8)
+        grid.addWidget(_caption(labels[i]), 2 * (i // 8) + 1, i % 8)
+    grid.setColumnStretch(8, 1)
+    return widget
+
+
+def text_preview(path: str, lines: int = 20) -> QWidget:
+    """The first lines of a text file (the summary gives its length)."""
+    try:
+        with open(path, encoding="utf-8-sig", errors="replace") as handle:
+            head = handle.read(4000)
+    except OSError as err:
+        raise DataError(f"The file '{path}' cannot be read ({err.strerror or err}).") from None
+    view = QPlainTextEdit("\n".join(head.splitlines()[:lines]))
+    view.setReadOnly(True)
+    return view
