@@ -25,12 +25,34 @@ def presets_dir() -> Path:
     return resources_dir() / "presets"
 
 
+def thumbnails_dir() -> Path:
+    return resources_dir() / "thumbnails"
+
+
 @dataclass(frozen=True)
 class PresetInfo:
+    """What the gallery and the lesson panel tell about a preset, without loading it."""
+
     name: str
     title: str
     summary: str
     path: Path
+    description: str = ""            # the paragraph: what the preset shows
+    steps: tuple[str, ...] = ()      # "try this": one concrete action per step
+
+    @property
+    def thumbnail(self) -> Path | None:
+        """The small picture of the preset at work, where one was drawn."""
+        path = thumbnails_dir() / f"{self.name}.png"
+        return path if path.is_file() else None
+
+
+def try_steps(ui: dict) -> tuple[str, ...]:
+    """The "try this" steps of a project's ``ui`` (plain text, empty ones dropped)."""
+    steps = ui.get("try", []) if isinstance(ui, dict) else []
+    if not isinstance(steps, list):
+        return ()
+    return tuple(s.strip() for s in steps if isinstance(s, str) and s.strip())
 
 
 def list_presets() -> list[PresetInfo]:
@@ -43,7 +65,8 @@ def list_presets() -> list[PresetInfo]:
         name = path.name[: -len(SUFFIX)]
         data = json.loads(path.read_text(encoding="utf-8"))
         ui = data.get("ui", {})
-        infos.append(PresetInfo(name, ui.get("title", name), ui.get("summary", ""), path))
+        infos.append(PresetInfo(name, ui.get("title", name), ui.get("summary", ""), path,
+                                str(data.get("description", "")), try_steps(ui)))
     rank = {name: i for i, name in enumerate(order)}
     return sorted(infos, key=lambda p: (rank.get(p.name, len(rank)), p.name))
 
