@@ -309,7 +309,16 @@ def test_sequence_blocks_are_written_as_the_studio_builds_them(tmp_path: Path,
             assert torch.allclose(model(x.float()), net(x), atol=1e-6)
 
 
-@pytest.mark.parametrize("name", [n for n in preset_names() if n not in SCRIPT_READY])
+def _refused() -> list[str]:
+    """Presets whose paradigm has no script writer yet (those of other paradigms are tested
+    with their writers), and supervised ones the writer does not know."""
+    from mlsp_studio.export.script_paradigms import PARADIGM_SCRIPTS
+
+    return [n for n in preset_names() if n not in SCRIPT_READY
+            and load_preset(n).paradigm not in PARADIGM_SCRIPTS]
+
+
+@pytest.mark.parametrize("name", _refused())
 def test_other_presets_are_refused_in_one_sentence(name: str) -> None:
     with pytest.raises(StudioError) as err:
         python_source(load_preset(name))
