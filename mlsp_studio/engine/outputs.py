@@ -33,8 +33,10 @@ def write_run(out_dir: Path, engine: Engine, figures: bool = True) -> list[Path]
     for slot, net in engine.nets.items():
         written.append(save_checkpoint(net, out_dir / f"{slot}.safetensors", slot))
     if figures:
-        from ..report.figures import write_figures  # matplotlib loads only when asked for
+        from ..report.animation import write_animations  # matplotlib loads only when asked
+        from ..report.figures import write_figures
 
-        written.extend(write_figures(out_dir, list(engine.history.records()),
-                                     engine.snapshots()))
+        snapshots = engine.snapshots()
+        written.extend(write_figures(out_dir, list(engine.history.records()), snapshots))
+        written.extend(write_animations(out_dir, snapshots, engine.frames))  # GIFs
     return written

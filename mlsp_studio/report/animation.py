@@ -1,0 +1,256 @@
+"""Animated GIFs of a run: pictures over training, and the diffusion trajectory step by step.
+
+Each frame is drawn by the same matplotlib drawer as the still PNG (``figures.py``), so the
+animation looks like the picture; colour scales that would jump from frame to frame (the
+attention weights) are fixed to one range over all frames. Pillow writes the GIF, capped in
+frames and bytes, through a temporary file so a reader never finds half a file.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+import time
+import warnings
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+from matplotlib.figure import Figure
+from PIL import Image, ImageDraw
+
+from mlsp_studio.spec.drawing import finite_floats
+from mlsp_studio.spec.frames import ANIMATED_KINDS, DIFFUSION_KIND, FrameRecorder, thin_evenly
+from mlsp_studio.spec.snapshots import Snapshot
+from mlsp_studio.spec.snapshots_diffusion import (
+    DiffusionTrajectory,
+    as_pictures,
+    class_words,
+    mosaic,
+)
+
+from .canvas import bare_axes, new_figure, show_message
+from .diffusion_drawings import SAMPLE_COLOUR, STRIP_COLUMNS, _limits
+from .figures import _DRAWERS, FILE_NAMES
+
+__all__ = ["GIF_NAMES", "MAX_FRAMES", "render_frames", "save_gif", "snapshot_gif",
+           "trajectory_gif", "weight_range", "write_animations"]
+
+MAX_FRAMES = 60
+MAX_BYTES = 6_000_000
+MAX_WIDTH = 640          # pixels: a modest GIF, still readable
+FRAME_MS = 200
+BUDGET_S = 15.0         # seconds of drawing per animation, at most about
+WEIGHT_KINDS = ("attention", "alignment", "patch_attention")  # one colour scale for all frames
+LAST_FRAME_MS = 1500     # the end result stays on screen a moment before the loop restarts
+BAR_COLOUR = (8, 119, 189)
+GIF_NAMES = {kind: Path(FILE_NAMES[kind]).with_suffix(".gif").name for kind in ANIMATED_KINDS}
+# colour maps of attention weights, whose upper end each drawer sets from its own frame
+_WEIGHT_MAPS = {"viridis", "Blues", "inferno"}
+
+
+def figure_pixels(fig: Figure, max_width: int = MAX_WIDTH) -> np.ndarray:
+    """Render ``fig`` to an (H, W, 3) uint8 array at most ``max_width`` pixels wide."""
+    width_in = float(fig.get_figwidth())
+    fig.set_dpi(min(100.0, max_width / max(width_in, 0.1)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # a layout that cannot shrink enough
+        fig.canvas.draw()
+    return np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()
+
+
+def _weight_top(snap: Snapshot) -> float:
+    """The largest finite attention weight a snapshot holds (0 when none)."""
+    arrays = [layer.weights for layer in getattr(snap, "layers", ())]
+    if hasattr(snap, "weights"):
+        arrays.append(snap.weights)
+    tops = [float(np.nanmax(a)) for a in map(finite_floats, arrays)
+            if a.size and np.isfinite(a).any()]
+    return max(tops, default=0.0)
+
+
+def _fix_weight_scale(fig: Figure, top: float) -> None:
+    """Give every attention map of ``fig`` the colour range [0, top] (their colour bars
+    follow), so a weight that grows looks brighter instead of the scale moving under it."""
+    for ax in fig.get_axes():
+        for image in ax.get_images():
+            if image.get_cmap().name in _WEIGHT_MAPS:
+                image.set_clim(0.0, top)
+
+
+def weight_range(snapshots: Iterable[Snapshot]) -> float:
+    """One upper end for the colour scale of attention weights over all ``snapshots``: the
+    largest weight seen, at most 1 (1 when there is none)."""
+    top = max((_weight_top(s) for s in snapshots), default=0.0)
+    return min(top, 1.0) if top > 0 else 1.0
+
+
+def render_frames(items: Sequence, drawer: Callable[[object], Figure],
+                  captions: Sequence[str], max_width: int = MAX_WIDTH,
+                  weight_top: float | None = None) -> list[np.ndarray]:
+    """Draw each item with ``drawer`` and its caption below; with ``weight_top`` every
+    attention map of every frame has the colour range [0, weight_top]."""
+    frames = []
+    for item, caption in zip(items, captions, strict=True):
+        fig = drawer(item)
+        if weight_top is not None:
+            _fix_weight_scale(fig, weight_top)
+        fig.supxlabel(caption, fontsize=10, color="#333333")
+        frames.append(figure_pixels(fig, max_width))
+    return frames
+
+
+def trajectory_step_figure(snap: DiffusionTrajectory, i: int) -> Figure:
+    """Step ``i`` of the reverse process, larger than in the strip but drawn the same way:
+    pictures in grey from -1 to 1, or 2-D points within limits shared by every step."""
+    frames = finite_floats(snap.frames)
+    k = min(len(frames), len(np.asarray(snap.steps))) if frames.ndim >= 2 else 0
+    pictures = as_pictures(frames[:k], snap.image_shape) if k else np.zeros((0, 0, 0))
+    fig = new_figure(4.8, 5.0)
+    sampler = (f"DDIM, {snap.sample_steps} steps" if snap.sampler == "ddim"
+               else f"DDPM, all {snap.timesteps} steps")
+    guide = (f"\n{class_words(snap.guidance_class, snap.class_names)}, guidance "
+             f"{snap.guidance:g}" if snap.conditional else "")
+    fig.suptitle(f"From noise to samples — step {snap.step}\n{sampler}{guide}", fontsize=11)
+    ax = fig.add_subplot()
+    points = frames.ndim == 3 and frames.shape[2] == 2 and not len(pictures)
+    if not 0 <= i < k or not (len(pictures) or points):
+        show_message(ax, snap.note or "No samples yet")
+        return fig
+    if len(pictures):
+        ax.imshow(mosaic(pictures[i], STRIP_COLUMNS), cmap="gray_r", vmin=-1, vmax=1,
+                  interpolation="nearest")
+    else:
+        xlim, ylim = _limits([frames[0], frames[k - 1]])
+        ax.scatter(frames[i, :, 0], frames[i, :, 1], s=4, c=SAMPLE_COLOUR, linewidths=0)
+        ax.set_xlim(*xlim)
+        ax.set_ylim(*ylim)
+        ax.set_aspect("equal")
+    bare_axes(ax)
+    return fig
+
+
+def _with_bar(frame: np.ndarray, fraction: float) -> Image.Image:
+    """The frame with a thin bar along its bottom edge showing how far the animation is."""
+    image = Image.fromarray(frame)
+    if 0.0 <= fraction <= 1.0:
+        w, h = image.size
+        ImageDraw.Draw(image).rectangle((0, h - 4, max(1, round(fraction * (w - 1))), h - 1),
+                                        fill=BAR_COLOUR)
+    return image
+
+
+def _gif_bytes(frames: Sequence[np.ndarray], scale: float) -> bytes:
+    size = (max(1, round(frames[0].shape[1] * scale)), max(1, round(frames[0].shape[0] * scale)))
+    images = []
+    for i, frame in enumerate(frames):
+        image = _with_bar(frame, i / (len(frames) - 1) if len(frames) > 1 else 1.0)
+        if image.size != size:  # a frame laid out a little differently, or a smaller GIF
+            image = image.resize(size, Image.Resampling.LANCZOS)
+        images.append(image.quantize(colors=255, method=Image.Quantize.MEDIANCUT,
+                                     dither=Image.Dither.NONE))
+    # a few frames play slower, so a short animation still lasts a few seconds
+    pace = min(500, max(FRAME_MS, 4000 // len(images)))
+    durations = [pace] * (len(images) - 1) + [LAST_FRAME_MS]
+    buffer = io.BytesIO()
+    images[0].save(buffer, format="GIF", save_all=True, append_images=images[1:],
+                   duration=durations, loop=0, optimize=False, disposal=1)
+    return buffer.getvalue()
+
+
+def save_gif(frames: Sequence[np.ndarray], path: Path, max_frames: int = MAX_FRAMES,
+             max_bytes: int = MAX_BYTES) -> Path:
+    """Write (H, W, 3) uint8 frames as a looping GIF at ``path`` and return it.
+
+    More than ``max_frames`` are thinned evenly (the first and last kept); a GIF over
+    ``max_bytes`` is made smaller, fewer frames first, then fewer pixels. Written to a
+    temporary file beside ``path`` and moved into place, so ``path`` is whole or absent.
+    """
+    frames = thin_evenly([np.asarray(f, dtype=np.uint8) for f in frames], max(1, max_frames))
+    if not frames or any(f.ndim != 3 or f.shape[2] != 3 or not f.size for f in frames):
+        raise ValueError("an animation needs at least one picture of height × width × 3")
+    scale = 1.0
+    data = _gif_bytes(frames, scale)
+    while len(data) > max_bytes and (len(frames) > 2 or scale > 0.25):
+        if len(frames) > 8:
+            frames = thin_evenly(frames, len(frames) // 2)
+        else:
+            scale *= 0.75
+        data = _gif_bytes(frames, scale)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".gif.part", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.chmod(temp, 0o644)  # as any other file of the run, not private as a temp file
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def snapshot_gif(snapshots: Iterable[Snapshot], path: Path, max_frames: int = MAX_FRAMES,
+                 budget_s: float = BUDGET_S) -> Path:
+    """One frame per snapshot (all of one kind, taken over training), captioned with its
+    step; at most ``max_frames`` evenly spread, the first and the last kept, and fewer when
+    drawing them all would take more than about ``budget_s`` seconds."""
+    snaps = sorted(snapshots, key=lambda s: s.step)
+    if not snaps:
+        raise ValueError("there are no pictures to animate yet")
+    kinds = {s.kind for s in snaps}
+    if len(kinds) != 1 or next(iter(kinds)) not in _DRAWERS:
+        raise ValueError(f"an animation shows pictures of one known kind, not {sorted(kinds)}")
+    drawer = _DRAWERS[snaps[0].kind]
+    top = weight_range(snaps) if snaps[0].kind in WEIGHT_KINDS else None
+    last = snaps[-1].step
+
+    def captions(part: list[Snapshot]) -> list[str]:
+        return [f"step {s.step:,} of {last:,}" for s in part]
+
+    # the first frame tells how dear a frame is; the count follows from the time budget
+    started = time.perf_counter()
+    frames = render_frames(snaps[:1], drawer, captions(snaps[:1]), weight_top=top)
+    per_frame = max(time.perf_counter() - started, 1e-3)
+    snaps = thin_evenly(snaps, max(2, min(max_frames, int(budget_s / per_frame) + 1)))
+    frames += render_frames(snaps[1:], drawer, captions(snaps[1:]), weight_top=top)
+    return save_gif(frames, path, max_frames)
+
+
+def trajectory_gif(snap: DiffusionTrajectory, path: Path) -> Path:
+    """The reverse diffusion of one snapshot, a frame per kept step from noise (t = T) to
+    the samples (t = 0)."""
+    steps = np.asarray(snap.steps).ravel()
+    frames = np.asarray(snap.frames)
+    count = min(len(steps), len(frames)) if frames.ndim >= 2 else 0
+    if count == 0:  # nothing sampled yet: one frame that says so
+        return save_gif(render_frames([0], lambda i: trajectory_step_figure(snap, i),
+                                      ["no trajectory yet"]), path)
+    captions = [f"t = {int(t)}" + (" (pure noise)" if i == 0 else
+                                   " (the samples)" if int(t) == 0 else "")
+                for i, t in enumerate(steps[:count])]
+    pictures = render_frames(list(range(count)), lambda i: trajectory_step_figure(snap, i),
+                             captions)
+    return save_gif(pictures, path)
+
+
+def write_animations(out_dir: Path, final: Iterable[Snapshot],
+                     recorder: FrameRecorder | None) -> list[Path]:
+    """Write a GIF per kind recorded over training (the final snapshots as the last frame)
+    and the diffusion trajectory's GIF; kinds with fewer than two frames are skipped."""
+    out_dir = Path(out_dir)
+    final = {s.kind: s for s in final}
+    written = []
+    kinds = recorder.recorded_kinds() if recorder is not None else []
+    for kind in kinds:
+        snaps = recorder.frames(kind)
+        last = final.get(kind)
+        if last is not None and last.step > snaps[-1].step:
+            snaps.append(last)
+        if len(snaps) >= 2:
+            written.append(snapshot_gif(snaps, out_dir / GIF_NAMES[kind]))
+    if DIFFUSION_KIND in final:
+        written.append(trajectory_gif(final[DIFFUSION_KIND], out_dir / GIF_NAMES[DIFFUSION_KIND]))
+    return written
