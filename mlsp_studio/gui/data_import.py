@@ -293,7 +293,9 @@ class DataImportDialog(QDialog):
         self._show(widget, summary, error)
 
     def _summary(self, o: dict[str, Any], ctx: Any) -> str:
-        shape = " x ".join(str(d) for d in ctx.inputs["x"])
+        dims = ctx.inputs["x"]
+        shape = (f"{dims[0]} number{'s' if dims[0] != 1 else ''}" if len(dims) == 1
+                 else " x ".join(str(d) for d in dims))
         if self.kind == "text_file":
             text = load_text_file(o["path"], o["level"], o["max_vocab"])
             return (f"{len(text.text):,} characters, {len(text.sentences):,} sentences or "

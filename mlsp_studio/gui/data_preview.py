@@ -96,8 +96,10 @@ def npz_arrays(path: str) -> list[tuple[str, tuple[int, ...], str]]:
             out = []
             for name in archive.files:
                 with archive.zip.open(f"{name}.npy") as member:
-                    version = np.lib.format.read_magic(member)
-                    shape, _, dtype = np.lib.format._read_array_header(member, version)
+                    major, _ = np.lib.format.read_magic(member)
+                    read = (np.lib.format.read_array_header_1_0 if major == 1
+                            else np.lib.format.read_array_header_2_0)
+                    shape, _, dtype = read(member)
                 out.append((name, tuple(shape), str(dtype)))
             return out
     except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, AttributeError):
@@ -135,6 +137,7 @@ def _class_grid(rows: list[tuple[str, int, list[QPixmap]]], more: int) -> QWidge
     if more:
         grid.addWidget(QLabel(f"… and {more} more classes"), len(rows), 0, 1, THUMBS + 1)
     grid.setColumnStretch(THUMBS + 1, 1)
+    grid.setRowStretch(len(rows) + 2, 1)  # rows stay together at the top
     return widget
 
 
@@ -154,18 +157,21 @@ def image_folder_preview(path: str) -> QWidget:
 
 
 def _waveform(signal: np.ndarray, width: int = 240, height: int = THUMB) -> QPixmap:
-    """A sound drawn as a line, its peaks at the picture's edges."""
+    """A sound drawn as its envelope: the lowest and highest sample under each pixel column,
+    the loudest peak at the picture's edges."""
     pixmap = QPixmap(width, height)
     pixmap.fill(QColor("#fbfbfb"))
-    steps = np.linspace(0, len(signal) - 1, width).astype(int)
     peak = max(float(np.abs(signal).max()), 1e-6)
-    ys = (0.5 - 0.45 * signal[steps] / peak) * height
+    edges = np.linspace(0, len(signal), width + 1).astype(int)
     painter = QPainter(pixmap)
     painter.setPen(QPen(QColor("#c8c8c8"), 1))
     painter.drawLine(0, height // 2, width, height // 2)
     painter.setPen(QPen(QColor("#2c6fbb"), 1))
-    for x in range(1, width):
-        painter.drawLine(x - 1, int(ys[x - 1]), x, int(ys[x]))
+    for x in range(width):
+        part = signal[edges[x]:max(edges[x + 1], edges[x] + 1)]
+        top = (0.5 - 0.45 * float(part.max()) / peak) * height
+        bottom = (0.5 - 0.45 * float(part.min()) / peak) * height
+        painter.drawLine(x, int(top), x, int(bottom))
     painter.end()
     return pixmap
 
@@ -188,7 +194,12 @@ def wav_folder_preview(path: str, length: int, spectrogram: bool, n_fft: int,
             else:
                 pictures.append(_waveform(signal))
         rows.append((name, len(files), pictures))
-    return _class_grid(rows, max(0, len(classes) - CLASS_ROWS))
+    widget = _class_grid(rows, max(0, len(classes) - CLASS_ROWS))
+    how = ("time runs left to right, pitch from bottom to top, bright is loud" if spectrogram
+           else "the first sounds of each class, time left to right")
+    note = QLabel(f"Each picture: {how}.")
+    widget.layout().addWidget(note, len(rows) + 1, 0, 1, THUMBS + 1)
+    return widget
 
 
 def digits_preview(x: np.ndarray, labels: list[str], count: int = 16) -> QWidget:
@@ -201,6 +212,7 @@ def digits_preview(x: np.ndarray, labels: list[str], count: int = 16) -> QWidget
         grid.addWidget(picture, 2 * (i // 8), i % 8)
         grid.addWidget(_caption(labels[i]), 2 * (i // 8) + 1, i % 8)
     grid.setColumnStretch(8, 1)
+    grid.setRowStretch(2 * ((count - 1) // 8) + 2, 1)
     return widget
 
 
