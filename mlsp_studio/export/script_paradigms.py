@@ -43,3 +43,5 @@ from . import script_text  # noqa: E402,F401  (language_model)
 from . import script_gan  # noqa: E402,F401
 from . import script_masked  # noqa: E402,F401  (masked_lm)
 from . import script_diffusion  # noqa: E402,F401
+from . import script_seq2seq  # noqa: E402,F401  (seq2seq)
+from . import script_transfer  # noqa: E402,F401  (transfer)
