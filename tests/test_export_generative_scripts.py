@@ -70,7 +70,8 @@ def _run(path: Path, epochs: int) -> dict[str, float]:
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.strip().splitlines()
-    assert sum(line.startswith("epoch") for line in lines) == epochs
+    epochs_done = [line.split()[1] for line in lines if line.startswith("epoch")]
+    assert epochs_done[-1] == f"{epochs}/{epochs}", epochs_done
     return {m.group(1): float(m.group(2)) for m in map(METRIC.match, lines) if m}
 
 
