@@ -10,6 +10,7 @@ import torch
 import torch.nn.functional as F
 from block_cases_skip import skip_graph
 
+from mlsp_studio.engine import Engine
 from mlsp_studio.export.onnx_export import check_onnx, export_onnx
 from mlsp_studio.nn import build_block
 from mlsp_studio.nn.compile import compile_graph
@@ -134,3 +135,12 @@ def test_the_gradient_flows_back_through_a_deep_residual_stack() -> None:
         (grad,) = torch.autograd.grad(net(x).sum(), x)
         sizes[name] = grad.norm().item()
     assert sizes["residual"] > 1.0 and sizes["sigmoid"] < 1e-3 * sizes["residual"]
+
+
+@pytest.mark.slow
+def test_deep_gradients_skip_block_variants_reach_the_target() -> None:
+    """Ten Residual blocks, and ten gated residual branches, learn the digits (≥ 0.95)."""
+    for variant in ("residual-blocks", "gated"):
+        engine = Engine(load_preset("deep-gradients").with_variant(variant), threads=1)
+        engine.run_blocking()
+        assert engine.summary()["final"]["test_accuracy"] >= 0.95, variant
