@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 
 from ..spec.live import live_changes
 from ..spec.presets import list_presets
+from .animation_export import AnimationExport
 from .bridge import EngineBridge, Mail, assert_gui_thread
 from .canvas import GraphScene, GraphView
 from .data_import import DataImportActions
@@ -35,7 +36,8 @@ ORG, APP = "MLSP Studio", "MLSP Studio"
 ACTIVE_STATES = ("running", "paused", "diverged")
 
 
-class MainWindow(VariantRuns, PanelDocks, FileActions, DataImportActions, QMainWindow):
+class MainWindow(VariantRuns, PanelDocks, FileActions, DataImportActions, AnimationExport,
+                 QMainWindow):
     """One open project. Widgets are touched only here, in the GUI thread."""
 
     def __init__(self, doc: StudioDocument, bridge: EngineBridge | None = None,
@@ -153,6 +155,7 @@ class MainWindow(VariantRuns, PanelDocks, FileActions, DataImportActions, QMainW
         self._add(export, "Network as ONNX…", None, self.on_export_onnx)
         self._add(export, "Panel as a picture (PNG, SVG)…", None, self.on_export_panel)
         self._add(export, "Curves as CSV…", None, self.on_export_metrics)
+        self._add(export, "Animation (GIF)…", None, self.on_export_animation)
         file_menu.addSeparator()
         self._add(file_menu, "&Quit", QKeySequence.Quit, self.close)
         edit = menu.addMenu("&Edit")
@@ -301,6 +304,7 @@ class MainWindow(VariantRuns, PanelDocks, FileActions, DataImportActions, QMainW
     # -- news from the worker ------------------------------------------------------------
     def _draw(self, mail: Mail) -> None:
         assert_gui_thread("MainWindow._draw")
+        self._keep_frames(mail)  # for File → Export → Animation
         if mail.built is not None:
             self.lbl_device.setText(f"device: {mail.built.device}")
             self._show_relevant_panels(set(mail.built.visual_kinds))

@@ -1,0 +1,87 @@
+"""File → Export → Animation (GIF)…: the pictures the window received over training, played
+back as a GIF, or the last diffusion trajectory from noise to samples.
+
+The window keeps a bounded, evenly thinned history of the animated kinds as their snapshots
+arrive (``_keep_frames``, called once per drawn frame); the GIF is drawn by
+``report.animation`` with the same drawings as the run folder's pictures.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Slot
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
+
+from ..spec.frames import ANIMATED_KINDS, DIFFUSION_KIND, FrameRecorder
+from .bridge import Mail, assert_gui_thread
+
+WINDOW_FRAMES = 60
+DRAW_BUDGET_S = 6.0  # the window waits while a GIF is drawn: fewer frames, sooner
+KIND_WORDS = {
+    "gan_samples": "Generated samples over training",
+    "gan_field": "The GAN on the plane over training",
+    "attention": "Attention maps over training",
+    "alignment": "Alignment over training",
+    "patch_attention": "Attention over the image patches over training",
+    DIFFUSION_KIND: "From noise to samples (the last trajectory, step by step)",
+}
+NOTHING_YET = ("There is nothing to animate yet. Animations are made from the pictures the "
+               "open panels receive while training: generated samples of a GAN, attention "
+               "maps, or a diffusion model's trajectory from noise to samples. Open one of "
+               "those panels, train for a while, then export again.")
+
+
+class AnimationExport:
+    """Mixin for the main window: keeps the frames and writes the GIF."""
+
+    _frame_history: FrameRecorder | None = None
+
+    def _keep_frames(self, mail: Mail) -> None:
+        """Add the animated kinds among the arriving snapshots; a new run starts afresh."""
+        if self._frame_history is None or mail.built is not None:
+            self._frame_history = FrameRecorder(ANIMATED_KINDS, max_frames=WINDOW_FRAMES)
+        for snapshot in mail.snapshots.values():
+            self._frame_history.add(snapshot)
+
+    def animation_choices(self) -> dict[str, str]:
+        """Words → kind for what can be animated now: two frames or more over training, or
+        one diffusion trajectory (its steps are the frames)."""
+        history = self._frame_history
+        if history is None:
+            return {}
+        return {KIND_WORDS.get(kind, kind): kind for kind in history.recorded_kinds()
+                if kind == DIFFUSION_KIND or len(history.frames(kind)) >= 2}
+
+    @Slot()
+    def on_export_animation(self) -> None:
+        assert_gui_thread("AnimationExport.on_export_animation")
+        choices = self.animation_choices()
+        if not choices:
+            QMessageBox.information(self, "Export an animation", NOTHING_YET)
+            return
+        names = list(choices)
+        if len(names) == 1:
+            name = names[0]
+        else:
+            name, ok = QInputDialog.getItem(self, "Export an animation", "Animate:", names, 0,
+                                            False)
+            if not ok:
+                return
+        kind = choices[name]
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save the animation", f"{self.doc.project.name}-{kind}.gif",
+            "GIF animation (*.gif)")
+        if not path:
+            return
+        path = Path(path) if Path(path).suffix.lower() == ".gif" else Path(f"{path}.gif")
+        frames = self._frame_history.frames(kind)
+        self._export(lambda: _write(kind, frames, path), "Animation")
+
+
+def _write(kind: str, frames: list, path: Path) -> Path:
+    from ..report.animation import snapshot_gif, trajectory_gif  # matplotlib, when asked
+
+    if kind == DIFFUSION_KIND:
+        return trajectory_gif(frames[-1], path)
+    return snapshot_gif(frames, path, budget_s=DRAW_BUDGET_S)
