@@ -22,9 +22,12 @@ from .canvas import GraphScene, GraphView
 from .data_import import DataImportActions
 from .document import StudioDocument
 from .file_actions import FileActions
+from .gallery import GalleryActions
 from .inspector import Inspector
+from .lesson_dock import LessonDock
 from .palette import BlockPalette
 from .panel_docks import VISUAL_EVERY_S, PanelDocks
+from .presentation import Presentation
 from .recovery import Recovery
 from .redraw import RedrawScheduler
 from .shortcut_sheet import ShortcutSheet
@@ -36,8 +39,8 @@ ORG, APP = "MLSP Studio", "MLSP Studio"
 ACTIVE_STATES = ("running", "paused", "diverged")
 
 
-class MainWindow(VariantRuns, PanelDocks, FileActions, DataImportActions, AnimationExport,
-                 QMainWindow):
+class MainWindow(Presentation, LessonDock, GalleryActions, VariantRuns, PanelDocks, FileActions,
+                 DataImportActions, AnimationExport, QMainWindow):
     """One open project. Widgets are touched only here, in the GUI thread."""
 
     def __init__(self, doc: StudioDocument, bridge: EngineBridge | None = None,
@@ -113,6 +116,7 @@ class MainWindow(VariantRuns, PanelDocks, FileActions, DataImportActions, Animat
         self.splitDockWidget(palette, inspector, Qt.Vertical)
         self.resizeDocks([palette, inspector], [260, 520], Qt.Vertical)
         self.resizeDocks([palette], [330], Qt.Horizontal)
+        self._build_lesson_dock()
 
     def _build_actions(self) -> None:
         bar = QToolBar("Run", self)
@@ -139,6 +143,7 @@ class MainWindow(VariantRuns, PanelDocks, FileActions, DataImportActions, Animat
 
         menu = self.menuBar()
         file_menu = menu.addMenu("&File")
+        self._add(file_menu, "Lesson &gallery…", QKeySequence("Ctrl+G"), self.on_gallery)
         presets = file_menu.addMenu("New from preset")
         for info in list_presets():
             act = presets.addAction(f"{info.name} — {info.summary}")
@@ -173,6 +178,8 @@ class MainWindow(VariantRuns, PanelDocks, FileActions, DataImportActions, Animat
         self._panel_menu = view.addMenu("Panels")
         self._panel_menu.addAction(self.docks["palette"].toggleViewAction())
         self._panel_menu.addAction(self.docks["inspector"].toggleViewAction())
+        self._panel_menu.addAction(self.docks["lesson"].toggleViewAction())
+        self._build_presentation(view)
         run_menu = menu.addMenu("&Run")
         for act in (self.act_run, self.act_pause, self.act_step, self.act_reset):
             run_menu.addAction(act)
@@ -429,7 +436,7 @@ class MainWindow(VariantRuns, PanelDocks, FileActions, DataImportActions, Animat
     def on_toggle_dark(self) -> None:
         assert_gui_thread("MainWindow.on_toggle_dark")
         self.dark = self.act_dark.isChecked()
-        apply_theme(QApplication.instance(), self.dark)
+        apply_theme(QApplication.instance(), self.dark, contrast=self.presenting)
         for panel in self.panels.values():
             if hasattr(panel, "set_dark"):
                 panel.set_dark(self.dark)

@@ -29,6 +29,9 @@ SHORTCUTS = (
     ("Shift+drag", "select several blocks"),
     ("Double-click a block in the list", "add it to the canvas"),
     ("Right-click a composite block", "expand it into its parts"),
+    ("Ctrl+G", "the lesson gallery: every preset with what it shows and what to try"),
+    ("F11 or Ctrl+Shift+P", "presentation mode: large text, thick lines, high contrast"),
+    ("Esc", "leave presentation mode"),
     ("F1", "this sheet"),
 )
 

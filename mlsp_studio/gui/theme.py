@@ -62,6 +62,21 @@ _DARK = {
 }
 
 
+# High contrast, for a projector: pure black on white (white on black), strong selection.
+_LIGHT_CONTRAST = {**_LIGHT, "window": "#ffffff", "window_text": "#000000", "text": "#000000",
+                   "button": "#ffffff", "button_text": "#000000", "highlight": "#0033aa",
+                   "alternate_base": "#f2f2f2", "link": "#0033aa", "mid": "#000000",
+                   "dark": "#000000", "shadow": "#000000", "placeholder": "#404040",
+                   "disabled_text": "#505050", "tooltip_base": "#ffffff",
+                   "tooltip_text": "#000000"}
+_DARK_CONTRAST = {**_DARK, "window": "#000000", "window_text": "#ffffff", "base": "#000000",
+                  "text": "#ffffff", "button": "#000000", "button_text": "#ffffff",
+                  "highlight": "#ffd400", "highlighted_text": "#000000",
+                  "alternate_base": "#1a1a1a", "link": "#ffd400", "mid": "#ffffff",
+                  "light": "#ffffff", "placeholder": "#c0c0c0", "disabled_text": "#b0b0b0",
+                  "tooltip_base": "#000000", "tooltip_text": "#ffffff"}
+
+
 def category_colour(category: str, dark: bool = False) -> str:
     """The fill colour of a block of ``category`` (grey for a category not listed)."""
     table = _DARK_CATEGORY_COLOURS if dark else CATEGORY_COLOURS
@@ -75,9 +90,11 @@ def plot_colours(dark: bool) -> dict[str, str]:
     return {"background": "#ffffff", "foreground": "#303030", "grid": "#d8d8d8"}
 
 
-def make_palette(dark: bool) -> QPalette:
-    """The window palette for the light or the dark look."""
-    c = {key: QColor(value) for key, value in (_DARK if dark else _LIGHT).items()}
+def make_palette(dark: bool, contrast: bool = False) -> QPalette:
+    """The window palette for the light or the dark look, optionally in high contrast."""
+    table = ((_DARK_CONTRAST if dark else _LIGHT_CONTRAST) if contrast
+             else (_DARK if dark else _LIGHT))
+    c = {key: QColor(value) for key, value in table.items()}
     role = QPalette.ColorRole
     group = QPalette.ColorGroup
     palette = QPalette()
@@ -99,11 +116,12 @@ def make_palette(dark: bool) -> QPalette:
     return palette
 
 
-def apply_theme(app: QApplication, dark: bool) -> None:
+def apply_theme(app: QApplication, dark: bool, contrast: bool = False) -> None:
     """Give the whole application the Fusion style and the light or dark palette."""
     app.setStyle("Fusion")
-    app.setPalette(make_palette(dark))
+    app.setPalette(make_palette(dark, contrast))
     app.setProperty("mlsp_dark", bool(dark))
+    app.setProperty("mlsp_contrast", bool(contrast))
 
 
 def is_dark(app: QApplication | None = None) -> bool:

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QCoreApplication, QThread, Signal
+from PySide6.QtCore import QCoreApplication, Qt, QThread, Signal
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QGraphicsItem, QWidget
 
@@ -24,6 +24,19 @@ FONT_PT = 11  # readable on a projector
 TITLE_PT = 12
 LIGHT = {"background": "#ffffff", "text": "#222222", "axis": "#555555", "muted": "#666666"}
 DARK = {"background": "#1e1f22", "text": "#e6e6e6", "axis": "#aaaaaa", "muted": "#aaaaaa"}
+# Presentation mode (gui/presentation.py) sets these: text and lines grow by ``scale`` and
+# axes and text turn black on white (white on black) when ``contrast`` is on.
+LOOK = {"scale": 1.0, "contrast": False}
+_CONTRAST = {False: {"text": "#000000", "axis": "#000000", "muted": "#202020"},
+             True: {"text": "#ffffff", "axis": "#ffffff", "muted": "#e0e0e0"}}
+
+
+def colours_for(dark: bool) -> dict[str, str]:
+    """The panel colours of the light or dark theme, stronger in high contrast."""
+    colours = dict(DARK if dark else LIGHT)
+    if LOOK["contrast"]:
+        colours.update(_CONTRAST[bool(dark)])
+    return colours
 
 
 def assert_gui_thread(what: str = "a panel") -> None:
@@ -48,18 +61,19 @@ def finite_range(a: np.ndarray, symmetric: bool = False) -> tuple[float, float]:
 
 
 def font(size: float = FONT_PT, bold: bool = False) -> QFont:
+    """A panel font of ``size`` points, grown by the presentation scale."""
     f = QFont()
-    f.setPointSizeF(size)
+    f.setPointSizeF(size * LOOK["scale"])
     f.setBold(bold)
     return f
 
 
 def style_plot(plot: pg.PlotItem, dark: bool, axes: Sequence[str] = ("left", "bottom")) -> None:
     """Axis colours and fonts of a plot for the light or the dark theme."""
-    colours = DARK if dark else LIGHT
+    colours = colours_for(dark)
     for name in axes:
         axis = plot.getAxis(name)
-        axis.setPen(pg.mkPen(colours["axis"]))
+        axis.setPen(pg.mkPen(colours["axis"], width=LOOK["scale"]))
         axis.setTextPen(pg.mkPen(colours["text"]))
         axis.setTickFont(font(FONT_PT - 1))
         axis.label.setFont(font(FONT_PT))
@@ -67,12 +81,13 @@ def style_plot(plot: pg.PlotItem, dark: bool, axes: Sequence[str] = ("left", "bo
         # is drawn again only when its range or size changes, not on every repaint.
         axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
     plot.titleLabel.opts["color"] = colours["text"]
-    plot.titleLabel.setText(plot.titleLabel.text, size=f"{TITLE_PT}pt", color=colours["text"])
+    plot.titleLabel.setText(plot.titleLabel.text, size=f"{TITLE_PT * LOOK['scale']:g}pt",
+                            color=colours["text"])
 
 
 def style_legend(legend: pg.LegendItem, dark: bool) -> None:
     """Legend text in the theme's colour, for the entries there and those added later."""
-    colour = (DARK if dark else LIGHT)["text"]
+    colour = colours_for(dark)["text"]
     legend.opts["labelTextColor"] = pg.mkColor(colour)
     for _, label in legend.items:
         label.setText(label.text, color=colour)
@@ -96,8 +111,24 @@ def new_extent(extent: Sequence[float], previous: tuple[float, ...] | None
 def set_title(plot: pg.PlotItem, text: str, dark: bool) -> None:
     """Set a plot's title only if it changed (text layout is not free)."""
     if plot.titleLabel.text != text or not plot.titleLabel.isVisible():
-        colour = (DARK if dark else LIGHT)["text"]
-        plot.setTitle(text, size=f"{TITLE_PT}pt", color=colour)
+        colour = colours_for(dark)["text"]
+        plot.setTitle(text, size=f"{TITLE_PT * LOOK['scale']:g}pt", color=colour)
+
+
+def thicken_lines(widget: QWidget, scale: float) -> None:
+    """Draw every curve in ``widget``'s plots ``scale`` times as thick as it was made."""
+    for view in widget.findChildren(pg.GraphicsView):
+        for item in view.scene().items():
+            if not isinstance(item, pg.PlotDataItem):
+                continue
+            pen = pg.mkPen(item.opts.get("pen"))
+            if pen.style() == Qt.PenStyle.NoPen:
+                continue
+            base = getattr(item, "_mlsp_base_width", None)
+            if base is None:
+                base = item._mlsp_base_width = max(pen.widthF(), 1.0)
+            pen.setWidthF(base * scale)
+            item.setPen(pen)
 
 
 def rgba(colour: str, alpha: int = 255) -> QColor:
