@@ -51,6 +51,11 @@ def load_checkpoint(module: torch.nn.Module, path: Path) -> None:
         tensors = load_file(str(path))
     except (SafetensorError, OSError, ValueError) as err:
         raise CheckpointError(f"{Path(path).name} is not a readable checkpoint ({err})") from None
+    load_state(module, tensors, Path(path).name)
+
+
+def load_state(module: torch.nn.Module, tensors: dict[str, torch.Tensor], name: str) -> None:
+    """Load a state dict into ``module``, refusing tensors that do not match, by name."""
     expected = module.state_dict()
     missing = [k for k in expected if k not in tensors]
     extra = [k for k in tensors if k not in expected]
@@ -64,5 +69,5 @@ def load_checkpoint(module: torch.nn.Module, path: Path) -> None:
             parts.append("unexpected " + ", ".join(extra[:5]))
         if wrong:
             parts.append("wrong shape " + ", ".join(wrong[:5]))
-        raise CheckpointError(f"{Path(path).name} does not fit this network: " + "; ".join(parts))
+        raise CheckpointError(f"{name} does not fit this network: " + "; ".join(parts))
     module.load_state_dict(tensors)

@@ -31,6 +31,7 @@ from ..spec.snapshots import Snapshot
 from .early_stop import EarlyStopping
 from .events import Answered, Built, Finished, MetricsBatch, Status
 from .history import MetricHistory
+from .run_checkpoints import CheckpointKeeper, load_initial_weights
 from .runtime import default_threads, resolve_device, seed_everything
 
 METRICS_EVERY_S = 0.03   # one batch of scalars per 30 ms at most
@@ -58,8 +59,14 @@ class Engine:
 
     def __init__(self, project: Project, sink: Sink | None = None, *,
                  registry: BlockRegistry = BLOCKS, max_steps: int | None = None,
-                 max_seconds: float | None = None, threads: int | None = None) -> None:
+                 max_seconds: float | None = None, threads: int | None = None,
+                 init_weights: dict[str, Any] | None = None) -> None:
         self.project = project
+        # starting weights per slot (a safetensors path or a state dict): a forked run
+        self.init_weights = init_weights
+        self.checkpoints = CheckpointKeeper()  # a few copies of the weights during the run
+        self.parent: str | None = None  # what a forked run started from, and what differs
+        self.differs: list[str] = []
         self.sink = sink
         self.registry = registry
         self.max_steps = max_steps
@@ -114,12 +121,15 @@ class Engine:
                          for slot in self.project.slots}
         nets = {slot: compile_graph(graph, self.registry, self.contexts[slot]).to(self.device)
                 for slot, graph in self.project.slots.items()}
+        if self.init_weights:
+            load_initial_weights(nets, self.init_weights)
         paradigm = PARADIGMS.create(self.project.paradigm)
         data = data.to(self.device)
         paradigm.setup(self.project, nets, data, self.device)
         self.data, self.nets, self.paradigm = data, nets, paradigm
         self.total_steps = self.max_steps or paradigm.total_steps
         self.frames = FrameRecorder.for_run(paradigm.visual_kinds, self.total_steps)
+        self.checkpoints.start(self.total_steps, nets)
         self.step_count = 0
         self.elapsed = self.cpu_elapsed = 0.0
         self.history.clear()
@@ -402,6 +412,7 @@ class Engine:
         self._flush_metrics()
 
     def _evaluate(self, step: int) -> None:
+        self.checkpoints.offer(step, self.nets)  # copies only when one is due
         for split in ("train", "val"):
             for name, value in self.paradigm.evaluate(split).items():
                 if split == "val" and name == "loss":
@@ -525,6 +536,8 @@ class Engine:
             "paradigm": self.project.paradigm,
             "dataset": self.project.dataset,
             "seed": self.project.seed,
+            "parent": self.parent,
+            "differs": list(self.differs),
             "device": str(self.device),
             "steps": self.step_count,
             "epochs": self.paradigm.epoch if self.paradigm is not None else 0,

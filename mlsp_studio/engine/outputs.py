@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .checkpoints import save_checkpoint
 from .engine import Engine
+from .run_checkpoints import write_checkpoints
 from .tensorboard import write_events
 
 
@@ -32,6 +33,7 @@ def write_run(out_dir: Path, engine: Engine, figures: bool = True) -> list[Path]
     written.append(project)
     for slot, net in engine.nets.items():
         written.append(save_checkpoint(net, out_dir / f"{slot}.safetensors", slot))
+    written.extend(write_checkpoints(out_dir, engine.checkpoints))  # checkpoints/step-N/
     if figures:
         from ..report.animation import write_animations  # matplotlib loads only when asked
         from ..report.figures import write_figures
