@@ -121,6 +121,14 @@ def test_a_file_instead_of_a_folder_is_refused(tmp_path: Path) -> None:
         load_image_folder(str(tmp_path / "f.png"))
 
 
+def test_a_picture_with_too_many_pixels_is_refused_by_name(tmp_path: Path, monkeypatch) -> None:
+    from mlsp_studio.spec import userfiles_media
+    monkeypatch.setattr(userfiles_media, "MAX_PICTURE_PIXELS", 12 * 12 - 1)
+    make_pictures(tmp_path)
+    with pytest.raises(DataError, match=r"0.png' is 12 x 12 pixels, too large"):
+        load_image_folder(str(tmp_path))
+
+
 def test_too_many_pictures_are_refused(tmp_path: Path, monkeypatch) -> None:
     from mlsp_studio.spec import userfiles_media
     monkeypatch.setattr(userfiles_media, "MAX_MEDIA_FILES", 8)
@@ -211,7 +219,7 @@ def test_a_huge_declared_idx_header_is_refused_at_once(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("hurt", "words"), [
     (lambda i, lab: i.write_bytes(i.read_bytes()[:-10]), "cut short"),
-    (lambda i, lab: i.write_bytes(b"\x00\x00\x08\x01" + i.read_bytes()[4:]), "not an IDX images"),
+    (lambda i, lab: i.write_bytes(b"\x00\x00\x0d\x03" + i.read_bytes()[4:]), "not an IDX images"),
     (lambda i, lab: write_idx(lab, np.zeros(7), 0x801), "holds 7 labels"),
     (lambda i, lab: write_idx(lab, np.zeros(20), 0x801), "only one class"),
     (lambda i, lab: i.write_bytes(b"\x00\x00"), "too short"),
@@ -223,6 +231,12 @@ def test_idx_files_that_do_not_fit_are_refused_in_words(tmp_path: Path, hurt, wo
     hurt(images, labels)
     with pytest.raises(DataError, match=words):
         load_idx(str(images))
+
+
+def test_choosing_the_labels_file_as_images_is_explained(tmp_path: Path) -> None:
+    _, labels = make_idx(tmp_path)
+    with pytest.raises(DataError, match="is an IDX labels file; choose the images file"):
+        load_idx(str(labels))
 
 
 def test_damaged_gzip_is_refused(tmp_path: Path) -> None:

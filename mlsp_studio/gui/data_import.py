@@ -36,7 +36,7 @@ from ..spec.media_datasets import detect_kind
 from ..spec.textfiles import load_text_file
 from ..spec.tokenizer import LEVELS
 from ..spec.userfiles import TASKS, TableData, load_csv_table, load_npz_arrays
-from ..spec.userfiles_idx import guess_labels_path, load_idx
+from ..spec.userfiles_idx import LABELS_MAGIC, guess_labels_path, idx_magic, load_idx
 from ..spec.userfiles_media import COLOURS, REPRESENTATIONS, load_image_folder, load_wav_folder
 from . import data_preview as preview
 from .bridge import assert_gui_thread
@@ -194,6 +194,14 @@ class DataImportDialog(QDialog):
             self.kind_label.setText("This cannot be imported.")
             self._show(None, "", str(err))
             return
+        if self.kind == "idx" and idx_magic(path) == LABELS_MAGIC:
+            # the labels file was chosen: take the images file beside it, when there is one
+            folder, name = os.path.split(path)
+            images = os.path.join(folder, name.replace("labels", "images").replace("idx1",
+                                                                                   "idx3"))
+            if images != path and os.path.isfile(images):
+                self.set_path(images)
+                return
         self.kind_label.setText(f"<b>Found {KIND_TITLES[self.kind]}.</b>")
         try:
             self._build_form()

@@ -14,7 +14,7 @@ from .blocks import p_choice, p_int
 from .datasets import DATASET_SPECS, DatasetSpec, _file_context, _opts
 from .errors import DataError
 from .params import ParamSpec
-from .userfiles_idx import IMAGES_MAGIC, LABELS_MAGIC, load_idx
+from .userfiles_idx import IMAGES_MAGIC, LABELS_MAGIC, idx_magic, load_idx
 from .userfiles_media import (
     COLOURS,
     IMAGE_EXTENSIONS,
@@ -78,22 +78,6 @@ for _spec in MEDIA_DATASETS:
     DATASET_SPECS.register(_spec)
 
 
-def _idx_magic(path: str) -> int:
-    """The first four bytes of a (possibly gzipped) file as a big-endian number, 0 if none."""
-    import gzip
-
-    try:
-        with open(path, "rb") as handle:
-            head = handle.read(4)
-            if head[:2] == b"\x1f\x8b":
-                handle.seek(0)
-                with gzip.GzipFile(fileobj=handle) as inner:
-                    head = inner.read(4)
-    except (OSError, EOFError):
-        return 0
-    return int.from_bytes(head, "big") if len(head) == 4 else 0
-
-
 def detect_kind(path: str) -> str:
     """Which dataset a chosen file or folder is: ``csv``, ``npz``, ``idx``, ``text_file``,
     ``image_folder`` or ``wav_folder``; a DataError says why it is none of them."""
@@ -120,7 +104,7 @@ def detect_kind(path: str) -> str:
         return "csv"
     if name.endswith(".npz"):
         return "npz"
-    if _idx_magic(path) in (IMAGES_MAGIC, LABELS_MAGIC) or "idx" in os.path.basename(name):
+    if idx_magic(path) in (IMAGES_MAGIC, LABELS_MAGIC) or "idx" in os.path.basename(name):
         return "idx"
     if name.endswith(".txt") or name.endswith(".md"):
         return "text_file"

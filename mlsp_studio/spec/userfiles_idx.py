@@ -39,6 +39,20 @@ def guess_labels_path(images_path: str) -> str:
     return candidate if guess != name and os.path.isfile(candidate) else ""
 
 
+def idx_magic(path: str) -> int:
+    """The first four bytes of a (possibly gzipped) file as a big-endian number, 0 if none."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(4)
+            if head[:2] == b"\x1f\x8b":
+                handle.seek(0)
+                with gzip.GzipFile(fileobj=handle) as inner:
+                    head = inner.read(4)
+    except (OSError, EOFError, zlib.error):
+        return 0
+    return int.from_bytes(head, "big") if len(head) == 4 else 0
+
+
 def _open(path: str, what: str) -> tuple[BinaryIO, int | None]:
     """The file opened for reading (through gzip when compressed) and its size on disk when
     not compressed (a gzip stream's true length is only known by reading it)."""
@@ -101,6 +115,9 @@ def load_idx(images_path: str, labels_path: str = "") -> TableData:
     label values as class names; raises one plain DataError for anything that does not fit.
     """
     labels_path = labels_path or guess_labels_path(images_path)
+    if idx_magic(images_path) == LABELS_MAGIC:
+        raise DataError(f"'{os.path.basename(images_path)}' is an IDX labels file; choose the "
+                        "images file (…-images-idx3-ubyte) and the labels file beside it.")
     if images_path and not labels_path:
         raise DataError(f"No labels file was found beside '{images_path}'; choose the IDX "
                         "labels file (it starts with 0x00000801).")

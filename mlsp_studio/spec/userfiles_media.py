@@ -25,6 +25,7 @@ WAV_EXTENSIONS = (".wav",)
 MAX_MEDIA_FILES = 20000
 MAX_MEDIA_BYTES = 512 * 1024 * 1024
 MAX_VALUES = 60_000_000  # floats held in memory for one dataset (240 MB)
+MAX_PICTURE_PIXELS = 25_000_000  # one picture; a small file can unpack to a huge one
 COLOURS = ("gray", "rgb")
 REPRESENTATIONS = ("signal", "spectrogram")
 
@@ -151,9 +152,14 @@ def read_picture(name: str, size: int, colour: str) -> np.ndarray:
     mode = "RGB" if colour == "rgb" else "L"
     try:
         with Image.open(name) as img:
+            if img.width * img.height > MAX_PICTURE_PIXELS:
+                raise DataError(f"The picture '{name}' is {img.width} x {img.height} pixels, "
+                                "too large to read here; make it smaller.")
             img.draft(mode, (size, size))  # JPEGs decode at a reduced size: much faster
             img = img.convert(mode).resize((size, size), Image.Resampling.BILINEAR)
             pixels = np.asarray(img, dtype=np.float32) / 255.0
+    except DataError:
+        raise
     except Image.DecompressionBombError:
         raise DataError(f"The picture '{name}' is far too large (too many pixels) to "
                         "read safely.") from None

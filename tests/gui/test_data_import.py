@@ -134,3 +134,11 @@ def test_pictures_sounds_digits_and_text_are_previewed(qtbot, doc, tmp_path) -> 
     assert len(_labels(shown["idx"].scroll.widget())) == 16
     assert "1,800 characters" in shown["text_file"].summary.text()
     assert shown["idx"].apply() and doc.project.dataset == "idx" and doc.check.ok
+
+
+def test_choosing_the_labels_file_opens_the_images_beside_it(qtbot, doc, tmp_path) -> None:
+    images, labels = make_idx(tmp_path, compress=True)
+    dialog = DataImportDialog(doc, None, str(labels))
+    qtbot.addWidget(dialog)
+    assert dialog.path == str(images) and dialog.valid
+    assert dialog.editors["labels_path"].text() == str(labels)
