@@ -33,6 +33,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--all-variants", action="store_true",
                      help="run every variant, each in its own subfolder, and draw their curves "
                           "in one comparison figure")
+    run.add_argument("--fork", type=Path, metavar="RUN_DIR[/checkpoints/step-N]",
+                     help="start from a run's final weights or one of its checkpoints, with "
+                          "the settings given here")
     run.add_argument("--out", type=Path, help="folder for the run's files "
                                              "(default: runs/NAME-TIME)")
     run.add_argument("--threads", type=int, help="torch threads (default: cores - 1)")
@@ -250,6 +253,10 @@ def _run_one(project, args: argparse.Namespace, out: Path):
     engine = Engine(project, max_steps=args.steps, max_seconds=args.seconds,
                     threads=args.threads)
     try:
+        if getattr(args, "fork", None) is not None:
+            from .engine.run_checkpoints import fork_engine
+
+            fork_engine(engine, args.fork)
         engine.build()
     except StudioError as err:
         if not args.all_variants:

@@ -118,13 +118,13 @@ def resolve_fork(path: Path) -> ForkSource:
         raise CheckpointError(f"{run_dir} is not a run folder (it has no project.json); give "
                               "a folder written by 'mlsp-studio run'")
     steps = list_checkpoints(run_dir)
-    folder = run_dir if step is None else run_dir / "checkpoints" / path.name
+    folder = run_dir if step is None else run_dir / "checkpoints" / f"step-{step:06d}"
     files = {p.stem: p for p in sorted(folder.glob("*.safetensors"))} if step != -1 else {}
     if not files:
         have = ", ".join(f"{run_dir}/checkpoints/step-{s:06d}" for s in steps)
         allowed = f"the checkpoints of that run are {have}" if steps else \
             "that run kept no checkpoints during training"
-        what = "final weights" if step is None else f"checkpoint {path.name}"
+        what = "final weights" if step is None else f"checkpoint at step {step}"
         raise CheckpointError(f"{run_dir} has no {what}; {allowed}, or give the run "
                               "folder itself for its final weights")
     return ForkSource(run_dir, step, files)
@@ -143,3 +143,22 @@ def load_initial_weights(nets: dict[str, torch.nn.Module], weights: dict) -> Non
             load_state(net, source, f"the weights of {slot}")
         else:
             load_checkpoint(net, Path(source))
+
+
+def fork_engine(engine, path: Path) -> ForkSource:
+    """Make ``engine`` start from the checkpoint at ``path`` and record where it came from
+    and what its project changes from that run's."""
+    from ..spec.errors import StudioError
+    from ..spec.project import Project
+    from ..spec.project_diff import project_differences
+
+    source = resolve_fork(path)
+    try:
+        parent = Project.from_json((source.run_dir / "project.json").read_text("utf-8"))
+    except (OSError, ValueError, StudioError) as err:
+        raise CheckpointError(f"{source.run_dir}/project.json cannot be read ({err})") from None
+    engine.init_weights = dict(source.files)
+    engine.parent = str(source.run_dir if source.step is None
+                        else source.run_dir / "checkpoints" / f"step-{source.step:06d}")
+    engine.differs = project_differences(parent, engine.project)
+    return source
