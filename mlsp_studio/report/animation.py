@@ -50,8 +50,10 @@ GIF_NAMES = {kind: Path(FILE_NAMES[kind]).with_suffix(".gif").name for kind in A
 _WEIGHT_MAPS = {"viridis", "Blues", "inferno"}
 
 
-def figure_pixels(fig: Figure, max_width: int = MAX_WIDTH) -> np.ndarray:
-    """Render ``fig`` to an (H, W, 3) uint8 array at most ``max_width`` pixels wide."""
+def figure_pixels(fig: Figure, max_width: int | None = None) -> np.ndarray:
+    """Render ``fig`` to an (H, W, 3) uint8 array at most ``max_width`` (``MAX_WIDTH``)
+    pixels wide."""
+    max_width = max_width or MAX_WIDTH
     width_in = float(fig.get_figwidth())
     fig.set_dpi(min(100.0, max_width / max(width_in, 0.1)))
     with warnings.catch_warnings():
@@ -87,7 +89,7 @@ def weight_range(snapshots: Iterable[Snapshot]) -> float:
 
 
 def render_frames(items: Sequence, drawer: Callable[[object], Figure],
-                  captions: Sequence[str], max_width: int = MAX_WIDTH,
+                  captions: Sequence[str], max_width: int | None = None,
                   weight_top: float | None = None) -> list[np.ndarray]:
     """Draw each item with ``drawer`` and its caption below; with ``weight_top`` every
     attention map of every frame has the colour range [0, weight_top]."""
@@ -193,10 +195,11 @@ def save_gif(frames: Sequence[np.ndarray], path: Path, max_frames: int = MAX_FRA
 
 
 def snapshot_gif(snapshots: Iterable[Snapshot], path: Path, max_frames: int = MAX_FRAMES,
-                 budget_s: float = BUDGET_S) -> Path:
+                 budget_s: float | None = None) -> Path:
     """One frame per snapshot (all of one kind, taken over training), captioned with its
     step; at most ``max_frames`` evenly spread, the first and the last kept, and fewer when
-    drawing them all would take more than about ``budget_s`` seconds."""
+    drawing them all would take more than about ``budget_s`` seconds (``BUDGET_S``)."""
+    budget_s = BUDGET_S if budget_s is None else float(budget_s)
     snaps = sorted(snapshots, key=lambda s: s.step)
     if not snaps:
         raise ValueError("there are no pictures to animate yet")
