@@ -11,7 +11,7 @@ import torch.nn.functional as F
 
 from ..spec.errors import ParamError
 
-POINT_JITTER = 0.1   # points and tables: noise std as a share of each feature's spread
+POINT_JITTER = 0.2   # points and tables: noise std as a share of each feature's spread
 IMAGE_NOISE = 0.05   # images: noise std as a share of the value range
 SIGNAL_NOISE = 0.05  # signals: noise std as a share of the signal's spread
 SIGNAL_SCALE = 0.2   # signals: amplitudes multiplied by 1 ± this
