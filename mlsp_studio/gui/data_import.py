@@ -6,13 +6,10 @@ A file that does not fit gets one plain sentence and leaves the open project as 
 
 from __future__ import annotations
 
-import copy
-import dataclasses
 import os
 from typing import Any
 
 from PySide6.QtCore import Qt, Slot
-from PySide6.QtGui import QUndoCommand
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
@@ -33,6 +30,7 @@ from PySide6.QtWidgets import (
 from ..spec.datasets import DATASET_SPECS, dataset_context
 from ..spec.errors import DataError, StudioError
 from ..spec.media_datasets import detect_kind
+from ..spec.project import check_project
 from ..spec.textfiles import load_text_file
 from ..spec.tokenizer import LEVELS
 from ..spec.userfiles import TASKS, TableData, load_csv_table, load_npz_arrays
@@ -41,6 +39,7 @@ from ..spec.userfiles_media import COLOURS, REPRESENTATIONS, load_image_folder, 
 from . import data_preview as preview
 from .bridge import assert_gui_thread
 from .document import StudioDocument
+from .import_command import ImportDataCommand, trial_project
 
 KIND_TITLES = {"csv": "a CSV table", "npz": "a NumPy .npz archive",
                "image_folder": "a folder of pictures, one subfolder per class",
@@ -49,35 +48,6 @@ KIND_TITLES = {"csv": "a CSV table", "npz": "a NumPy .npz archive",
                "text_file": "a text file"}
 FILE_FILTER = ("Data files (*.csv *.tsv *.npz *.txt *.md *.gz *ubyte *.idx);;"
                "All files (*)")
-
-
-class ImportDataCommand(QUndoCommand):
-    """Make ``name`` with ``options`` the project's dataset; undo brings back the former
-    dataset and its options exactly. The constructor tries it on a copy first and raises
-    ``ProjectError`` with a sentence when refused."""
-
-    def __init__(self, doc: StudioDocument, name: str, options: dict[str, Any]) -> None:
-        project = doc.project
-        trial = dataclasses.replace(project, hparams=dict(project.hparams),
-                                    dataset_options=dict(project.dataset_options))
-        trial.apply_setting("dataset", name)
-        for option, value in options.items():
-            trial.apply_setting(f"dataset.{option}", value)
-        super().__init__(f"Import data as {DATASET_SPECS.get(name).title}")
-        self.doc = doc
-        self._new = (trial.dataset, trial.dataset_options)
-        self._old: tuple[str, dict[str, Any]] | None = None
-
-    def redo(self) -> None:
-        p = self.doc.project
-        self._old = (p.dataset, copy.deepcopy(p.dataset_options))
-        p.dataset, p.dataset_options = self._new[0], copy.deepcopy(self._new[1])
-        self.doc.settings_edited()
-
-    def undo(self) -> None:
-        p = self.doc.project
-        p.dataset, p.dataset_options = self._old
-        self.doc.settings_edited()
 
 
 def read_table(kind: str, o: dict[str, Any]) -> TableData:
@@ -149,6 +119,9 @@ class DataImportDialog(QDialog):
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         layout.addWidget(self.summary)
+        self.fit_note = QLabel()
+        self.fit_note.setWordWrap(True)
+        layout.addWidget(self.fit_note)
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.message.setStyleSheet("color: #b3261e; font-weight: bold;")
@@ -350,6 +323,27 @@ class DataImportDialog(QDialog):
         self.message.setText(error)
         self.valid = bool(summary) and not error
         self.use_button.setEnabled(self.valid)
+        note = self._fit_note() if self.valid else ""
+        fits = note.startswith("The project's network takes")
+        self.fit_note.setStyleSheet(f"color: {'#2e7d32' if fits else '#8a5a00'};")
+        self.fit_note.setText(note)
+
+    def _fit_note(self) -> str:
+        """A word when the project's network does not take this data as it stands."""
+        try:
+            check = check_project(trial_project(self.doc, self.kind, self._dataset_options()),
+                                  self.doc.registry)
+        except StudioError as err:
+            return str(err)
+        if check.ok:
+            return "The project's network takes this data as it is."
+        return (f"With this data the network needs changes before it can train: "
+                f"{check.errors[0].rstrip('.')}. You can use the data and then edit the "
+                "network.")
+
+    def _dataset_options(self) -> dict[str, Any]:
+        names = DATASET_SPECS.get(self.kind).options.names()
+        return {k: v for k, v in self.options().items() if k in names}
 
     # -- using ---------------------------------------------------------------------------
     @Slot()
@@ -364,10 +358,8 @@ class DataImportDialog(QDialog):
         the project untouched) when the data does not fit."""
         if not self.valid:
             return False
-        options = {k: v for k, v in self.options().items()
-                   if k in DATASET_SPECS.get(self.kind).options.names()}
         try:
-            command = ImportDataCommand(self.doc, self.kind, options)
+            command = ImportDataCommand(self.doc, self.kind, self._dataset_options())
         except StudioError as err:
             self._show(None, "", str(err))
             return False

@@ -56,6 +56,7 @@ def test_csv_label_column_mapping_applies_as_one_undoable_step(qtbot, doc, tmp_p
     dialog = DataImportDialog(doc, None, str(path))
     qtbot.addWidget(dialog)
     assert "2 classes (0, 1)" in dialog.summary.text()
+    assert "needs changes" in dialog.fit_note.text()  # a Conv2d network, a table of numbers
     # map the labels to the "count" column: seven whole numbers become seven classes
     combo = dialog.editors["label_column"]
     combo.setCurrentIndex(combo.findText("count"))
@@ -133,6 +134,7 @@ def test_pictures_sounds_digits_and_text_are_previewed(qtbot, doc, tmp_path) -> 
     assert "61 x 129" in wav.summary.text() and wav.valid
     assert len(_labels(shown["idx"].scroll.widget())) == 16
     assert "1,800 characters" in shown["text_file"].summary.text()
+    assert "takes this data as it is" in shown["idx"].fit_note.text()
     assert shown["idx"].apply() and doc.project.dataset == "idx" and doc.check.ok
 
 
@@ -142,3 +144,26 @@ def test_choosing_the_labels_file_opens_the_images_beside_it(qtbot, doc, tmp_pat
     qtbot.addWidget(dialog)
     assert dialog.path == str(images) and dialog.valid
     assert dialog.editors["labels_path"].text() == str(labels)
+
+
+def test_the_file_menu_opens_the_dialog_on_the_project(qtbot, tmp_path, monkeypatch) -> None:
+    from PySide6.QtCore import QSettings
+
+    from mlsp_studio.gui import data_import
+    from mlsp_studio.gui.app import open_window
+
+    opened = []
+    monkeypatch.setattr(data_import.DataImportDialog, "exec",
+                        lambda self: opened.append(self.doc) or 0)
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
+    win = open_window("digits-cnn", settings=settings)
+    try:
+        qtbot.waitUntil(lambda: win.bridge.is_ready, timeout=120_000)
+        file_menu = win.menuBar().actions()[0].menu()
+        action = next(a for a in file_menu.actions() if a.text() == "&Import data…")
+        action.trigger()
+        assert opened == [win.doc]
+    finally:
+        win.bridge.shutdown(2.0)
+        win.doc.undo_stack.setClean()
+        win.close()
