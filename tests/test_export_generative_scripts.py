@@ -132,3 +132,15 @@ def test_the_script_follows_the_settings_it_writes() -> None:
     assert "CONDITIONAL = False" in two_d and "def lr_factor" in two_d  # its cosine schedule
     assert "def corrupt" in python_source(load_preset("denoising-ae").with_variant("gaussian"))
     assert "def corrupt" not in python_source(load_preset("autoencoder-digits"))
+
+
+def test_the_scripts_are_ruff_clean(tmp_path: Path) -> None:
+    ruff = Path(sys.executable).parent / "ruff"
+    paths = []
+    for name, project in _projects():
+        paths.append(tmp_path / f"{name.replace(':', '_')}.py")
+        paths[-1].write_text(python_source(project), encoding="utf-8")
+    result = subprocess.run([str(ruff), "check", "--isolated", "--line-length", "100",
+                             "--select", "E,F,W,I,B,UP", *map(str, paths)],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout
