@@ -64,6 +64,7 @@ class EngineBridge(QObject):
         self._engine_module = None
         self._visual_kinds: frozenset[str] = frozenset()
         self._visual_every = 0.25
+        self.fork_weights = None  # starting weights for the next start only (a forked run)
         self._news.connect(self._on_news)
         self._answered.connect(self._on_answered)
         self._loaded.connect(self._on_loaded)
@@ -115,7 +116,9 @@ class EngineBridge(QObject):
         with self._lock:
             self._mail = Mail()
             self._told = False
-        engine = self._engine_module.Engine(project, self._sink, threads=threads)
+        weights, self.fork_weights = self.fork_weights, None
+        engine = self._engine_module.Engine(project, self._sink, threads=threads,
+                                            init_weights=weights)
         engine.request_visuals(set(self._visual_kinds), self._visual_every)
         self.engine = engine
         engine.start(running=running, build_in_worker=True)

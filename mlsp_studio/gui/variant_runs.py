@@ -7,9 +7,13 @@ runs and variants alike can be overlaid there.
 from __future__ import annotations
 
 from PySide6.QtCore import QTimer, Slot
+from PySide6.QtWidgets import QInputDialog
 
 from ..spec.errors import StudioError
+from ..spec.project_diff import project_differences
 from .bridge import assert_gui_thread
+
+RUNS_WITH_WEIGHTS = 6  # the last runs keep their checkpoints in memory to be forked
 
 
 class VariantRuns:
@@ -18,9 +22,14 @@ class VariantRuns:
 
     _variant_queue: list[str]
     _variant_total = 0
+    _pending_fork: tuple[int, int] | None = None
 
     def _runs_panel(self):
-        return self.panels.get("runs")
+        panel = self.panels.get("runs")
+        if panel is not None and not getattr(panel, "_fork_wired", False):
+            panel._fork_wired = True
+            panel.forkRequested.connect(self.on_fork_run)
+        return panel
 
     @Slot()
     def on_compare_variants(self) -> None:
@@ -58,13 +67,34 @@ class VariantRuns:
 
     def _begin_run(self, name: str) -> None:
         panel = self._runs_panel()
-        if panel is not None:
-            panel.begin_run(name)
+        if panel is None:
+            return
+        project = getattr(self, "_run_project", None)
+        fork, self._pending_fork = self._pending_fork, None
+        parent, base = "", None
+        if fork is not None:  # forked: compared with the run it came from
+            source = panel.runs[fork[0]]
+            parent, base = f"{source.name} @ step {fork[1]}", source.project
+        elif project is not None and project.name != self.doc.project.name:
+            parent, base = self.doc.project.name, self.doc.project  # a variant of the preset
+        else:  # a plain run: compared with the previous run of this project
+            earlier = [r for r in panel.runs if r.project is not None
+                       and r.project.name == getattr(project, "name", None)]
+            if earlier:
+                parent, base = earlier[-1].name, earlier[-1].project
+        differs = project_differences(base, project) if base and project else []
+        if base is not None and project is not None and not differs:
+            differs = ["nothing"]
+        run = panel.begin_run(name, parent, differs,
+                              None if project is None else project.seed)
+        run.project = project
 
     def _run_finished(self, final: dict[str, float]) -> None:
         panel = self._runs_panel()
         if panel is not None:
-            panel.end_run(final)
+            run = panel._current
+            steps = self._keep_weights(run)
+            panel.end_run(final, steps)
             if "runs" in self.docks and not self.docks["runs"].isVisible():
                 self.docks["runs"].setVisible(True)
         if getattr(self, "_variant_queue", None):
@@ -73,6 +103,69 @@ class VariantRuns:
             self._variant_total = 0
             if "runs" in self.docks:
                 self.docks["runs"].raise_()
+
+    def _keep_weights(self, run) -> list[int]:
+        """File the finished engine's checkpoints and final weights with ``run``; only the last
+        few runs keep theirs (each copy is a full set of weights)."""
+        engine = self.bridge.engine
+        if run is None or engine is None or not engine.nets:
+            return []
+        from ..engine.run_checkpoints import copy_weights  # torch is loaded by now
+
+        weights = dict(engine.checkpoints.items())
+        weights[engine.step_count] = copy_weights(engine.nets)  # the final weights
+        run.weights = weights
+        held = [r for r in self._runs_panel().runs if r.weights is not None]
+        for old in held[:-RUNS_WITH_WEIGHTS]:
+            old.weights, old.checkpoints = None, []
+        return sorted(weights)
+
+    @Slot(int)
+    def on_fork_run(self, index: int) -> None:
+        """Ask which checkpoint of run ``index`` to start from, then fork it."""
+        assert_gui_thread("MainWindow.on_fork_run")
+        panel = self._runs_panel()
+        run = panel.runs[index]
+        if not run.weights:
+            self.fork_run(index, -1)  # says why in words
+            return
+        steps = sorted(run.weights)
+        labels = [f"step {s}" + (" (final)" if s == steps[-1] else "") for s in steps]
+        label, ok = QInputDialog.getItem(
+            self, "Fork a run", f"Start a new run from {run.name}'s weights at:\n(it trains "
+            "with the settings the project has now)", labels, len(labels) - 1, False)
+        if ok:
+            self.fork_run(index, steps[labels.index(label)])
+
+    def fork_run(self, index: int, step: int) -> bool:
+        """Train a new run from run ``index``'s weights at ``step`` with the project as it is
+        now; a refusal is said in the status bar. True when the run started."""
+        panel = self._runs_panel()
+        run = panel.runs[index]
+        if not run.weights:
+            why = ("it has not finished" if not run.done else
+                   f"only the last {RUNS_WITH_WEIGHTS} runs keep their checkpoints")
+            self._show_status_text(f"{run.name} has no checkpoints to fork from: {why}.",
+                                   error=True)
+            return False
+        if step not in run.weights:
+            have = ", ".join(str(s) for s in sorted(run.weights))
+            self._show_status_text(f"{run.name} has no checkpoint at step {step}; it has "
+                                   f"steps {have}.", error=True)
+            return False
+        blocker = self._run_blocker()
+        if not blocker and self.bridge.alive and self.state in ("running", "paused"):
+            blocker = "a run is in progress; let it finish or press Reset first"
+        if blocker:
+            self._show_status_text(f"Cannot fork: {blocker}", error=True)
+            return False
+        self._cancel_variants()
+        self._pending_fork = (index, step)
+        self.bridge.fork_weights = run.weights[step]
+        self._start_engine(running=True, run_name=f"{run.name} ↳ step {step}")
+        self.state = "running"
+        self._update_controls()
+        return True
 
     def _cancel_variants(self) -> None:
         self._variant_queue = []

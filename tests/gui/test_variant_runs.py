@@ -36,9 +36,11 @@ def test_compare_variants_trains_each_and_overlays_them(window, qtbot) -> None:
     runs.redraw()
     drawn = [item for item in runs.items.values() if item.xData is not None and len(item.xData)]
     assert len(drawn) == 2
-    runs.list.item(0).setCheckState(Qt.Unchecked)  # untick a run: its line goes
+    runs.item(0).setCheckState(0, Qt.Unchecked)  # untick a run: its line goes
     assert runs.items[0].xData is None or len(runs.items[0].xData) == 0
-    assert "hidden" in runs.list.item(1).text() and "accuracy" in runs.list.item(1).text()
+    assert runs.item(1).text(0) == "hidden" and "accuracy" in runs.item(1).text(4)
+    assert runs.item(1).text(1) == "xor-perceptron"  # a variant comes from the preset
+    assert runs.runs[1].differs and runs.item(1).text(2) != "—"
     # a plain Run afterwards trains the project as it is, and is kept as a third run
     window.on_run()
     qtbot.waitUntil(lambda: len(runs.runs) == 3 and runs.runs[2].done, timeout=120_000)

@@ -1,8 +1,9 @@
-"""Runs of this session side by side: one line per run for a chosen metric.
+"""The runs of this session: a list (name, what each started from and changes, seed, final
+numbers) whose ticked runs are overlaid for a chosen metric; a run can be forked from one of
+its checkpoints, and the comparison saved as a picture.
 
-Every run the window trains is kept (a preset's variants, started with "Compare variants",
-and plain runs alike) with its name and final test numbers; ticking runs in the list overlays
-their curves — the validation curve where the run has one, else the per-step training curve.
+Every run the window trains is kept (a preset's variants, plain runs and forks alike). The
+window files each run's project and checkpoints with it; this panel never looks into them.
 """
 
 from __future__ import annotations
@@ -12,17 +13,23 @@ import PySide6  # noqa: F401  (before pyqtgraph, so pyqtgraph picks this binding
 # isort: split
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QComboBox,
+    QFileDialog,
     QHBoxLayout,
     QLabel,
-    QListWidget,
-    QListWidgetItem,
+    QMenu,
+    QPushButton,
     QSplitter,
+    QTreeWidget,
+    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -33,15 +40,23 @@ from .curves import MetricHistory, metric_label
 RUN_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2",
                "#17becf")
 RUN_CAP = 1_000  # points kept per run and series
+COLUMNS = ("Run", "From", "What differs", "Seed", "Final")
+FINAL_SHOWN = 3  # final numbers shown in the list; the tooltip has them all
 
 
 @dataclass
 class Run:
-    """One run's curves (bounded) and its final numbers."""
+    """One run's curves (bounded), where it came from, and its final numbers."""
 
     name: str
+    parent: str = ""
+    differs: list[str] = field(default_factory=list)
+    seed: int | None = None
     series: dict[tuple[str, str], MetricHistory] = field(default_factory=dict)
     final: dict[str, float] = field(default_factory=dict)
+    checkpoints: list[int] = field(default_factory=list)  # steps the window can fork from
+    project: Any = None  # the project it trained, and its weights at those steps: held
+    weights: Any = None  # for the window (bounded there), never looked into here
     done: bool = False
 
     def curve(self, metric: str) -> tuple[np.ndarray, np.ndarray] | None:
@@ -52,11 +67,20 @@ class Run:
         return None
 
 
+def final_text(final: dict[str, float], limit: int = FINAL_SHOWN) -> str:
+    """The test numbers first (accuracy before loss), then the rest, in short words."""
+    keys = sorted((k for k in final if not k.endswith("_params") and not k.startswith(
+        ("train_", "val_", "best_"))), key=lambda k: (not k.startswith("test_"), "loss" in k))
+    return ", ".join(f"{k.removeprefix('test_').replace('_', ' ')} {final[k]:.3g}"
+                     for k in keys[:limit])
+
+
 @PANELS.register
 class RunsPanel(Panel):
     name = "runs"
     title = "Runs compared"
     wants_metrics = True
+    forkRequested = Signal(int)  # the index of the run to fork
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -64,12 +88,28 @@ class RunsPanel(Panel):
         self._current: Run | None = None
         self._dirty = False
         self.items: dict[int, pg.PlotDataItem] = {}
-        self.list = QListWidget(self)
-        self.list.setToolTip("Tick the runs to overlay")
-        self.list.itemChanged.connect(self._on_item_changed)
+        self.tree = QTreeWidget(self)
+        self.tree.setColumnCount(len(COLUMNS))
+        self.tree.setHeaderLabels(list(COLUMNS))
+        self.tree.setRootIsDecorated(False)
+        self.tree.setSelectionMode(QAbstractItemView.SingleSelection)
+        self.tree.setToolTip("Tick the runs to overlay; right-click a run to fork it")
+        self.tree.setContextMenuPolicy(Qt.CustomContextMenu)
+        self.tree.customContextMenuRequested.connect(self._on_context_menu)
+        self.tree.itemChanged.connect(self._on_item_changed)
+        self.tree.itemSelectionChanged.connect(self._update_buttons)
+        for column, width in enumerate((150, 130, 190, 45)):
+            self.tree.setColumnWidth(column, width)
         self.metric_box = QComboBox(self)
         self.metric_box.setToolTip("Which metric the curves show")
         self.metric_box.currentTextChanged.connect(self._on_metric_changed)
+        self.fork_button = QPushButton("Fork…", self)
+        self.fork_button.setToolTip("Train again from one of the selected run's checkpoints, "
+                                    "with the settings the project has now")
+        self.fork_button.clicked.connect(self._on_fork_clicked)
+        self.save_button = QPushButton("Save figure…", self)
+        self.save_button.setToolTip("Save the ticked runs' curves as a PNG or SVG picture")
+        self.save_button.clicked.connect(self._on_save_clicked)
         self.hint = QLabel("Runs you train appear here. Run → Compare variants trains each "
                            "variant of the preset in turn.", self)
         self.hint.setWordWrap(True)
@@ -78,64 +118,90 @@ class RunsPanel(Panel):
         self.plot.showGrid(x=True, y=True, alpha=0.3)
         self.plot.setLabel("bottom", "step")
         self.legend = self.plot.addLegend(offset=(-10, 10))
-        side = QWidget(self)
-        side_layout = QVBoxLayout(side)
-        side_layout.setContentsMargins(0, 0, 0, 0)
-        side_layout.addWidget(QLabel("Metric:", side))
-        side_layout.addWidget(self.metric_box)
-        side_layout.addWidget(self.list, 1)
-        split = QSplitter(Qt.Horizontal, self)
-        split.addWidget(side)
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel("Metric:", self))
+        bar.addWidget(self.metric_box, 1)
+        bar.addWidget(self.fork_button)
+        bar.addWidget(self.save_button)
+        top = QWidget(self)
+        top_layout = QVBoxLayout(top)
+        top_layout.setContentsMargins(0, 0, 0, 0)
+        top_layout.addLayout(bar)
+        top_layout.addWidget(self.tree, 1)
+        split = QSplitter(Qt.Vertical, self)
+        split.addWidget(top)
         split.addWidget(self.plot_widget)
         split.setStretchFactor(1, 1)
-        split.setSizes([200, 500])
+        split.setSizes([170, 330])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.hint)
-        row = QHBoxLayout()
-        row.addWidget(split)
-        layout.addLayout(row, 1)
+        layout.addWidget(split, 1)
+        self._update_buttons()
         self.set_dark(self.dark)
 
     # -- runs ----------------------------------------------------------------------------
-    def begin_run(self, name: str) -> None:
+    def begin_run(self, name: str, parent: str = "", differs: Sequence[str] = (),
+                  seed: int | None = None) -> Run:
         """Records that arrive from now on belong to a new run called ``name``."""
-        self._current = Run(self._unique(name))
+        self._current = Run(self._unique(name), parent, list(differs), seed)
         self.runs.append(self._current)
-        item = QListWidgetItem(self._current.name)
+        item = QTreeWidgetItem([self._current.name, parent or "—",
+                                "; ".join(differs) or "—",
+                                "" if seed is None else str(seed), "training…"])
         item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
-        item.setCheckState(Qt.Checked)
-        self.list.blockSignals(True)
-        self.list.addItem(item)
-        self.list.blockSignals(False)
+        item.setCheckState(0, Qt.Checked)
+        item.setToolTip(2, "\n".join(differs) or "nothing differs")
+        self.tree.blockSignals(True)
+        self.tree.addTopLevelItem(item)
+        self.tree.blockSignals(False)
         self.hint.hide()
         self._dirty = True
+        self._update_buttons()
+        return self._current
 
-    def end_run(self, final: dict[str, float]) -> None:
-        """The current run finished with these final numbers."""
+    def end_run(self, final: dict[str, float], checkpoints: Sequence[int] = ()) -> None:
+        """The current run finished with these final numbers and checkpoint steps."""
         run = self._current
         if run is None:
             return
-        run.final, run.done = dict(final), True
-        shown = [f"{k.removeprefix('test_').replace('_', ' ')} {v:.3g}"
-                 for k, v in final.items() if k.startswith("test_") and k != "test_loss"]
-        item = self.list.item(self.runs.index(run))
+        run.final, run.done, run.checkpoints = dict(final), True, list(checkpoints)
+        item = self.tree.topLevelItem(self.runs.index(run))
         if item is not None:
-            item.setText(run.name + (f" — {', '.join(shown)}" if shown else ""))
+            item.setText(4, final_text(run.final) or "—")
+            item.setToolTip(4, "\n".join(f"{k.replace('_', ' ')}: {v:.4g}"
+                                          for k, v in run.final.items()))
         self._current = None
         self._dirty = True
+        self._update_buttons()
+
+    def item(self, index: int) -> QTreeWidgetItem | None:
+        return self.tree.topLevelItem(index)
+
+    def selected_index(self) -> int | None:
+        items = self.tree.selectedItems()
+        return self.tree.indexOfTopLevelItem(items[0]) if items else None
 
     def clear_runs(self) -> None:
         """Forget every run (another project was opened)."""
         self.runs.clear()
         self._current = None
-        self.list.clear()
+        self.tree.clear()
         for item in self.items.values():
             self.plot.removeItem(item)
         self.items.clear()
         self.legend.clear()
         self.metric_box.clear()
         self.hint.show()
+        self._update_buttons()
+
+    def save_figure(self, path: Path) -> Path:
+        """The overlaid curves of the ticked runs as a PNG or SVG picture."""
+        from ..panel_export import save_widget_picture
+
+        self._dirty = True
+        self.redraw()
+        return save_widget_picture(self.plot_widget, Path(path))
 
     def _unique(self, name: str) -> str:
         taken = {run.name for run in self.runs}
@@ -145,6 +211,41 @@ class RunsPanel(Panel):
         while f"{name} ({k})" in taken:
             k += 1
         return f"{name} ({k})"
+
+    def _update_buttons(self) -> None:
+        index = self.selected_index()
+        ok = index is not None and self.runs[index].done
+        self.fork_button.setEnabled(ok)
+        self.save_button.setEnabled(bool(self.runs))
+
+    def _on_fork_clicked(self) -> None:
+        index = self.selected_index()
+        if index is not None:
+            self.forkRequested.emit(index)
+
+    def _on_context_menu(self, pos: QPoint) -> None:
+        item = self.tree.itemAt(pos)
+        if item is None:
+            return
+        index = self.tree.indexOfTopLevelItem(item)
+        menu = QMenu(self)
+        action = menu.addAction("Fork from a checkpoint…")
+        action.setEnabled(self.runs[index].done)
+        if menu.exec(self.tree.viewport().mapToGlobal(pos)) is action:
+            self.forkRequested.emit(index)
+
+    def _on_save_clicked(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save the comparison", "runs.png",
+                                              "Pictures (*.png *.svg)")
+        if not path:
+            return
+        if Path(path).suffix.lower() not in (".png", ".svg"):
+            path += ".png"
+        try:
+            self.save_figure(Path(path))
+        except (OSError, ValueError) as err:
+            self.hint.setText(f"The figure was not saved: {err}")
+            self.hint.show()
 
     # -- the Panel contract --------------------------------------------------------------
     def relevant(self, kinds: set[str]) -> bool:
@@ -182,9 +283,9 @@ class RunsPanel(Panel):
         self.plot.setTitle(metric_label(metric))
         self.legend.clear()
         for i, run in enumerate(self.runs):
-            item = self.list.item(i)
-            curve = run.curve(metric) if item is not None and item.checkState() == Qt.Checked \
-                else None
+            item = self.tree.topLevelItem(i)
+            curve = run.curve(metric) if item is not None \
+                and item.checkState(0) == Qt.Checked else None
             line = self.items.get(i)
             if curve is None:
                 if line is not None:
@@ -208,7 +309,7 @@ class RunsPanel(Panel):
         style_plot(self.plot, dark)
         style_legend(self.legend, dark)
 
-    def _on_item_changed(self, item: QListWidgetItem) -> None:
+    def _on_item_changed(self, item: QTreeWidgetItem, column: int) -> None:
         self._dirty = True
         self.redraw()
 

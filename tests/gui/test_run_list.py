@@ -1,0 +1,84 @@
+"""The run list in the window: each run with where it came from, what differs, its seed and
+final numbers; a run forked from a checkpoint starts from exactly those weights."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QMessageBox
+
+from mlsp_studio.gui.app import open_window
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, monkeypatch):
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.Discard))
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
+    win = open_window("xor-perceptron", settings=settings)
+    qtbot.waitUntil(lambda: win.bridge.is_ready and bool(win.panels), timeout=120_000)
+    yield win
+    win.bridge.shutdown(2.0)
+    win.doc.undo_stack.setClean()
+    win.close()
+
+
+def _train(window, qtbot, count: int) -> None:
+    runs = window.panels["runs"]
+    qtbot.waitUntil(lambda: len(runs.runs) == count and runs.runs[-1].done, timeout=120_000)
+
+
+def test_runs_are_listed_with_seed_and_differences_and_a_fork_names_its_parent(
+        window, qtbot, tmp_path) -> None:
+    runs = window.panels["runs"]
+    window.on_run()
+    _train(window, qtbot, 1)
+    assert runs.item(0).text(0) == "xor-perceptron" and runs.item(0).text(1) == "—"
+    assert runs.item(0).text(3) == "0" and "accuracy" in runs.item(0).text(4)
+    first = runs.runs[0]
+    assert first.checkpoints[0] == 0 and len(first.checkpoints) >= 2
+    window.doc.set_setting("lr", 0.01)
+    window.doc.set_setting("seed", 7)
+    window.on_run()
+    _train(window, qtbot, 2)
+    assert runs.item(1).text(1) == "xor-perceptron"  # the run before it
+    assert "lr 0.03 → 0.01" in runs.item(1).text(2) and "seed 0 → 7" in runs.item(1).text(2)
+    assert runs.item(1).text(3) == "7"
+    # fork the first run from a checkpoint in the middle, with the settings as they are now
+    step = first.checkpoints[1]
+    expected = {k: v.clone() for k, v in first.weights[step]["model"].items()}
+    starts = []
+    original = window.bridge.start
+
+    def spy(project, **kwargs):
+        starts.append(window.bridge.fork_weights)
+        original(project, **kwargs)
+        engine = window.bridge.engine
+        starts.append(engine.init_weights)
+
+    window.bridge.start = spy
+    assert window.fork_run(0, step)
+    _train(window, qtbot, 3)
+    third = runs.runs[2]
+    assert third.name == f"xor-perceptron ↳ step {step}"
+    assert runs.item(2).text(1) == f"xor-perceptron @ step {step}"
+    assert "lr 0.03 → 0.01" in third.differs
+    assert starts[1]["model"].keys() == expected.keys()
+    for name, tensor in expected.items():  # the engine started from exactly those weights
+        assert torch.equal(starts[1]["model"][name], tensor)
+    runs.metric_box.setCurrentText("loss")
+    picture = runs.save_figure(tmp_path / "runs.png")
+    assert picture.stat().st_size > 1000
+
+
+def test_a_fork_that_cannot_be_made_is_refused_in_words(window, qtbot) -> None:
+    runs = window.panels["runs"]
+    window.on_run()
+    _train(window, qtbot, 1)
+    assert not window.fork_run(0, 123_456)
+    text = window.lbl_state.text()
+    assert "no checkpoint at step 123456" in text and "steps 0," in text
+    runs.runs[0].weights = None
+    assert not window.fork_run(0, 0)
+    assert "no checkpoints to fork from" in window.lbl_state.text()
+    assert len(runs.runs) == 1
