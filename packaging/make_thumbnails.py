@@ -53,6 +53,8 @@ def pick_figure(folder: Path, name: str) -> Path:
 def fit(source: Path, target: Path) -> int:
     """Fit ``source`` inside SIZE on white, in few colours so the file stays small."""
     image = Image.open(source).convert("RGB")
+    if image.height > image.width:  # a tall figure: its top part, readable, beats all of it tiny
+        image = image.crop((0, 0, image.width, image.width * SIZE[1] // SIZE[0]))
     image.thumbnail(SIZE, Image.Resampling.LANCZOS)
     canvas = Image.new("RGB", SIZE, "white")
     canvas.paste(image, ((SIZE[0] - image.width) // 2, (SIZE[1] - image.height) // 2))

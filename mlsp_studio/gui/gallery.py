@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html import escape
+
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
@@ -73,12 +75,9 @@ class LessonCard(QFrame):
         else:
             self.picture.setPixmap(pixmap.scaled(*THUMB, Qt.KeepAspectRatio,
                                                  Qt.SmoothTransformation))
-        self.title = QLabel(info.title, self)
+        self.title = QLabel(f'<span style="font-size: large; font-weight: 600;">'
+                            f"{escape(info.title)}</span>", self)
         self.title.setWordWrap(True)
-        font = self.title.font()
-        font.setBold(True)
-        font.setPointSizeF(font.pointSizeF() * 1.1)
-        self.title.setFont(font)
         self.text = QLabel(lead(info.description or info.summary), self)
         self.text.setWordWrap(True)
         self.text.setAlignment(Qt.AlignTop | Qt.AlignLeft)

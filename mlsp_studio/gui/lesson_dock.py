@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html import escape
+
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -44,10 +46,7 @@ class LessonPanel(QWidget):
         self.boxes: list[QCheckBox] = []
         self.title = QLabel(self)
         self.title.setWordWrap(True)
-        font = self.title.font()
-        font.setBold(True)
-        font.setPointSizeF(font.pointSizeF() * 1.25)
-        self.title.setFont(font)
+        self.title.setTextFormat(Qt.RichText)
         self.description = QLabel(self)
         self.description.setWordWrap(True)
         self.description.setTextInteractionFlags(Qt.TextSelectableByMouse)
@@ -92,7 +91,9 @@ class LessonPanel(QWidget):
     def show_lesson(self, title: str, description: str, steps: tuple[str, ...]) -> None:
         """Replace what is shown; every tick starts cleared."""
         assert_gui_thread("LessonPanel.show_lesson")
-        self.title.setText(title or "Untitled project")
+        # a size relative to the window's font, so presentation mode enlarges it too
+        self.title.setText(f'<span style="font-size: x-large; font-weight: 600;">'
+                           f'{escape(title or "Untitled project")}</span>')
         self.description.setText(description)
         self.description.setVisible(bool(description))
         while self.steps.count():

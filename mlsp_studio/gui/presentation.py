@@ -10,7 +10,7 @@ from .bridge import assert_gui_thread
 from .theme import apply_theme
 
 FONT_SCALE = 1.6    # the whole window's text
-LINE_SCALE = 2.5    # plot curves and axes
+LINE_SCALE = 2.0    # plot curves and axes
 CANVAS_ZOOM = 1.4   # the network on the canvas
 HIDDEN_DOCKS = ("inspector", "palette")  # editing tools a class watching does not need
 

@@ -1,0 +1,139 @@
+"""The classroom: lesson gallery, Lesson dock with steps to tick, presentation mode."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
+
+from mlsp_studio.gui.app import open_window
+from mlsp_studio.gui.commands import SetSettingCommand
+from mlsp_studio.gui.lesson_dock import NO_STEPS
+from mlsp_studio.spec.presets import list_presets, load_preset
+
+
+@pytest.fixture
+def answers(monkeypatch):
+    """The answer the unsaved-changes question gets (a modal box would block the test)."""
+    box = {"answer": QMessageBox.Discard, "asked": 0}
+
+    def question(*args, **kwargs):
+        box["asked"] += 1
+        return box["answer"]
+
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(question))
+    return box
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, answers):
+    win = open_window("spiral", settings=QSettings(str(tmp_path / "s.ini"),
+                                                   QSettings.IniFormat))
+    qtbot.waitUntil(lambda: win.bridge.is_ready and bool(win.panels), timeout=120_000)
+    yield win
+    if win.presenting:
+        win.set_presenting(False)
+    if win._gallery is not None:
+        win._gallery.close()
+    win.bridge.shutdown(2.0)
+    win.doc.undo_stack.setClean()
+    win.close()
+
+
+def _gallery(window):
+    action = next(a for a in window.menuBar().actions()[0].menu().actions()
+                  if a.shortcut().toString() == "Ctrl+G")
+    action.trigger()
+    return window._gallery
+
+
+def test_gallery_lists_every_preset_in_course_order_and_opens_one(qtbot, window, answers):
+    gallery = _gallery(window)
+    assert gallery.isVisible()
+    names = [info.name for info in list_presets()]
+    assert gallery.visible_names() == names
+    card = gallery.cards["xor-perceptron"]
+    assert card.info.title in card.title.text()
+    assert card.picture.pixmap() is not None and not card.picture.pixmap().isNull()
+    qtbot.mouseDClick(card, Qt.LeftButton)
+    assert window.doc.project.name == "xor-perceptron"
+    assert not gallery.isVisible()
+    assert answers["asked"] == 0  # nothing unsaved: nothing to ask
+
+
+def test_gallery_open_asks_before_unsaved_work_is_lost(qtbot, window, answers):
+    window.doc.undo_stack.push(SetSettingCommand(window.doc, "lr", 0.05))
+    assert not window.doc.undo_stack.isClean()
+    answers["answer"] = QMessageBox.Cancel
+    gallery = _gallery(window)
+    gallery.select("word2vec")
+    gallery.buttons.button(QDialogButtonBox.Open).click()
+    assert answers["asked"] == 1 and window.doc.project.name == "spiral"
+    answers["answer"] = QMessageBox.Discard
+    window.on_gallery()
+    window._gallery.choose("word2vec")
+    assert window.doc.project.name == "word2vec"
+
+
+def test_gallery_search_filters_by_every_word(window):
+    gallery = _gallery(window)
+    gallery.search.setText("attention")
+    shown = gallery.visible_names()
+    assert 2 <= len(shown) < len(gallery.infos) and "transformer-reverse" in shown
+    assert "xor-perceptron" not in shown
+    gallery.search.setText("attention digits")  # both words must appear
+    both = gallery.visible_names()
+    assert set(both) < set(shown) and "vit-digits" in both
+    gallery.search.setText("zebra-unicorn")
+    assert gallery.visible_names() == []
+    assert not gallery.buttons.button(QDialogButtonBox.Open).isEnabled()
+    assert gallery.count.text().startswith("0 of")
+    gallery.search.clear()
+    assert len(gallery.visible_names()) == len(gallery.infos)
+
+
+def test_lesson_dock_shows_the_open_projects_steps_and_resets_ticks(window):
+    lesson = window.lesson
+    spiral = next(info for info in list_presets() if info.name == "spiral")
+    assert spiral.title in lesson.title.text()
+    assert lesson.step_texts() == [f"{i}. {s}" for i, s in enumerate(spiral.steps, 1)]
+    assert not lesson.empty.isVisibleTo(lesson)
+    lesson.boxes[0].setChecked(True)
+    assert lesson.progress.text() == f"1 of {len(spiral.steps)} tried"
+    window.open_preset("rnn-vs-lstm")
+    steps = next(info for info in list_presets() if info.name == "rnn-vs-lstm").steps
+    assert lesson.step_texts() == [f"{i}. {s}" for i, s in enumerate(steps, 1)]
+    assert not any(box.isChecked() for box in lesson.boxes)
+    bare = load_preset("spiral")
+    bare.ui = {"title": "My own network"}
+    window.doc.replace_project(bare)
+    assert "My own network" in lesson.title.text() and lesson.boxes == []
+    assert lesson.empty.isVisibleTo(lesson) and lesson.empty.text() == NO_STEPS
+
+
+def test_presentation_mode_enlarges_hides_and_restores_exactly(qtbot, window):
+    from mlsp_studio.gui.panels import base
+
+    app = QApplication.instance()
+    font_before = app.font().pointSizeF()
+    window.docks["inspector"].hide()  # the person had closed the inspector themselves
+    shown_before = {n: not window.docks[n].isHidden() for n in ("inspector", "palette",
+                                                               "lesson")}
+    window.act_present.trigger()
+    assert window.presenting and window.act_present.isChecked()
+    assert window.docks["inspector"].isHidden() and window.docks["palette"].isHidden()
+    assert not window.docks["lesson"].isHidden()  # the lesson stays on screen
+    assert app.font().pointSizeF() >= font_before * 1.5
+    assert base.LOOK["scale"] > 1 and base.LOOK["contrast"]
+    assert base.font(10).pointSizeF() >= 15
+    assert app.palette().text().color().name() == "#000000"
+    qtbot.keyClick(window, Qt.Key_Escape)  # Esc leaves
+    assert not window.presenting and not window.act_present.isChecked()
+    assert app.font().pointSizeF() == pytest.approx(font_before)
+    assert {n: not window.docks[n].isHidden() for n in shown_before} == shown_before
+    assert base.LOOK == {"scale": 1.0, "contrast": False}
+    assert base.font(10).pointSizeF() == pytest.approx(10)
+    window.set_presenting(True)
+    window.set_presenting(True)  # asking twice changes nothing more
+    window.set_presenting(False)
+    assert app.font().pointSizeF() == pytest.approx(font_before)
