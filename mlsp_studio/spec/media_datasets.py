@@ -99,12 +99,13 @@ def detect_kind(path: str) -> str:
         class_folders(path, IMAGE_EXTENSIONS, "pictures")  # raises the reason in words
         raise DataError(f"The folder '{path}' holds no PNG, JPG or WAV files in its "
                         "subfolders.")  # pragma: no cover  (class_folders raised already)
-    name = path.lower().removesuffix(".gz")
+    name = path.lower()
     if name.endswith(".csv") or name.endswith(".tsv"):
         return "csv"
     if name.endswith(".npz"):
         return "npz"
-    if idx_magic(path) in (IMAGES_MAGIC, LABELS_MAGIC) or "idx" in os.path.basename(name):
+    base = os.path.basename(name).removesuffix(".gz")
+    if idx_magic(path) in (IMAGES_MAGIC, LABELS_MAGIC) or "idx" in base:
         return "idx"
     if name.endswith(".txt") or name.endswith(".md"):
         return "text_file"
