@@ -92,7 +92,7 @@ class LessonPanel(QWidget):
         """Replace what is shown; every tick starts cleared."""
         assert_gui_thread("LessonPanel.show_lesson")
         # a size relative to the window's font, so presentation mode enlarges it too
-        self.title.setText(f'<span style="font-size: x-large; font-weight: 600;">'
+        self.title.setText(f'<span style="font-size: large; font-weight: 600;">'
                            f'{escape(title or "Untitled project")}</span>')
         self.description.setText(description)
         self.description.setVisible(bool(description))

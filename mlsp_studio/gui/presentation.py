@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QTabBar
 
 from .bridge import assert_gui_thread
 from .theme import apply_theme
 
 FONT_SCALE = 1.6    # the whole window's text
-LINE_SCALE = 2.0    # plot curves and axes
+LINE_SCALE = 1.7    # plot curves and axes
 CANVAS_ZOOM = 1.4   # the network on the canvas
+LESSON_WIDTH = 480  # pixels: the Lesson column while presenting
 HIDDEN_DOCKS = ("inspector", "palette")  # editing tools a class watching does not need
 
 
@@ -49,8 +50,10 @@ class Presentation:
                 "font": app.font(),
                 "docks": {name: not self.docks[name].isHidden() for name in HIDDEN_DOCKS
                           if name in self.docks},
-                "front": [name for name, dock in self.docks.items()
-                          if not dock.isHidden() and dock.isVisible()],
+                "front": [bar.tabText(bar.currentIndex()) for bar in
+                          self.findChildren(QTabBar) if bar.count() and bar.isVisible()],
+                "lesson_width": self.docks["lesson"].width() if "lesson" in self.docks
+                else 0,
             }
             big = app.font()
             big.setPointSizeF(big.pointSizeF() * FONT_SCALE)
@@ -58,15 +61,21 @@ class Presentation:
             for name in self._saved_look["docks"]:
                 self.docks[name].hide()
             self.view.scale(CANVAS_ZOOM, CANVAS_ZOOM)
+            if "lesson" in self.docks:  # the steps, large, need a wider column
+                self.resizeDocks([self.docks["lesson"]], [LESSON_WIDTH], Qt.Horizontal)
         else:
             saved = self._saved_look or {}
             if "font" in saved:
                 app.setFont(saved["font"])
             for name, shown in saved.get("docks", {}).items():
                 self.docks[name].setVisible(shown)
-            for name in saved.get("front", []):  # the tabs that were in front come back there
-                if name in self.docks and not self.docks[name].isHidden():
-                    self.docks[name].raise_()
+            by_title = {dock.windowTitle(): dock for dock in self.docks.values()}
+            for title in saved.get("front", []):  # the tabs that were in front come back there
+                if title in by_title and not by_title[title].isHidden():
+                    by_title[title].raise_()
+            if saved.get("lesson_width"):
+                self.resizeDocks([self.docks["lesson"]], [saved["lesson_width"]],
+                                 Qt.Horizontal)
             self.view.scale(1 / CANVAS_ZOOM, 1 / CANVAS_ZOOM)
             self._saved_look = None
         self.presenting = on
