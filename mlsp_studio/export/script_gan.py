@@ -140,7 +140,8 @@ def gan_script(project: Project, check: ProjectCheck, registry: BlockRegistry,
     rows = [(f"LATENT = {h['latent']}", "size of the noise z the generator starts from"),
             (f"D_LR = {h['d_lr']!r}", "the discriminator's learning rate (LR: the generator's)"),
             (f"D_STEPS = {h['d_steps']}", "discriminator steps for each generator step"),
-            (f"BETA1 = {h['beta1']!r}", "Adam's momentum; GANs train steadier with 0.5"),
+            *([(f"BETA1 = {h['beta1']!r}", "Adam's momentum; GANs train steadier with 0.5")]
+              if h["optimizer"] in ("adam", "adamw") else []),
             (f"GENERATOR_LOSS = {h['generator_loss']!r}", "flip or reversal"),
             ("METRIC_SEED = 20_250", "the fixed noise of the checks, as in the studio")]
     definitions = [data, *networks(project, check, registry,

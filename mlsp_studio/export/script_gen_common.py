@@ -3,6 +3,7 @@ script, the batch order, the optimiser, and the ring dataset written out in nump
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 from ..spec.blocks import BlockRegistry, format_shape
@@ -14,7 +15,6 @@ from .python_script import (
     SCHEDULE_SOURCE,
     _aligned,
     _constants,
-    _header,
     _scheduled,
     model_source,
 )
@@ -117,6 +117,25 @@ def make_optimizer(params, lr, total_steps):
 '''
 
 
+def header(project: Project, script_name: str, sklearn: bool) -> str:
+    """The script's docstring: the project's title and description, what it needs, how to
+    run it."""
+    title = str(project.ui.get("title") or project.name)
+    paragraphs = [title.rstrip(".") + "."]
+    if project.description.strip():
+        paragraphs.append(textwrap.fill(project.description.strip(), 88))
+    needs = "numpy, torch and scikit-learn" if sklearn else "numpy and torch"
+    nets = " and ".join(project.slots)
+    paragraphs.append(textwrap.fill(
+        f'The MLSP Studio project "{project.name}" as one PyTorch script: the data, the '
+        f"networks ({nets}) and the training loop. It needs {needs} only, and ends by "
+        "printing the studio's final measures, under the names the studio gives them.", 88))
+    paragraphs.append(f"Run it with\n\n    python {script_name}\n\n"
+                      f"or, for a shorter run, EPOCHS=5 python {script_name}")
+    text = "\n\n".join(paragraphs).replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+    return f'"""{text}\n"""'
+
+
 def assemble(project: Project, check: ProjectCheck, script_name: str, code: DataCode,
              rows: list[tuple[str, str]], definitions: list[str],
              imports: tuple[str, ...] = ()) -> str:
@@ -127,7 +146,7 @@ def assemble(project: Project, check: ProjectCheck, script_name: str, code: Data
              "import os", "", "import numpy as np", "import torch",
              "import torch.nn.functional as F", *code.imports, "from torch import nn"]
     constants = _constants(project, hparams, check.dataset_options, code.constants)
-    top = [_header(project, script_name, bool(code.imports)), "\n".join(lines),
+    top = [header(project, script_name, bool(code.imports)), "\n".join(lines),
            constants + "\n" + "\n".join(_aligned(rows, ""))]
     parts = [SPLIT, *definitions, 'if __name__ == "__main__":\n    train()']
     return ("\n\n".join(top) + "\n\n\n"
