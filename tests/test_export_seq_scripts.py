@@ -22,7 +22,8 @@ from mlsp_studio.spec.errors import StudioError
 from mlsp_studio.spec.presets import load_preset
 from mlsp_studio.spec.project import Project
 
-PARADIGM_PRESETS = ("gpt-chars", "bert-mlm", "seq2seq-attention", "transfer-lora")
+PARADIGM_PRESETS = ("gpt-chars", "bert-mlm", "seq2seq-attention", "transfer-lora",
+                    "contrastive-digits")
 REFUSED_VARIANTS = {("bert-mlm", "next-sentence")}
 
 
@@ -50,9 +51,10 @@ def test_script_builds_the_studios_network(name: str, project: Project) -> None:
     script = _load(source)
     engine = Engine(project)
     engine.build()
-    net = engine.nets["model"]
+    slot = next(iter(project.slots))
+    net = engine.nets[slot]
     torch.manual_seed(project.seed)
-    model = script["Model"]()
+    model = script[slot.title()]()
     pairs = list(zip(model.parameters(), net.parameters(), strict=True))
     assert sum(p.numel() for p in model.parameters()) == sum(p.numel() for p in net.parameters())
     assert all(a.shape == b.shape and torch.equal(a, b) for a, b in pairs)
@@ -139,6 +141,7 @@ FINAL_LINES = [
     ("transfer-lora", "lora", r"test accuracy (\S+)", ("test_accuracy",)),
     ("transfer-lora", "probe", r"test accuracy (\S+)", ("test_accuracy",)),
     ("bidirectional-tagging", None, r"test accuracy (\S+)", ("test_accuracy",)),
+    ("contrastive-digits", None, r"test probe accuracy (\S+)", ("probe_accuracy",)),
 ]
 
 
