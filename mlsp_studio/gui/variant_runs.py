@@ -85,8 +85,8 @@ class VariantRuns:
         differs = project_differences(base, project) if base and project else []
         if base is not None and project is not None and not differs:
             differs = ["nothing"]
-        run = panel.begin_run(name, parent, differs,
-                              None if project is None else project.seed)
+        run = panel.begin_run(name, parent, differs, None if project is None else project.seed,
+                              start_step=fork[1] if fork is not None else 0)
         run.project = project
 
     def _run_finished(self, final: dict[str, float]) -> None:

@@ -66,9 +66,12 @@ def test_runs_are_listed_with_seed_and_differences_and_a_fork_names_its_parent(
     assert starts[1]["model"].keys() == expected.keys()
     for name, tensor in expected.items():  # the engine started from exactly those weights
         assert torch.equal(starts[1]["model"][name], tensor)
+    steps, _ = third.curve("loss")
+    assert steps[0] > step  # the fork's curve goes on from its parent's checkpoint
     runs.metric_box.setCurrentText("loss")
     picture = runs.save_figure(tmp_path / "runs.png")
-    assert picture.stat().st_size > 1000
+    assert picture.read_bytes()[:4] == b"\x89PNG" and picture.stat().st_size > 1000
+    assert b"<svg" in runs.save_figure(tmp_path / "runs.svg").read_bytes()[:400]
 
 
 def test_a_fork_that_cannot_be_made_is_refused_in_words(window, qtbot) -> None:

@@ -55,6 +55,7 @@ class Run:
     series: dict[tuple[str, str], MetricHistory] = field(default_factory=dict)
     final: dict[str, float] = field(default_factory=dict)
     checkpoints: list[int] = field(default_factory=list)  # steps the window can fork from
+    start_step: int = 0  # a fork continues its parent's step axis from the checkpoint
     project: Any = None  # the project it trained, and its weights at those steps: held
     weights: Any = None  # for the window (bounded there), never looked into here
     done: bool = False
@@ -130,7 +131,12 @@ class RunsPanel(Panel):
         top_layout.addWidget(self.tree, 1)
         split = QSplitter(Qt.Vertical, self)
         split.addWidget(top)
-        split.addWidget(self.plot_widget)
+        # the plot in a plain widget: the picture export renders widgets, not graphics views
+        self.plot_box = QWidget(self)
+        box_layout = QVBoxLayout(self.plot_box)
+        box_layout.setContentsMargins(0, 0, 0, 0)
+        box_layout.addWidget(self.plot_widget)
+        split.addWidget(self.plot_box)
         split.setStretchFactor(1, 1)
         split.setSizes([170, 330])
         layout = QVBoxLayout(self)
@@ -142,9 +148,11 @@ class RunsPanel(Panel):
 
     # -- runs ----------------------------------------------------------------------------
     def begin_run(self, name: str, parent: str = "", differs: Sequence[str] = (),
-                  seed: int | None = None) -> Run:
-        """Records that arrive from now on belong to a new run called ``name``."""
-        self._current = Run(self._unique(name), parent, list(differs), seed)
+                  seed: int | None = None, start_step: int = 0) -> Run:
+        """Records that arrive from now on belong to a new run called ``name``; a fork's
+        steps are drawn after ``start_step``, where its parent's checkpoint was."""
+        self._current = Run(self._unique(name), parent, list(differs), seed,
+                            start_step=start_step)
         self.runs.append(self._current)
         item = QTreeWidgetItem([self._current.name, parent or "—",
                                 "; ".join(differs) or "—",
@@ -155,6 +163,7 @@ class RunsPanel(Panel):
         self.tree.blockSignals(True)
         self.tree.addTopLevelItem(item)
         self.tree.blockSignals(False)
+        self._fit_columns()
         self.hint.hide()
         self._dirty = True
         self._update_buttons()
@@ -169,6 +178,7 @@ class RunsPanel(Panel):
         item = self.tree.topLevelItem(self.runs.index(run))
         if item is not None:
             item.setText(4, final_text(run.final) or "—")
+            self._fit_columns()
             item.setToolTip(4, "\n".join(f"{k.replace('_', ' ')}: {v:.4g}"
                                           for k, v in run.final.items()))
         self._current = None
@@ -201,7 +211,7 @@ class RunsPanel(Panel):
 
         self._dirty = True
         self.redraw()
-        return save_widget_picture(self.plot_widget, Path(path))
+        return save_widget_picture(self.plot_box, Path(path))
 
     def _unique(self, name: str) -> str:
         taken = {run.name for run in self.runs}
@@ -211,6 +221,12 @@ class RunsPanel(Panel):
         while f"{name} ({k})" in taken:
             k += 1
         return f"{name} ({k})"
+
+    def _fit_columns(self) -> None:
+        """Wide enough for the names and phrases, but never one column taking the panel."""
+        for column in range(len(COLUMNS) - 1):
+            self.tree.resizeColumnToContents(column)
+            self.tree.setColumnWidth(column, min(self.tree.columnWidth(column) + 10, 260))
 
     def _update_buttons(self) -> None:
         index = self.selected_index()
@@ -270,7 +286,7 @@ class RunsPanel(Panel):
                 history = run.series[key] = MetricHistory(RUN_CAP)
                 if self.metric_box.findText(key[0]) < 0:
                     self.metric_box.addItem(key[0])
-            history.extend(np.asarray(steps, dtype=np.float64),
+            history.extend(np.asarray(steps, dtype=np.float64) + run.start_step,
                            np.asarray(values, dtype=np.float64))
         self._dirty = self._dirty or bool(groups)
 
