@@ -13,7 +13,7 @@ from ..spec.errors import StudioError
 from ..spec.project_diff import project_differences
 from .bridge import assert_gui_thread
 
-RUNS_WITH_WEIGHTS = 6  # the last runs keep their checkpoints in memory to be forked
+RUNS_WITH_WEIGHTS = 4  # the last runs keep their checkpoints in memory to be forked
 
 
 class VariantRuns:

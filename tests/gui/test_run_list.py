@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import torch
 from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QInputDialog, QMessageBox
 
 from mlsp_studio.gui.app import open_window
 
@@ -74,10 +74,21 @@ def test_runs_are_listed_with_seed_and_differences_and_a_fork_names_its_parent(
     assert b"<svg" in runs.save_figure(tmp_path / "runs.svg").read_bytes()[:400]
 
 
-def test_a_fork_that_cannot_be_made_is_refused_in_words(window, qtbot) -> None:
+def test_a_fork_that_cannot_be_made_is_refused_in_words(window, qtbot, monkeypatch) -> None:
     runs = window.panels["runs"]
     window.on_run()
     _train(window, qtbot, 1)
+    asked = []
+
+    def cancel(parent, title, label, items, current, editable):
+        asked.extend(items)
+        return items[current], False
+
+    monkeypatch.setattr(QInputDialog, "getItem", staticmethod(cancel))
+    runs.tree.setCurrentItem(runs.item(0))
+    assert runs.fork_button.isEnabled()
+    runs.fork_button.click()  # asks which checkpoint; cancelled, nothing starts
+    assert asked[0] == "step 0" and asked[-1].endswith("(final)") and len(runs.runs) == 1
     assert not window.fork_run(0, 123_456)
     text = window.lbl_state.text()
     assert "no checkpoint at step 123456" in text and "steps 0," in text
