@@ -23,7 +23,7 @@ from mlsp_studio.spec.presets import load_preset
 from mlsp_studio.spec.project import Project
 
 PARADIGM_PRESETS = ("gpt-chars", "bert-mlm", "seq2seq-attention", "transfer-lora",
-                    "contrastive-digits")
+                    "contrastive-digits", "word2vec")
 REFUSED_VARIANTS = {("bert-mlm", "next-sentence")}
 
 
@@ -142,6 +142,7 @@ FINAL_LINES = [
     ("transfer-lora", "probe", r"test accuracy (\S+)", ("test_accuracy",)),
     ("bidirectional-tagging", None, r"test accuracy (\S+)", ("test_accuracy",)),
     ("contrastive-digits", None, r"test probe accuracy (\S+)", ("probe_accuracy",)),
+    ("word2vec", None, r"neighbour precision (\S+)", ("neighbour_precision",)),
 ]
 
 

@@ -46,3 +46,4 @@ from . import script_diffusion  # noqa: E402,F401
 from . import script_seq2seq  # noqa: E402,F401  (seq2seq)
 from . import script_transfer  # noqa: E402,F401  (transfer)
 from . import script_contrastive  # noqa: E402,F401  (contrastive)
+from . import script_word2vec  # noqa: E402,F401  (word2vec)
