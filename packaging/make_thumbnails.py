@@ -26,15 +26,17 @@ CHOICE = {
     "optimizers": "curves", "overfit-regularize": "curves", "deep-gradients": "layer_stats",
     "anomaly-ae": "anomaly_scores", "rnn-vs-lstm": "gradient_through_time",
     "rnn-stacked": "recurrent_states", "signal-cnn1d": "kernels", "word2vec": "embeddings",
-    "digits-cnn": "feature_maps", "gan-ring": "gan_samples", "transfer-lora": "curves",
+    "digits-cnn": "feature_maps", "gan-ring": "gan_field", "transfer-lora": "curves",
+    # the forward process shows the idea at once; good samples need minutes of training
+    "ddpm-2d": "diffusion_forward", "ddpm-digits": "diffusion_forward",
 }
 # Otherwise the first of these the run drew.
 ORDER = ("boundary", "regression_fit", "gan_samples", "diffusion_samples", "reconstructions",
-         "contrastive_embedding", "retrieval", "attention", "alignment", "patch_attention",
-         "attention_pooling", "fill_mask", "generated_text", "embeddings",
+         "contrastive_embedding", "retrieval", "alignment", "patch_attention",
+         "attention_pooling", "generated_text", "attention", "fill_mask", "embeddings",
          "gradient_through_time", "recurrent_states", "feature_maps", "kernels",
          "layer_stats", "confusion", "curves")
-SECONDS = {"gan-ring": 10.0, "gan-digits": 10.0, "ddpm-2d": 10.0, "ddpm-digits": 10.0,
+SECONDS = {"gan-ring": 20.0, "gan-digits": 10.0, "ddpm-2d": 10.0, "ddpm-digits": 10.0,
            "autoencoder-digits": 6.0, "denoising-ae": 6.0, "contrastive-digits": 6.0}
 
 
