@@ -27,6 +27,12 @@ from ..spec.project import Project, check_project
 from .script_attention_blocks import attention_block_code, attention_helpers
 from .script_data import SPLIT, make_data_source
 from .script_generative_blocks import generative_block_code, generative_helpers
+from .script_regularize import (
+    augment_training,
+    ensemble_source,
+    input_kind,
+    regularize_constants,
+)
 from .script_seq_blocks import seq_block_code, seq_helpers
 from .script_skip_blocks import skip_block_code
 
@@ -94,7 +100,8 @@ def python_source(project: Project, *, registry: BlockRegistry = BLOCKS,
                "import torch.nn.functional as F", *code.imports, "from torch import nn"]
     top = [_header(project, script_name, bool(code.imports)), "\n".join(imports),
            _constants(project, check.hparams, check.dataset_options, code.constants)]
-    definitions = [SPLIT, data, model, _training(check.hparams, classify, per_token),
+    definitions = [SPLIT, data, model, _training(check.hparams, classify, per_token,
+                                                 input_kind(project)),
                    'if __name__ == "__main__":\n    train()']
     source = ("\n\n".join(top) + "\n\n\n"
               + "\n\n\n".join(part.strip("\n") for part in definitions) + "\n")
@@ -356,6 +363,8 @@ def _constants(project: Project, hparams: dict[str, Any], options: dict[str, Any
     if hparams.get("grad_clip"):
         rows.append((f"GRAD_CLIP = {hparams['grad_clip']!r}",
                      "the longest gradient allowed; longer ones are scaled down"))
+    if project.paradigm == "supervised":  # other paradigms' scripts share these constants
+        rows += regularize_constants(project, hparams)
     rows += [
         (f"VAL_FRACTION = {options['val_fraction']!r}", "share kept aside to check progress"),
         (f"TEST_FRACTION = {options['test_fraction']!r}", "share kept aside for the final score"),
@@ -382,7 +391,10 @@ def _scheduled(hparams: dict[str, Any]) -> bool:
     return hparams.get("schedule", "constant") != "constant" or hparams.get("warmup_steps", 0) > 0
 
 
-def _training(hparams: dict[str, Any], classify: bool, per_token: bool = False) -> str:
+def _training(hparams: dict[str, Any], classify: bool, per_token: bool = False,
+              kind: str = "") -> str:
+    """The evaluation and training functions; ``kind`` is the data's input kind, for the
+    augmentation written out when the ``augment`` setting is on."""
     name = OPTIMIZERS[hparams["optimizer"]]
     extra = ", momentum=MOMENTUM" if hparams["optimizer"] == "sgd" else ""
     if hparams["optimizer"] == "sgd" and hparams.get("nesterov"):
@@ -410,13 +422,29 @@ def evaluate(model, x, y):
     return F.mse_loss(out, y).item()
 '''
     digits = 3 if classify else 4
-    loss_line = f"loss = {loss}(model(x[batch]), y[batch])"
+    ensemble = hparams.get("ensemble", 1) > 1
+    net = "m" if ensemble else "model"
+    xs, ys, before, measure = "x[batch]", "y[batch]", "", ""
+    if hparams.get("augment") and not per_token:  # token data is refused before this
+        source, stats, args = augment_training(kind)
+        evaluate += "\n" + source
+        measure = f"\n    {stats}"
+        xs, ys = "xb", "yb"
+        before = f"xb, yb = augment(x[batch], y[batch], {args})  # altered at random\n"
+    expr = f"{loss}({net}({xs}), {ys})"
     if per_token:  # every token is one example of the loss: (B, L, classes) -> (B * L, classes)
-        loss_line = ("# one class per token: score every position as an example of its own"
-                     "\n            loss = F.cross_entropy(model(x[batch]).flatten(0, 1), "
-                     "y[batch].flatten())")
+        before += "# one class per token: score every position as an example of its own\n"
+        expr = f"F.cross_entropy({net}({xs}).flatten(0, 1), {ys}.flatten())"
+    if ensemble:
+        evaluate += ensemble_source(classify)
+        before += "# every member learns on its own: their losses are simply added up\n"
+        expr = f"sum({expr} for m in model.members)"
+    loss_line = (before + f"loss = {expr}").replace("\n", "\n            ")
     clip = ("\n            nn.utils.clip_grad_norm_(model.parameters(), GRAD_CLIP)"
             if hparams.get("grad_clip") else "")
+    if clip and ensemble:
+        clip = ("\n            for m in model.members:  # each member's gradient on its own"
+                "\n                nn.utils.clip_grad_norm_(m.parameters(), GRAD_CLIP)")
     optimizer = f"torch.optim.{name}(model.parameters(), lr=LR{extra})"
     if len(optimizer) > WIDTH - 16:  # "    optimizer = " comes first
         optimizer = f"torch.optim.{name}(\n        model.parameters(), lr=LR{extra})"
@@ -433,10 +461,10 @@ def train():
     """Mini-batch training: every epoch visits the training examples once, in a new order."""
     data = {{part: (x.to(DEVICE), y.to(DEVICE)) for part, (x, y) in make_data(DATA_SEED).items()}}
     torch.manual_seed(SEED)  # the starting weights (and which values dropout drops)
-    model = Model().to(DEVICE)
+    model = {"Ensemble" if ensemble else "Model"}().to(DEVICE)
     optimizer = {optimizer}{schedule}
     shuffle = torch.Generator().manual_seed(SEED)  # its own stream for the order of examples
-    x, y = data["train"]
+    x, y = data["train"]{measure}
     n = len(x)
     batch_size = min(BATCH_SIZE, n)
     report_every = max(1, EPOCHS // 10)
@@ -450,7 +478,7 @@ def train():
             optimizer.zero_grad(set_to_none=True)
             loss.backward(){clip}
             optimizer.step(){schedule_step}
-            total += loss.item() * len(batch)
+            total += loss.item() * len(batch){" / ENSEMBLE" if ensemble else ""}
         if epoch % report_every == 0 or epoch == EPOCHS:
             line = f"epoch {{epoch:4d}}/{{EPOCHS}}  loss {{total / n:.4f}}"
             if len(data["val"][0]):
