@@ -8,7 +8,9 @@ import time
 import pytest
 import torch
 
+from mlsp_studio.data import make_dataset
 from mlsp_studio.engine.engine import Engine
+from mlsp_studio.export.python_script import python_source
 from mlsp_studio.spec.catalog import BLOCKS
 from mlsp_studio.spec.errors import StudioError
 from mlsp_studio.spec.presets import load_preset
@@ -130,3 +132,30 @@ def test_early_stopping_keeps_every_member_from_the_same_moment() -> None:
     paradigm.final_metrics()
     restored = paradigm.members[1].state_dict()
     assert all(torch.equal(kept[k], restored[k]) for k in kept)
+
+
+def _script(project) -> dict:
+    namespace = {"__name__": "exported_script"}
+    exec(compile(python_source(project), "exported.py", "exec"), namespace)
+    return namespace
+
+
+def test_the_exported_script_averages_and_augments_as_the_studio_does() -> None:
+    project = load_preset("digits-cnn")
+    project.hparams.update(ensemble=3, augment=True)
+    script = _script(project)
+    torch.manual_seed(0)
+    model = script["Ensemble"]().eval()
+    assert len(model.members) == 3
+    x = make_dataset("digits", {}).test.x[:16]
+    with torch.no_grad():
+        mean = torch.stack([torch.softmax(m(x), -1) for m in model.members]).mean(0)
+        assert torch.allclose(model(x).exp(), mean, atol=1e-6)
+    y = torch.zeros(16, dtype=torch.long)
+    out, labels = script["augment"](x, y, 0.0, 1.0)
+    assert out.shape == x.shape and torch.equal(labels, y) and not torch.equal(out, x)
+    assert out.min() >= 0.0 and out.max() <= 1.0
+    tokens = load_preset("rnn-vs-lstm")
+    tokens.hparams["augment"] = True
+    with pytest.raises(StudioError, match="not available for token or sequence data"):
+        python_source(tokens)
