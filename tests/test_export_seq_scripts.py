@@ -23,7 +23,7 @@ from mlsp_studio.spec.presets import load_preset
 from mlsp_studio.spec.project import Project
 
 PARADIGM_PRESETS = ("gpt-chars", "bert-mlm", "seq2seq-attention", "transfer-lora",
-                    "contrastive-digits", "word2vec")
+                    "contrastive-digits", "word2vec", "cross-modal")
 REFUSED_VARIANTS = {("bert-mlm", "next-sentence")}
 
 
@@ -51,13 +51,15 @@ def test_script_builds_the_studios_network(name: str, project: Project) -> None:
     script = _load(source)
     engine = Engine(project)
     engine.build()
-    slot = next(iter(project.slots))
-    net = engine.nets[slot]
-    torch.manual_seed(project.seed)
-    model = script[slot.title()]()
-    pairs = list(zip(model.parameters(), net.parameters(), strict=True))
-    assert sum(p.numel() for p in model.parameters()) == sum(p.numel() for p in net.parameters())
-    assert all(a.shape == b.shape and torch.equal(a, b) for a, b in pairs)
+    torch.manual_seed(project.seed)  # the networks are built one after the other, slot order
+    models = {slot: script["".join(w.title() for w in slot.split("_"))]()
+              for slot in project.slots}
+    for slot, model in models.items():
+        net = engine.nets[slot]
+        pairs = list(zip(model.parameters(), net.parameters(), strict=True))
+        assert sum(p.numel() for p in model.parameters()) == \
+            sum(p.numel() for p in net.parameters())
+        assert all(a.shape == b.shape and torch.equal(a, b) for a, b in pairs), slot
 
 
 def test_a_setting_the_script_cannot_write_is_named_in_one_sentence() -> None:
@@ -103,6 +105,17 @@ def test_corpus_text_is_the_studios(options: dict) -> None:
         assert sentences[part] == bundle.extras["sentences"][part], part
 
 
+def test_paired_digits_are_the_studios() -> None:
+    project = load_preset("cross-modal")
+    script = _load(python_source(project))
+    bundle = make_dataset(project.dataset, project.dataset_options)
+    parts = script["make_data"](bundle.options["seed"])
+    for part, split in bundle.splits().items():
+        images, sounds, y = parts[part]
+        assert torch.equal(images, split.x) and torch.equal(y, split.y), part
+        assert torch.equal(sounds, split.extra["pair"]), part
+
+
 def _small(name: str, variant: str | None = None) -> Project:
     """A preset shrunk so that one epoch takes a second or two."""
     project = load_preset(name)
@@ -143,6 +156,8 @@ FINAL_LINES = [
     ("bidirectional-tagging", None, r"test accuracy (\S+)", ("test_accuracy",)),
     ("contrastive-digits", None, r"test probe accuracy (\S+)", ("probe_accuracy",)),
     ("word2vec", None, r"neighbour precision (\S+)", ("neighbour_precision",)),
+    ("cross-modal", None, r"test retrieval top-1 (\S+)  \(chance (\S+)\)",
+     ("retrieval_top1", "retrieval_chance")),
 ]
 
 

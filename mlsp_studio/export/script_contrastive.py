@@ -102,6 +102,23 @@ def probe(train_x, train_y, test_x, test_y, classes):
 '''
 
 
+def augment_source(dims: set[int]) -> str:
+    """``augment(x, generator)`` with the alterations of batches of ``dims`` dimensions
+    (4: images, 3: signals, 2: vectors), drawing as the studio's ``contrastive_augment``."""
+    shaped = [(4, CROP), (3, TIME_SHIFT)]
+    branches = [(d, body) for d, body in shaped if d in dims]
+    text = ('def augment(x, generator):\n    """One randomly altered copy of the batch x '
+            '(the settings above); x itself is left as it is."""\n'
+            "    if not AUGMENT:\n        return x\n")
+    if len(branches) == 1:
+        text += branches[0][1]
+    elif branches:
+        for i, (d, body) in enumerate(branches):
+            text += f"    {'if' if i == 0 else 'elif'} x.dim() == {d}:\n"
+            text += "".join(f"    {line}\n" if line else "\n" for line in body.splitlines())
+    return text + REST
+
+
 @register_script("contrastive")
 def contrastive_script(project: Project, check: ProjectCheck, registry: BlockRegistry,
                        script_name: str) -> str:
@@ -123,10 +140,7 @@ def contrastive_script(project: Project, check: ProjectCheck, registry: BlockReg
             (f"AUGMENT = {h['augment']!r}", "alter the views at random (off: both the same)"),
             *((f"{k} = {h[k.lower()]!r}", "") for k in names)]
     top = script_top(project, h, options, script_name, rows, sklearn=bool(code.imports))
-    body = CROP if len(x_shape) == 3 else TIME_SHIFT if len(x_shape) == 2 else ""
-    augment = ('def augment(x, generator):\n    """One randomly altered copy of the batch x '
-               '(the settings above); x itself is left as it is."""\n'
-               "    if not AUGMENT:\n        return x\n" + body + REST)
+    augment = augment_source({len(x_shape) + 1})
     if heads:
         head = _attr_name(graph.nodes[max(heads)])
         codes = f'''\
