@@ -48,7 +48,6 @@ class SupervisedParadigm:
         self.steps_per_epoch = 1
         self.steps_done = 0
         self._options: dict[str, Any] = {"feature_index": 0, "example_index": 0}
-        self._finishing = False
 
     # -- set-up --------------------------------------------------------------------------
     def setup(self, project: Project, nets: dict[str, torch.nn.Module], data: Any,
@@ -151,6 +150,12 @@ class SupervisedParadigm:
         return {"loss": sum(values) / len(values)}
 
     def evaluate(self, split: str = "val") -> dict[str, float]:
+        metrics = self._scores(split)
+        if split == "val" and self.ensemble is not None and self.hparams["patience"] > 0:
+            self.ensemble.note_val_loss(metrics.get("loss", math.nan))  # as early stopping sees
+        return metrics
+
+    def _scores(self, split: str) -> dict[str, float]:
         if split == "train":
             x, y = self.x[self._train_eval], self.y[self._train_eval]
         else:
@@ -168,9 +173,6 @@ class SupervisedParadigm:
                 metrics["mse"] = metrics["loss"]
             if self.ensemble is not None and split != "train":
                 metrics.update(self._single_mean(x, y))
-        if (split == "val" and self.ensemble is not None and self.hparams["patience"] > 0
-                and not self._finishing):  # the engine's early stopping sees this same loss
-            self.ensemble.note_val_loss(metrics["loss"])
         return metrics
 
     def _single_mean(self, x: torch.Tensor, y: torch.Tensor) -> dict[str, float]:
@@ -184,12 +186,11 @@ class SupervisedParadigm:
                 sum(scores) / len(scores)}
 
     def final_metrics(self) -> dict[str, float]:
-        self._finishing = True
         if self.ensemble is not None and self.hparams["patience"] > 0:
             self.ensemble.restore_best()  # as the engine restored member 0
         out: dict[str, float] = {}
         for split in ("train", "val", "test"):
-            for name, value in self.evaluate(split).items():
+            for name, value in self._scores(split).items():
                 out[f"{split}_{name}"] = value
         events = self.data.test.extra.get("event")
         if events is not None and self._seq.pooling and len(self.data.test):
