@@ -10,22 +10,14 @@ import torch
 import torch.nn.functional as F
 
 from ..spec.errors import ParamError
+from ..spec.paradigms import augment_refusal as refusal
 
 POINT_JITTER = 0.2   # points and tables: noise std as a share of each feature's spread
 IMAGE_NOISE = 0.05   # images: noise std as a share of the value range
 SIGNAL_NOISE = 0.05  # signals: noise std as a share of the signal's spread
 SIGNAL_SCALE = 0.2   # signals: amplitudes multiplied by 1 ± this
 SIGNAL_SHIFT = 0.1   # signals: largest circular delay, as a share of the length
-REFUSED = ("tokens", "sequence")
-
-
-def refusal(input_kind: str) -> str | None:
-    """Why ``input_kind`` data cannot be augmented, in a sentence, or None when it can."""
-    if input_kind in REFUSED:
-        return ("Data augmentation is not available for token or sequence data (changing a "
-                "token or a time step would change what the example means); it works for "
-                "points, tables, images and signals, so turn augment off for this dataset.")
-    return None
+__all__ = ["Augmenter", "refusal"]
 
 
 class Augmenter:

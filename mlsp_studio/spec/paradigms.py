@@ -90,6 +90,18 @@ OPTIMIZER_PARAMS = (
 LIVE_SETTINGS = ("lr", "weight_decay", "grad_clip", "batch_size", "augment", "augment_strength",
                  "dropout")
 
+
+
+def augment_refusal(input_kind: str) -> str | None:
+    """Why supervised data augmentation cannot alter ``input_kind`` data, or None when it can
+    (``paradigms/augment.py`` alters points, tables, images and signals)."""
+    if input_kind in ("tokens", "sequence"):
+        return ("Data augmentation is not available for token or sequence data (changing a "
+                "token or a time step would change what the example means); it works for "
+                "points, tables, images and signals, so turn augment off for this dataset.")
+    return None
+
+
 PARADIGM_SPECS = ParadigmSpecRegistry()
 PARADIGM_SPECS.register(ParadigmSpec(
     "supervised", "Supervised learning",
