@@ -36,6 +36,7 @@ ORDER = ("boundary", "regression_fit", "gan_samples", "diffusion_samples", "reco
          "attention_pooling", "generated_text", "attention", "fill_mask", "embeddings",
          "gradient_through_time", "recurrent_states", "feature_maps", "kernels",
          "layer_stats", "confusion", "curves")
+TOP_ONLY = {"digits-cnn"}  # feature maps: the input and the first layer's maps say enough
 SECONDS = {"gan-ring": 20.0, "gan-digits": 10.0, "ddpm-2d": 10.0, "ddpm-digits": 10.0,
            "autoencoder-digits": 6.0, "denoising-ae": 6.0, "contrastive-digits": 6.0}
 
@@ -52,10 +53,11 @@ def pick_figure(folder: Path, name: str) -> Path:
     return sorted(drawn.values())[0]
 
 
-def fit(source: Path, target: Path) -> int:
-    """Fit ``source`` inside SIZE on white, in few colours so the file stays small."""
+def fit(source: Path, target: Path, top: bool = False) -> int:
+    """Fit ``source`` inside SIZE on white, in few colours so the file stays small; ``top``
+    keeps only the figure's top part, readable, rather than all of it tiny."""
     image = Image.open(source).convert("RGB")
-    if image.height > image.width:  # a tall figure: its top part, readable, beats all of it tiny
+    if top or image.height > image.width:
         image = image.crop((0, 0, image.width, image.width * SIZE[1] // SIZE[0]))
     image.thumbnail(SIZE, Image.Resampling.LANCZOS)
     canvas = Image.new("RGB", SIZE, "white")
@@ -77,7 +79,7 @@ def make(name: str, seconds: float | None) -> None:
         subprocess.run(cmd, check=True, cwd=ROOT)
         figure = pick_figure(run, name)
         OUT.mkdir(parents=True, exist_ok=True)
-        size = fit(figure, OUT / f"{name}.png")
+        size = fit(figure, OUT / f"{name}.png", top=name in TOP_ONLY)
         print(f"{name}: {figure.name} -> {size:,} bytes", flush=True)
 
 
