@@ -84,6 +84,7 @@ class LessonCard(QFrame):
         name = QLabel(f"preset: {info.name} · {len(info.steps)} things to try", self)
         name.setForegroundRole(self.foregroundRole())
         name.setEnabled(False)  # greyed: a detail, not the message
+        name.setWordWrap(True)
         for widget in (self.picture, self.title, self.text):
             layout.addWidget(widget)
         layout.addStretch(1)
