@@ -178,10 +178,10 @@ def test_a_short_run_prints_the_studios_metric(name: str, variant: str | None, p
 @pytest.mark.slow
 def test_language_model_script_learns_as_the_studio_does() -> None:
     project = load_preset("gpt-chars")
-    project.dataset_options["n_paragraphs"] = 150
-    line = _run_script(project, 2)
+    project.dataset_options["n_paragraphs"] = 400
+    line = _run_script(project, 3)
     loss = float(re.fullmatch(r"test loss (\S+)  accuracy (\S+)", line).group(1))
-    final = _studio(project, 2)
+    final = _studio(project, 3)
     unigram = final["unigram_loss"]
     assert loss < unigram - 0.3  # it learned more than how often each character occurs
     assert np.isclose(loss, final["test_loss"], atol=2e-3)
