@@ -77,8 +77,8 @@ def test_palette_filters_and_describes_blocks(qtbot) -> None:
     palette.set_filter("MAXPOOL")
     assert set(palette.visible_blocks()) == {"MaxPool1d", "MaxPool2d", "GlobalMaxPool1d",
                                              "GlobalMaxPool2d"}
-    palette.set_filter("residual")  # a word from the descriptions of Add and ResBlock
-    assert palette.visible_blocks() == ["Add", "ResBlock"]
+    palette.set_filter("residual")  # a block name and a word from Add's and ResBlock's help
+    assert palette.visible_blocks() == ["Add", "Residual", "ResBlock"]
     palette.set_filter("convolution")  # a category
     assert {"Conv1d", "Conv2d"} <= set(palette.visible_blocks())
     palette.set_filter("")
