@@ -11,9 +11,11 @@ import torch
 from mlsp_studio.data import make_dataset
 from mlsp_studio.engine.engine import Engine
 from mlsp_studio.paradigms.augment import Augmenter, _shifted, refusal
+from mlsp_studio.spec.catalog import BLOCKS
 from mlsp_studio.spec.errors import StudioError
 from mlsp_studio.spec.live import live_changes
 from mlsp_studio.spec.presets import load_preset
+from mlsp_studio.spec.project import check_project
 
 
 def _engine(preset: str = "overfit-regularize", variant: str | None = "plain",
@@ -115,6 +117,12 @@ def test_augmentation_is_refused_for_token_data_with_a_sentence() -> None:
     assert "not available for token or sequence data" in refusal("tokens")
     with pytest.raises(StudioError, match="not available for token or sequence data"):
         _engine("rnn-vs-lstm", None, augment=True)
+    # the project check says it too, so the window can show it before Run is pressed
+    project = load_preset("rnn-vs-lstm")
+    project.hparams["augment"] = True
+    errors = check_project(project, BLOCKS).errors
+    assert sum("not available for token or sequence data" in e for e in errors) == 1
+    assert not check_project(load_preset("rnn-vs-lstm"), BLOCKS).errors
 
 
 def _wait(engine: Engine, steps: int) -> None:

@@ -159,3 +159,27 @@ def test_the_exported_script_averages_and_augments_as_the_studio_does() -> None:
     tokens.hparams["augment"] = True
     with pytest.raises(StudioError, match="not available for token or sequence data"):
         python_source(tokens)
+
+
+def test_the_run_folder_holds_every_member(tmp_path) -> None:
+    from mlsp_studio.engine.checkpoints import load_checkpoint
+    from mlsp_studio.engine.outputs import write_run
+
+    engine = _engine(ensemble=3)
+    for _ in range(3):
+        engine.paradigm.step()
+    names = {p.name for p in write_run(tmp_path, engine, figures=False)}
+    assert {"model.safetensors", "model.member1.safetensors",
+            "model.member2.safetensors"} <= names
+    project = engine.project.copy()
+    project.seed += 1  # other starting weights, until the files load
+    twin = Engine(project, max_steps=1000, threads=1)
+    twin.build()
+    for k, member in enumerate(twin.paradigm.members):
+        load_checkpoint(member, tmp_path / ("model.safetensors" if k == 0 else
+                                            f"model.member{k}.safetensors"))
+    x = engine.data.test.x
+    with torch.inference_mode():
+        engine.paradigm.predictor.eval()
+        twin.paradigm.predictor.eval()
+        assert torch.equal(engine.paradigm.predictor(x), twin.paradigm.predictor(x))

@@ -26,13 +26,18 @@ def write_run(out_dir: Path, engine: Engine, figures: bool = True) -> list[Path]
     written.append(metrics)
     written.append(write_events(out_dir, engine.history.records()))  # for TensorBoard
     summary = out_dir / "summary.json"
-    summary.write_text(json.dumps(engine.summary(), indent=2) + "\n", encoding="utf-8")
+    text = json.dumps(engine.summary(), indent=2, ensure_ascii=False)
+    summary.write_text(text + "\n", encoding="utf-8")
     written.append(summary)
     project = out_dir / "project.json"
     project.write_text(engine.project.to_json(), encoding="utf-8")
     written.append(project)
     for slot, net in engine.nets.items():
         written.append(save_checkpoint(net, out_dir / f"{slot}.safetensors", slot))
+    members = getattr(engine.paradigm, "members", [])  # an ensemble's other copies
+    for k, member in enumerate(members[1:], start=1):
+        written.append(save_checkpoint(member, out_dir / f"model.member{k}.safetensors",
+                                       f"model.member{k}"))
     written.extend(write_checkpoints(out_dir, engine.checkpoints))  # checkpoints/step-N/
     if figures:
         from ..report.animation import write_animations  # matplotlib loads only when asked

@@ -49,10 +49,12 @@ def make_app() -> QApplication:
 
 
 def open_window(target: str | None = None, settings: QSettings | None = None,
-                dark: bool | None = None) -> MainWindow:
+                dark: bool | None = None, welcome: bool = False) -> MainWindow:
     """The window on ``target`` (a preset name or project file), or on ``spiral``.
 
     A target that cannot be opened leaves the window on ``spiral`` with the reason shown.
+    With ``welcome``, the lesson gallery opens too (unless work was recovered after a crash,
+    or the gallery's "show when the studio starts" box was cleared).
     """
     app = make_app()
     settings = settings or QSettings(ORG, APP)
@@ -78,13 +80,20 @@ def open_window(target: str | None = None, settings: QSettings | None = None,
     QTimer.singleShot(AFTER_FIRST_PAINT_MS, window.bridge.load_engine)
     if problem:
         QTimer.singleShot(0, lambda: QMessageBox.warning(window, "Cannot open", problem))
-    QTimer.singleShot(0, lambda: window.recovery.offer_restore(window))  # after a crash
+    QTimer.singleShot(0, lambda: _after_start(window, welcome))
     return window
+
+
+def _after_start(window: MainWindow, welcome: bool) -> None:
+    if window.recovery.offer_restore(window):  # work recovered after a crash comes first
+        return
+    if welcome and window.gallery_at_start():
+        window.on_gallery()
 
 
 def run_gui(target: str | None = None) -> int:
     app = make_app()
-    window = open_window(target)
+    window = open_window(target, welcome=target is None)
     code = app.exec()
     window.bridge.shutdown()
     return code

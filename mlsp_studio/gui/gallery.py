@@ -7,10 +7,12 @@ from html import escape
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QFrame,
     QGridLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -147,7 +149,12 @@ class LessonGallery(QDialog):
         layout.addWidget(self.search)
         layout.addWidget(scroll, 1)
         layout.addWidget(self.count)
-        layout.addWidget(self.buttons)
+        bottom = QHBoxLayout()
+        self.at_start = QCheckBox("Show the gallery when the studio starts", self)
+        self.at_start.setChecked(True)
+        bottom.addWidget(self.at_start)
+        bottom.addWidget(self.buttons, 1)
+        layout.addLayout(bottom)
         self.filter("")
         if self.infos:
             self.select(self.infos[0].name)
@@ -190,11 +197,18 @@ class LessonGallery(QDialog):
             self.accept()
 
 
+AT_START_KEY = "gallery_at_start"
+
+
 class GalleryActions:
     """Mixed into MainWindow: File → Lesson gallery… and opening a preset by name. Needs
-    ``doc`` and ``_confirm_discard``."""
+    ``doc``, ``settings`` and ``_confirm_discard``."""
 
     _gallery: LessonGallery | None = None
+
+    def gallery_at_start(self) -> bool:
+        """Whether a start without a project opens the gallery (on until its box is cleared)."""
+        return str(self.settings.value(AT_START_KEY, "true")).lower() == "true"
 
     @Slot()
     def on_gallery(self) -> None:
@@ -202,6 +216,9 @@ class GalleryActions:
         if self._gallery is None:
             self._gallery = LessonGallery(self)
             self._gallery.presetChosen.connect(self.open_preset)
+            self._gallery.at_start.setChecked(self.gallery_at_start())
+            self._gallery.at_start.toggled.connect(
+                lambda on: self.settings.setValue(AT_START_KEY, "true" if on else "false"))
         self._gallery.search.clear()
         self._gallery.show()
         self._gallery.raise_()

@@ -91,7 +91,6 @@ LIVE_SETTINGS = ("lr", "weight_decay", "grad_clip", "batch_size", "augment", "au
                  "dropout")
 
 
-
 def augment_refusal(input_kind: str) -> str | None:
     """Why supervised data augmentation cannot alter ``input_kind`` data, or None when it can
     (``paradigms/augment.py`` alters points, tables, images and signals)."""

@@ -16,7 +16,7 @@ from .datasets import DATASET_SPECS, dataset_context
 from .errors import DataError, GraphError, ParamError, ProjectError
 from .graph import Analysis, Graph
 from .migrations import CURRENT, migrate, relative_paths, resolve_paths
-from .paradigms import PARADIGM_SPECS
+from .paradigms import PARADIGM_SPECS, augment_refusal
 from .params import ParamSpec
 
 FORMAT = "mlsp-studio-project"
@@ -297,6 +297,8 @@ def check_project(project: Project, registry: BlockRegistry) -> ProjectCheck:
         return ProjectCheck(hparams, dict(project.dataset_options), analyses, task, errors)
     if pspec.tasks and task not in pspec.tasks and task != "auto":
         errors.append(f"{pspec.title} cannot train on {dspec.title} ({task})")
+    if hparams.get("augment") and (why := augment_refusal(dspec.input_kind)):
+        errors.append(why)
     for slot in pspec.slots:
         if slot not in project.slots:
             errors.append(f"{pspec.title} needs a network called {slot!r}")

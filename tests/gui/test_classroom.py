@@ -137,3 +137,33 @@ def test_presentation_mode_enlarges_hides_and_restores_exactly(qtbot, window):
     window.set_presenting(True)  # asking twice changes nothing more
     window.set_presenting(False)
     assert app.font().pointSizeF() == pytest.approx(font_before)
+
+
+def _start(settings: QSettings, **kwargs):
+    win = open_window(settings=settings, **kwargs)
+    QApplication.processEvents()  # the start-up timers fire
+    return win
+
+
+def _close(win) -> None:
+    if win._gallery is not None:
+        win._gallery.close()
+    win.bridge.shutdown(2.0)
+    win.close()
+
+
+def test_a_start_without_a_project_opens_the_gallery_until_its_box_is_cleared(qtbot, tmp_path):
+    settings = QSettings(str(tmp_path / "start.ini"), QSettings.IniFormat)
+    first = _start(settings, welcome=True)
+    qtbot.waitUntil(lambda: first._gallery is not None and first._gallery.isVisible())
+    first._gallery.at_start.setChecked(False)  # the person clears the box
+    _close(first)
+    second = _start(settings, welcome=True)
+    qtbot.wait(300)
+    assert second._gallery is None
+    _close(second)
+    named = _start(QSettings(str(tmp_path / "named.ini"), QSettings.IniFormat),
+                   target="spiral", welcome=False)
+    qtbot.wait(300)
+    assert named._gallery is None  # a project named on the command line opens as it is
+    _close(named)
