@@ -69,6 +69,12 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--part", choices=("all", "core", "generative"), default="all",
                        help="measure everything, only the supervised presets, the window and "
                        "the sequence panels (core), or only the generative presets")
+    soak = sub.add_parser("soak", help="train under the window (offscreen) with every panel "
+                                       "open for a long time; report memory and lateness")
+    soak.add_argument("target", nargs="?", default="digits-cnn",
+                      help="a preset name or a .mlsp.json project file (default digits-cnn)")
+    soak.add_argument("--minutes", type=float, default=30.0, help="how long (default 30)")
+    soak.add_argument("--json", action="store_true", help="end with one JSON line")
     return parser
 
 
@@ -90,6 +96,8 @@ def main(argv: list[str] | None = None) -> int:
             from .bench import run_bench
 
             return run_bench(seconds=args.seconds, as_json=args.json, part=args.part)
+        if args.command == "soak":
+            return _cmd_soak(args)
         return _cmd_default()
     except CommandError as err:
         print(f"mlsp-studio: {err}", file=sys.stderr)
@@ -97,6 +105,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\nmlsp-studio: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # e.g. 'mlsp-studio presets | head': the reader has had enough
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
 
 
 def _cmd_default() -> int:
@@ -154,6 +167,25 @@ def _cmd_screenshot(args: argparse.Namespace) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # no screen needed for a picture
     return _gui().screenshot(args.target, args.output, args.train_seconds,
                              (int(width), int(height)), dark=args.dark)
+
+
+def _cmd_soak(args: argparse.Namespace) -> int:
+    if not 0.1 <= args.minutes <= 24 * 60:
+        raise CommandError("--minutes must be 0.1 to 1440")
+    import os
+
+    from .spec.errors import StudioError
+    from .spec.presets import resolve_target
+
+    try:
+        resolve_target(args.target)
+    except StudioError as err:
+        raise CommandError(str(err)) from None
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    _gui()
+    from .gui.soak import run_soak
+
+    return run_soak(args.target, args.minutes * 60.0, as_json=args.json)
 
 
 def _cmd_presets() -> int:

@@ -85,6 +85,16 @@ def test_console_script_runs_without_traceback(tmp_path) -> None:
     assert "Traceback" not in result.stderr and "unknown preset" in result.stderr
 
 
+def test_a_reader_that_stops_early_gets_no_traceback() -> None:
+    cmd = [sys.executable, "-m", "mlsp_studio.cli", "presets"]
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as child:
+        child.stdout.readline()  # like 'mlsp-studio presets | head -1'
+        child.stdout.close()
+        err = child.stderr.read().decode()
+        assert child.wait(timeout=120) == 0
+    assert "Traceback" not in err and "Broken pipe" not in err
+
+
 def test_device_cuda_trains_or_says_why(tmp_path, capsys) -> None:
     import torch
 
