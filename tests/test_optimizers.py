@@ -102,3 +102,14 @@ def test_the_script_follows_the_schedule(tmp_path) -> None:
                            "100", "--select", "E,F,W,I,B,UP", str(path)],
                           capture_output=True, text=True)
     assert ruff.returncode == 0, ruff.stdout
+
+
+@pytest.mark.parametrize("name, value, words", [
+    ("warmup_steps", -5, "warmup_steps must be 0 to"),
+    ("lr", -0.1, "lr must be"),
+    ("schedule", "sometimes", "schedule must be one of"),
+])
+def test_a_schedule_or_step_size_out_of_range_is_refused_with_the_range(name, value,
+                                                                       words) -> None:
+    with pytest.raises(ParamError, match=words):
+        _hparams(**{name: value})

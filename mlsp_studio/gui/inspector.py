@@ -126,6 +126,9 @@ def _rule() -> QFrame:
     return line
 
 
+INSPECTOR_WIDTH = 330  # the dock's width in a new window; every form must fit in it
+
+
 class Inspector(QWidget):
     """The selected block's settings and the run settings of the open project."""
 
@@ -133,7 +136,7 @@ class Inspector(QWidget):
         super().__init__(parent)
         self.doc = doc
         self.running = False
-        scroll = QScrollArea(self)
+        scroll = self.scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)

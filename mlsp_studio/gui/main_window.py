@@ -23,7 +23,7 @@ from .data_import import DataImportActions
 from .document import StudioDocument
 from .file_actions import FileActions
 from .gallery import GalleryActions
-from .inspector import Inspector
+from .inspector import INSPECTOR_WIDTH, Inspector
 from .lesson_dock import LessonDock
 from .palette import BlockPalette
 from .panel_docks import VISUAL_EVERY_S, PanelDocks
@@ -115,7 +115,7 @@ class MainWindow(Presentation, LessonDock, GalleryActions, VariantRuns, PanelDoc
         inspector = self._dock("inspector", "Inspector", self.inspector, Qt.LeftDockWidgetArea)
         self.splitDockWidget(palette, inspector, Qt.Vertical)
         self.resizeDocks([palette, inspector], [260, 520], Qt.Vertical)
-        self.resizeDocks([palette], [330], Qt.Horizontal)
+        self.resizeDocks([palette], [INSPECTOR_WIDTH], Qt.Horizontal)
         self._build_lesson_dock()
 
     def _build_actions(self) -> None:

@@ -303,7 +303,9 @@ class _ComboBox(_WheelWhenFocused, QComboBox):
     def __init__(self) -> None:
         super().__init__()
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-
+        # the inspector stays narrow however long a choice is; the open list shows it whole
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.setMinimumContentsLength(8)
 
 
 class ChoiceEditor(ParamEditor):

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from mlsp_studio.gui.commands import SetSettingCommand  # noqa: E402
 from mlsp_studio.gui.document import StudioDocument  # noqa: E402
-from mlsp_studio.gui.inspector import PAUSE_TEXT, Inspector  # noqa: E402
+from mlsp_studio.gui.inspector import INSPECTOR_WIDTH, PAUSE_TEXT, Inspector  # noqa: E402
 from mlsp_studio.gui.param_editors import (  # noqa: E402
     ChoiceEditor,
     FloatEditor,
@@ -31,7 +31,7 @@ from mlsp_studio.spec.datasets import DATASET_SPECS  # noqa: E402
 from mlsp_studio.spec.graph import Graph  # noqa: E402
 from mlsp_studio.spec.paradigms import PARADIGM_SPECS  # noqa: E402
 from mlsp_studio.spec.params import ParamSpec  # noqa: E402
-from mlsp_studio.spec.presets import load_preset  # noqa: E402
+from mlsp_studio.spec.presets import list_presets, load_preset  # noqa: E402
 from mlsp_studio.spec.project import DEVICE, SEED, Project  # noqa: E402
 
 
@@ -358,3 +358,24 @@ def test_theme_covers_every_category(qtbot, dark):
         assert set(plot_colours(dark)) >= {"background", "foreground", "grid"}
     finally:
         apply_theme(app, False)
+
+
+def test_every_preset_and_block_fits_the_inspector_without_clipping(qtbot) -> None:
+    """Long choices (dataset titles) or long setting names must not push a form wider than
+    the dock a new window gives the inspector: its horizontal scroll bar is off, so the
+    right edge would be cut away."""
+    doc = StudioDocument(load_preset("spiral"))
+    widget = Inspector(doc)
+    qtbot.addWidget(widget)
+    room = INSPECTOR_WIDTH - widget.scroll.verticalScrollBar().sizeHint().width()
+    too_wide = []
+    for info in list_presets():
+        doc.replace_project(load_preset(info.name))
+        for slot in doc.project.slots:
+            doc.set_slot(slot)
+            for node_id in [-1, *doc.graph.nodes]:
+                doc.select(node_id)
+                width = widget.scroll.widget().minimumSizeHint().width()
+                if width > room:
+                    too_wide.append(f"{info.name} {slot} {node_id}: {width}")
+    assert not too_wide, too_wide
