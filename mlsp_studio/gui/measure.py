@@ -40,8 +40,11 @@ class LatenessProbe(QObject):
     @Slot()
     def _on_tick(self) -> None:
         now = float(self._clock.elapsed())
-        self.late_ms.append(max(0.0, now - self._expected))
+        self.record(max(0.0, now - self._expected))
         self._expected = now + TICK_MS
+
+    def record(self, late_ms: float) -> None:
+        self.late_ms.append(late_ms)
 
 
 def open_every_panel(window) -> list[str]:

@@ -20,12 +20,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QElapsedTimer, QObject, QSettings, QTimer, Slot
+from PySide6.QtCore import QSettings
 
 from .app import _wait, make_app, open_window
-from .measure import open_every_panel
+from .measure import LatenessProbe, open_every_panel
 
-TICK_MS = 10
 BIN_MS = 0.5
 BINS = 4000  # up to 2 s; anything later lands in the last bin
 SETTLE_S = 60.0  # growth is measured from the end of the first minute
@@ -45,34 +44,18 @@ def resident_bytes() -> int:
         return peak if sys.platform == "darwin" else peak * 1024
 
 
-class LatenessHistogram(QObject):
-    """A 10 ms timer whose delays go into fixed bins: constant memory however long it runs."""
+class LatenessHistogram(LatenessProbe):
+    """The 10 ms probe with its delays counted into fixed bins: constant memory however long
+    it runs."""
 
     def __init__(self) -> None:
         super().__init__()
         self.counts = np.zeros(BINS, dtype=np.int64)
         self.worst_ms = 0.0
-        self._clock = QElapsedTimer()
-        self._timer = QTimer(self)
-        self._timer.setInterval(TICK_MS)
-        self._timer.timeout.connect(self._on_tick)
-        self._expected = 0.0
 
-    def start(self) -> None:
-        self._clock.start()
-        self._expected = TICK_MS
-        self._timer.start()
-
-    def stop(self) -> None:
-        self._timer.stop()
-
-    @Slot()
-    def _on_tick(self) -> None:
-        now = float(self._clock.elapsed())
-        late = max(0.0, now - self._expected)
-        self.counts[min(BINS - 1, int(late / BIN_MS))] += 1
-        self.worst_ms = max(self.worst_ms, late)
-        self._expected = now + TICK_MS
+    def record(self, late_ms: float) -> None:
+        self.counts[min(BINS - 1, int(late_ms / BIN_MS))] += 1
+        self.worst_ms = max(self.worst_ms, late_ms)
 
     def quantile_ms(self, q: float) -> float:
         """The upper edge of the bin holding the ``q`` quantile (0 when nothing was timed)."""
