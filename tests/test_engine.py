@@ -409,3 +409,18 @@ def test_a_dropout_rate_changes_live() -> None:
     finally:
         engine.stop()
         engine.join(5)
+
+
+def test_an_explicit_eval_every_is_kept_exactly_so_runs_repeat() -> None:
+    """With eval_every set, validation runs at exactly those steps however fast the machine
+    is, so best_val_loss and early stopping come out the same from run to run."""
+    finals, steps = [], []
+    for _ in range(2):
+        engine = Engine(load_preset("overfit-regularize").with_variant("plain"), threads=1,
+                        max_steps=200)
+        engine.run_blocking()
+        finals.append(engine.summary()["final"]["best_val_loss"])
+        steps.append([s for s, split, metric, _ in engine.history.records()
+                      if split == "val" and metric == "loss"])
+    assert steps[0] == steps[1] == list(range(8, 201, 8))
+    assert finals[0] == finals[1]

@@ -80,7 +80,9 @@ OPTIMIZER_PARAMS = (
     p_float("weight_decay", 0.0, 0.0, 1.0, "pulls weights toward zero (L2 penalty)"),
     p_int("batch_size", 64, 1, 65536, "examples per step"),
     p_int("epochs", 50, 1, 1_000_000, "passes over the training data"),
-    p_int("eval_every", 0, 0, 1_000_000, "steps between validation checks; 0 = once an epoch"),
+    p_int("eval_every", 0, 0, 1_000_000, "steps between validation checks, kept exactly (so "
+          "best_val_loss and early stopping repeat from run to run); 0 = about once an epoch, "
+          "less often when checks would take over 5 % of the time"),
     p_int("patience", 0, 0, 100_000, "early stopping: stop after this many validation checks "
           "without a better validation loss, and go back to the best weights; 0 = off"),
 )
