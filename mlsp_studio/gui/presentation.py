@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Slot
-from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QApplication, QTabBar
+from PySide6.QtGui import QFont, QKeySequence, QShortcut
+from PySide6.QtWidgets import QApplication, QTabBar, QWidget
 
 from .bridge import assert_gui_thread
 from .theme import apply_theme
@@ -22,6 +22,7 @@ class Presentation:
 
     presenting = False
     _saved_look: dict | None = None
+    _saved_fonts: list = []
 
     def _build_presentation(self, menu) -> None:
         """The menu entry (checkable) and the Esc key that leaves the mode."""
@@ -79,6 +80,7 @@ class Presentation:
             self.view.scale(1 / CANVAS_ZOOM, 1 / CANVAS_ZOOM)
             self._saved_look = None
         self.presenting = on
+        self._scale_panel_fonts(on)
         panel_base.LOOK["scale"] = FONT_SCALE if on else 1.0
         panel_base.LOOK["contrast"] = on
         apply_theme(app, self.dark, contrast=on)
@@ -88,6 +90,27 @@ class Presentation:
             self.act_present.setChecked(on)
         self._show_status_text("Presentation mode: F11 or Esc to leave" if on
                                else "Presentation mode left")
+
+    def _scale_panel_fonts(self, on: bool) -> None:
+        """Panel widgets given a font of their own (labels, spin boxes) ignore the window's
+        font: enlarge each of them, and give each its own font back on leaving."""
+        if on:
+            self._saved_fonts = []
+            for panel in self.panels.values():
+                for widget in panel.findChildren(QWidget):
+                    if widget.testAttribute(Qt.WidgetAttribute.WA_SetFont):
+                        own = widget.font()
+                        self._saved_fonts.append((widget, own))
+                        big = QFont(own)
+                        big.setPointSizeF(own.pointSizeF() * FONT_SCALE)
+                        widget.setFont(big)
+            return
+        for widget, own in self._saved_fonts:
+            try:
+                widget.setFont(own)
+            except RuntimeError:  # the panel rebuilt that widget meanwhile
+                pass
+        self._saved_fonts = []
 
     def _restyle_panels(self, line_scale: float) -> None:
         """Panels draw their axes and titles again with the current look."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLabel, QMessageBox
 
 from mlsp_studio.gui.app import open_window
 from mlsp_studio.gui.commands import SetSettingCommand
@@ -119,8 +119,12 @@ def test_presentation_mode_enlarges_hides_and_restores_exactly(qtbot, window):
     window.docks["inspector"].hide()  # the person had closed the inspector themselves
     shown_before = {n: not window.docks[n].isHidden() for n in ("inspector", "palette",
                                                                "lesson")}
+    own = next(label for panel in window.panels.values() for label in panel.findChildren(QLabel)
+               if label.testAttribute(Qt.WidgetAttribute.WA_SetFont))
+    own_size = own.font().pointSizeF()
     window.act_present.trigger()
     assert window.presenting and window.act_present.isChecked()
+    assert own.font().pointSizeF() >= own_size * 1.5  # a panel label with its own font, too
     assert window.docks["inspector"].isHidden() and window.docks["palette"].isHidden()
     assert not window.docks["lesson"].isHidden()  # the lesson stays on screen
     assert app.font().pointSizeF() >= font_before * 1.5
@@ -133,6 +137,7 @@ def test_presentation_mode_enlarges_hides_and_restores_exactly(qtbot, window):
     assert {n: not window.docks[n].isHidden() for n in shown_before} == shown_before
     assert base.LOOK == {"scale": 1.0, "contrast": False}
     assert base.font(10).pointSizeF() == pytest.approx(10)
+    assert own.font().pointSizeF() == pytest.approx(own_size)
     window.set_presenting(True)
     window.set_presenting(True)  # asking twice changes nothing more
     window.set_presenting(False)
