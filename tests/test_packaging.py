@@ -57,3 +57,23 @@ def test_the_metainfo_launches_the_entry_and_names_the_type() -> None:
 def test_the_icon_is_a_square_svg() -> None:
     svg = ET.parse(ROOT / "resources" / "icons" / "mlsp-studio.svg").getroot()
     assert svg.tag.endswith("svg") and svg.get("width") == svg.get("height")
+
+
+def test_the_pyinstaller_spec_bundles_the_resources_where_the_studio_looks(tmp_path,
+                                                                         monkeypatch) -> None:
+    """The frozen application keeps modules under its _internal folder and the spec puts the
+    resources folder there too: presets.resources_dir() must find it in that layout."""
+    import ast
+
+    from mlsp_studio.spec import presets
+
+    spec_text = (ROOT / "packaging" / "pyinstaller" / "mlsp-studio.spec").read_text("utf-8")
+    ast.parse(spec_text)  # plain Python, as PyInstaller reads it
+    assert '(str(ROOT / "resources"), "resources")' in spec_text
+    assert (ROOT / "packaging" / "pyinstaller" / "launch.py").is_file()
+    # the frozen layout: _internal/mlsp_studio/spec/presets.pyc beside _internal/resources/
+    frozen = tmp_path / "_internal"
+    (frozen / "mlsp_studio" / "spec").mkdir(parents=True)
+    (frozen / "resources" / "presets").mkdir(parents=True)
+    monkeypatch.setattr(presets, "__file__", str(frozen / "mlsp_studio" / "spec" / "presets.pyc"))
+    assert presets.resources_dir() == (frozen / "resources").resolve()
