@@ -160,7 +160,8 @@ def _close(win) -> None:
 def test_a_start_without_a_project_opens_the_gallery_until_its_box_is_cleared(qtbot, tmp_path):
     settings = QSettings(str(tmp_path / "start.ini"), QSettings.IniFormat)
     first = _start(settings, welcome=True)
-    qtbot.waitUntil(lambda: first._gallery is not None and first._gallery.isVisible())
+    qtbot.waitUntil(lambda: first._gallery is not None and first._gallery.isVisible(),
+                    timeout=30_000)
     first._gallery.at_start.setChecked(False)  # the person clears the box
     _close(first)
     second = _start(settings, welcome=True)
