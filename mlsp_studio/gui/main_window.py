@@ -404,8 +404,11 @@ class MainWindow(Presentation, LessonDock, GalleryActions, VariantRuns, PanelDoc
     @Slot()
     def _update_title(self, *args) -> None:
         name = self.doc.path.name if self.doc.path else self.doc.project.name
-        mark = "" if self.doc.undo_stack.isClean() else " •"
-        self.setWindowTitle(f"{name}{mark} — MLSP Studio")
+        try:
+            mark = "" if self.doc.undo_stack.isClean() else " •"
+            self.setWindowTitle(f"{name}{mark} — MLSP Studio")
+        except RuntimeError:  # the undo stack says it is clean as Qt tears it down at exit
+            return
 
     @Slot(str)
     def _on_message(self, text: str) -> None:
