@@ -17,13 +17,11 @@ import sys
 import tempfile
 import time
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QSettings
 
-from .app import _wait, make_app, open_window
-from .measure import LatenessProbe, open_every_panel
+from .app import _wait
+from .measure import LatenessProbe, _close, _open_training, open_every_panel
 
 BIN_MS = 0.5
 BINS = 4000  # up to 2 s; anything later lands in the last bin
@@ -96,17 +94,9 @@ def soak(preset: str = "digits-cnn", seconds: float = 1800.0, sample_every: floa
          settle: float = SETTLE_S, report=None) -> SoakResult:
     """Train ``preset`` under the window with every panel open for ``seconds``."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    app = make_app()
     settle = min(settle, seconds / 2)
     with tempfile.TemporaryDirectory() as folder:
-        settings = QSettings(str(Path(folder) / "soak.ini"), QSettings.IniFormat)
-        window = open_window(preset, settings=settings)
-        window.resize(1440, 900)
-        window.doc.project.apply_setting("epochs", 1_000_000)  # trains all the time given
-        _wait(app, lambda: window.bridge.is_ready and window.panels, 120)
-        window.on_run()
-        _wait(app, lambda: window.bridge.engine is not None
-              and window.bridge.engine.step_count > 0, 120)
+        app, window = _open_training(preset, folder)
         shown = open_every_panel(window)
         probe = LatenessHistogram()
         probe.start()
@@ -124,10 +114,7 @@ def soak(preset: str = "digits-cnn", seconds: float = 1800.0, sample_every: floa
         steps = engine.step_count if engine is not None else 0
         message = "" if window.state == "running" else f"training stopped: {window.state}"
         frames = window.scheduler.frames - frames
-        window.bridge.shutdown()
-        window.doc.undo_stack.setClean()
-        window.close()
-        app.processEvents()
+        _close(app, window)
     settled = next((mb for t, mb in samples if t >= settle), samples[-1][1] if samples else 0.0)
     after = [mb for t, mb in samples if t >= settle] or [settled]
     peak = max(after)
