@@ -16,7 +16,6 @@ from matplotlib.figure import Figure
 
 from mlsp_studio.data import make_dataset
 from mlsp_studio.engine import Engine
-from mlsp_studio.engine.events import Answered
 from mlsp_studio.nn.compile import compile_graph
 from mlsp_studio.paradigms import NonFiniteLoss
 from mlsp_studio.paradigms.diffusion import DiffusionParadigm
@@ -33,6 +32,7 @@ from mlsp_studio.paradigms.diffusion_schedule import (
 from mlsp_studio.report.diffusion_drawings import FIGURES
 from mlsp_studio.spec.catalog import BLOCKS
 from mlsp_studio.spec.errors import ParamError
+from mlsp_studio.spec.events import Answered
 from mlsp_studio.spec.paradigms import PARADIGM_SPECS
 from mlsp_studio.spec.presets import load_preset
 from mlsp_studio.spec.project import check_project

@@ -424,3 +424,44 @@ def test_an_explicit_eval_every_is_kept_exactly_so_runs_repeat() -> None:
                       if split == "val" and metric == "loss"])
     assert steps[0] == steps[1] == list(range(8, 201, 8))
     assert finals[0] == finals[1]
+
+
+def _timed_steps(engine: Engine) -> list[float]:
+    """Record when each optimisation step of ``engine`` begins."""
+    times: list[float] = []
+    step = engine.paradigm.step
+    engine.paradigm.step = lambda: (times.append(time.perf_counter()), step())[1]
+    return times
+
+
+def _until(test, timeout: float = 20.0) -> None:
+    end = time.monotonic() + timeout
+    while not test():
+        assert time.monotonic() < end, "not reached in time"
+        time.sleep(0.01)
+
+
+def test_a_pace_holds_and_step_is_one_step_at_any_pace() -> None:
+    engine = Engine(load_preset("spiral"), sink=lambda event: None, threads=1)
+    assert engine.pace == 0  # a project's ui.pace is the window's business, never headless
+    engine.build()
+    times = _timed_steps(engine)
+    engine.set_pace(10)
+    engine.start(running=True)
+    try:
+        _until(lambda: len(times) >= 22)
+        engine.set_pace(1)
+        engine.pause()
+        _until(lambda: engine.state is EngineState.PAUSED)
+        per_step = (times[21] - times[1]) / 20
+        assert abs(per_step - 0.1) <= 0.01, per_step  # 10 steps/s within 10 %
+        done = len(times)
+        for _ in range(3):
+            engine.step()
+        _until(lambda: len(times) == done + 3)
+        time.sleep(0.3)
+        assert len(times) == done + 3  # exactly one step each
+        assert times[-1] - times[-3] < 0.9  # not held back by the pace of 1 step/s
+    finally:
+        engine.stop()
+        engine.join(5)

@@ -1,8 +1,9 @@
 """The training loop: Run, Pause, Step, Stop and Reset between steps, reporting to a sink.
 
-The same loop runs in a worker thread under the window (``start``) and in the calling thread
-on the command line (``run_blocking``). It never imports Qt: it hands plain frozen events to
-``sink`` (any callable), scalars in batches at most every ``METRICS_EVERY_S``.
+The same loop runs in a worker thread of the training process under the window (``start``;
+see ``host``) and in the calling thread on the command line (``run_blocking``). It never
+imports Qt: it hands plain frozen events to ``sink`` (any callable), scalars in batches at
+most every ``METRICS_EVERY_S``, pictures on a cadence that keeps their cost small.
 """
 
 from __future__ import annotations
@@ -24,13 +25,13 @@ from ..paradigms.live import apply_live
 from ..spec.blocks import BlockRegistry, Context
 from ..spec.catalog import BLOCKS
 from ..spec.errors import ParamError, ProjectError, StudioError
+from ..spec.events import Answered, Built, Finished, MetricsBatch, Status
 from ..spec.frames import FrameRecorder
+from ..spec.history import MetricHistory
 from ..spec.paradigms import PARADIGM_SPECS
 from ..spec.project import Project, check_project
 from ..spec.snapshots import Snapshot
 from .early_stop import EarlyStopping
-from .events import Answered, Built, Finished, MetricsBatch, Status
-from .history import MetricHistory
 from .run_checkpoints import CheckpointKeeper, load_initial_weights
 from .runtime import default_threads, resolve_device, seed_everything
 
@@ -40,6 +41,8 @@ EVAL_MIN_GAP_S = 0.05    # validation at most this often (it never changes the t
 EVAL_MAX_GAP_S = 0.5     # and at least this often, unless one check costs over ...
 EVAL_MAX_SHARE = 0.05    # ... this share of the time: then as often as that allows
 SAFE_COPY_EVERY_S = 2.0  # in-memory copy of the weights to fall back on if they turn non-finite
+VISUAL_SHARE = 0.03      # pictures take at most this share of the time at full speed ...
+VISUAL_SHARE_PACED = 0.3  # ... and this share at a chosen pace, where the loop mostly waits
 
 Sink = Callable[[Any], None]
 
@@ -90,6 +93,10 @@ class Engine:
         self._thread: threading.Thread | None = None
         self._visual_kinds: frozenset[str] = frozenset()
         self._visual_every = 0.25
+        self._visual_cost = 0.0  # seconds one round of pictures takes, smoothed
+        self.visual_seconds = 0.0  # all the pictures of the run so far took
+        self.pace = 0.0  # steps per second; 0 = as fast as it goes
+        self._next_step_at = 0.0
         self._pending: list[tuple[int, str, str, float]] = []
         self._last_finite: tuple[int, float] | None = None
         self._safe_state: dict[str, dict[str, torch.Tensor]] = {}
@@ -188,6 +195,15 @@ class Engine:
         step; the change is recorded as a ``change`` record at the step it took effect."""
         self._command("live", (name, value))
 
+    def set_pace(self, steps_per_second: float) -> None:
+        """Train at most this many steps per second (0: full speed), from the next step."""
+        self._command("pace", max(0.0, float(steps_per_second)))
+
+    def call(self, job: Callable[[Engine], None]) -> None:
+        """Run ``job(engine)`` in the loop's thread between two steps (a request that needs
+        the networks as they are, such as writing their weights)."""
+        self._command("call", job)
+
     def join(self, timeout: float | None = None) -> bool:
         """Wait for the worker thread to end; True when it has."""
         if self._thread is None:
@@ -265,6 +281,8 @@ class Engine:
                 cpu_start = time.thread_time() - self.cpu_elapsed
                 rate_mark = (clock(), self.step_count)
                 continue
+            if self.pace and not single and self._wait_for_pace(clock):
+                continue
             try:
                 metrics = paradigm.step()
             except NonFiniteLoss as err:
@@ -290,6 +308,9 @@ class Engine:
             now = clock()
             self.elapsed = now - start
             self.cpu_elapsed = time.thread_time() - cpu_start
+            if self.pace:
+                interval = 1.0 / self.pace  # at most one step of catching up after a slow one
+                self._next_step_at = max(self._next_step_at + interval, now - interval)
             if single:
                 self._steps_owed -= 1
                 self._evaluate(step)
@@ -323,7 +344,7 @@ class Engine:
                 self._emit_answer()
             if now >= next_tick:
                 next_tick = now + METRICS_EVERY_S
-                if self._visual_kinds and now - last_visual >= self._visual_every:
+                if self._visual_kinds and now - last_visual >= self._visual_gap():
                     last_visual = now
                     self._emit_visuals()
                 if now - last_safe >= SAFE_COPY_EVERY_S:
@@ -331,8 +352,9 @@ class Engine:
                     self._take_safe_copy()
                 self._flush_metrics()
                 if now - rate_mark[0] >= STATUS_EVERY_S:
-                    self._rate = (step - rate_mark[1]) / (now - rate_mark[0])
-                    rate_mark = (now, step)
+                    if step - rate_mark[1] >= 10 or now - rate_mark[0] >= 2.0:  # slow paces
+                        self._rate = (step - rate_mark[1]) / (now - rate_mark[0])
+                        rate_mark = (now, step)
                     self._emit_status()
                     if progress:
                         progress(self)
@@ -372,6 +394,12 @@ class Engine:
                     self._emit_visuals()
             elif name == "live" and self.paradigm is not None:
                 self._apply_live(*arg)
+            elif name == "pace":
+                self.pace = arg
+                self._next_step_at = time.perf_counter()
+            elif name == "call":
+                arg(self)
+                continue  # a request: the run's state is as it was
             elif name == "visual_option" and self.paradigm is not None:
                 self.paradigm.set_visual_option(*arg)
                 if self.state is not EngineState.RUNNING:
@@ -413,6 +441,26 @@ class Engine:
         self.message = f"{name} set to {value:g} from step {self.step_count + 1}"
         self._flush_metrics()
 
+    def _wait_for_pace(self, clock) -> bool:
+        """At a chosen pace: wait (for a command at most) until the next step is due; True
+        when it is not due yet. A person waiting for a picture is answered meanwhile."""
+        wait = self._next_step_at - clock()
+        if wait <= 0:
+            return False
+        if self._visual_due:
+            self._visual_due = False
+            self._emit_answer()
+        self._flush_metrics()
+        self._wake.wait(min(wait, 0.1))
+        self._wake.clear()
+        return True
+
+    def _visual_gap(self) -> float:
+        """Seconds between two rounds of pictures: as asked, unless they cost more than their
+        share of the time (at a slow pace the loop waits anyway, so they may take more)."""
+        share = VISUAL_SHARE_PACED if self.pace else VISUAL_SHARE
+        return max(self._visual_every, self._visual_cost / share)
+
     def _evaluate(self, step: int) -> None:
         self.checkpoints.offer(step, self.nets)  # copies only when one is due
         for split in ("train", "val"):
@@ -432,7 +480,12 @@ class Engine:
     def _emit_visuals(self) -> None:
         if self.sink is None or not self._visual_kinds or self.paradigm is None:
             return
-        for snapshot in self.paradigm.visualize(set(self._visual_kinds)):
+        began = time.perf_counter()
+        snapshots = self.paradigm.visualize(set(self._visual_kinds))
+        cost = time.perf_counter() - began
+        self.visual_seconds += cost
+        self._visual_cost = cost if not self._visual_cost else 0.7 * self._visual_cost + 0.3 * cost
+        for snapshot in snapshots:
             self.sink(snapshot)
 
     def _emit_answer(self) -> None:

@@ -4,6 +4,7 @@ folder as ``checkpoints/step-000400/<slot>.safetensors``, and read back to fork 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +30,8 @@ class CheckpointKeeper:
         self.kept: list[tuple[int, Weights]] = []
         self.gap = 1
         self._next = 0
+        # told of every change with the copies now kept (the training process writes them)
+        self.on_change: Callable[[list[tuple[int, Weights]]], None] | None = None
 
     def start(self, total_steps: int, nets: dict[str, torch.nn.Module]) -> None:
         """A new run: forget the old copies and keep the weights at step 0."""
@@ -46,6 +49,8 @@ class CheckpointKeeper:
             self.kept = self.kept[::2]
             self.gap *= 2
         self._next = step + self.gap
+        if self.on_change is not None:
+            self.on_change(list(self.kept))
         return True
 
     def steps(self) -> list[int]:
@@ -68,11 +73,11 @@ def write_checkpoints(out_dir: Path, keeper: CheckpointKeeper) -> list[Path]:
         folder = Path(out_dir) / "checkpoints" / f"step-{step:06d}"
         folder.mkdir(parents=True, exist_ok=True)
         for slot, state in weights.items():
-            written.append(_save_state(state, folder / f"{slot}.safetensors", slot))
+            written.append(save_state(state, folder / f"{slot}.safetensors", slot))
     return written
 
 
-def _save_state(state: dict[str, torch.Tensor], path: Path, slot: str) -> Path:
+def save_state(state: dict[str, torch.Tensor], path: Path, slot: str) -> Path:
     from safetensors.torch import save_file
 
     save_file({k: v.contiguous() for k, v in state.items()}, str(path),

@@ -1,2 +1,2 @@
-"""The studio window. Only this package imports Qt and pyqtgraph; nothing here imports torch
-except through the engine, which is loaded in the background after the window shows."""
+"""The studio window. Only this package imports Qt and pyqtgraph, and nothing here imports
+torch: training runs in a process of its own (``training_process``, ``bridge``)."""

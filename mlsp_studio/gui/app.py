@@ -95,7 +95,7 @@ def run_gui(target: str | None = None) -> int:
     app = make_app()
     window = open_window(target, welcome=target is None)
     code = app.exec()
-    window.bridge.shutdown()
+    window.bridge.release()
     return code
 
 
@@ -142,8 +142,7 @@ def screenshot(target: str, out: Path, train_seconds: float = 5.0,
         if train_seconds > 0:
             window.on_run()
             # the seconds count from the first step, not from building data and networks
-            _wait(app, lambda: window.bridge.engine is not None
-                  and window.bridge.engine.step_count > 0, 120)
+            _wait(app, lambda: window.bridge.step_count > 0, 120)
             _wait(app, lambda: False, train_seconds)
             window.on_pause()
             _wait(app, lambda: window.state != "running", 5)
@@ -153,7 +152,7 @@ def screenshot(target: str, out: Path, train_seconds: float = 5.0,
         image = window.grab()
         out.parent.mkdir(parents=True, exist_ok=True)
         ok = image.save(str(out))
-        window.bridge.shutdown()
+        window.bridge.release()
         window.settings = settings
         window.doc.undo_stack.setClean()
         window.close()

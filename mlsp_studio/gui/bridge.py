@@ -1,20 +1,41 @@
-"""Between the training thread and the window: a mailbox that keeps only the latest news.
+"""Between the window and its training process: commands out, the latest news in.
 
-The engine's sink runs in the worker thread. It files each event under a lock (metrics are
-appended, every other kind replaces the last one of its kind) and, only if the window has not
-been told yet, emits ``_news``. That signal reaches ``_on_news``, a slot of this QObject, which
-lives in the GUI thread, so Qt queues it there. The window then takes everything at once at
-its own drawing cadence. The worker never touches a widget; the window never touches torch.
+The training process (``training_process``) trains; this side never imports torch. Its
+reader thread files each batch of events under a lock (metrics are appended, and kept in the
+window's own copy of the curves; every other kind replaces the last one of its kind) and,
+only if the window has not been told yet, emits ``_news``. That signal reaches ``_on_news``,
+a slot of this QObject, which lives in the GUI thread, so Qt queues it there. The window
+then takes everything at once at its own drawing cadence.
+
+Every run has a number; events of a run the window has already replaced are dropped.
 """
 
 from __future__ import annotations
 
+import itertools
 import threading
+import time
+import weakref
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
+from ..spec.events import (
+    Answered,
+    Built,
+    Ended,
+    Finished,
+    Kept,
+    MetricsBatch,
+    Ready,
+    Reply,
+    Status,
+)
+from ..spec.history import MetricHistory
 from ..spec.project import Project
+from . import training_process
+
+STOP_TIMEOUT_S = 1.0  # a step that has not ended by then is ended with its process
 
 
 def assert_gui_thread(where: str) -> None:
@@ -25,163 +46,266 @@ def assert_gui_thread(where: str) -> None:
 
 
 class Mail:
-    """What arrived since the window last looked."""
+    """What arrived since the window last looked. ``made_at`` holds, per snapshot kind, when
+    the training process made it (``time.monotonic``, the same clock in both processes)."""
 
-    __slots__ = ("metrics", "snapshots", "status", "built", "finished")
+    __slots__ = ("metrics", "snapshots", "made_at", "status", "built", "finished")
 
     def __init__(self) -> None:
         self.metrics: list[tuple[int, str, str, float]] = []
         self.snapshots: dict[str, Any] = {}
+        self.made_at: dict[str, float] = {}
         self.status = None
         self.built = None
         self.finished = None
 
 
 class EngineBridge(QObject):
-    """Owns the engine; loads torch in the background; passes news to the GUI thread.
+    """The window's handle on its training process.
 
     Signals (all emitted in the GUI thread):
-      ``ready()`` — torch and the engine are imported, Run can be enabled;
-      ``loadFailed(str)`` — torch could not be imported;
+      ``ready()`` — the training process has loaded PyTorch; Run can be enabled;
+      ``loadFailed(str)`` — no training process could be started;
       ``news()`` — a mailbox is waiting in :meth:`take`;
-      ``answered()`` — the pictures a changed option asked for (a new prompt) all arrived.
+      ``answered()`` — the pictures a changed option asked for (a new prompt) all arrived;
+      ``crashed(str)`` — the training process ended on its own, why in words (a fresh one
+      is started at once);
+      ``replied(int, bool, str)`` — the answer to :meth:`request` number n.
     """
 
     ready = Signal()
     loadFailed = Signal(str)
     news = Signal()
     answered = Signal()
+    crashed = Signal(str)
+    replied = Signal(int, bool, str)
     _news = Signal()
     _answered = Signal()
-    _loaded = Signal(str)
+    _loaded = Signal()
+    _died = Signal(int, str)
+    _replied = Signal(int, bool, str)
+
+    instances: weakref.WeakSet[EngineBridge] = weakref.WeakSet()
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._lock = threading.Lock()
         self._mail = Mail()
         self._told = False
-        self.engine = None
-        self._engine_module = None
+        self.process: training_process.TrainingProcess | None = None
+        self._is_ready = False
+        self._pending: list[dict[str, Any]] = []  # commands held until the process is ready
+        self.run_number = 0      # the current run's number (0: none yet)
+        self.active = False      # a run was started and has not ended
+        self.step_count = 0      # the current run's step, as last heard
+        self.first_step_at: float | None = None  # when the run's first step was heard of
+        self.history = MetricHistory()  # the current run's curves, as heard
+        self.kept: dict[int, dict[int, dict[str, str]]] = {}  # run → step → network → file
+        self.fork_weights: dict[str, str] | None = None  # next start only: network → file
+        self.pace = 0.0
         self._visual_kinds: frozenset[str] = frozenset()
         self._visual_every = 0.25
-        self.fork_weights = None  # starting weights for the next start only (a forked run)
+        self._ended = threading.Event()
+        self._requests = itertools.count(1)
         self._news.connect(self._on_news)
         self._answered.connect(self._on_answered)
         self._loaded.connect(self._on_loaded)
-        self._loader: threading.Thread | None = None
+        self._died.connect(self._on_died)
+        self._replied.connect(self.replied)
+        EngineBridge.instances.add(self)
 
-    # -- torch in the background ---------------------------------------------------------
+    # -- the training process ------------------------------------------------------------
     def load_engine(self) -> None:
-        """Import torch and the engine in a thread so the window can show first."""
-        if self._engine_module is not None or self._loader is not None:
+        """Start (or take a warm) training process; ``ready`` follows once torch is in."""
+        if self.process is not None:
             return
-        self._loader = threading.Thread(target=self._import_engine, name="mlsp-torch-loader",
-                                        daemon=True)
-        self._loader.start()
-
-    def _import_engine(self) -> None:
         try:
-            from mlsp_studio.engine.runtime import warm_up  # imports torch
-
-            warm_up()
-            message = ""
-        except Exception as err:  # a broken torch install must not take the window down
-            message = f"PyTorch could not be loaded: {err}"
-        self._loaded.emit(message)
-
-    @Slot(str)
-    def _on_loaded(self, message: str) -> None:
-        assert_gui_thread("EngineBridge._on_loaded")
-        if self._loader is not None:
-            self._loader.join()
-            self._loader = None
-        if message:
-            self.loadFailed.emit(message)
+            self.process = training_process.acquire(self)
+        except OSError as err:
+            self.loadFailed.emit(f"the training process could not be started: {err}")
             return
-        import mlsp_studio.engine as engine_module
+        if self.process.ready is not None:
+            self._loaded.emit()
 
-        self._engine_module = engine_module
+    @Slot()
+    def _on_loaded(self) -> None:
+        assert_gui_thread("EngineBridge._on_loaded")
+        if self._is_ready or self.process is None or self.process.ready is None:
+            return
+        self._is_ready = True
+        pending, self._pending = self._pending, []
+        for message in pending:
+            self.process.send(message)
         self.ready.emit()
 
     @property
     def is_ready(self) -> bool:
-        return self._engine_module is not None
+        return self._is_ready
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process is not None else None
+
+    def _send(self, message: dict[str, Any]) -> None:
+        if self._is_ready and self.process is not None:
+            self.process.send(message)
+        else:
+            self._pending.append(message)
+
+    def _replace_process(self, kill: bool) -> None:
+        """Let the current process go (killed, or already dead) and start a fresh one."""
+        old, self.process = self.process, None
+        self._is_ready = False
+        self._pending.clear()
+        if old is not None:
+            old.set_owner(None)
+            if kill:
+                old.kill()
+        self.load_engine()
+
+    @Slot(int, str)
+    def _on_died(self, pid: int, why: str) -> None:
+        assert_gui_thread("EngineBridge._on_died")
+        if self.process is None or self.process.pid != pid:
+            return  # one already let go
+        self.active = False
+        self._replace_process(kill=False)
+        self.crashed.emit(why)
+
+    def release(self) -> None:
+        """The window closes: end the run and give the process back, warm."""
+        self.shutdown(STOP_TIMEOUT_S)
+        process, self.process = self.process, None
+        self._is_ready = False
+        if process is not None:
+            training_process.release(process)
 
     # -- the run -------------------------------------------------------------------------
-    def start(self, project: Project, running: bool = True, threads: int | None = None) -> None:
-        """A fresh engine for ``project`` (built in the worker), running or paused."""
-        if self._engine_module is None:
-            raise RuntimeError("the engine is not loaded yet")
+    def start(self, project: Project, running: bool = True) -> int:
+        """A fresh run of ``project``, running or paused; returns its number."""
+        if self.process is None:
+            raise RuntimeError("the training process is not started")
         self.shutdown()
+        run = training_process.next_run_number()
         with self._lock:
-            self._mail = Mail()
-            self._told = False
+            self.run_number, self.active, self.step_count = run, True, 0
+            self.first_step_at = None
+            self._mail, self._told = Mail(), False
+            self.history = MetricHistory()
         weights, self.fork_weights = self.fork_weights, None
-        engine = self._engine_module.Engine(project, self._sink, threads=threads,
-                                            init_weights=weights)
-        engine.request_visuals(set(self._visual_kinds), self._visual_every)
-        self.engine = engine
-        engine.start(running=running, build_in_worker=True)
+        self._send({"cmd": "start", "run": run, "project": project.to_json(),
+                    "running": running, "visuals": sorted(self._visual_kinds),
+                    "every": self._visual_every, "pace": self.pace,
+                    "init_weights": weights})
+        return run
+
+    def _control(self, cmd: str, **fields: Any) -> None:
+        if self.active:
+            self._send({"cmd": cmd, "run": self.run_number, **fields})
 
     def run(self) -> None:
-        if self.engine is not None:
-            self.engine.run()
+        self._control("run")
 
     def pause(self) -> None:
-        if self.engine is not None:
-            self.engine.pause()
+        self._control("pause")
 
     def step(self) -> None:
-        if self.engine is not None:
-            self.engine.step()
+        """Exactly one optimisation step, then paused."""
+        self._control("step")
 
     def set_visuals(self, kinds: set[str], every_s: float) -> None:
         """Ask only for what an open panel shows; closed panels cost training nothing."""
         self._visual_kinds, self._visual_every = frozenset(kinds), every_s
-        if self.engine is not None:
-            self.engine.request_visuals(set(kinds), every_s)
+        self._control("visuals", kinds=sorted(kinds), every=every_s)
 
     def set_visual_option(self, name: str, value: Any) -> None:
-        if self.engine is not None:
-            self.engine.set_visual_option(name, value)
+        self._control("option", name=name, value=value)
 
-    def shutdown(self, timeout: float = 1.0) -> bool:
-        """Stop the worker and wait for it; True when no thread is left."""
-        engine, self.engine = self.engine, None
-        if engine is None:
+    def set_live(self, name: str, value: Any) -> None:
+        """A setting of the running run changed (one of ``LIVE_SETTINGS``, or a dropout)."""
+        self._control("live", name=name, value=value)
+
+    def set_pace(self, steps_per_second: float) -> None:
+        """Steps per second from the next step on (0: full speed); kept for later runs."""
+        self.pace = max(0.0, float(steps_per_second))
+        self._control("pace", rate=self.pace)
+
+    def request(self, cmd: str, **fields: Any) -> int:
+        """Ask the training process for ``save_weights`` or ``export_onnx``; the answer
+        comes as ``replied(number, ok, sentence)``. Returns the number."""
+        number = next(self._requests)
+        self._send({"cmd": cmd, "request": number, **fields})
+        return number
+
+    def shutdown(self, timeout: float = STOP_TIMEOUT_S) -> bool:
+        """End the current run and wait for it. A step that does not end within ``timeout``
+        is ended with its process (a fresh one starts); then False."""
+        if not self.active:
             return True
-        engine.stop()
-        return engine.join(timeout)
-
-    @property
-    def alive(self) -> bool:
-        return self.engine is not None and self.engine.alive
+        self.active = False
+        if not self._is_ready or self.process is None or not self.process.alive:
+            self._pending = [m for m in self._pending if m.get("run") != self.run_number]
+            return True
+        self._ended.clear()
+        self.process.send({"cmd": "stop", "run": self.run_number})
+        if self._ended.wait(timeout):
+            return True
+        self._replace_process(kill=True)
+        return False
 
     # -- the mailbox ---------------------------------------------------------------------
-    def _sink(self, event: Any) -> None:
-        """Runs in the worker thread: file the event; wake the window once."""
-        engine_module = self._engine_module
+    def file_events(self, events: tuple) -> None:
+        """Runs in the reader thread: file the events; wake the window once."""
+        answered = loaded = False
+        replies = []
         with self._lock:
-            mail = self._mail
-            if isinstance(event, engine_module.MetricsBatch):
-                mail.metrics.extend(event.records)
-            elif isinstance(event, engine_module.Status):
-                mail.status = event
-            elif isinstance(event, engine_module.Built):
-                mail.built = event
-            elif isinstance(event, engine_module.Finished):
-                mail.finished = event
-            elif isinstance(event, engine_module.Answered):
-                # a person is waiting for these pictures: draw now, not at the next frame
-                self._told = True
-                self._answered.emit()
-                return
-            else:
-                mail.snapshots[getattr(event, "kind", "")] = event
-            if self._told:
-                return
+            mail, current = self._mail, self.run_number
+            for run, made_at, event in events:
+                if isinstance(event, Ready):
+                    loaded = True
+                elif isinstance(event, Reply):
+                    replies.append(event)
+                elif isinstance(event, Kept):
+                    self.kept[run] = {step: dict(files) for step, files in event.files}
+                elif isinstance(event, Ended):
+                    if run == current:
+                        self._ended.set()
+                elif run != current:
+                    continue  # a run already replaced
+                elif isinstance(event, MetricsBatch):
+                    mail.metrics.extend(event.records)
+                    for record in event.records:
+                        self.history.add(*record)
+                        self.step_count = max(self.step_count, record[0])
+                elif isinstance(event, Status):
+                    mail.status = event
+                    self.step_count = event.step
+                elif isinstance(event, Built):
+                    mail.built = event
+                elif isinstance(event, Finished):
+                    mail.finished = event
+                elif isinstance(event, Answered):
+                    answered = True
+                else:
+                    kind = getattr(event, "kind", "")
+                    mail.snapshots[kind] = event
+                    mail.made_at[kind] = made_at
+            if self.step_count and self.first_step_at is None:
+                self.first_step_at = time.perf_counter()
+            tell = not self._told and not answered
             self._told = True
-        self._news.emit()
+        if loaded:
+            self._loaded.emit()
+        for reply in replies:
+            self._replied.emit(reply.request, reply.ok, reply.message)
+        if answered:  # a person is waiting for these pictures: draw now, not at the next frame
+            self._answered.emit()
+        elif tell:
+            self._news.emit()
+
+    def process_ended(self, pid: int, why: str) -> None:
+        """Runs in the reader thread: the process ``pid`` ended on its own."""
+        self._died.emit(pid, why)
 
     @Slot()
     def _on_news(self) -> None:
@@ -200,3 +324,8 @@ class EngineBridge(QObject):
             mail, self._mail = self._mail, Mail()
             self._told = False
         return mail
+
+    def curve_records(self) -> list[tuple[int, str, str, float]]:
+        """The current run's curves as heard so far."""
+        with self._lock:
+            return list(self.history.records())

@@ -17,6 +17,7 @@ from ..spec.blocks import Context
 from ..spec.composite import expand_node_parts
 from ..spec.errors import GraphError
 from ..spec.graph import MAX_NODES, Edge, Graph
+from ..spec.live import pace_of, pace_text
 from .document import StudioDocument
 
 Pos = tuple[float, float]
@@ -371,3 +372,19 @@ class SetSettingCommand(QUndoCommand):
         p.seed, p.device = old.seed, old.device
         self._old = None
         self.doc.settings_edited()
+
+
+class SetPaceCommand(QUndoCommand):
+    """Change the pace the window trains at (steps per second, 0 for full speed)."""
+
+    def __init__(self, doc: StudioDocument, rate: float) -> None:
+        super().__init__(f"Speed: {pace_text(rate)}")
+        self.doc = doc
+        self.rate = float(rate)
+        self._old = pace_of(doc.project)
+
+    def redo(self) -> None:
+        self.doc.set_pace(self.rate)
+
+    def undo(self) -> None:
+        self.doc.set_pace(self._old)

@@ -26,7 +26,8 @@ class StudioDocument(QObject):
       ``graphChanged(slot)`` — blocks, edges or block parameters changed in a slot;
       ``settingsChanged()`` — paradigm, dataset, hyper-parameters, seed or device changed;
       ``selectionChanged(node_id)`` — the selected block (-1 for none);
-      ``checked()`` — a new :class:`ProjectCheck` is available in ``check``.
+      ``checked()`` — a new :class:`ProjectCheck` is available in ``check``;
+      ``paceChanged()`` — the pace the window trains at (``ui.pace``) changed.
     """
 
     projectReplaced = Signal()
@@ -34,6 +35,7 @@ class StudioDocument(QObject):
     settingsChanged = Signal()
     selectionChanged = Signal(int)
     checked = Signal()
+    paceChanged = Signal()
 
     def __init__(self, project: Project, registry: BlockRegistry = BLOCKS,
                  parent: QObject | None = None) -> None:
@@ -90,6 +92,15 @@ class StudioDocument(QObject):
         self.project.apply_setting(name, value)
         self._recheck()
         self.settingsChanged.emit()
+
+    def set_pace(self, rate: float) -> None:
+        """Train at ``rate`` steps per second in the window (0: full speed); saved with the
+        project, and no reason for a run to start over."""
+        if rate > 0:
+            self.project.ui["pace"] = rate
+        else:
+            self.project.ui.pop("pace", None)
+        self.paceChanged.emit()
 
     def settings_edited(self) -> None:
         self._recheck()

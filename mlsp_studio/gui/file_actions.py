@@ -169,14 +169,8 @@ class FileActions:
             self._export(lambda: save_metrics_csv(records, Path(path)), "Curves")
 
     def _curve_records(self) -> list[tuple[int, str, str, float]]:
-        """A copy of the run's curves; training may add a new series while it is read."""
-        engine = self.bridge.engine
-        for _ in range(5):
-            try:
-                return list(engine.history.records()) if engine is not None else []
-            except RuntimeError:  # a series was added during the copy: copy again
-                continue
-        return []
+        """A copy of the current run's curves, as the window heard them."""
+        return self.bridge.curve_records()
 
     @Slot()
     def on_export_python(self) -> None:
@@ -193,35 +187,56 @@ class FileActions:
     def on_export_onnx(self) -> None:
         assert_gui_thread("FileActions.on_export_onnx")
         if not self.bridge.is_ready:
-            QMessageBox.information(self, "Export", "PyTorch is still loading; try again in a "
-                                    "moment.")
+            QMessageBox.information(self, "Export", "The training process is still loading "
+                                    "PyTorch; try again in a moment.")
             return
         if self.state == "running":
             QMessageBox.information(self, "Export", "Pause training first: the network is "
                                     "exported with the weights it has when paused.")
             return
-        name = self.doc.project.name + (f"-{self.doc.slot}" if len(self.doc.project.slots) > 1
-                                         else "")
-        path, _ = QFileDialog.getSaveFileName(self, "Export the network on the canvas as ONNX",
-                                              f"{name}.onnx",
-                                              "ONNX models (*.onnx)")
-        if path:
-            self._export(lambda: self._export_onnx(Path(path)), "ONNX network")
-
-    def _export_onnx(self, path: Path) -> Path:
-        """With the trained weights of a paused or finished run, else the starting ones."""
-        import tempfile
-
-        from ..engine.checkpoints import save_checkpoint
-        from ..export.onnx_export import export_onnx
-
-        engine = self.bridge.engine
         slot = self.doc.slot  # the network on the canvas (a GAN's generator, say)
-        if engine is None or engine.paradigm is None or self._stale:
-            return export_onnx(self.doc.project, path, slot=slot)
-        with tempfile.TemporaryDirectory() as folder:
-            weights = save_checkpoint(engine.nets[slot], Path(folder) / f"{slot}.safetensors")
-            return export_onnx(engine.project, path, weights=weights, slot=slot)
+        name = self.doc.project.name + (f"-{slot}" if len(self.doc.project.slots) > 1 else "")
+        path, _ = QFileDialog.getSaveFileName(self, "Export the network on the canvas as ONNX",
+                                              f"{name}.onnx", "ONNX models (*.onnx)")
+        if path:  # with the weights of a paused or finished run, else the starting ones
+            trained = self.bridge.active and not self._stale
+            self._ask("ONNX network", "export_onnx", path=path, slot=slot, trained=trained,
+                      project=self.doc.project.to_json())
+
+    @Slot()
+    def on_export_weights(self) -> None:
+        assert_gui_thread("FileActions.on_export_weights")
+        if not self.bridge.active or self.bridge.step_count == 0:
+            QMessageBox.information(self, "Export", "Train first: there are no trained "
+                                    "weights yet.")
+            return
+        if self.state == "running":
+            QMessageBox.information(self, "Export", "Pause training first: the weights are "
+                                    "written as they are when paused.")
+            return
+        folder = QFileDialog.getExistingDirectory(self, "A folder for the weights "
+                                                  "(one <network>.safetensors each)")
+        if folder:
+            self._ask("Weights", "save_weights", folder=folder)
+
+    def _ask(self, what: str, cmd: str, **fields) -> None:
+        """A request the training process answers; the answer comes to ``_on_replied``."""
+        if not hasattr(self, "_asked"):
+            self._asked: dict[int, str] = {}
+        self._asked[self.bridge.request(cmd, **fields)] = what
+        self._show_status_text(f"{what}: writing…")
+
+    @Slot(int, bool, str)
+    def _on_replied(self, number: int, ok: bool, text: str) -> None:
+        assert_gui_thread("FileActions._on_replied")
+        what = getattr(self, "_asked", {}).pop(number, None)
+        if what is None:
+            return
+        if ok:
+            self._show_status_text(f"{what}: {text}")
+        else:
+            QMessageBox.warning(self, "Cannot export", text)
+            self._show_status_text(f"{what} not written: {text}", error=True)
 
     def _export(self, write, what: str) -> None:
         QApplication.setOverrideCursor(Qt.WaitCursor)

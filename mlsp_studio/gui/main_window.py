@@ -32,6 +32,8 @@ from .recovery import Recovery
 from .redraw import RedrawScheduler
 from .shortcut_sheet import ShortcutSheet
 from .slot_tabs import SlotTabs
+from .speed_control import SpeedControl
+from .status_line import StatusLine
 from .theme import apply_theme
 from .variant_runs import VariantRuns
 
@@ -40,7 +42,7 @@ ACTIVE_STATES = ("running", "paused", "diverged")
 
 
 class MainWindow(Presentation, LessonDock, GalleryActions, VariantRuns, PanelDocks, FileActions,
-                 DataImportActions, AnimationExport, QMainWindow):
+                 DataImportActions, AnimationExport, SpeedControl, QMainWindow):
     """One open project. Widgets are touched only here, in the GUI thread."""
 
     def __init__(self, doc: StudioDocument, bridge: EngineBridge | None = None,
@@ -69,6 +71,8 @@ class MainWindow(Presentation, LessonDock, GalleryActions, VariantRuns, PanelDoc
         self.recovery = Recovery(doc, self.settings, self)  # autosave of unsaved work
         self.bridge.ready.connect(self._on_engine_ready)
         self.bridge.loadFailed.connect(self._on_load_failed)
+        self.bridge.crashed.connect(self._on_training_crashed)
+        self.bridge.replied.connect(self._on_replied)
         doc.checked.connect(self._on_checked)
         doc.projectReplaced.connect(self._on_project_replaced)
         doc.graphChanged.connect(self._on_project_edited)
@@ -140,6 +144,7 @@ class MainWindow(Presentation, LessonDock, GalleryActions, VariantRuns, PanelDoc
             act.triggered.connect(slot)
             bar.addAction(act)
         QShortcut(QKeySequence(Qt.Key_Space), self, self.on_run_pause)
+        self._build_speed_control(bar)
 
         menu = self.menuBar()
         file_menu = menu.addMenu("&File")
@@ -158,6 +163,7 @@ class MainWindow(Presentation, LessonDock, GalleryActions, VariantRuns, PanelDoc
         export = file_menu.addMenu("Export")
         self._add(export, "As a PyTorch script…", None, self.on_export_python)
         self._add(export, "Network as ONNX…", None, self.on_export_onnx)
+        self._add(export, "Weights (safetensors)…", None, self.on_export_weights)
         self._add(export, "Panel as a picture (PNG, SVG)…", None, self.on_export_panel)
         self._add(export, "Curves as CSV…", None, self.on_export_metrics)
         self._add(export, "Animation (GIF)…", None, self.on_export_animation)
@@ -208,16 +214,14 @@ class MainWindow(Presentation, LessonDock, GalleryActions, VariantRuns, PanelDoc
         return act
 
     def _build_status(self) -> None:
-        bar = self.statusBar()
-        self.lbl_state = QLabel("Loading PyTorch…")
-        self.lbl_step = QLabel("step 0")
-        self.lbl_epoch = QLabel("epoch 0")
-        self.lbl_rate = QLabel("— steps/s")
-        self.lbl_device = QLabel("device: —")
-        bar.addWidget(self.lbl_state, 1)
-        for label in (self.lbl_step, self.lbl_epoch, self.lbl_rate, self.lbl_device):
-            label.setMinimumWidth(90)
-            bar.addPermanentWidget(label)
+        self.status_line = StatusLine(self)
+        self.statusBar().addWidget(self.status_line, 1)
+        self.lbl_state = self.status_line.message
+        self.lbl_step, self.lbl_epoch, self.lbl_rate, self.lbl_device = self.status_line.fields
+        self.lbl_step.setText("step 0")
+        self.lbl_epoch.setText("epoch 0")
+        self.lbl_rate.setText("— steps/s")
+        self.lbl_device.setText("device: —")
 
     # -- run controls --------------------------------------------------------------------
     def _run_blocker(self) -> str:
@@ -232,7 +236,7 @@ class MainWindow(Presentation, LessonDock, GalleryActions, VariantRuns, PanelDoc
         blocker = self._run_blocker()
         running = self.state == "running"
         variants = bool(self.doc.project.variants)
-        key = (blocker, running, self.bridge.engine is not None, variants)
+        key = (blocker, running, self.bridge.run_number > 0, variants)
         if key == getattr(self, "_controls_key", None):
             return  # nothing changed: touching the widgets would only repaint them
         self._controls_key = key
@@ -240,12 +244,12 @@ class MainWindow(Presentation, LessonDock, GalleryActions, VariantRuns, PanelDoc
         self.act_run.setToolTip(f"Run is disabled: {blocker}" if blocker else "Train (Space)")
         self.act_pause.setEnabled(running)
         self.act_step.setEnabled(not blocker and not running)
-        self.act_reset.setEnabled(self.bridge.engine is not None)
+        self.act_reset.setEnabled(self.bridge.run_number > 0)
         self.act_compare.setEnabled(variants and not blocker and not running)
         self.inspector.set_running(running)
 
     def _needs_fresh_engine(self) -> bool:
-        return (self.bridge.engine is None or self._stale
+        return (not self.bridge.active or self._stale
                 or self.state in ("finished", "error", "stopped"))
 
     @Slot()
@@ -286,27 +290,55 @@ class MainWindow(Presentation, LessonDock, GalleryActions, VariantRuns, PanelDoc
     def on_reset(self) -> None:
         assert_gui_thread("MainWindow.on_reset")
         self._cancel_variants()
-        self.bridge.shutdown()
+        ended = self._end_run()
         self.state = "idle"
         self._stale = False
         for panel in self.panels.values():
             panel.reset()
-        self._show_status_text("Reset: press Run to train from step 0")
+        if ended:
+            self._show_status_text("Reset: press Run to train from step 0")
         self.lbl_step.setText("step 0")
         self.lbl_epoch.setText("epoch 0")
         self.lbl_rate.setText("— steps/s")
         self._update_controls()
 
     def _start_engine(self, running: bool, project=None, run_name: str = "") -> None:
+        self.scheduler.forget()
         for panel in self.panels.values():
             panel.reset()
         self._stale = False
         self._update_visuals()
         project = project or self.doc.project.copy()
         self._run_project = project.copy()
-        self._begin_run(run_name or project.name)
-        self.bridge.start(project, running=running)
+        self._end_run()
+        self._begin_run(run_name or project.name, self.bridge.start(project, running=running))
         self._show_status_text("Preparing data and networks…")
+
+    def _end_run(self) -> bool:
+        """Stop the current run; a step that does not end within a second is ended with its
+        process, and the run keeps the weights of its last checkpoint (then False)."""
+        step = self.bridge.step_count
+        if self.bridge.shutdown():
+            self._run_stopped(f"stopped at step {step:,}" if step else "stopped")
+            return True
+        kept = self._run_stopped(f"ended at step {step:,}")
+        self._show_status_text("Training did not stop within a second: its process was ended "
+                               f"and a fresh one started. {kept}", error=True)
+        self.state = "stopped"
+        self._update_controls()
+        return False
+
+    @Slot(str)
+    def _on_training_crashed(self, why: str) -> None:
+        """The training process ended on its own: the window and the project stay."""
+        assert_gui_thread("MainWindow._on_training_crashed")
+        self._cancel_variants()
+        kept = self._run_stopped("its process ended")
+        self.state = "error"
+        self._show_status_text(f"The training process ended unexpectedly: {why}. The project "
+                               f"is as it was. {kept} Press Run to train again in a fresh "
+                               "process.", error=True)
+        self._update_controls()
 
     # -- news from the worker ------------------------------------------------------------
     def _draw(self, mail: Mail) -> None:
@@ -319,13 +351,7 @@ class MainWindow(Presentation, LessonDock, GalleryActions, VariantRuns, PanelDoc
             for panel in self.panels.values():
                 if panel.wants_metrics:
                     panel.add_metrics(mail.metrics)
-        for kind, snapshot in mail.snapshots.items():
-            for name, panel in self.panels.items():
-                if kind in panel.kinds and self.docks[name].isVisible():
-                    panel.show_snapshot(snapshot)
-        for name, panel in self.panels.items():
-            if self.docks[name].isVisible():
-                panel.redraw()
+        self.scheduler.draw_panels(mail, self.panels, self.docks)
         self._update_visuals()  # follows the frame interval as it adapts
         if mail.status is not None:
             self._apply_status(mail.status)
@@ -368,7 +394,8 @@ class MainWindow(Presentation, LessonDock, GalleryActions, VariantRuns, PanelDoc
     def _on_project_replaced(self) -> None:
         assert_gui_thread("MainWindow._on_project_replaced")
         self._cancel_variants()
-        self.bridge.shutdown()
+        self._end_run()
+        self._load_pace()
         if self.panels.get("runs") is not None:
             self.panels["runs"].clear_runs()
         self.state = "idle"
@@ -383,8 +410,7 @@ class MainWindow(Presentation, LessonDock, GalleryActions, VariantRuns, PanelDoc
     @Slot()
     def _on_project_edited(self, *args) -> None:
         assert_gui_thread("MainWindow._on_project_edited")
-        engine = self.bridge.engine
-        if engine is None or self._stale:
+        if not self.bridge.active or self._stale:
             return
         changes = (live_changes(self._run_project, self.doc.project)
                    if self._run_project is not None and self.doc.check.ok else None)
@@ -394,7 +420,7 @@ class MainWindow(Presentation, LessonDock, GalleryActions, VariantRuns, PanelDoc
                 self._show_status_text("The project changed: the next Run starts over with it")
             return
         for name, value in changes:  # the run takes these at its next step
-            engine.set_live(name, value)
+            self.bridge.set_live(name, value)
         self._run_project = self.doc.project.copy()
         if changes:
             words = ", ".join(f"{name} {value:g}" if name != "dropout" else
@@ -459,7 +485,7 @@ class MainWindow(Presentation, LessonDock, GalleryActions, VariantRuns, PanelDoc
         if not self._confirm_discard():
             event.ignore()
             return
-        self.bridge.shutdown(timeout=1.0)
+        self.bridge.release()
         self.recovery.discard()  # saved, or let go on purpose: nothing to restore next time
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("windowState", self.saveState())

@@ -1,10 +1,14 @@
 """Measurements of the window for ``mlsp-studio bench``: training speed under the window,
-event-loop lateness while training, and the time to the first window."""
+frames drawn, how old a picture is when it is painted, event-loop lateness, how fast Run
+and Stop are answered, and what a panel costs.
+
+Training runs in the training process; the window counts its steps from what it hears.
+"""
 
 from __future__ import annotations
 
 import os
-import sys
+import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -47,6 +51,11 @@ class LatenessProbe(QObject):
         self.late_ms.append(late_ms)
 
 
+def quantile(values: list[float], q: float) -> float:
+    ordered = sorted(values) or [0.0]
+    return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
+
+
 def open_every_panel(window) -> list[str]:
     """Every panel the project has pictures for, each visible at once (none behind a tab)."""
     shown = [name for name, dock in window.docks.items()
@@ -60,52 +69,26 @@ def open_every_panel(window) -> list[str]:
     return shown
 
 
-def train_under_window(preset: str, seconds: float) -> dict[str, float]:
-    """Train ``preset`` for ``seconds`` under the window with every panel open."""
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    app = make_app()
-    with tempfile.TemporaryDirectory() as folder:
-        settings = QSettings(str(Path(folder) / "bench.ini"), QSettings.IniFormat)
-        window = open_window(preset, settings=settings)
-        window.doc.project.apply_setting("epochs", 1_000_000)  # train all the measured time
-        _wait(app, lambda: window.bridge.is_ready and window.panels, 120)
-        probe = LatenessProbe()
-        window.on_run()
-        _wait(app, lambda: window.bridge.engine is not None
-              and window.bridge.engine.step_count > 0, 60)
-        shown = open_every_panel(window)
-        engine = window.bridge.engine
-        _wait(app, lambda: False, 1.0)  # past the first frames and the first snapshots
-        # Speed first, with nothing but the window running; then the lateness, in its own
-        # phase, because a 10 ms probe timer wakes the GUI thread a hundred times a second.
-        frames = window.scheduler.frames
-        start_steps, start = engine.step_count, time.perf_counter()
-        _wait(app, lambda: False, seconds)
-        steps, elapsed = engine.step_count - start_steps, time.perf_counter() - start
-        frames = window.scheduler.frames - frames
-        probe.start()
-        _wait(app, lambda: False, min(seconds, 4.0))
-        probe.stop()
-        window.bridge.shutdown()
-        window.doc.undo_stack.setClean()
-        window.close()
-        app.processEvents()
-    late = sorted(probe.late_ms) or [0.0]
-    return {"steps_per_s": steps / elapsed, "frames": frames, "seconds": elapsed,
-            "panels": ", ".join(shown),
-            "lateness_p50_ms": late[len(late) // 2],
-            "lateness_p99_ms": late[min(len(late) - 1, int(len(late) * 0.99))]}
+def shown_panels(window) -> list[str]:
+    return [name for name in window.panels if window.docks[name].isVisible()]
 
 
-def _open_training(preset: str, folder: str):
+def _open(target: str, folder: str):
+    """The window on ``target``, its training process ready, set to train at full speed for
+    as long as it is measured."""
     app = make_app()
     settings = QSettings(str(Path(folder) / "bench.ini"), QSettings.IniFormat)
-    window = open_window(preset, settings=settings)
-    window.doc.project.apply_setting("epochs", 1_000_000)  # train all the measured time
+    window = open_window(target, settings=settings)
+    window.doc.project.apply_setting("epochs", 1_000_000)
+    window.doc.set_pace(0)
     _wait(app, lambda: window.bridge.is_ready and window.panels, 120)
+    return app, window
+
+
+def _open_training(target: str, folder: str):
+    app, window = _open(target, folder)
     window.on_run()
-    _wait(app, lambda: window.bridge.engine is not None
-          and window.bridge.engine.step_count > 0, 60)
+    _wait(app, lambda: window.bridge.step_count > 0, 60)
     return app, window
 
 
@@ -116,6 +99,67 @@ def _close(app, window) -> None:
     app.processEvents()
 
 
+def train_under_window(target: str, seconds: float, every_panel: bool = True,
+                       raise_panel: str = "") -> dict[str, float]:
+    """Train ``target`` for ``seconds`` under the window, with every panel open or the ones
+    the project shows by itself (and ``raise_panel`` brought to the front)."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    with tempfile.TemporaryDirectory() as folder:
+        app, window = _open_training(target, folder)
+        if every_panel:
+            open_every_panel(window)
+        elif raise_panel:
+            window.docks[raise_panel].show()
+            window.docks[raise_panel].raise_()
+            window._update_visuals()
+        shown = shown_panels(window)
+        bridge, scheduler = window.bridge, window.scheduler
+        _wait(app, lambda: False, 1.0)  # past the first frames and the first snapshots
+        # Speed and frames first, with nothing but the window running; then the lateness,
+        # in its own phase, because a 10 ms probe timer wakes the window 100 times a second.
+        frames, latencies = scheduler.frames, len(scheduler.paint_latency_ms)
+        received = bridge.process.received_bytes
+        start_steps, start = bridge.step_count, time.perf_counter()
+        _wait(app, lambda: False, seconds)
+        steps, elapsed = bridge.step_count - start_steps, time.perf_counter() - start
+        frames = scheduler.frames - frames
+        painted = scheduler.paint_latency_ms[latencies:]
+        received = bridge.process.received_bytes - received
+        probe = LatenessProbe()
+        probe.start()
+        _wait(app, lambda: False, min(seconds, 4.0))
+        probe.stop()
+        _close(app, window)
+    return {"steps_per_s": steps / elapsed, "fps": frames / elapsed, "seconds": elapsed,
+            "panels": ", ".join(shown), "paint_ms_p99": quantile(painted, 0.99),
+            "paint_ms_p50": quantile(painted, 0.5), "received_mb_per_s": received / elapsed / 1e6,
+            "lateness_p50_ms": quantile(probe.late_ms, 0.5),
+            "lateness_p99_ms": quantile(probe.late_ms, 0.99)}
+
+
+def control_latencies(target: str, rounds: int = 10) -> dict[str, list[float]]:
+    """Milliseconds from Run to the first step done, and from Stop to the run's thread
+    ended in the training process, ``rounds`` times each."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    first, stops = [], []
+    with tempfile.TemporaryDirectory() as folder:
+        app, window = _open(target, folder)
+        bridge = window.bridge
+        for _ in range(rounds):
+            began = time.perf_counter()
+            window.on_run()
+            _wait(app, lambda: bridge.first_step_at is not None, 60)
+            first.append((bridge.first_step_at - began) * 1000.0)
+            _wait(app, lambda: False, 0.3)
+            began = time.perf_counter()
+            bridge.shutdown()
+            stops.append((time.perf_counter() - began) * 1000.0)
+            window.on_reset()
+            _wait(app, lambda: False, 0.1)
+        _close(app, window)
+    return {"run_to_first_step_ms": first, "stop_ms": stops}
+
+
 def panel_cost(preset: str, panel: str, seconds: float, rounds: int = 3) -> dict[str, float]:
     """Steps/s under the window with ``panel`` shown and hidden, alternating ``rounds`` times;
     the curves stay open throughout. Returns the median of the paired ratios."""
@@ -123,7 +167,7 @@ def panel_cost(preset: str, panel: str, seconds: float, rounds: int = 3) -> dict
     with tempfile.TemporaryDirectory() as folder:
         app, window = _open_training(preset, folder)
         dock = window.docks[panel]
-        engine = window.bridge.engine
+        bridge = window.bridge
         on, off = [], []
         for _ in range(rounds):
             for shown, rates in ((True, on), (False, off)):
@@ -132,14 +176,14 @@ def panel_cost(preset: str, panel: str, seconds: float, rounds: int = 3) -> dict
                     dock.raise_()
                 window._update_visuals()
                 _wait(app, lambda: False, 0.5)  # the engine hears of it; first pictures drawn
-                start_steps, start = engine.step_count, time.perf_counter()
+                start_steps, start = bridge.step_count, time.perf_counter()
                 _wait(app, lambda: False, seconds)
-                rates.append((engine.step_count - start_steps) / (time.perf_counter() - start))
+                rates.append((bridge.step_count - start_steps) / (time.perf_counter() - start))
         _close(app, window)
-    ratios = sorted(a / b for a, b in zip(on, off, strict=True) if b > 0)
-    return {"shown_steps_per_s": sorted(on)[len(on) // 2],
-            "hidden_steps_per_s": sorted(off)[len(off) // 2],
-            "ratio": ratios[len(ratios) // 2] if ratios else 0.0}
+    ratios = [a / b for a, b in zip(on, off, strict=True) if b > 0]
+    return {"shown_steps_per_s": statistics.median(on),
+            "hidden_steps_per_s": statistics.median(off),
+            "ratio": statistics.median(ratios) if ratios else 0.0}
 
 
 def answer_latency(preset: str, panel: str, option: str, values: list,
@@ -175,20 +219,3 @@ def answer_latency(preset: str, panel: str, option: str, values: list,
         widget.show_snapshot = drawn
         _close(app, window)
     return latencies
-
-
-def probe_first_window() -> None:
-    """Open the window and say so on stdout the moment it has painted (run in a child)."""
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    make_app()
-    with tempfile.TemporaryDirectory() as folder:
-        settings = QSettings(str(Path(folder) / "probe.ini"), QSettings.IniFormat)
-        window = open_window(None, settings=settings)
-        window.repaint()  # palette, canvas and inspector painted: what a person first sees
-        print("window-shown", flush=True)
-        sys.stdout.flush()
-        os._exit(0)
-
-
-if __name__ == "__main__":
-    probe_first_window()

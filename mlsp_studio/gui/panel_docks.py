@@ -7,8 +7,10 @@ from PySide6.QtCore import Qt, QTimer, Slot
 
 from ..spec.errors import StudioError
 from .bridge import assert_gui_thread
+from .panel_holder import PanelHolder
 
-VISUAL_EVERY_S = 0.25
+VISUAL_EVERY_S = 1 / 30  # a picture per frame at most; the training process thins them to
+#                          keep their cost a small share of training
 
 
 ATTENTION_BLOCKS = {"MultiHeadAttention", "TransformerEncoderLayer", "TransformerDecoderLayer",
@@ -65,7 +67,7 @@ class PanelDocks:
         for cls in PANELS:
             panel = cls(self)
             self.panels[cls.name] = panel
-            dock = self._dock(cls.name, cls.title, panel, Qt.RightDockWidgetArea)
+            dock = self._dock(cls.name, cls.title, PanelHolder(panel), Qt.RightDockWidgetArea)
             dock.visibilityChanged.connect(self._on_panel_visibility)
             if hasattr(panel, "optionChanged"):
                 panel.optionChanged.connect(self._on_panel_option)
@@ -153,13 +155,13 @@ class PanelDocks:
         self._update_visuals()
 
     def _update_visuals(self) -> None:
-        """Ask the engine only for what open panels show, and no faster than frames are
-        drawn: a picture computed between two frames would be thrown away unseen."""
+        """Ask the training process only for what open panels show, and no faster than
+        frames are drawn: a picture made between two frames would be thrown away unseen."""
         kinds = set()
         for name, panel in self.panels.items():
             if self.docks[name].isVisible():
                 kinds.update(panel.kinds)
-        every = max(VISUAL_EVERY_S, round(self.scheduler.interval_ms / 1000.0, 1))
+        every = VISUAL_EVERY_S
         if (kinds, every) != (self._visual_kinds, self._visual_every):
             self._visual_kinds, self._visual_every = kinds, every
             self.bridge.set_visuals(kinds, every)

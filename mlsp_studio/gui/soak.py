@@ -108,10 +108,9 @@ def soak(preset: str = "digits-cnn", seconds: float = 1800.0, sample_every: floa
             elapsed = time.perf_counter() - start
             samples.append((round(elapsed, 1), resident_bytes() / 2**20))
             if report is not None:
-                report(elapsed, samples[-1][1], window.bridge.engine.step_count)
+                report(elapsed, samples[-1][1], window.bridge.step_count)
         probe.stop()
-        engine = window.bridge.engine
-        steps = engine.step_count if engine is not None else 0
+        steps = window.bridge.step_count
         message = "" if window.state == "running" else f"training stopped: {window.state}"
         frames = window.scheduler.frames - frames
         _close(app, window)

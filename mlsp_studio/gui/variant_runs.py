@@ -6,6 +6,9 @@ runs and variants alike can be overlaid there.
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 from PySide6.QtCore import QTimer, Slot
 from PySide6.QtWidgets import QInputDialog
 
@@ -65,7 +68,7 @@ class VariantRuns:
             self._update_controls()
             return
 
-    def _begin_run(self, name: str) -> None:
+    def _begin_run(self, name: str, run_number: int) -> None:
         panel = self._runs_panel()
         if panel is None:
             return
@@ -88,6 +91,7 @@ class VariantRuns:
         run = panel.begin_run(name, parent, differs, None if project is None else project.seed,
                               start_step=fork[1] if fork is not None else 0)
         run.project = project
+        run.number = run_number  # the training process files its weights under this number
 
     def _run_finished(self, final: dict[str, float]) -> None:
         panel = self._runs_panel()
@@ -105,20 +109,33 @@ class VariantRuns:
                 self.docks["runs"].raise_()
 
     def _keep_weights(self, run) -> list[int]:
-        """File the finished engine's checkpoints and final weights with ``run``; only the last
-        few runs keep theirs (each copy is a full set of weights)."""
-        engine = self.bridge.engine
-        if run is None or engine is None or not engine.nets:
+        """File with ``run`` the checkpoints the training process wrote for it (and its final
+        weights, when it finished); only the last few runs keep theirs on disk."""
+        if run is None:
             return []
-        from ..engine.run_checkpoints import copy_weights  # torch is loaded by now
-
-        weights = dict(engine.checkpoints.items())
-        weights[engine.step_count] = copy_weights(engine.nets)  # the final weights
-        run.weights = weights
-        held = [r for r in self._runs_panel().runs if r.weights is not None]
+        weights = self.bridge.kept.get(getattr(run, "number", 0))
+        if not weights:
+            return []
+        run.weights = dict(weights)
+        held = [r for r in self._runs_panel().runs if r.weights]
         for old in held[:-RUNS_WITH_WEIGHTS]:
+            _delete_weights(old.weights)
             old.weights, old.checkpoints = None, []
         return sorted(weights)
+
+    def _run_stopped(self, note: str) -> str:
+        """The current run ended without finishing: mark it, keep what it wrote, and say
+        which weights it keeps in a sentence."""
+        panel = self._runs_panel()
+        run = panel._current if panel is not None else None
+        if run is None:
+            return ""
+        steps = self._keep_weights(run)
+        panel.end_run({}, steps, note)
+        if not steps:
+            return "The run had written no checkpoint yet."
+        return (f"The run keeps the weights of its last checkpoint (step {steps[-1]:,}); "
+                "Fork in Runs compared starts from them.")
 
     @Slot(int)
     def on_fork_run(self, index: int) -> None:
@@ -154,7 +171,7 @@ class VariantRuns:
                                    f"steps {have}.", error=True)
             return False
         blocker = self._run_blocker()
-        if not blocker and self.bridge.alive and self.state in ("running", "paused"):
+        if not blocker and self.bridge.active and self.state in ("running", "paused"):
             blocker = "a run is in progress; let it finish or press Reset first"
         if blocker:
             self._show_status_text(f"Cannot fork: {blocker}", error=True)
@@ -170,3 +187,10 @@ class VariantRuns:
     def _cancel_variants(self) -> None:
         self._variant_queue = []
         self._variant_total = 0
+
+
+def _delete_weights(weights: dict[int, dict[str, str]]) -> None:
+    """Delete the files of a run's checkpoints (each step has a folder of its own)."""
+    for files in weights.values():
+        for path in files.values():
+            shutil.rmtree(Path(path).parent, ignore_errors=True)

@@ -50,3 +50,26 @@ def live_changes(running: Project, edited: Project) -> list[Change] | None:
 
 def _without_p(params: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in params.items() if k != "p"}
+
+
+# -- the pace a run is watched at ------------------------------------------------------------
+
+PACES = (0.0, 1.0, 3.0, 10.0, 30.0, 100.0, 300.0, 1000.0)  # steps per second; 0 = full speed
+MAX_PACE = 100_000.0
+
+
+def pace_of(project: Project) -> float:
+    """The steps per second the window trains ``project`` at (its ``ui.pace``); 0 is full
+    speed, and so is anything that is not a sensible pace."""
+    value = project.ui.get("pace", 0)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return 0.0
+    return float(value) if 0 < value <= MAX_PACE else 0.0
+
+
+def pace_text(rate: float) -> str:
+    """``Full speed``, ``1 step/s``, ``300 steps/s``."""
+    if rate <= 0:
+        return "Full speed"
+    shown = f"{rate:,.0f}" if rate >= 1 else f"{rate:g}"
+    return f"{shown} step/s" if rate == 1 else f"{shown} steps/s"

@@ -34,7 +34,7 @@ def test_a_trained_panel_saves_as_png_and_svg_and_the_curves_as_csv(window, qtbo
                                                                    monkeypatch) -> None:
     window.on_run()
     qtbot.waitUntil(lambda: window.panels["boundary"].has_image(), timeout=60_000)
-    qtbot.waitUntil(lambda: window.bridge.engine.history.last("val", "loss") is not None,
+    qtbot.waitUntil(lambda: window.bridge.history.last("val", "loss") is not None,
                     timeout=60_000)
     window.on_pause()
     qtbot.waitUntil(lambda: window.state == "paused", timeout=5_000)

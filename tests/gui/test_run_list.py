@@ -7,6 +7,7 @@ import pytest
 import torch
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QInputDialog, QMessageBox
+from safetensors.torch import load_file
 
 from mlsp_studio.gui.app import open_window
 
@@ -46,26 +47,18 @@ def test_runs_are_listed_with_seed_and_differences_and_a_fork_names_its_parent(
     assert runs.item(1).text(3) == "7"
     # fork the first run from a checkpoint in the middle, with the settings as they are now
     step = first.checkpoints[1]
-    expected = {k: v.clone() for k, v in first.weights[step]["model"].items()}
-    starts = []
-    original = window.bridge.start
-
-    def spy(project, **kwargs):
-        starts.append(window.bridge.fork_weights)
-        original(project, **kwargs)
-        engine = window.bridge.engine
-        starts.append(engine.init_weights)
-
-    window.bridge.start = spy
+    parent_file = first.weights[step]["model"]  # written by the training process
     assert window.fork_run(0, step)
     _train(window, qtbot, 3)
     third = runs.runs[2]
     assert third.name == f"xor-perceptron ↳ step {step}"
     assert runs.item(2).text(1) == f"xor-perceptron @ step {step}"
     assert "lr 0.03 → 0.01" in third.differs
-    assert starts[1]["model"].keys() == expected.keys()
-    for name, tensor in expected.items():  # the engine started from exactly those weights
-        assert torch.equal(starts[1]["model"][name], tensor)
+    expected = load_file(parent_file)
+    started = load_file(third.weights[0]["model"])  # the fork's own checkpoint at its step 0
+    assert started.keys() == expected.keys()
+    for name, tensor in expected.items():  # the run started from exactly those weights
+        assert torch.equal(started[name], tensor)
     steps, _ = third.curve("loss")
     assert steps[0] > step  # the fork's curve goes on from its parent's checkpoint
     runs.metric_box.setCurrentText("loss")

@@ -8,7 +8,6 @@ import struct
 import subprocess
 import sys
 import threading
-import time
 
 import pytest
 from PySide6.QtCore import QSettings
@@ -46,8 +45,7 @@ def window(qtbot, tmp_path, messages):
 
 
 def _engine_steps(window) -> int:
-    engine = window.bridge.engine
-    return engine.step_count if engine is not None else 0
+    return window.bridge.step_count
 
 
 def test_window_opens_before_torch_is_imported(tmp_path) -> None:
@@ -101,17 +99,21 @@ def test_space_toggles_run_and_pause(window, qtbot) -> None:
     qtbot.waitUntil(lambda: window.state == "paused", timeout=5_000)
 
 
-def test_closing_mid_training_stops_the_worker_within_a_second(qtbot, tmp_path,
-                                                               messages) -> None:
+def test_closing_mid_training_ends_the_run_and_keeps_the_process_for_the_next_window(
+        qtbot, tmp_path, messages) -> None:
     window = _open(qtbot, tmp_path, "digits-cnn")
     window.on_run()
     qtbot.waitUntil(lambda: _engine_steps(window) > 5, timeout=60_000)
-    engine = window.bridge.engine
-    began = time.monotonic()
+    bridge, process = window.bridge, window.bridge.process
     window.close()
-    assert time.monotonic() - began < 1.0
-    assert not engine.alive
-    assert not [t for t in threading.enumerate() if t.name == "mlsp-engine"]
+    assert not bridge.active and bridge.process is None  # ended, and given back
+    assert process.alive
+    again = _open(qtbot, tmp_path)
+    assert again.bridge.process is process  # warm: no second start of PyTorch
+    again.on_run()
+    qtbot.waitUntil(lambda: _engine_steps(again) > 5, timeout=60_000)
+    again.bridge.shutdown()
+    again.close()
 
 
 def test_invalid_graph_disables_run_with_the_reason(window, qtbot) -> None:
@@ -211,6 +213,7 @@ def test_export_from_the_window_uses_the_trained_weights(window, qtbot, tmp_path
     qtbot.waitUntil(lambda: _engine_steps(window) > 200, timeout=60_000)
     monkeypatch.setattr(QMessageBox, "information", staticmethod(lambda *a, **k: None))
     window.on_export_onnx()  # refused while training: nothing written
+    window.on_export_weights()
     assert not (tmp_path / "spiral.onnx").exists()
     window.on_pause()
     qtbot.waitUntil(lambda: window.state == "paused", timeout=5_000)
@@ -218,13 +221,31 @@ def test_export_from_the_window_uses_the_trained_weights(window, qtbot, tmp_path
     monkeypatch.setattr(QFileDialog, "getSaveFileName",
                         staticmethod(lambda *a, **k: (str(onnx_file), "")))
     window.on_export_onnx()
-    assert onnx_file.exists()
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory",
+                        staticmethod(lambda *a, **k: str(tmp_path / "weights")))
+    window.on_export_weights()
+    weights = tmp_path / "weights" / "model.safetensors"
+    qtbot.waitUntil(lambda: onnx_file.exists() and weights.exists(), timeout=60_000)
+    qtbot.waitUntil(lambda: "written to" in window.lbl_state.text(), timeout=10_000)
+    from mlsp_studio.engine.checkpoints import load_checkpoint
+    from mlsp_studio.nn.compile import compile_graph
+    from mlsp_studio.spec.catalog import BLOCKS
+    from mlsp_studio.spec.datasets import dataset_context
+
+    project = window.doc.project
+    net = compile_graph(project.slots["model"], BLOCKS,
+                        dataset_context(project.dataset, project.dataset_options)[1])
+    load_checkpoint(net, weights)  # the weights the paused run has, from its own process
     x = np.random.default_rng(0).normal(size=(16, 2)).astype(np.float32)
     session = onnxruntime.InferenceSession(str(onnx_file), providers=["CPUExecutionProvider"])
     (onnx_out,) = session.run(None, {"x": x})
     with torch.inference_mode():
-        trained = window.bridge.engine.nets["model"].eval()(torch.from_numpy(x)).numpy()
+        trained = net.eval()(torch.from_numpy(x)).numpy()
     assert np.abs(onnx_out - trained).max() < 1e-4
+    untrained = compile_graph(project.slots["model"], BLOCKS,
+                              dataset_context(project.dataset, project.dataset_options)[1])
+    with torch.inference_mode():
+        assert np.abs(untrained.eval()(torch.from_numpy(x)).numpy() - onnx_out).max() > 1e-3
 
 
 def test_no_screen_gives_a_plain_message_and_screenshots_still_work(tmp_path) -> None:

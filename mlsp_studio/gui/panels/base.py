@@ -109,10 +109,32 @@ def new_extent(extent: Sequence[float], previous: tuple[float, ...] | None
 
 
 def set_title(plot: pg.PlotItem, text: str, dark: bool) -> None:
-    """Set a plot's title only if it changed (text layout is not free)."""
-    if plot.titleLabel.text != text or not plot.titleLabel.isVisible():
-        colour = colours_for(dark)["text"]
-        plot.setTitle(text, size=f"{TITLE_PT * LOOK['scale']:g}pt", color=colour)
+    """Set a plot's title only if it changed. New words that fit the room the title has
+    (a step number, a latest value) are only repainted: the plot is not laid out again,
+    which would make its axes and curves paint anew."""
+    label = plot.titleLabel
+    if label.text == text and label.isVisible():
+        return
+    colour = colours_for(dark)["text"]
+    size = f"{TITLE_PT * LOOK['scale']:g}pt"
+    if not (label.isVisible() and label.text and label.opts.get("size") == size
+            and label.opts.get("color") == colour):
+        plot.setTitle(text, size=size, color=colour)
+        return
+    room = label.minimumWidth(), label.minimumHeight()
+    label.updateMin = label.updateGeometry = _nothing  # for this call only
+    try:
+        label.setText(text, size=size, color=colour)
+    finally:
+        del label.updateMin, label.updateGeometry
+    rect = label.itemRect()
+    if rect.width() > room[0] or rect.height() > room[1]:  # it needs more room after all
+        label.updateMin()
+        label.updateGeometry()
+
+
+def _nothing(*args) -> None:
+    return None
 
 
 def thicken_lines(widget: QWidget, scale: float) -> None:
@@ -141,7 +163,8 @@ class Panel(QWidget):
     """A live view of a run, shown in a dock of the window.
 
     Subclasses set ``name`` (registry key), ``title`` (dock title in plain words), ``kinds``
-    (snapshot kinds they draw; empty for none) and ``wants_metrics``. Every public method is
+    (snapshot kinds they draw; empty for none), ``wants_metrics`` and, for a view that need
+    not change at every frame, ``max_fps``. Every public method is
     called on the GUI thread only. ``optionChanged(name, value)`` asks the window to pass a
     setting on to the engine (for instance which example the feature maps show).
     """
@@ -150,6 +173,7 @@ class Panel(QWidget):
     title: ClassVar[str] = ""
     kinds: ClassVar[frozenset[str]] = frozenset()
     wants_metrics: ClassVar[bool] = False
+    max_fps: ClassVar[float] = 30.0  # fewer for a view that need not move at every frame
 
     optionChanged = Signal(str, object)
 

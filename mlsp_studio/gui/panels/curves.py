@@ -164,6 +164,7 @@ class CurvesPanel(Panel):
         self._marks: list[tuple[pg.PlotItem, pg.InfiniteLine]] = []
         self._dirty = False
         self._steps_right = 0.0
+        self._values_range: dict[str, tuple[float, float]] = {}
 
         self.log_box = QCheckBox("Log scale for loss")
         self.log_box.setFont(font())
@@ -246,6 +247,7 @@ class CurvesPanel(Panel):
         self._draw_marks()
         self._grow_steps_axis()
         for metric in {m for m, _ in self._changed}:
+            self._steady_values_axis(metric)
             self._update_title(metric)
         self._update_warning()
         self._changed.clear()
@@ -268,6 +270,8 @@ class CurvesPanel(Panel):
         self._changed.clear()
         self._dirty = False
         self._steps_right = 0.0
+        self._values_range.clear()
+        self.plots["loss"].enableAutoRange(y=True)
         self._fit_height()
         self._update_title("loss")
         self._update_warning()
@@ -316,6 +320,33 @@ class CurvesPanel(Panel):
         self._steps_right = right
         loss.enableAutoRange(x=False)
         loss.setXRange(0, right, padding=0.02)
+
+    def _steady_values_axis(self, metric: str) -> None:
+        """The value axis moves in steps — whole decades on a log scale, 1-2-5 steps on a
+        linear one — so its labels are drawn again now and then, not on every frame."""
+        plot = self.plots[metric]
+        values = [h.data()[1] for (m, _), h in self.history.items() if m == metric]
+        values = np.concatenate(values) if values else np.zeros(0)
+        log = bool(plot.getAxis("left").logMode)
+        values = values[np.isfinite(values) & (values > 0 if log else True)]
+        if not values.size:
+            return
+        lo, hi = float(values.min()), float(values.max())
+        if log:
+            lo, hi = math.log10(lo), math.log10(hi)
+            wanted = (math.floor(lo), max(math.ceil(hi), math.floor(lo) + 1))
+        else:
+            step = _nice_ceiling(max(hi - lo, abs(hi), 1e-12) / 4)
+            wanted = (math.floor(lo / step) * step, math.ceil(hi / step) * step)
+            if wanted[1] <= wanted[0]:
+                wanted = (wanted[0] - step, wanted[1] + step)
+        shown = self._values_range.get(metric)
+        if shown is not None and shown[0] <= lo and hi <= shown[1] and (
+                wanted[1] - wanted[0]) * 2 > shown[1] - shown[0]:
+            return  # still fits, and not twice too loose
+        self._values_range[metric] = wanted
+        plot.enableAutoRange(y=False)
+        plot.setYRange(*wanted, padding=0.03)
 
     def _plot_for(self, metric: str) -> pg.PlotItem:
         plot = self.plots.get(metric)
@@ -392,6 +423,8 @@ class CurvesPanel(Panel):
         for metric, plot in self.plots.items():
             if is_loss_like(metric):
                 plot.setLogMode(y=on)
+                self._values_range.pop(metric, None)
+                self._steady_values_axis(metric)
                 self._update_title(metric)
 
 

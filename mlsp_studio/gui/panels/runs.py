@@ -59,6 +59,7 @@ class Run:
     project: Any = None  # the project it trained, and its weights at those steps: held
     weights: Any = None  # for the window (bounded there), never looked into here
     done: bool = False
+    number: int = 0  # the window's number for the run (its weights are filed under it)
 
     def curve(self, metric: str) -> tuple[np.ndarray, np.ndarray] | None:
         for split in ("val", "train_eval", "train"):
@@ -81,6 +82,7 @@ class RunsPanel(Panel):
     name = "runs"
     title = "Runs compared"
     wants_metrics = True
+    max_fps = 10.0  # a comparison: its curves need not move at every frame
     forkRequested = Signal(int)  # the index of the run to fork
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -169,15 +171,17 @@ class RunsPanel(Panel):
         self._update_buttons()
         return self._current
 
-    def end_run(self, final: dict[str, float], checkpoints: Sequence[int] = ()) -> None:
-        """The current run finished with these final numbers and checkpoint steps."""
+    def end_run(self, final: dict[str, float], checkpoints: Sequence[int] = (),
+                note: str = "") -> None:
+        """The current run finished with these final numbers and checkpoint steps; ``note``
+        says how it ended when that was not by finishing (stopped, its process lost)."""
         run = self._current
         if run is None:
             return
         run.final, run.done, run.checkpoints = dict(final), True, list(checkpoints)
         item = self.tree.topLevelItem(self.runs.index(run))
         if item is not None:
-            item.setText(4, final_text(run.final) or "—")
+            item.setText(4, note or final_text(run.final) or "—")
             self._fit_columns()
             item.setToolTip(4, "\n".join(f"{k.replace('_', ' ')}: {v:.4g}"
                                           for k, v in run.final.items()))

@@ -1,0 +1,194 @@
+"""The bench under the window: training speed beside a bare loop or the headless engine,
+frames drawn, a picture's age when painted, Run and Stop, the first window, whether the
+window's process ever loads torch, and what the pictures cost to send between processes."""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ..engine import Engine
+from ..spec.presets import load_preset
+from ..spec.project import save_project
+from ..spec.snapshots import FeatureMaps
+from ..spec.wire import decode, encode
+from .loops import ROUNDS, bare_loop_rate, engine_rate
+
+
+def _say(text: str) -> None:
+    print(text, file=sys.stderr)
+
+
+def preset_under_window(name: str, seconds: float) -> dict[str, float]:
+    """``name`` under the window with every panel open (speed against the bare loop timed
+    right before and after, frames, lateness), then with the panels it shows by itself."""
+    from ..gui.measure import train_under_window
+
+    key = name.replace("-", "_")
+    probe = Engine(load_preset(name), max_steps=1)
+    probe.build()
+    before = bare_loop_rate(probe, seconds)
+    every = train_under_window(name, seconds * ROUNDS, every_panel=True)
+    after = bare_loop_rate(probe, seconds)
+    default = train_under_window(name, seconds * ROUNDS, every_panel=False)
+    out = {f"gui_steps_per_s_{key}": round(every["steps_per_s"], 1),
+           f"gui_ratio_{key}": round(every["steps_per_s"] / (0.5 * (before + after)), 3),
+           f"gui_fps_{key}": round(every["fps"], 1),
+           f"gui_fps_default_{key}": round(default["fps"], 1),
+           f"snapshot_to_paint_ms_p99_{key}": round(max(every["paint_ms_p99"],
+                                                        default["paint_ms_p99"]), 1),
+           f"ui_lateness_p50_ms_{key}": round(every["lateness_p50_ms"], 2),
+           f"ui_lateness_p99_ms_{key}": round(every["lateness_p99_ms"], 2),
+           f"received_mb_per_s_{key}": round(every["received_mb_per_s"], 2)}
+    _say(f"{'':<12} under the window, every panel ({every['panels']}): "
+         f"{every['steps_per_s']:8.0f} steps/s, ratio {out[f'gui_ratio_{key}']:.3f} to the bare "
+         f"loop, {every['fps']:.1f} frames/s, picture made → painted p99 "
+         f"{every['paint_ms_p99']:.0f} ms, lateness p50 {every['lateness_p50_ms']:.1f} / p99 "
+         f"{every['lateness_p99_ms']:.1f} ms, {every['received_mb_per_s']:.2f} MB/s received")
+    _say(f"{'':<12} its own panels ({default['panels']}): {default['fps']:.1f} frames/s, "
+         f"{default['steps_per_s']:8.0f} steps/s")
+    return out
+
+
+def mnist_like_project(folder: Path, n: int = 10_000, size: int = 28):
+    """digits-cnn's network on ``n`` generated ``size``×``size`` pictures of ten classes
+    (a bar at a class's angle, a blob at a class's place, noise), as an NPZ file."""
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 10, n)
+    yy, xx = np.mgrid[0:size, 0:size] / (size - 1) - 0.5
+    angles = labels[:, None, None] * np.pi / 10
+    bar = np.exp(-((xx * np.sin(angles) - yy * np.cos(angles)) ** 2) / 0.004)
+    cx = (labels % 5)[:, None, None] / 5 - 0.4
+    cy = (labels // 5)[:, None, None] / 2 - 0.25
+    blob = np.exp(-((xx - cx) ** 2 + (yy - cy) ** 2) / 0.01)
+    x = (bar + blob + 0.3 * rng.normal(size=(n, size, size))).astype(np.float32)
+    path = folder / "mnist-like.npz"
+    np.savez(path, x=x[:, None], y=labels)
+    project = load_preset("digits-cnn")
+    project.name = "mnist-like"
+    project.apply_setting("dataset", "npz")
+    project.apply_setting("path", str(path))
+    project.apply_setting("epochs", 1_000_000)
+    return project
+
+
+def mnist_like_under_window(seconds: float) -> dict[str, float]:
+    """The CNN on 10,000 28×28 pictures with its feature maps shown: under the window
+    against the same engine headless, timed right before and after."""
+    from ..gui.measure import train_under_window
+
+    with tempfile.TemporaryDirectory() as folder:
+        project = mnist_like_project(Path(folder))
+        file = save_project(project, Path(folder) / "mnist-like.mlsp.json")
+        before = engine_rate(project, seconds * ROUNDS)
+        window = train_under_window(str(file), seconds * ROUNDS, every_panel=False,
+                                    raise_panel="features")
+        after = engine_rate(project, seconds * ROUNDS)
+    ratio = window["steps_per_s"] / (0.5 * (before + after))
+    _say(f"mnist-like   headless {0.5 * (before + after):6.1f} steps/s, under the window "
+         f"({window['panels']}) {window['steps_per_s']:6.1f} steps/s: ratio {ratio:.3f}, "
+         f"{window['fps']:.1f} frames/s")
+    return {"gui_ratio_mnist_like": round(ratio, 3),
+            "gui_fps_mnist_like": round(window["fps"], 1)}
+
+
+def controls(rounds: int = 8) -> dict[str, float]:
+    """Run → first step, and Stop → the run's thread ended, on spiral and digits-cnn."""
+    from ..gui.measure import control_latencies, quantile
+
+    first, stops = [], []
+    for name in ("spiral", "digits-cnn"):
+        found = control_latencies(name, rounds)
+        first += found["run_to_first_step_ms"]
+        stops += found["stop_ms"]
+    out = {"run_to_first_step_ms": round(statistics.median(first), 1),
+           "run_to_first_step_ms_max": round(max(first), 1),
+           "stop_ms_p99": round(quantile(stops, 0.99), 1),
+           "stop_ms_p50": round(quantile(stops, 0.5), 1)}
+    _say(f"Run → first step: median {out['run_to_first_step_ms']:.0f} ms, slowest "
+         f"{out['run_to_first_step_ms_max']:.0f} ms; Stop → ended: p50 {out['stop_ms_p50']:.0f}"
+         f" ms, p99 {out['stop_ms_p99']:.0f} ms ({len(stops)} stops)")
+    return out
+
+
+def _child_output(args: list[str], marker: str | None = None) -> tuple[float, str]:
+    """Seconds from starting a fresh Python to its exit (or its printing ``marker``), and
+    what it printed."""
+    start = time.perf_counter()
+    child = subprocess.Popen([sys.executable, *args], stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL, text=True)
+    lines = []
+    for line in child.stdout:
+        lines.append(line)
+        if marker is not None and marker in line:
+            break
+    seconds = time.perf_counter() - start
+    child.wait()
+    return seconds, "".join(lines)
+
+
+def first_window(repeats: int = 3) -> dict[str, float]:
+    """The studio's first painted window against a bare PySide6 window with one pyqtgraph
+    plot, each in a fresh interpreter, alternating."""
+    studio, bare = [], []
+    for _ in range(repeats):
+        studio.append(_child_output(["-m", "mlsp_studio.gui.probes", "studio"],
+                                    "window-shown")[0])
+        bare.append(_child_output(["-m", "mlsp_studio.gui.probes", "bare"], "window-shown")[0])
+    ratio = statistics.median(studio) / statistics.median(bare)
+    _say(f"first window {statistics.median(studio):.2f} s, a bare Qt window with a plot "
+         f"{statistics.median(bare):.2f} s: ratio {ratio:.2f}")
+    return {"first_window_s": round(statistics.median(studio), 3),
+            "bare_qt_window_s": round(statistics.median(bare), 3),
+            "first_window_vs_bare_qt": round(ratio, 3)}
+
+
+def torch_in_window_process(preset: str = "spiral") -> dict[str, bool]:
+    """Train ``preset`` to its end under the window in a fresh interpreter; did that
+    interpreter (the window's process) import torch?"""
+    _, text = _child_output(["-m", "mlsp_studio.gui.probes", "torch-free", preset])
+    words = text.split()
+    if "torch" not in words or words[1] != "True":
+        raise RuntimeError(f"the probe did not finish its run: {text!r}")
+    imported = words[words.index("torch") + 1] == "True"
+    _say(f"{preset} trained to its end under the window; the window's process imported "
+         f"torch: {imported}")
+    return {"gui_process_imports_torch": imported}
+
+
+def transport(mb: float = 4.0, messages: int = 20) -> dict[str, float]:
+    """Milliseconds per megabyte of pictures from one process to the other: encoded, through
+    a pipe, decoded (as the training process sends them to the window)."""
+    import multiprocessing
+
+    side = int((mb * 1e6 / 4 / 16) ** 0.5)
+    snapshot = FeatureMaps(1, 0, np.zeros((1, side, side), np.float32), "x",
+                           (("conv", np.random.default_rng(0).random((16, side, side),
+                                                                     dtype=np.float32)),))
+    reader, writer = multiprocessing.Pipe(duplex=False)
+
+    def send() -> None:
+        for _ in range(messages):
+            writer.send_bytes(encode({"events": [[1, 0.0, snapshot]]}))
+
+    start = time.perf_counter()
+    thread = threading.Thread(target=send)
+    thread.start()
+    size = 0
+    for _ in range(messages):
+        data = reader.recv_bytes()
+        size += len(data)
+        decode(data)
+    thread.join()
+    seconds = time.perf_counter() - start
+    per_mb = seconds * 1000.0 / (size / 1e6)
+    _say(f"pictures between the processes: {per_mb:.2f} ms per MB ({size / 1e6:.0f} MB in "
+         f"{messages} messages)")
+    return {"transport_ms_per_mb": round(per_mb, 3)}
