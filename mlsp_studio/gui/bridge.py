@@ -16,7 +16,7 @@ import itertools
 import threading
 import time
 import weakref
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
@@ -31,9 +31,11 @@ from ..spec.events import (
     Reply,
     Status,
 )
-from ..spec.history import MetricHistory
 from ..spec.project import Project
-from . import training_process
+
+if TYPE_CHECKING:
+    from ..spec.history import MetricHistory
+    from .training_process import TrainingProcess
 
 STOP_TIMEOUT_S = 1.0  # a step that has not ended by then is ended with its process
 
@@ -92,14 +94,14 @@ class EngineBridge(QObject):
         self._lock = threading.Lock()
         self._mail = Mail()
         self._told = False
-        self.process: training_process.TrainingProcess | None = None
+        self.process: TrainingProcess | None = None
         self._is_ready = False
         self._pending: list[dict[str, Any]] = []  # commands held until the process is ready
         self.run_number = 0      # the current run's number (0: none yet)
         self.active = False      # a run was started and has not ended
         self.step_count = 0      # the current run's step, as last heard
         self.first_step_at: float | None = None  # when the run's first step was heard of
-        self.history = MetricHistory()  # the current run's curves, as heard
+        self.history: MetricHistory | None = None  # the current run's curves, as heard
         self.kept: dict[int, dict[int, dict[str, str]]] = {}  # run → step → network → file
         self.fork_weights: dict[str, str] | None = None  # next start only: network → file
         self.pace = 0.0
@@ -119,6 +121,8 @@ class EngineBridge(QObject):
         """Start (or take a warm) training process; ``ready`` follows once torch is in."""
         if self.process is not None:
             return
+        from . import training_process  # multiprocessing: after the window's first paint
+
         try:
             self.process = training_process.acquire(self)
         except OSError as err:
@@ -178,15 +182,20 @@ class EngineBridge(QObject):
         process, self.process = self.process, None
         self._is_ready = False
         if process is not None:
-            training_process.release(process)
+            from .training_process import release
+
+            release(process)
 
     # -- the run -------------------------------------------------------------------------
     def start(self, project: Project, running: bool = True) -> int:
         """A fresh run of ``project``, running or paused; returns its number."""
         if self.process is None:
             raise RuntimeError("the training process is not started")
+        from ..spec.history import MetricHistory
+        from .training_process import next_run_number
+
         self.shutdown()
-        run = training_process.next_run_number()
+        run = next_run_number()
         with self._lock:
             self.run_number, self.active, self.step_count = run, True, 0
             self.first_step_at = None
@@ -328,4 +337,4 @@ class EngineBridge(QObject):
     def curve_records(self) -> list[tuple[int, str, str, float]]:
         """The current run's curves as heard so far."""
         with self._lock:
-            return list(self.history.records())
+            return list(self.history.records()) if self.history is not None else []

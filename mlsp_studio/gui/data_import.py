@@ -365,14 +365,3 @@ class DataImportDialog(QDialog):
             return False
         self.doc.undo_stack.push(command)
         return True
-
-
-class DataImportActions:
-    """Mixed into MainWindow: File → Import data…; needs ``doc``."""
-
-    @Slot()
-    def on_import_data(self) -> None:
-        assert_gui_thread("MainWindow.on_import_data")
-        start = self.doc.project.dataset_options.get("path", "")
-        dialog = DataImportDialog(self.doc, self, start if os.path.exists(str(start)) else "")
-        dialog.exec()

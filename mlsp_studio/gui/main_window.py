@@ -19,10 +19,10 @@ from ..spec.presets import list_presets
 from .animation_export import AnimationExport
 from .bridge import EngineBridge, Mail, assert_gui_thread
 from .canvas import GraphScene, GraphView
-from .data_import import DataImportActions
 from .document import StudioDocument
 from .file_actions import FileActions
 from .gallery import GalleryActions
+from .import_action import DataImportActions
 from .inspector import INSPECTOR_WIDTH, Inspector
 from .lesson_dock import LessonDock
 from .palette import BlockPalette

@@ -11,11 +11,13 @@ import os
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QElapsedTimer, QObject, QSettings, Qt, QTimer, Slot
 
 from .app import _wait, make_app, open_window
+from .redraw import dock_shown
 
 TICK_MS = 10
 
@@ -57,20 +59,26 @@ def quantile(values: list[float], q: float) -> float:
 
 
 def open_every_panel(window) -> list[str]:
-    """Every panel the project has pictures for, each visible at once (none behind a tab)."""
-    shown = [name for name, dock in window.docks.items()
+    """Every panel the project has pictures for, each in view at once (none behind a tab):
+    in two columns on the right."""
+    names = [name for name, dock in window.docks.items()
              if name in window.panels and not dock.isHidden()]
-    first = window.docks[shown[0]]
-    for name in shown[1:]:
-        window.splitDockWidget(first, window.docks[name], Qt.Vertical)
-    for name in shown:
-        window.docks[name].show()
+    for name in names:
+        window.removeDockWidget(window.docks[name])
+    half = (len(names) + 1) // 2
+    for i, name in enumerate(names):
+        dock = window.docks[name]
+        if i < half:
+            window.addDockWidget(Qt.RightDockWidgetArea, dock, Qt.Vertical)
+        else:  # beside the one of the first column in the same row
+            window.splitDockWidget(window.docks[names[i - half]], dock, Qt.Horizontal)
+        dock.show()
     window._update_visuals()
-    return shown
+    return names
 
 
 def shown_panels(window) -> list[str]:
-    return [name for name in window.panels if window.docks[name].isVisible()]
+    return [name for name in window.panels if dock_shown(window.docks[name])]
 
 
 def _open(target: str, folder: str):
@@ -100,9 +108,13 @@ def _close(app, window) -> None:
 
 
 def train_under_window(target: str, seconds: float, every_panel: bool = True,
-                       raise_panel: str = "") -> dict[str, float]:
-    """Train ``target`` for ``seconds`` under the window, with every panel open or the ones
-    the project shows by itself (and ``raise_panel`` brought to the front)."""
+                       raise_panel: str = "", rounds: int = 1,
+                       between: Callable[[], float] | None = None) -> dict:
+    """Train ``target`` under the window, with every panel open or the ones the project
+    shows by itself (and ``raise_panel`` brought to the front), ``rounds`` times
+    ``seconds``. With ``between``, the run is paused after each round and ``between()`` (a
+    rate measured while the window is idle: a bare loop, the headless engine) is called, so
+    that each round has its own pair and drift in the machine's speed weighs on both."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     with tempfile.TemporaryDirectory() as folder:
         app, window = _open_training(target, folder)
@@ -115,22 +127,36 @@ def train_under_window(target: str, seconds: float, every_panel: bool = True,
         shown = shown_panels(window)
         bridge, scheduler = window.bridge, window.scheduler
         _wait(app, lambda: False, 1.0)  # past the first frames and the first snapshots
-        # Speed and frames first, with nothing but the window running; then the lateness,
-        # in its own phase, because a 10 ms probe timer wakes the window 100 times a second.
-        frames, latencies = scheduler.frames, len(scheduler.paint_latency_ms)
-        received = bridge.process.received_bytes
-        start_steps, start = bridge.step_count, time.perf_counter()
-        _wait(app, lambda: False, seconds)
-        steps, elapsed = bridge.step_count - start_steps, time.perf_counter() - start
-        frames = scheduler.frames - frames
-        painted = scheduler.paint_latency_ms[latencies:]
-        received = bridge.process.received_bytes - received
+        rates, pairs, painted = [], [], []
+        frames = elapsed = received = 0.0
+        for _ in range(rounds):
+            # speed and frames with nothing but the window running
+            frames0, latencies = scheduler.frames, len(scheduler.paint_latency_ms)
+            received0 = bridge.process.received_bytes
+            steps0, start = bridge.step_count, time.perf_counter()
+            _wait(app, lambda: False, seconds)
+            span = time.perf_counter() - start
+            rates.append((bridge.step_count - steps0) / span)
+            frames += scheduler.frames - frames0
+            elapsed += span
+            received += bridge.process.received_bytes - received0
+            painted += scheduler.paint_latency_ms[latencies:]
+            if between is not None:
+                window.on_pause()
+                _wait(app, lambda: window.state == "paused", 10)
+                pairs.append(between())
+                window.on_run()
+                _wait(app, lambda: window.state == "running", 10)
+                _wait(app, lambda: False, 0.5)
+        # the lateness in its own phase: a 10 ms probe wakes the window 100 times a second
         probe = LatenessProbe()
         probe.start()
         _wait(app, lambda: False, min(seconds, 4.0))
         probe.stop()
         _close(app, window)
-    return {"steps_per_s": steps / elapsed, "fps": frames / elapsed, "seconds": elapsed,
+    ratios = [r / b for r, b in zip(rates, pairs, strict=False) if b > 0]
+    return {"steps_per_s": statistics.median(rates), "fps": frames / elapsed,
+            "ratio": statistics.median(ratios) if ratios else None, "between": pairs,
             "panels": ", ".join(shown), "paint_ms_p99": quantile(painted, 0.99),
             "paint_ms_p50": quantile(painted, 0.5), "received_mb_per_s": received / elapsed / 1e6,
             "lateness_p50_ms": quantile(probe.late_ms, 0.5),

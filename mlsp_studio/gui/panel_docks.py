@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt, QTimer, Slot
 from ..spec.errors import StudioError
 from .bridge import assert_gui_thread
 from .panel_holder import PanelHolder
+from .redraw import dock_shown
 
 VISUAL_EVERY_S = 1 / 30  # a picture per frame at most; the training process thins them to
 #                          keep their cost a small share of training
@@ -159,7 +160,7 @@ class PanelDocks:
         frames are drawn: a picture made between two frames would be thrown away unseen."""
         kinds = set()
         for name, panel in self.panels.items():
-            if self.docks[name].isVisible():
+            if dock_shown(self.docks[name]):
                 kinds.update(panel.kinds)
         every = VISUAL_EVERY_S
         if (kinds, every) != (self._visual_kinds, self._visual_every):

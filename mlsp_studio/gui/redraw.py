@@ -27,6 +27,12 @@ SLOW_PANEL_SHARE = 0.35   # ... no more often than this share of the time allows
 LATENCIES_KEPT = 2000     # snapshot-to-paint times kept for the bench
 
 
+def dock_shown(dock) -> bool:
+    """Whether a person can see any of ``dock``: a dock behind another's tab is "visible" to
+    Qt but shows nothing, and is neither computed nor drawn."""
+    return dock.isVisible() and not dock.visibleRegion().isEmpty()
+
+
 class RedrawScheduler(QObject):
     """Calls ``draw(mail)`` with everything new; the window hands the panels' news to
     :meth:`draw_panels`, which paints them one per turn of the event loop."""
@@ -144,7 +150,7 @@ class RedrawScheduler(QObject):
         for kind, snapshot in mail.snapshots.items():
             made_at = mail.made_at.get(kind)
             for name, panel in panels.items():
-                if kind in panel.kinds and docks[name].isVisible():
+                if kind in panel.kinds and dock_shown(docks[name]):
                     self._held.setdefault(name, {})[kind] = (snapshot, made_at)
         if mail.metrics:
             self._metrics.update(name for name, panel in panels.items() if panel.wants_metrics)
@@ -154,7 +160,7 @@ class RedrawScheduler(QObject):
         """Give panel ``name`` its news and let Qt paint it; False when it is hidden or must
         wait its turn."""
         panel, dock = self._panels.get(name), self._docks.get(name)
-        if panel is None or not dock.isVisible():
+        if panel is None or not dock_shown(dock):
             self._held.pop(name, None)
             self._metrics.discard(name)
             return False

@@ -6,8 +6,8 @@ from __future__ import annotations
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QTabBar, QWidget
 
+from .bridge import assert_gui_thread
 from .document import StudioDocument
-from .panels.base import assert_gui_thread
 
 PROBLEM_COLOUR = QColor("#b3261e")
 

@@ -9,10 +9,10 @@ first frame and the newest are always kept and the memory stays bounded however 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-import numpy as np
-
-from .snapshots import Snapshot
+if TYPE_CHECKING:  # the window imports this before its first paint: numpy comes later
+    from .snapshots import Snapshot
 
 # Kinds worth watching change over training (drawn as animations); the diffusion trajectory
 # is animated from one snapshot, its denoising steps, and is never recorded over training.
@@ -30,6 +30,8 @@ def thin_evenly(items: list, max_items: int) -> list:
         return list(items)
     if max_items <= 1:
         return [items[-1]] if max_items == 1 else []
+    import numpy as np
+
     keep = np.unique(np.round(np.linspace(0, n - 1, max_items)).astype(int))
     return [items[i] for i in keep]
 
