@@ -105,10 +105,11 @@ def test_stop_is_honoured_within_a_step() -> None:
     engine = Engine(load_preset("digits-cnn"), max_steps=10**9)
     engine.start()
     assert _wait(lambda: engine.step_count > 3)
-    began = time.monotonic()
+    at = engine.step_count
     engine.stop()
-    assert engine.join(1.0)
-    assert time.monotonic() - began < 1.0
+    assert engine.join(30.0)
+    assert engine.step_count <= at + 1  # the step under way ends; no other begins
+    assert engine.state is EngineState.STOPPED  # how long it takes is the bench's stop_ms
 
 
 def test_reset_returns_to_step_zero() -> None:

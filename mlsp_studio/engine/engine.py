@@ -41,7 +41,7 @@ EVAL_MIN_GAP_S = 0.05    # validation at most this often (it never changes the t
 EVAL_MAX_GAP_S = 0.5     # and at least this often, unless one check costs over ...
 EVAL_MAX_SHARE = 0.05    # ... this share of the time: then as often as that allows
 SAFE_COPY_EVERY_S = 2.0  # in-memory copy of the weights to fall back on if they turn non-finite
-VISUAL_SHARE = 0.03      # pictures take at most this share of the time at full speed ...
+VISUAL_SHARE = 0.02      # pictures take at most this share of the time at full speed ...
 VISUAL_SHARE_PACED = 0.3  # ... and this share at a chosen pace, where the loop mostly waits
 
 Sink = Callable[[Any], None]
@@ -510,7 +510,7 @@ class Engine:
             return
         epoch = self.paradigm.epoch if self.paradigm is not None else 0
         self.sink(Status(self.state.value, self.step_count, epoch, self.total_steps, self._rate,
-                         self.elapsed, str(self.device), self.message))
+                         self.elapsed, str(self.device), self.message, self.cpu_elapsed))
 
     def _take_safe_copy(self) -> None:
         self._safe_state = {slot: {k: v.detach().clone() for k, v in net.state_dict().items()}

@@ -24,6 +24,7 @@ from ..spec.events import (
     Answered,
     Built,
     Ended,
+    Failed,
     Finished,
     Kept,
     MetricsBatch,
@@ -85,6 +86,7 @@ class EngineBridge(QObject):
     _answered = Signal()
     _loaded = Signal()
     _died = Signal(int, str)
+    _failed = Signal(str)
     _replied = Signal(int, bool, str)
 
     instances: weakref.WeakSet[EngineBridge] = weakref.WeakSet()
@@ -96,11 +98,13 @@ class EngineBridge(QObject):
         self._told = False
         self.process: TrainingProcess | None = None
         self._is_ready = False
+        self.load_error = ""  # why no training process could start, in words
         self._pending: list[dict[str, Any]] = []  # commands held until the process is ready
         self.run_number = 0      # the current run's number (0: none yet)
         self.active = False      # a run was started and has not ended
         self.step_count = 0      # the current run's step, as last heard
         self.first_step_at: float | None = None  # when the run's first step was heard of
+        self.status: Status | None = None  # the current run's last status
         self.history: MetricHistory | None = None  # the current run's curves, as heard
         self.kept: dict[int, dict[int, dict[str, str]]] = {}  # run → step → network → file
         self.fork_weights: dict[str, str] | None = None  # next start only: network → file
@@ -113,6 +117,7 @@ class EngineBridge(QObject):
         self._answered.connect(self._on_answered)
         self._loaded.connect(self._on_loaded)
         self._died.connect(self._on_died)
+        self._failed.connect(self._on_failed)
         self._replied.connect(self.replied)
         EngineBridge.instances.add(self)
 
@@ -123,10 +128,12 @@ class EngineBridge(QObject):
             return
         from . import training_process  # multiprocessing: after the window's first paint
 
+        self.load_error = ""
         try:
             self.process = training_process.acquire(self)
         except OSError as err:
-            self.loadFailed.emit(f"the training process could not be started: {err}")
+            self.load_error = f"The training process could not be started: {err}"
+            self.loadFailed.emit(self.load_error)
             return
         if self.process.ready is not None:
             self._loaded.emit()
@@ -156,7 +163,7 @@ class EngineBridge(QObject):
         else:
             self._pending.append(message)
 
-    def _replace_process(self, kill: bool) -> None:
+    def _replace_process(self, kill: bool, fresh: bool = True) -> None:
         """Let the current process go (killed, or already dead) and start a fresh one."""
         old, self.process = self.process, None
         self._is_ready = False
@@ -165,7 +172,8 @@ class EngineBridge(QObject):
             old.set_owner(None)
             if kill:
                 old.kill()
-        self.load_engine()
+        if fresh:
+            self.load_engine()
 
     @Slot(int, str)
     def _on_died(self, pid: int, why: str) -> None:
@@ -173,12 +181,24 @@ class EngineBridge(QObject):
         if self.process is None or self.process.pid != pid:
             return  # one already let go
         self.active = False
+        if self.process.ready is None:  # it never started: starting another would fail too
+            self._replace_process(kill=False, fresh=False)
+            self.load_error = f"The training process could not start: {why}"
+            self.loadFailed.emit(self.load_error)
+            return
         self._replace_process(kill=False)
         self.crashed.emit(why)
 
+    @Slot(str)
+    def _on_failed(self, message: str) -> None:
+        assert_gui_thread("EngineBridge._on_failed")
+        self._replace_process(kill=True, fresh=False)
+        self.load_error = message
+        self.loadFailed.emit(message)
+
     def release(self) -> None:
         """The window closes: end the run and give the process back, warm."""
-        self.shutdown(STOP_TIMEOUT_S)
+        self.shutdown(STOP_TIMEOUT_S, fresh=False)
         process, self.process = self.process, None
         self._is_ready = False
         if process is not None:
@@ -198,7 +218,7 @@ class EngineBridge(QObject):
         run = next_run_number()
         with self._lock:
             self.run_number, self.active, self.step_count = run, True, 0
-            self.first_step_at = None
+            self.first_step_at = self.status = None
             self._mail, self._told = Mail(), False
             self.history = MetricHistory()
         weights, self.fork_weights = self.fork_weights, None
@@ -246,9 +266,9 @@ class EngineBridge(QObject):
         self._send({"cmd": cmd, "request": number, **fields})
         return number
 
-    def shutdown(self, timeout: float = STOP_TIMEOUT_S) -> bool:
+    def shutdown(self, timeout: float = STOP_TIMEOUT_S, fresh: bool = True) -> bool:
         """End the current run and wait for it. A step that does not end within ``timeout``
-        is ended with its process (a fresh one starts); then False."""
+        is ended with its process (and, with ``fresh``, another one starts); then False."""
         if not self.active:
             return True
         self.active = False
@@ -259,19 +279,21 @@ class EngineBridge(QObject):
         self.process.send({"cmd": "stop", "run": self.run_number})
         if self._ended.wait(timeout):
             return True
-        self._replace_process(kill=True)
+        self._replace_process(kill=True, fresh=fresh)
         return False
 
     # -- the mailbox ---------------------------------------------------------------------
     def file_events(self, events: tuple) -> None:
         """Runs in the reader thread: file the events; wake the window once."""
         answered = loaded = False
-        replies = []
+        replies, failures = [], []
         with self._lock:
             mail, current = self._mail, self.run_number
             for run, made_at, event in events:
                 if isinstance(event, Ready):
                     loaded = True
+                elif isinstance(event, Failed):
+                    failures.append(event.message)
                 elif isinstance(event, Reply):
                     replies.append(event)
                 elif isinstance(event, Kept):
@@ -287,7 +309,7 @@ class EngineBridge(QObject):
                         self.history.add(*record)
                         self.step_count = max(self.step_count, record[0])
                 elif isinstance(event, Status):
-                    mail.status = event
+                    mail.status = self.status = event
                     self.step_count = event.step
                 elif isinstance(event, Built):
                     mail.built = event
@@ -305,6 +327,8 @@ class EngineBridge(QObject):
             self._told = True
         if loaded:
             self._loaded.emit()
+        for message in failures:
+            self._failed.emit(message)
         for reply in replies:
             self._replied.emit(reply.request, reply.ok, reply.message)
         if answered:  # a person is waiting for these pictures: draw now, not at the next frame

@@ -227,7 +227,7 @@ class MainWindow(Presentation, LessonDock, GalleryActions, VariantRuns, PanelDoc
     def _run_blocker(self) -> str:
         """Why Run is disabled, in words; empty when it can run."""
         if not self.bridge.is_ready:
-            return "PyTorch is still loading"
+            return self.bridge.load_error or "PyTorch is still loading"
         if not self.doc.check.ok:
             return self.doc.check.errors[0]
         return ""
@@ -459,6 +459,7 @@ class MainWindow(Presentation, LessonDock, GalleryActions, VariantRuns, PanelDoc
     def _on_load_failed(self, message: str) -> None:
         assert_gui_thread("MainWindow._on_load_failed")
         self._show_status_text(message, error=True)
+        self._update_controls()
 
     # -- theme, layout, closing ----------------------------------------------------------
     @Slot()

@@ -109,12 +109,14 @@ def _close(app, window) -> None:
 
 def train_under_window(target: str, seconds: float, every_panel: bool = True,
                        raise_panel: str = "", rounds: int = 1,
-                       between: Callable[[], float] | None = None) -> dict:
+                       between: Callable[[], tuple[float, float]] | None = None) -> dict:
     """Train ``target`` under the window, with every panel open or the ones the project
     shows by itself (and ``raise_panel`` brought to the front), ``rounds`` times
-    ``seconds``. With ``between``, the run is paused after each round and ``between()`` (a
-    rate measured while the window is idle: a bare loop, the headless engine) is called, so
-    that each round has its own pair and drift in the machine's speed weighs on both."""
+    ``seconds``. With ``between``, the run is paused after each round and ``between()`` (the
+    steps per wall second and per CPU second of a loop run while the window is idle: a bare
+    loop, the headless engine) is called, so that each round has its own pair and drift in
+    the machine's speed weighs on both. Per CPU second counts the training thread's own
+    time, whatever else the machine runs."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     with tempfile.TemporaryDirectory() as folder:
         app, window = _open_training(target, folder)
@@ -127,16 +129,20 @@ def train_under_window(target: str, seconds: float, every_panel: bool = True,
         shown = shown_panels(window)
         bridge, scheduler = window.bridge, window.scheduler
         _wait(app, lambda: False, 1.0)  # past the first frames and the first snapshots
-        rates, pairs, painted = [], [], []
+        rates, cpu_rates, pairs, painted = [], [], [], []
         frames = elapsed = received = 0.0
         for _ in range(rounds):
             # speed and frames with nothing but the window running
             frames0, latencies = scheduler.frames, len(scheduler.paint_latency_ms)
             received0 = bridge.process.received_bytes
-            steps0, start = bridge.step_count, time.perf_counter()
+            steps0, start, status0 = bridge.step_count, time.perf_counter(), bridge.status
             _wait(app, lambda: False, seconds)
             span = time.perf_counter() - start
             rates.append((bridge.step_count - steps0) / span)
+            status = bridge.status
+            if status0 is not None and status.cpu_seconds > status0.cpu_seconds:
+                cpu_rates.append((status.step - status0.step)
+                                 / (status.cpu_seconds - status0.cpu_seconds))
             frames += scheduler.frames - frames0
             elapsed += span
             received += bridge.process.received_bytes - received0
@@ -154,9 +160,12 @@ def train_under_window(target: str, seconds: float, every_panel: bool = True,
         _wait(app, lambda: False, min(seconds, 4.0))
         probe.stop()
         _close(app, window)
-    ratios = [r / b for r, b in zip(rates, pairs, strict=False) if b > 0]
+    ratios = [r / b[0] for r, b in zip(rates, pairs, strict=False) if b[0] > 0]
+    cpu_ratios = [r / b[1] for r, b in zip(cpu_rates, pairs, strict=False) if b[1] > 0]
     return {"steps_per_s": statistics.median(rates), "fps": frames / elapsed,
-            "ratio": statistics.median(ratios) if ratios else None, "between": pairs,
+            "ratio": statistics.median(ratios) if ratios else None,
+            "cpu_ratio": statistics.median(cpu_ratios) if cpu_ratios else None,
+            "between": [b[0] for b in pairs],
             "panels": ", ".join(shown), "paint_ms_p99": quantile(painted, 0.99),
             "paint_ms_p50": quantile(painted, 0.5), "received_mb_per_s": received / elapsed / 1e6,
             "lateness_p50_ms": quantile(probe.late_ms, 0.5),

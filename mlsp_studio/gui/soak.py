@@ -2,7 +2,8 @@
 open for a long time (30 minutes by default) and watch for leaks, crashes and a sluggish
 window.
 
-Memory is the process's resident size, sampled every few seconds; its growth is measured
+Memory is the resident size of both processes (the window's and the training process's),
+sampled every few seconds; its growth is measured
 from the sample at the end of the first minute (imports, first pictures and caches are
 settled by then) to the largest sample after it. The window's lateness is a 10 ms timer's
 delay, counted into a fixed histogram so that measuring it adds no memory of its own.
@@ -30,10 +31,10 @@ GROWTH_LIMIT = 0.05
 LATENESS_LIMIT_MS = 30.0
 
 
-def resident_bytes() -> int:
-    """The process's resident memory now (Linux), or its peak so far elsewhere."""
+def resident_bytes(pid: int | str = "self") -> int:
+    """A process's resident memory now (Linux), or this one's peak so far elsewhere."""
     try:
-        with open("/proc/self/statm", encoding="ascii") as handle:
+        with open(f"/proc/{pid}/statm", encoding="ascii") as handle:
             return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
     except (OSError, ValueError, IndexError):
         import resource
@@ -106,7 +107,9 @@ def soak(preset: str = "digits-cnn", seconds: float = 1800.0, sample_every: floa
         while elapsed < seconds and window.state == "running":
             _wait(app, lambda: False, min(sample_every, seconds - elapsed))
             elapsed = time.perf_counter() - start
-            samples.append((round(elapsed, 1), resident_bytes() / 2**20))
+            child = window.bridge.pid
+            held = resident_bytes() + (resident_bytes(child) if child else 0)
+            samples.append((round(elapsed, 1), held / 2**20))
             if report is not None:
                 report(elapsed, samples[-1][1], window.bridge.step_count)
         probe.stop()

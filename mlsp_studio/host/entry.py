@@ -6,7 +6,15 @@ from __future__ import annotations
 
 def child_main(commands, events, weights_dir: str) -> None:
     """The training process's main function (``multiprocessing``, start method ``spawn``):
-    ``commands`` and ``events`` are the receiving and sending ends of two pipes."""
-    from .serve import serve
+    ``commands`` and ``events`` are the receiving and sending ends of two pipes. If PyTorch
+    cannot be loaded, the window is told why, in a sentence, and the process ends."""
+    try:
+        from .serve import serve
+    except Exception as err:  # a missing or broken torch install: say so, never a traceback
+        from ..spec.events import Failed
+        from ..spec.wire import encode
 
+        text = f"PyTorch could not be loaded in the training process ({type(err).__name__}: {err})"
+        events.send_bytes(encode({"events": [[0, 0.0, Failed(text)]]}))
+        return
     serve(commands, events, weights_dir)

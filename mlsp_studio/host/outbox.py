@@ -21,6 +21,7 @@ from ..spec.snapshots import Snapshot
 from ..spec.wire import WireError, encode
 
 Entry = list  # [run, monotonic seconds when filed, event]
+GATHER_S = 0.004  # after the first event, wait this long for the rest of the engine's tick
 
 
 def _merge_key(event: Any) -> str | None:
@@ -84,6 +85,10 @@ class Outbox:
             with self._cond:
                 while not self._items and not self._closed:
                     self._cond.wait()
+            # the engine files a tick's metrics, status and pictures one after the other:
+            # one message for all of them, and one wake-up of this thread, not several
+            time.sleep(GATHER_S)
+            with self._cond:
                 batch, self._items = self._items, []
                 closing = self._closed
             if batch:

@@ -29,6 +29,7 @@ class Status:
     elapsed: float
     device: str
     message: str = ""
+    cpu_seconds: float = 0.0  # the training thread's CPU time in the loop (for the bench)
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,13 @@ class Ready:
     threads: int
     cuda: bool
     pid: int
+
+
+@dataclass(frozen=True)
+class Failed:
+    """The training process could not start (PyTorch missing or broken), in a sentence."""
+
+    message: str
 
 
 @dataclass(frozen=True)

@@ -138,3 +138,29 @@ def test_spiral_opens_at_its_watchable_pace(qtbot, tmp_path) -> None:
         assert win.speed_box.currentText() == "300 steps/s" and win.bridge.pace == 300
     finally:
         win.close()
+
+
+def test_a_training_process_without_pytorch_is_said_in_words(tmp_path) -> None:
+    fake = tmp_path / "fake" / "torch"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text("raise ImportError('this torch is broken')\n")
+    code = (
+        "import os, sys\n"
+        f"sys.path.insert(0, {str(tmp_path / 'fake')!r})\n"
+        "os.environ['QT_QPA_PLATFORM'] = 'offscreen'\n"
+        "from PySide6.QtCore import QSettings\n"
+        "from mlsp_studio.gui.app import open_window, _wait, make_app\n"
+        "app = make_app()\n"
+        f"w = open_window('spiral', settings=QSettings({str(tmp_path / 's.ini')!r}, "
+        "QSettings.IniFormat))\n"
+        "assert _wait(app, lambda: bool(w.bridge.load_error), 120)\n"
+        "print(w.isVisible(), w.act_run.isEnabled())\n"
+        "print(w.act_run.toolTip())\n"
+        "w.close()\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=240)
+    assert result.returncode == 0, result.stderr
+    shown, tip = result.stdout.splitlines()[-2:]
+    assert shown == "True False"
+    assert "PyTorch could not be loaded" in tip and "this torch is broken" in tip
+    assert "Traceback" not in result.stderr

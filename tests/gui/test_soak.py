@@ -4,6 +4,8 @@ stopping; and its command refusing bad arguments in words."""
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
@@ -39,6 +41,7 @@ def test_resident_memory_is_read() -> None:
     block = np.ones(64 * 2**20 // 8)  # 64 MB, touched
     assert resident_bytes() - before > 32 * 2**20
     del block
+    assert resident_bytes(os.getpid()) > 0  # another process's, by its id
 
 
 @pytest.mark.parametrize("args, words", [
