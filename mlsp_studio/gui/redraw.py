@@ -22,8 +22,8 @@ from PySide6.QtCore import QCoreApplication, QObject, QTimer, Slot
 from .bridge import EngineBridge, Mail, assert_gui_thread
 
 MIN_INTERVAL_MS = 33      # ~30 frames a second at most
-SLOW_PANEL_MS = 10.0      # a panel dearer than this is painted less often ...
-SLOW_PANEL_SHARE = 0.35   # ... no more often than this share of the time allows
+SLOW_PANEL_MS = 12.0      # a panel dearer than this is painted less often ...
+SLOW_PANEL_SHARE = 0.4    # ... no more often than this share of the time allows
 LATENCIES_KEPT = 2000     # snapshot-to-paint times kept for the bench
 
 
@@ -154,7 +154,11 @@ class RedrawScheduler(QObject):
                     self._held.setdefault(name, {})[kind] = (snapshot, made_at)
         if mail.metrics:
             self._metrics.update(name for name, panel in panels.items() if panel.wants_metrics)
-        self._queue = [name for name in panels if name in self._held or name in self._metrics]
+        # pictures first (they waited longest, since the training process made them), then
+        # the panels that only have new scalars
+        self._queue = ([name for name in panels if name in self._held]
+                       + [name for name in panels if name in self._metrics
+                          and name not in self._held])
 
     def _update_panel(self, name: str) -> bool:
         """Give panel ``name`` its news and let Qt paint it; False when it is hidden or must

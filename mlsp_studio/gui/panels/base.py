@@ -9,6 +9,7 @@ from __future__ import annotations
 import PySide6  # noqa: F401  (before pyqtgraph, so pyqtgraph picks this binding)
 
 # isort: split
+import math
 from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar
 
@@ -135,6 +136,57 @@ def set_title(plot: pg.PlotItem, text: str, dark: bool) -> None:
 
 def _nothing(*args) -> None:
     return None
+
+
+def nice_step(span: float) -> float:
+    """The smallest of 1, 2, 5 × 10^k that is at least ``span``."""
+    power = 10.0 ** math.floor(math.log10(span))
+    for factor in (1.0, 2.0, 5.0, 10.0):
+        if factor * power >= span:
+            return factor * power
+    return 10.0 * power
+
+
+def steady_range(plot: pg.PlotItem, values: np.ndarray, axis: str = "y",
+                 decades: bool = False, floor: float | None = None) -> None:
+    """Frame ``axis`` of ``plot`` around the finite ``values`` in round steps — whole
+    decades with ``decades`` (values already log₁₀), else 1-2-5 steps, from ``floor`` when
+    given — and keep that frame while the values stay inside it and fill half of it. An axis
+    that followed its data exactly would draw its labels again on every frame."""
+    values = np.asarray(values, dtype=np.float64)
+    values = values[np.isfinite(values)]
+    if not values.size:
+        return
+    lo, hi = float(values.min()), float(values.max())
+    if floor is not None:
+        lo = min(lo, floor)
+    if decades:
+        wanted = (math.floor(lo), max(math.ceil(hi), math.floor(lo) + 1))
+    else:
+        step = nice_step(max(hi - lo, abs(hi), abs(lo), 1e-12) / 4)
+        wanted = (math.floor(lo / step) * step, math.ceil(hi / step) * step)
+        if wanted[1] <= wanted[0]:
+            wanted = (wanted[0] - step, wanted[1] + step)
+    name = f"_mlsp_steady_{axis}"
+    shown = getattr(plot, name, None)
+    if shown is not None and shown[0] <= lo and hi <= shown[1] and (
+            wanted[1] - wanted[0]) * 2 > shown[1] - shown[0]:
+        return
+    setattr(plot, name, wanted)
+    if axis == "y":
+        plot.enableAutoRange(y=False)
+        plot.setYRange(*wanted, padding=0.03)
+    else:
+        plot.enableAutoRange(x=False)
+        plot.setXRange(*wanted, padding=0.03)
+
+
+def forget_range(plot: pg.PlotItem) -> None:
+    """Let both axes of ``plot`` follow its data again (a new run)."""
+    for axis in ("x", "y"):
+        if hasattr(plot, f"_mlsp_steady_{axis}"):
+            delattr(plot, f"_mlsp_steady_{axis}")
+    plot.enableAutoRange()
 
 
 def thicken_lines(widget: QWidget, scale: float) -> None:

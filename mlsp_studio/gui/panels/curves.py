@@ -26,7 +26,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .base import DARK, LIGHT, PANELS, Panel, Record, font, set_title, style_legend, style_plot
+from .base import (
+    DARK,
+    LIGHT,
+    PANELS,
+    Panel,
+    Record,
+    font,
+    forget_range,
+    nice_step,
+    set_title,
+    steady_range,
+    style_legend,
+    style_plot,
+)
 
 # Points kept per series; past this, neighbouring pairs are merged. Handing pyqtgraph more
 # points than a plot is wide costs GUI time (and so training speed) without showing more.
@@ -164,7 +177,6 @@ class CurvesPanel(Panel):
         self._marks: list[tuple[pg.PlotItem, pg.InfiniteLine]] = []
         self._dirty = False
         self._steps_right = 0.0
-        self._values_range: dict[str, tuple[float, float]] = {}
 
         self.log_box = QCheckBox("Log scale for loss")
         self.log_box.setFont(font())
@@ -270,8 +282,7 @@ class CurvesPanel(Panel):
         self._changed.clear()
         self._dirty = False
         self._steps_right = 0.0
-        self._values_range.clear()
-        self.plots["loss"].enableAutoRange(y=True)
+        forget_range(self.plots["loss"])
         self._fit_height()
         self._update_title("loss")
         self._update_warning()
@@ -316,7 +327,7 @@ class CurvesPanel(Panel):
         loss = self.plots["loss"]
         if last <= self._steps_right and last > 0.25 * self._steps_right:
             return
-        right = _nice_ceiling(max(10.0, last * 1.15))
+        right = nice_step(max(10.0, last * 1.15))
         self._steps_right = right
         loss.enableAutoRange(x=False)
         loss.setXRange(0, right, padding=0.02)
@@ -327,26 +338,11 @@ class CurvesPanel(Panel):
         plot = self.plots[metric]
         values = [h.data()[1] for (m, _), h in self.history.items() if m == metric]
         values = np.concatenate(values) if values else np.zeros(0)
-        log = bool(plot.getAxis("left").logMode)
-        values = values[np.isfinite(values) & (values > 0 if log else True)]
-        if not values.size:
-            return
-        lo, hi = float(values.min()), float(values.max())
-        if log:
-            lo, hi = math.log10(lo), math.log10(hi)
-            wanted = (math.floor(lo), max(math.ceil(hi), math.floor(lo) + 1))
+        if plot.getAxis("left").logMode:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                steady_range(plot, np.log10(values[values > 0]), decades=True)
         else:
-            step = _nice_ceiling(max(hi - lo, abs(hi), 1e-12) / 4)
-            wanted = (math.floor(lo / step) * step, math.ceil(hi / step) * step)
-            if wanted[1] <= wanted[0]:
-                wanted = (wanted[0] - step, wanted[1] + step)
-        shown = self._values_range.get(metric)
-        if shown is not None and shown[0] <= lo and hi <= shown[1] and (
-                wanted[1] - wanted[0]) * 2 > shown[1] - shown[0]:
-            return  # still fits, and not twice too loose
-        self._values_range[metric] = wanted
-        plot.enableAutoRange(y=False)
-        plot.setYRange(*wanted, padding=0.03)
+            steady_range(plot, values)
 
     def _plot_for(self, metric: str) -> pg.PlotItem:
         plot = self.plots.get(metric)
@@ -423,7 +419,7 @@ class CurvesPanel(Panel):
         for metric, plot in self.plots.items():
             if is_loss_like(metric):
                 plot.setLogMode(y=on)
-                self._values_range.pop(metric, None)
+                forget_range(plot)
                 self._steady_values_axis(metric)
                 self._update_title(metric)
 
@@ -452,12 +448,3 @@ def _number(metric: str, value: float) -> str:
     if metric in ("accuracy", "acc") and 0.0 <= value <= 1.0:
         return f"{100.0 * value:.1f}%"
     return f"{value:.4g}"
-
-
-def _nice_ceiling(x: float) -> float:
-    """The smallest of 1, 2, 5 × 10^k that is at least ``x``."""
-    power = 10.0 ** np.floor(np.log10(x))
-    for factor in (1.0, 2.0, 5.0, 10.0):
-        if factor * power >= x:
-            return factor * power
-    return 10.0 * power

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 from mlsp_studio.spec.drawing import finite_floats
 from mlsp_studio.spec.snapshots_lab import LayerStats
 
-from .base import FONT_PT, PANELS, font, set_title, style_plot
+from .base import FONT_PT, PANELS, font, forget_range, set_title, steady_range, style_plot
 from .sequence_kit import LatestPanel, colours, combo, heading_label, set_items, set_text
 
 HISTORY = 400          # pictures kept for the over-time plot
@@ -153,7 +153,12 @@ class LayerStatsPanel(LatestPanel):
         self.weight_line.setData(x, weights, connect="finite",
                                  pen=pg.mkPen(WEIGHT[dark], width=2), symbolBrush=WEIGHT[dark],
                                  symbolPen=None)
-        self.depth.getAxis("bottom").setTicks([_ticks(labels)])
+        if labels != getattr(self, "_ticked", None):  # new ticks redraw the whole axis
+            self._ticked = labels
+            self.depth.getAxis("bottom").setTicks([_ticks(labels)])
+        steady_range(self.depth, np.concatenate([grads, weights]), decades=True)
+        if n:
+            steady_range(self.depth, np.array([-0.5, n - 0.5]), axis="x")
         self._draw_history(n)
         self._draw_histogram(snap, labels)
         set_title(self.depth, f"Gradient (red) and weights (blue) by layer — step {snap.step}",
@@ -178,6 +183,9 @@ class LayerStatsPanel(LatestPanel):
                              pen=pg.mkPen(colour, width=2))
             else:
                 item.setData([], [])
+        if table.size:
+            steady_range(self.time, table, decades=True)
+            steady_range(self.time, steps, axis="x", floor=0.0)
         set_title(self.time, "Gradient over training (blue: input side, yellow: output side)",
                   self.dark)
 
@@ -198,11 +206,15 @@ class LayerStatsPanel(LatestPanel):
         centres = lo + width * (np.arange(row.size) + 0.5)
         colour = (GRAD if grads else WEIGHT)[int(self.dark)]
         self.bars.setOpts(x=centres, height=row, width=width * 0.95, brush=colour, pen=None)
+        steady_range(self.hist, np.array([lo, hi]), axis="x")
+        steady_range(self.hist, row, floor=0.0)
         self.hist.setLabel("bottom", f"{WHAT[grads][:-1]} value")
         set_title(self.hist, f"Spread of the {WHAT[grads]} of {labels[index]}", self.dark)
 
     def clear(self) -> None:
         self.history = []
+        for plot in (self.depth, self.time, self.hist):
+            forget_range(plot)
         for item in (self.grad_line, self.weight_line, *self.time_lines):
             item.setData([], [])
         self.bars.setOpts(x=[0.0], height=[0.0], width=1.0)
