@@ -12,13 +12,12 @@ import sys
 
 import torch
 
-from ..engine import Engine
 from ..engine.runtime import default_threads
-from ..spec.presets import load_preset
 from .loops import (
     BENCH_PRESETS,
     ROUNDS,
     bare_loop_rate,
+    built,
     closed_panels_bench,
     diffusion_strip_bench,
     engine_rate,
@@ -40,8 +39,7 @@ def _window_available() -> bool:
 def headless(name: str, seconds: float) -> dict[str, float]:
     """The engine headless against the bare loop, alternating ``ROUNDS`` times."""
     key = name.replace("-", "_")
-    probe = Engine(load_preset(name), max_steps=1)
-    probe.build()
+    probe = built(name)
     bare, engine = [], []
     for _ in range(ROUNDS):
         bare.append(bare_loop_rate(probe, seconds))

@@ -22,6 +22,13 @@ BENCH_PRESETS = ("spiral", "digits-cnn")
 ROUNDS = 3
 
 
+def built(name: str) -> Engine:
+    """A preset's engine with its data and networks made, for a loop to drive."""
+    engine = Engine(load_preset(name), max_steps=1)
+    engine.build()
+    return engine
+
+
 def bare_loop_rate(engine: Engine, seconds: float) -> float:
     """Steps/s of the plainest loop a person would write for the engine's network and data."""
     net = copy.deepcopy(engine.nets["model"])
@@ -90,8 +97,7 @@ def closed_panels_bench(seconds: float, names: tuple[str, ...] = GENERATIVE_PRES
     out: dict[str, float] = {}
     for name in names:
         key = name.replace("-", "_")
-        probe = Engine(load_preset(name), max_steps=1)
-        probe.build()
+        probe = built(name)
         loop, headless = [], []
         for _ in range(ROUNDS):
             loop.append(paradigm_loop_rate(probe, seconds))
@@ -110,9 +116,7 @@ STRIP_PRESET = "ddpm-digits"
 def diffusion_strip_bench(repeats: int = 5) -> dict[str, float]:
     """Seconds to re-sample the diffusion strip (16 images at 50 DDIM steps) from the
     current weights, as the training thread does for the panel."""
-    engine = Engine(load_preset(STRIP_PRESET), max_steps=1)
-    engine.build()
-    paradigm = engine.paradigm
+    paradigm = built(STRIP_PRESET).paradigm
     hp = paradigm.hparams
     if (hp["sampler"], hp["sample_steps"]) != ("ddim", 50):
         raise RuntimeError(f"{STRIP_PRESET} no longer samples with 50 DDIM steps")

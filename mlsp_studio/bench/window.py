@@ -19,7 +19,7 @@ from ..spec.presets import load_preset
 from ..spec.project import save_project
 from ..spec.snapshots import FeatureMaps
 from ..spec.wire import decode, encode
-from .loops import ROUNDS, bare_loop_rate
+from .loops import ROUNDS, bare_loop_rate, built
 
 
 def _say(text: str) -> None:
@@ -54,8 +54,7 @@ def preset_under_window(name: str, seconds: float) -> dict[str, float]:
     from ..gui.measure import train_under_window
 
     key = name.replace("-", "_")
-    probe = Engine(load_preset(name), max_steps=1)
-    probe.build()
+    probe = built(name)
     every = train_under_window(name, seconds, every_panel=True, rounds=WINDOW_ROUNDS,
                                between=lambda: _rates(lambda: bare_loop_rate(probe, seconds)))
     default = train_under_window(name, seconds, every_panel=False, rounds=ROUNDS)

@@ -108,14 +108,16 @@ def test_the_window_process_never_imports_torch(tmp_path) -> None:
 
 def test_the_speed_control_sets_the_projects_pace(window, qtbot) -> None:
     box = window.speed_box
-    assert box.currentText() == "Full speed" and window.bridge.pace == 0
-    box.setCurrentIndex(box.findText("10 steps/s"))
-    box.activated.emit(box.currentIndex())
-    assert pace_of(window.doc.project) == 10 and window.bridge.pace == 10
-    assert window.doc.project.ui["pace"] == 10 and not window.doc.undo_stack.isClean()
+    assert box.currentText() == "100 steps/s" and window.bridge.pace == 100  # the preset's
+    for text, rate in (("10 steps/s", 10), ("Full speed", 0)):
+        box.setCurrentIndex(box.findText(text))
+        box.activated.emit(box.currentIndex())
+        assert pace_of(window.doc.project) == rate and window.bridge.pace == rate
+    assert "pace" not in window.doc.project.ui and not window.doc.undo_stack.isClean()
     window.doc.undo_stack.undo()
-    assert pace_of(window.doc.project) == 0 and box.currentText() == "Full speed"
-    assert window.bridge.pace == 0
+    assert window.doc.project.ui["pace"] == 10 and box.currentText() == "10 steps/s"
+    window.doc.undo_stack.undo()
+    assert pace_of(window.doc.project) == 100 and window.bridge.pace == 100
 
 
 def test_step_is_one_step_at_a_slow_pace(window, qtbot) -> None:
@@ -135,7 +137,7 @@ def test_spiral_opens_at_its_watchable_pace(qtbot, tmp_path) -> None:
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
     win = open_window("spiral", settings=settings)
     try:
-        assert win.speed_box.currentText() == "300 steps/s" and win.bridge.pace == 300
+        assert win.speed_box.currentText() == "100 steps/s" and win.bridge.pace == 100
     finally:
         win.close()
 
