@@ -41,7 +41,7 @@ EVAL_MIN_GAP_S = 0.05    # validation at most this often (it never changes the t
 EVAL_MAX_GAP_S = 0.5     # and at least this often, unless one check costs over ...
 EVAL_MAX_SHARE = 0.05    # ... this share of the time: then as often as that allows
 SAFE_COPY_EVERY_S = 2.0  # in-memory copy of the weights to fall back on if they turn non-finite
-VISUAL_SHARE = 0.02      # pictures take at most this share of the time at full speed ...
+VISUAL_SHARE = 0.01      # pictures take at most this share of the time at full speed ...
 VISUAL_SHARE_PACED = 0.3  # ... and this share at a chosen pace, where the loop mostly waits
 
 Sink = Callable[[Any], None]
@@ -93,7 +93,8 @@ class Engine:
         self._thread: threading.Thread | None = None
         self._visual_kinds: frozenset[str] = frozenset()
         self._visual_every = 0.25
-        self._visual_cost = 0.0  # seconds one round of pictures takes, smoothed
+        self._visual_cost: dict[str, float] = {}  # seconds each kind of picture takes
+        self._visual_next: dict[str, float] = {}  # when each kind is due again
         self.visual_seconds = 0.0  # all the pictures of the run so far took
         self.pace = 0.0  # steps per second; 0 = as fast as it goes
         self._next_step_at = 0.0
@@ -258,7 +259,6 @@ class Engine:
         next_tick = start
         last_eval = start - 1.0
         eval_gap = EVAL_MIN_GAP_S
-        last_visual = start - self._visual_every
         last_safe = start
         rate_mark = (start, self.step_count)
         self._emit_status()
@@ -340,13 +340,11 @@ class Engine:
                                cost / EVAL_MAX_SHARE)
             if self._visual_due:  # a panel changed an option (a new prompt): answer now
                 self._visual_due = False
-                last_visual = now
                 self._emit_answer()
             if now >= next_tick:
                 next_tick = now + METRICS_EVERY_S
-                if self._visual_kinds and now - last_visual >= self._visual_gap():
-                    last_visual = now
-                    self._emit_visuals()
+                if self._visual_kinds:
+                    self._emit_visuals(due_only=True)
                 if now - last_safe >= SAFE_COPY_EVERY_S:
                     last_safe = now
                     self._take_safe_copy()
@@ -455,12 +453,6 @@ class Engine:
         self._wake.clear()
         return True
 
-    def _visual_gap(self) -> float:
-        """Seconds between two rounds of pictures: as asked, unless they cost more than their
-        share of the time (at a slow pace the loop waits anyway, so they may take more)."""
-        share = VISUAL_SHARE_PACED if self.pace else VISUAL_SHARE
-        return max(self._visual_every, self._visual_cost / share)
-
     def _evaluate(self, step: int) -> None:
         self.checkpoints.offer(step, self.nets)  # copies only when one is due
         for split in ("train", "val"):
@@ -477,16 +469,28 @@ class Engine:
             self.sink(Built(tuple(sorted(self.paradigm.visual_kinds)), str(self.device),
                             self.total_steps))
 
-    def _emit_visuals(self) -> None:
+    def _emit_visuals(self, due_only: bool = False) -> None:
+        """The pictures the open panels show (with ``due_only``, the kinds whose turn it is).
+
+        Each kind has its own cadence: as asked (a frame), unless its cost would exceed its
+        share of the time (more at a chosen pace, where the loop mostly waits); a dear
+        picture then comes less often without holding back the cheap ones."""
         if self.sink is None or not self._visual_kinds or self.paradigm is None:
             return
-        began = time.perf_counter()
-        snapshots = self.paradigm.visualize(set(self._visual_kinds))
-        cost = time.perf_counter() - began
-        self.visual_seconds += cost
-        self._visual_cost = cost if not self._visual_cost else 0.7 * self._visual_cost + 0.3 * cost
-        for snapshot in snapshots:
-            self.sink(snapshot)
+        share = VISUAL_SHARE_PACED if self.pace else VISUAL_SHARE
+        for kind in sorted(self._visual_kinds):
+            began = time.perf_counter()
+            if due_only and began < self._visual_next.get(kind, 0.0):
+                continue
+            snapshots = self.paradigm.visualize({kind})
+            cost = time.perf_counter() - began
+            self.visual_seconds += cost
+            smooth = self._visual_cost.get(kind)
+            smooth = cost if smooth is None else 0.7 * smooth + 0.3 * cost
+            self._visual_cost[kind] = smooth
+            self._visual_next[kind] = began + max(self._visual_every, smooth / share)
+            for snapshot in snapshots:
+                self.sink(snapshot)
 
     def _emit_answer(self) -> None:
         """The pictures a changed option asked for, then word that they are all sent."""

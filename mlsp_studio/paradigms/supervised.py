@@ -141,7 +141,8 @@ class SupervisedParadigm:
             if not math.isfinite(value):
                 raise NonFiniteLoss(value)
         self.optimizer.zero_grad(set_to_none=True)
-        sum(losses).backward()  # the members share no weights: each gets its own gradient
+        # the members share no weights: each gets its own gradient (one member: no sum to add)
+        (losses[0] if len(losses) == 1 else sum(losses)).backward()
         if self.hparams["grad_clip"] > 0:
             for net in self.members:
                 torch.nn.utils.clip_grad_norm_(net.parameters(), self.hparams["grad_clip"])
