@@ -102,8 +102,8 @@ def run_gui(target: str | None = None) -> int:
 def _wait(app: QApplication, predicate, timeout: float) -> bool:
     """Run the event loop until ``predicate()`` holds or ``timeout`` seconds pass.
 
-    A nested event loop, checked every 20 ms: no busy polling that would take the GIL from
-    the training thread, and no ``app.quit()`` (which closes the windows in Qt 6).
+    A nested event loop, checked every 20 ms: no busy polling that would take the GUI
+    thread from the window's drawing, and no ``app.quit()`` (which closes the windows in Qt 6).
     """
     if predicate():
         return True

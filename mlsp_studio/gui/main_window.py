@@ -310,9 +310,10 @@ class MainWindow(Presentation, LessonDock, GalleryActions, VariantRuns, PanelDoc
         self._update_visuals()
         project = project or self.doc.project.copy()
         self._run_project = project.copy()
-        self._end_run()
+        ended = self._end_run()
         self._begin_run(run_name or project.name, self.bridge.start(project, running=running))
-        self._show_status_text("Preparing data and networks…")
+        if ended:  # else the words on the run that had to be ended stay
+            self._show_status_text("Preparing data and networks…")
 
     def _end_run(self) -> bool:
         """Stop the current run; a step that does not end within a second is ended with its
@@ -323,7 +324,7 @@ class MainWindow(Presentation, LessonDock, GalleryActions, VariantRuns, PanelDoc
             return True
         kept = self._run_stopped(f"ended at step {step:,}")
         self._show_status_text("Training did not stop within a second: its process was ended "
-                               f"and a fresh one started. {kept}", error=True)
+                               f"and a fresh one started. {kept}".strip(), error=True)
         self.state = "stopped"
         self._update_controls()
         return False
@@ -335,12 +336,13 @@ class MainWindow(Presentation, LessonDock, GalleryActions, VariantRuns, PanelDoc
         self._cancel_variants()
         kept = self._run_stopped("its process ended")
         self.state = "error"
+        kept = f"{kept} " if kept else ""
         self._show_status_text(f"The training process ended unexpectedly: {why}. The project "
-                               f"is as it was. {kept} Press Run to train again in a fresh "
+                               f"is as it was. {kept}Press Run to train again in a fresh "
                                "process.", error=True)
         self._update_controls()
 
-    # -- news from the worker ------------------------------------------------------------
+    # -- news from the training process --------------------------------------------------
     def _draw(self, mail: Mail) -> None:
         assert_gui_thread("MainWindow._draw")
         self._keep_frames(mail)  # for File → Export → Animation
@@ -352,7 +354,7 @@ class MainWindow(Presentation, LessonDock, GalleryActions, VariantRuns, PanelDoc
                 if panel.wants_metrics:
                     panel.add_metrics(mail.metrics)
         self.scheduler.draw_panels(mail, self.panels, self.docks)
-        self._update_visuals()  # follows the frame interval as it adapts
+        self._update_visuals()  # a tab raised or hidden since: ask for what is seen now
         if mail.status is not None:
             self._apply_status(mail.status)
         if mail.finished is not None:

@@ -159,8 +159,8 @@ class Host:
         def run_job(engine: Engine) -> None:
             try:
                 self.reply(message, True, job(engine))
-            except (StudioError, OSError, ValueError) as err:
-                self.reply(message, False, str(err))
+            except Exception as err:  # an export that fails must not end the run's thread
+                self.reply(message, False, str(err) or type(err).__name__)
 
         engine = self.engine
         if engine is not None and engine.alive:
