@@ -16,6 +16,21 @@ from mlsp_studio.gui.app import open_window
 from mlsp_studio.spec.live import pace_of
 
 
+def _window_in_fresh_python(tmp_path, target: str, body: str, first: str = ""):
+    """Run ``body`` against a window on ``target`` (``w``, with ``app``) in a fresh
+    interpreter, after ``first``; what it printed, and how it ended."""
+    code = (
+        "import os, sys\n" + first +
+        "os.environ['QT_QPA_PLATFORM'] = 'offscreen'\n"
+        "from PySide6.QtCore import QSettings\n"
+        "from mlsp_studio.gui.app import open_window, _wait, make_app\n"
+        "app = make_app()\n"
+        f"w = open_window({target!r}, settings=QSettings({str(tmp_path / 's.ini')!r}, "
+        "QSettings.IniFormat))\n" + body)
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=240)
+
+
 @pytest.fixture
 def window(qtbot, tmp_path, monkeypatch):
     monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.Discard))
@@ -84,23 +99,14 @@ def test_stop_ends_the_run_and_its_thread(window, qtbot) -> None:
 
 
 def test_the_window_process_never_imports_torch(tmp_path) -> None:
-    code = (
-        "import os, sys\n"
-        "os.environ['QT_QPA_PLATFORM'] = 'offscreen'\n"
-        "from PySide6.QtCore import QSettings\n"
-        "from mlsp_studio.gui.app import open_window, _wait, make_app\n"
-        "app = make_app()\n"
-        f"w = open_window('xor-perceptron', settings=QSettings({str(tmp_path / 's.ini')!r}, "
-        "QSettings.IniFormat))\n"
+    result = _window_in_fresh_python(tmp_path, "xor-perceptron", (
         "assert _wait(app, lambda: w.bridge.is_ready and w.panels, 120)\n"
         "w.on_run()\n"
         "assert _wait(app, lambda: w.state == 'finished', 120), w.lbl_state.text()\n"
         "w.scheduler.flush()\n"
         "print('steps', w.bridge.step_count, 'torch', 'torch' in sys.modules)\n"
         "w.doc.undo_stack.setClean()\n"
-        "w.close()\n")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            timeout=240)
+        "w.close()\n"))
     assert result.returncode == 0, result.stderr
     words = result.stdout.split()
     assert words[-1] == "False" and int(words[1]) > 100, result.stdout
@@ -146,21 +152,11 @@ def test_a_training_process_without_pytorch_is_said_in_words(tmp_path) -> None:
     fake = tmp_path / "fake" / "torch"
     fake.mkdir(parents=True)
     (fake / "__init__.py").write_text("raise ImportError('this torch is broken')\n")
-    code = (
-        "import os, sys\n"
-        f"sys.path.insert(0, {str(tmp_path / 'fake')!r})\n"
-        "os.environ['QT_QPA_PLATFORM'] = 'offscreen'\n"
-        "from PySide6.QtCore import QSettings\n"
-        "from mlsp_studio.gui.app import open_window, _wait, make_app\n"
-        "app = make_app()\n"
-        f"w = open_window('spiral', settings=QSettings({str(tmp_path / 's.ini')!r}, "
-        "QSettings.IniFormat))\n"
+    result = _window_in_fresh_python(tmp_path, "spiral", (
         "assert _wait(app, lambda: bool(w.bridge.load_error), 120)\n"
         "print(w.isVisible(), w.act_run.isEnabled())\n"
         "print(w.act_run.toolTip())\n"
-        "w.close()\n")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            timeout=240)
+        "w.close()\n"), first=f"sys.path.insert(0, {str(tmp_path / 'fake')!r})\n")
     assert result.returncode == 0, result.stderr
     shown, tip = result.stdout.splitlines()[-2:]
     assert shown == "True False"
