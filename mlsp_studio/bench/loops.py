@@ -55,14 +55,19 @@ def bare_loop_rate(engine: Engine, seconds: float) -> float:
     return steps / (time.perf_counter() - start)
 
 
-def engine_rate(target: str | Project, seconds: float, cpu: bool = False) -> float:
-    """Steps per second of the engine headless, every panel closed, on a preset (by name) or
-    a project; with ``cpu``, per CPU second of its training thread."""
+def engine_rates(target: str | Project, seconds: float) -> tuple[float, float]:
+    """Steps per wall second and per CPU second of its training thread of the engine
+    headless, every panel closed, on a preset (by name) or a project."""
     project = load_preset(target) if isinstance(target, str) else target.copy()
     engine = Engine(project, max_seconds=seconds, max_steps=10**9)
     engine.build()
     engine.run_blocking()
-    return engine.step_count / (engine.cpu_elapsed if cpu else engine.elapsed)
+    return engine.step_count / engine.elapsed, engine.step_count / engine.cpu_elapsed
+
+
+def engine_rate(target: str | Project, seconds: float, cpu: bool = False) -> float:
+    """:func:`engine_rates`, per wall second or with ``cpu`` per CPU second."""
+    return engine_rates(target, seconds)[1 if cpu else 0]
 
 
 def history_bytes(steps: int = 1_000_000) -> int:

@@ -14,12 +14,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ..engine import Engine
 from ..spec.presets import load_preset
 from ..spec.project import save_project
 from ..spec.snapshots import FeatureMaps
 from ..spec.wire import decode, encode
-from .loops import ROUNDS, bare_loop_rate, built
+from .loops import ROUNDS, bare_loop_rate, built, engine_rates
 
 
 def _say(text: str) -> None:
@@ -36,15 +35,6 @@ def _rates(loop) -> tuple[float, float]:
     rate = loop()
     share = (time.thread_time() - cpu) / (time.perf_counter() - wall)
     return rate, rate / max(share, 1e-9)
-
-
-def _headless_rates(project, seconds: float) -> tuple[float, float]:
-    """The engine headless, as under the window but in this process: steps per wall second
-    and per CPU second of its training thread."""
-    engine = Engine(project.copy(), max_seconds=seconds, max_steps=10**9)
-    engine.build()
-    engine.run_blocking()
-    return engine.step_count / engine.elapsed, engine.step_count / engine.cpu_elapsed
 
 
 def preset_under_window(name: str, seconds: float) -> dict[str, float]:
@@ -112,7 +102,7 @@ def mnist_like_under_window(seconds: float) -> dict[str, float]:
         file = save_project(project, Path(folder) / "mnist-like.mlsp.json")
         window = train_under_window(
             str(file), seconds * 2, every_panel=False, raise_panel="features", rounds=ROUNDS,
-            between=lambda: _headless_rates(project, seconds * 2))
+            between=lambda: engine_rates(project, seconds * 2))
     ratio = window["ratio"]
     _say(f"mnist-like   headless {statistics.median(window['between']):6.1f} steps/s, under the "
          f"window ({window['panels']}) {window['steps_per_s']:6.1f} steps/s: ratio "
