@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import struct
+import sys
 from typing import Any
 
 import numpy as np
@@ -48,8 +49,8 @@ def _known_types() -> dict[str, type]:
         from . import events, snapshots
         from .snapshots import SNAPSHOT_KINDS
 
-        modules = {events, snapshots, *(__import__(cls.__module__, fromlist=["_"])
-                                        for cls in SNAPSHOT_KINDS.values())}
+        modules = {events, snapshots,
+                   *(sys.modules[cls.__module__] for cls in SNAPSHOT_KINDS.values())}
         for module in modules:
             register(*(obj for obj in vars(module).values()
                        if isinstance(obj, type) and dataclasses.is_dataclass(obj)
