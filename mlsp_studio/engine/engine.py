@@ -95,7 +95,6 @@ class Engine:
         self._visual_every = 0.25
         self._visual_cost: dict[str, float] = {}  # seconds each kind of picture takes
         self._visual_next: dict[str, float] = {}  # when each kind is due again
-        self.visual_seconds = 0.0  # all the pictures of the run so far took
         self.pace = 0.0  # steps per second; 0 = as fast as it goes
         self._next_step_at = 0.0
         self._pending: list[tuple[int, str, str, float]] = []
@@ -484,7 +483,6 @@ class Engine:
                 continue
             snapshots = self.paradigm.visualize({kind})
             cost = time.perf_counter() - began
-            self.visual_seconds += cost
             smooth = self._visual_cost.get(kind)
             smooth = cost if smooth is None else 0.7 * smooth + 0.3 * cost
             self._visual_cost[kind] = smooth

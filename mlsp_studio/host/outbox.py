@@ -46,8 +46,6 @@ class Outbox:
         self._items: list[Entry] = []
         self._cond = threading.Condition()
         self._closed = False
-        self.sent_messages = 0
-        self.sent_bytes = 0
         self._thread = threading.Thread(target=self._loop, name="mlsp-outbox", daemon=True)
         self._thread.start()
 
@@ -97,8 +95,6 @@ class Outbox:
                     self._send(data)
                 except (OSError, EOFError, ValueError):
                     return  # the window is gone; the process ends when its commands do
-                self.sent_messages += 1
-                self.sent_bytes += len(data)
             if closing:
                 return
 
