@@ -10,12 +10,13 @@ import pytest
 from PIL import Image
 
 import mlsp_studio.spec.snapshots  # noqa: F401  (first: it imports the per-paradigm modules)
+from mlsp_studio.paradigms.diffusion.figures import trajectory_gif
+from mlsp_studio.paradigms.diffusion.snapshots import DiffusionTrajectory
+from mlsp_studio.paradigms.gan.snapshots import GanSamples
 from mlsp_studio.report import animation
-from mlsp_studio.report.animation import save_gif, snapshot_gif, trajectory_gif, weight_range
+from mlsp_studio.report.animation import save_gif, snapshot_gif, weight_range
 from mlsp_studio.spec.frames import FrameRecorder, thin_evenly
 from mlsp_studio.spec.snapshots import Alignment, AttentionLayer, AttentionMaps
-from mlsp_studio.spec.snapshots_diffusion import DiffusionTrajectory
-from mlsp_studio.spec.snapshots_gan import GanSamples
 
 NAN = np.nan
 
@@ -158,7 +159,8 @@ def test_the_diffusion_trajectory_becomes_one_frame_per_step(tmp_path) -> None:
     assert len(read_frames(trajectory_gif(empty, tmp_path / "n.gif"))) == 1
 
 
-def test_a_gan_run_writes_a_gif_of_its_pictures_over_training(tmp_path, monkeypatch) -> None:
+def test_a_gan_run_writes_a_gif_of_its_pictures_over_training(tmp_path, monkeypatch,
+                                                               drawn) -> None:
     from mlsp_studio.engine import Engine
     from mlsp_studio.engine.outputs import write_run
     from mlsp_studio.spec.presets import load_preset
@@ -171,5 +173,8 @@ def test_a_gan_run_writes_a_gif_of_its_pictures_over_training(tmp_path, monkeypa
     written = write_run(tmp_path, engine)
     gif = tmp_path / "gan_field.gif"
     assert gif in written and (tmp_path / "gan_field.png").is_file()
+    field = drawn.of(tmp_path / "gan_field.png")  # the last picture: the plane, as trained
+    assert len(drawn.images(field)) == 1 and len(drawn.points(field)) >= 2  # data, samples
+    assert f"step {engine.step_count}" in drawn.text(field)
     with Image.open(gif) as image:
         assert image.n_frames > 1 and image.size[0] <= 320

@@ -20,7 +20,7 @@ def test_presets_lists_every_core_preset(capsys) -> None:
         assert name in out
 
 
-def test_run_writes_its_files(tmp_path, capsys) -> None:
+def test_run_writes_its_files(tmp_path, capsys, drawn) -> None:
     out = tmp_path / "run"
     code = main(["run", "digits-cnn", "--steps", "30", "--out", str(out), "--seed", "3",
                  "--set", "batch_size=16", "--quiet"])
@@ -37,6 +37,26 @@ def test_run_writes_its_files(tmp_path, capsys) -> None:
     assert json.loads((out / "project.json").read_text())["hparams"]["batch_size"] == 16
     for figure in ("curves.png", "confusion.png", "feature_maps.png", "kernels.png"):
         assert (out / figure).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", figure
+        assert drawn.ink(out / figure) > 0.05, figure  # read back: drawn on
+    # the figures draw the run: its training loss, step by step, as metrics.csv has it ...
+    loss = [(int(r["step"]), float(r["value"])) for r in rows
+            if r["split"] == "train" and r["metric"] == "loss"]
+    curves = drawn.of(out / "curves.png")
+    assert drawn.axes(curves)[0].get_title().startswith("Loss")
+    train = next(line for line in drawn.axes(curves)[0].get_lines()
+                 if line.get_label() == "training (each step)")
+    assert list(train.get_xdata()) == [s for s, _ in loss]
+    assert list(train.get_ydata()) == pytest.approx([v for _, v in loss], rel=1e-5)
+    # ... its test predictions, as many as the test set, at the accuracy in the summary ...
+    confusion = drawn.of(out / "confusion.png")
+    counts = [float(t.get_text()) for t in drawn.axes(confusion)[0].texts]
+    assert len(counts) == 100 and sum(counts) > 0
+    accuracy = 100 * summary["final"]["test_accuracy"]
+    assert f"accuracy {accuracy:.1f}%" in drawn.text(confusion)
+    # ... the kernels of its first convolution, and its feature maps
+    kernels = drawn.of(out / "kernels.png")
+    assert drawn.images(kernels) and all(k.ndim == 2 for k in drawn.images(kernels))
+    assert len(drawn.images(drawn.of(out / "feature_maps.png"))) > 1
 
 
 def test_regression_summary_has_test_mse(tmp_path) -> None:
@@ -128,7 +148,7 @@ def test_export_writes_onnx_and_python_and_refuses_bad_weights(tmp_path, capsys)
     assert not refused.exists()
 
 
-def test_all_variants_writes_a_folder_each_and_a_comparison(tmp_path, capsys) -> None:
+def test_all_variants_writes_a_folder_each_and_a_comparison(tmp_path, capsys, drawn) -> None:
     out = tmp_path / "cmp"
     code = main(["run", "xor-perceptron", "--all-variants", "--steps", "40", "--out", str(out),
                  "--quiet", "--threads", "1"])
@@ -139,6 +159,11 @@ def test_all_variants_writes_a_folder_each_and_a_comparison(tmp_path, capsys) ->
         assert json.loads((out / name / "summary.json").read_text())["steps"] == 40
         assert "test_accuracy" in variants[name]
     assert (out / "comparison.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    comparison = drawn.of(out / "comparison.png")  # a labelled line per variant in each plot
+    for ax in drawn.axes(comparison):
+        assert [line.get_label() for line in ax.get_lines()
+                if not line.get_label().startswith("_")] == list(variants)
+    assert drawn.ink(out / "comparison.png") > 0.02
     printed = capsys.readouterr().out
     assert "perceptron" in printed and "test_accuracy" in printed
 

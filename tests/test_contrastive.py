@@ -13,10 +13,10 @@ import torch
 
 from mlsp_studio.data import make_dataset
 from mlsp_studio.engine.engine import Engine
-from mlsp_studio.paradigms import NonFiniteLoss
-from mlsp_studio.paradigms.contrastive_augment import augment
-from mlsp_studio.paradigms.contrastive_common import representation_key
-from mlsp_studio.paradigms.info_nce import (
+from mlsp_studio.paradigms.base import NonFiniteLoss
+from mlsp_studio.paradigms.contrastive.train_augment import augment
+from mlsp_studio.paradigms.contrastive.train_common import representation_key
+from mlsp_studio.paradigms.contrastive.train_info_nce import (
     aligned_minimum,
     class_top1,
     nt_xent,
@@ -25,7 +25,7 @@ from mlsp_studio.paradigms.info_nce import (
     ridge_probe_accuracy,
     symmetric_info_nce,
 )
-from mlsp_studio.report import FILE_NAMES, snapshot_figure
+from mlsp_studio.report.figures import FILE_NAMES, snapshot_figure
 from mlsp_studio.spec.errors import ProjectError
 from mlsp_studio.spec.paired_datasets import COLUMN_CYCLES, ROW_CYCLES, digit_tones
 from mlsp_studio.spec.paradigms import PARADIGM_SPECS
@@ -316,11 +316,24 @@ def test_settings_out_of_range_are_refused_with_the_range() -> None:
 
 @pytest.mark.filterwarnings("error::RuntimeWarning")
 @pytest.mark.parametrize("kind", sorted(CONTRASTIVE_SNAPSHOTS))
-def test_every_contrastive_snapshot_becomes_a_png(kind: str, tmp_path: Path) -> None:
+def test_every_contrastive_snapshot_becomes_a_png(kind: str, tmp_path: Path, drawn) -> None:
     for k, snapshot in enumerate(CONTRASTIVE_SNAPSHOTS[kind]()):
         path = snapshot_figure(snapshot, tmp_path / f"{k}.png")
-        assert path.stat().st_size > 2000
+        assert drawn.ink(path) > 0.002, k  # read back: not a blank page
+        assert f"step {snapshot.step}" in drawn.text(drawn.last), k
     assert FILE_NAMES[kind].endswith(".png")
+    # the ordinary snapshot of each kind: its data is what the figure draws
+    snap = CONTRASTIVE_SNAPSHOTS[kind]()[0]
+    snapshot_figure(snap, tmp_path / "ordinary.png")
+    fig = drawn.last
+    shown = {"similarity": ("matrix",), "contrastive_embedding": ("points",),
+             "retrieval": ("matrix", "query_images")}[kind]
+    for name in shown:
+        assert drawn.shows(fig, getattr(snap, name)), name
+    if kind == "retrieval":  # each query's image beside the signal it found
+        found = snap.matrix.argmax(1)
+        for q in range(min(len(found), 8)):
+            assert drawn.shows(fig, snap.gallery_signals[found[q]]), q
 
 
 # --- the presets on target ----------------------------------------------------------------------

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -129,16 +128,11 @@ def test_same_seed_same_tensors_other_seed_other_tensors(name):
 
 
 @pytest.mark.parametrize("name", BUILTIN)
-def test_default_size_is_made_quickly(name):
-    make_dataset(name, {})
-    best = min(_timed(name) for _ in range(3))
-    assert best < 0.5, f"{name} took {best:.2f} s"
-
-
-def _timed(name: str) -> float:
-    start = time.perf_counter()
-    make_dataset(name, {})
-    return time.perf_counter() - start
+def test_default_size_is_made(name):
+    # how long it takes is the bench's dataset_make_s_max
+    bundle = make_dataset(name, {})
+    assert len(bundle.train) > len(bundle.test) > 0 and len(bundle.val) > 0
+    assert len(bundle.train.x) == len(bundle.train.y)
 
 
 @pytest.mark.parametrize(("val", "test"), [(0.2, 0.2), (0.0, 0.05), (0.5, 0.3), (0.1, 0.5)])

@@ -17,10 +17,12 @@ from matplotlib.figure import Figure
 from mlsp_studio.data import make_dataset
 from mlsp_studio.engine import Engine
 from mlsp_studio.nn.compile import compile_graph
-from mlsp_studio.paradigms import NonFiniteLoss
-from mlsp_studio.paradigms.diffusion import DiffusionParadigm
-from mlsp_studio.paradigms.diffusion_metrics import gaussian_like, mmd_rbf, ring_quality
-from mlsp_studio.paradigms.diffusion_schedule import (
+from mlsp_studio.paradigms.base import NonFiniteLoss
+from mlsp_studio.paradigms.diffusion.figures import FIGURES
+from mlsp_studio.paradigms.diffusion.snapshots import noised
+from mlsp_studio.paradigms.diffusion.train import DiffusionParadigm
+from mlsp_studio.paradigms.diffusion.train_metrics import gaussian_like, mmd_rbf, ring_quality
+from mlsp_studio.paradigms.diffusion.train_schedule import (
     _at,
     check_sampling,
     ddim_steps,
@@ -29,14 +31,12 @@ from mlsp_studio.paradigms.diffusion_schedule import (
     noise_to,
     sample,
 )
-from mlsp_studio.report.diffusion_drawings import FIGURES
 from mlsp_studio.spec.catalog import BLOCKS
 from mlsp_studio.spec.errors import ParamError
 from mlsp_studio.spec.events import Answered
 from mlsp_studio.spec.paradigms import PARADIGM_SPECS
 from mlsp_studio.spec.presets import load_preset
 from mlsp_studio.spec.project import check_project
-from mlsp_studio.spec.snapshots_diffusion import noised
 
 sys.path.insert(0, str(Path(__file__).parent / "gui"))
 from diffusion_snapshot_cases import DIFFUSION_SNAPSHOTS  # noqa: E402
@@ -278,13 +278,30 @@ def test_mmd_is_near_zero_for_one_distribution_and_grows_with_a_shift() -> None:
 # --- figures ---------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("kind", sorted(FIGURES))
-def test_figures_draw_every_case(kind: str) -> None:
+def test_figures_draw_every_case(kind: str, drawn, tmp_path: Path) -> None:
     file_name, drawer = FIGURES[kind]
     assert file_name.endswith(".png")
-    for snap in DIFFUSION_SNAPSHOTS[kind]():
+    for k, snap in enumerate(DIFFUSION_SNAPSHOTS[kind]()):
         fig = drawer(snap)
         assert isinstance(fig, Figure) and fig.axes
-        fig.canvas.draw()
+        fig.savefig(tmp_path / f"{k}.png")
+        assert drawn.ink(tmp_path / f"{k}.png") > 0.005, k  # read back: not a blank page
+    # a picture of the points on the plane: its data is what the figure draws
+    if kind == "diffusion_forward":
+        snap = DIFFUSION_SNAPSHOTS[kind]()[0]
+        fig = drawer(snap)
+        assert drawn.shows(fig, snap.x0)  # the data at t = 0, then noisier
+        assert [t for t in drawn.texts(fig) if t.startswith("t = ")][:2] == ["t = 0", "t = 20"]
+    elif kind == "diffusion_trajectory":
+        snap = DIFFUSION_SNAPSHOTS[kind]()[1]
+        fig = drawer(snap)
+        assert drawn.shows(fig, snap.frames)  # a panel per step, from noise to samples
+        assert {f"t = {t}" for t in snap.steps} <= set(drawn.texts(fig))
+    else:
+        snap = DIFFUSION_SNAPSHOTS[kind]()[0]
+        fig = drawer(snap)
+        assert drawn.shows(fig, snap.samples) and drawn.shows(fig, snap.data)
+        assert {"samples", "held-out data"} <= set(drawn.texts(fig))
 
 
 # --- presets to target (slow) ----------------------------------------------------------------
@@ -336,7 +353,7 @@ def test_a_changed_option_is_answered_by_the_engine() -> None:
 
 
 def test_samples_are_redrawn_within_a_time_budget(monkeypatch) -> None:
-    from mlsp_studio.paradigms import diffusion_visuals
+    from mlsp_studio.paradigms.diffusion import train_visuals as diffusion_visuals
     p = setup_paradigm(timesteps=20, sampler="ddim", sample_steps=5)
     first = p.visualize({"diffusion_samples"})[0]
     p.step()

@@ -1,11 +1,11 @@
 """Checkpoint files made to hurt: absurd headers, offsets past the end, a header bomb. Each
-is refused quickly, in words, and nothing is loaded into the network."""
+is refused in words, and nothing is loaded into the network (how soon is the bench's
+``hostile_checkpoint_refused_ms_max``)."""
 
 from __future__ import annotations
 
 import json
 import struct
-import time
 from pathlib import Path
 
 import pytest
@@ -42,14 +42,12 @@ HOSTILE = {
 
 
 @pytest.mark.parametrize("what", list(HOSTILE))
-def test_hostile_checkpoint_is_refused_quickly_in_words(what: str, tmp_path: Path) -> None:
+def test_hostile_checkpoint_is_refused_in_words(what: str, tmp_path: Path) -> None:
     net = torch.nn.Linear(3, 2)
     before = {k: v.clone() for k, v in net.state_dict().items()}
     path = HOSTILE[what](tmp_path / "evil.safetensors")
-    start = time.perf_counter()
-    with pytest.raises(CheckpointError) as info:
+    with pytest.raises(CheckpointError) as info:  # how soon: hostile_checkpoint_refused_ms_max
         load_checkpoint(net, path)
-    assert time.perf_counter() - start < 5.0  # refused, not chewed on
     message = str(info.value)
     assert message.startswith("evil.safetensors ") and "\n" not in message
     assert "is not a readable checkpoint" in message or "does not fit this network" in message

@@ -13,8 +13,8 @@ from torch import nn
 
 from mlsp_studio.data.bundle import DataBundle, Split
 from mlsp_studio.engine import Engine
-from mlsp_studio.paradigms.language_model import LanguageModelParadigm, next_token_loss
-from mlsp_studio.paradigms.masked_lm import MaskedLMParadigm
+from mlsp_studio.paradigms.language_model.train import LanguageModelParadigm, next_token_loss
+from mlsp_studio.paradigms.masked_lm.train import MaskedLMParadigm
 from mlsp_studio.paradigms.text_common import (
     KEEP,
     MASK,
@@ -26,7 +26,7 @@ from mlsp_studio.paradigms.text_common import (
     sample_next,
     special_mask,
 )
-from mlsp_studio.paradigms.word2vec import Word2VecParadigm, skipgram_pairs
+from mlsp_studio.paradigms.word2vec.train import Word2VecParadigm, skipgram_pairs
 from mlsp_studio.spec.errors import ProjectError
 from mlsp_studio.spec.presets import load_preset
 from mlsp_studio.spec.project import Project
@@ -371,32 +371,29 @@ def test_a_short_training_of_each_preset_lowers_the_loss(name: str, steps: int) 
     assert kinds == set(engine.paradigm.visual_kinds)
 
 
-def test_gpt_chars_generation_time_is_measured() -> None:
+def test_gpt_chars_answers_a_prompt() -> None:
+    # how long an answer takes is the bench's generation_ms_min and prompt_answer_ms_p50
     engine = Engine(load_preset("gpt-chars"), max_steps=5, threads=1)
     engine.run_blocking()
     paradigm = engine.paradigm
     final = dict(engine.finished.final)
     assert {"val_loss", "unigram_loss", "zero_shot_accuracy", "few_shot_accuracy"} <= set(final)
-    times = []
     for seed in range(5):
         paradigm.set_visual_option("prompt", "the red cat ")
         paradigm.set_visual_option("sample_seed", seed)
-        start = time.perf_counter()
         (snap,) = paradigm.visualize({"generation"})
-        times.append(time.perf_counter() - start)
         assert snap.prompt == "the red cat " and snap.completion
-    print(f"\ngpt-chars: a {paradigm.hparams['sample_length']}-token answer to a prompt took "
-          f"{1000 * min(times):.0f} ms at best, {1000 * max(times):.0f} ms at worst "
-          f"(sampling alone {1000 * snap.seconds:.0f} ms)")
+        assert snap.seconds > 0.0  # the panel says how long sampling took
 
 
 def test_a_new_prompt_is_answered_while_training_continues() -> None:
-    """The latency a person sees: from a prompt sent to the running engine to its text."""
-    arrived: dict[str, float] = {}
+    """A prompt sent to the running engine is answered while it trains on (how soon is the
+    bench's prompt_answer_ms_p50)."""
+    arrived: dict[str, int] = {}
 
     def sink(event) -> None:
         if isinstance(event, Generation) and event.prompt not in arrived:
-            arrived[event.prompt] = time.perf_counter()
+            arrived[event.prompt] = event.step
 
     engine = Engine(load_preset("gpt-chars"), sink, max_steps=100_000, threads=1)
     engine.build()
@@ -404,20 +401,17 @@ def test_a_new_prompt_is_answered_while_training_continues() -> None:
     engine.start()
     try:
         time.sleep(0.5)
-        waits = []
-        for i in range(3):
-            prompt = f"the {['red', 'blue', 'green'][i]} cow "
-            sent = time.perf_counter()
+        prompts = [f"the {colour} cow " for colour in ("red", "blue", "green")]
+        for prompt in prompts:
             engine.set_visual_option("prompt", prompt)
-            while prompt not in arrived and time.perf_counter() - sent < 10:
+            deadline = time.monotonic() + 120  # a hang guard, not a speed target
+            while prompt not in arrived and time.monotonic() < deadline:
                 time.sleep(0.002)
-            waits.append(arrived.get(prompt, math.inf) - sent)
             time.sleep(0.2)
         steps = engine.step_count
     finally:
         engine.stop()
         engine.join(10)
-    assert all(w < 10 for w in waits) and steps > 0
-    print(f"\ngpt-chars while training: prompts answered after "
-          f"{', '.join(f'{1000 * w:.0f}' for w in waits)} ms")
+    assert set(prompts) <= set(arrived), arrived  # every prompt answered
+    assert steps > min(arrived[p] for p in prompts)  # and the run trained on meanwhile
 

@@ -79,13 +79,15 @@ def test_dead_and_saturated_units_are_counted() -> None:
     assert snap.dead[0] == pytest.approx(0.75) and snap.saturated[1] == pytest.approx(0.5)
 
 
-def test_the_sigmoid_stack_loses_its_gradient_and_the_residual_one_keeps_it() -> None:
+def test_the_sigmoid_stack_loses_its_gradient_and_the_residual_one_keeps_it(drawn) -> None:
     sigmoid = _trained("sigmoid", 60).paradigm.visualize({"layer_stats"})[0]
     residual = _trained("residual-norm", 60).paradigm.visualize({"layer_stats"})[0]
     assert sigmoid.grad_norms[-1] / sigmoid.grad_norms[0] > 1e5  # vanished toward the input
     ratio = residual.grad_norms[-1] / residual.grad_norms[0]
     assert 0.01 < ratio < 100
-    assert layer_stats_figure(sigmoid).axes  # the figure draws it
+    fig = layer_stats_figure(sigmoid)  # the figure draws it: a norm per layer, log scale
+    assert drawn.shows(fig, sigmoid.grad_norms) and drawn.shows(fig, sigmoid.weight_norms)
+    assert {sigmoid.labels[0], sigmoid.labels[-1]} <= set(drawn.texts(fig))  # input side first
 
 
 @pytest.mark.slow

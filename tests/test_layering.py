@@ -29,10 +29,85 @@ def _modules(sub: str = "") -> list[Path]:
     return sorted((PACKAGE / sub).rglob("*.py"))
 
 
-@pytest.mark.parametrize("path", [p for p in _modules() if "gui" not in p.parts],
+def _full_imports(path: Path) -> set[str]:
+    """Every module ``path`` names in an import, relative imports resolved (``from . import
+    x`` names both the package and ``package.x``)."""
+    here = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    package = here[:-1]
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = package[:len(package) - node.level + 1] if node.level else ()
+            module = ".".join((*base, *(node.module.split(".") if node.module else ())))
+            names.add(module)
+            names.update(f"{module}.{alias.name}" for alias in node.names)
+    return names
+
+
+FOLDERS = sorted(p.parent.name for p in (PACKAGE / "paradigms").glob("*/__init__.py"))
+ROLES = ("settings", "snapshots", "train", "panels", "panel_parts", "figures", "script",
+         "script_parts")
+GUI_ROLES = ("panels", "panel_parts")
+
+
+def _is_gui(path: Path) -> bool:
+    return "gui" in path.relative_to(PACKAGE).parts or (
+        path.parent.parent.name == "paradigms" and path.stem in GUI_ROLES)
+
+
+@pytest.mark.parametrize("path", [p for p in _modules() if not _is_gui(p)],
                          ids=lambda p: str(p.relative_to(PACKAGE)))
 def test_only_gui_imports_qt(path: Path) -> None:
-    assert not _imports(path) & set(QT), f"{path} imports Qt outside the GUI package"
+    assert not _imports(path) & set(QT), f"{path} imports Qt outside the GUI roles"
+
+
+def test_there_are_paradigm_folders() -> None:
+    assert {"supervised", "gan", "diffusion"} <= set(FOLDERS)
+
+
+@pytest.mark.parametrize("folder", FOLDERS)
+def test_a_paradigm_folder_holds_one_role_per_file(folder: str) -> None:
+    for path in (PACKAGE / "paradigms" / folder).glob("*.py"):
+        role = path.stem
+        assert role == "__init__" or role in ROLES or role.startswith("train_"), (
+            f"{path.name} in paradigms/{folder}/ is none of the roles {', '.join(ROLES)} "
+            "(or train_*)")
+
+
+@pytest.mark.parametrize("folder", FOLDERS)
+def test_paradigm_folders_do_not_import_each_other(folder: str) -> None:
+    for path in (PACKAGE / "paradigms" / folder).glob("*.py"):
+        for name in _full_imports(path):
+            parts = name.split(".")
+            if parts[:2] == ["mlsp_studio", "paradigms"] and len(parts) > 2:
+                assert parts[2] == folder or parts[2] not in FOLDERS, (
+                    f"paradigms/{folder}/{path.name} imports {name}: paradigms do not import "
+                    "each other (share through spec/, nn/ or paradigms/'s shared modules)")
+
+
+@pytest.mark.parametrize("folder", FOLDERS)
+def test_plain_roles_import_neither_torch_nor_qt(folder: str) -> None:
+    for role in ("settings", "snapshots", "panels", "panel_parts", "figures", "script"):
+        path = PACKAGE / "paradigms" / folder / f"{role}.py"
+        if path.exists():
+            banned = {"torch"} | ({"matplotlib"} if role in GUI_ROLES else set())
+            if role not in GUI_ROLES:
+                banned |= set(QT)
+            assert not _imports(path) & banned, f"paradigms/{folder}/{role}.py imports {banned}"
+
+
+def test_nothing_outside_a_folder_names_a_paradigm_module() -> None:
+    """Registries find the folders; no module elsewhere imports a paradigm folder."""
+    for path in _modules():
+        inside = path.relative_to(PACKAGE).parts
+        if inside[0] == "paradigms" and len(inside) == 3:
+            continue
+        for name in _full_imports(path):
+            parts = name.split(".")
+            assert not (parts[:2] == ["mlsp_studio", "paradigms"] and len(parts) > 2
+                        and parts[2] in FOLDERS), f"{path} imports {name}"
 
 
 @pytest.mark.parametrize("path", _modules("spec"), ids=lambda p: str(p.relative_to(PACKAGE)))

@@ -13,7 +13,6 @@ import gc
 import json
 import math
 import os
-import time
 from pathlib import Path
 from typing import Any
 
@@ -31,9 +30,6 @@ PRESET_FILES = sorted(presets_dir().glob("*.mlsp.json"))
 PRESET_TEXTS = {p.name: p.read_text(encoding="utf-8") for p in PRESET_FILES}
 BAD_WORDS = ("Traceback", "NoneType", "object of type", "not subscriptable", "unhashable",
              "Exceeds the limit", "maximum recursion")
-# A hang check, not a speed target: a file that takes this long is stuck, whatever the load
-# on the machine running the tests.
-SECONDS_PER_FILE = 10.0
 
 KEYS = ("format", "version", "name", "description", "paradigm", "dataset", "options", "slots",
         "model", "nodes", "edges", "id", "type", "params", "pos", "from", "to", "port", "hparams",
@@ -120,10 +116,11 @@ def _refused_plainly(action, *args) -> Any:
 def exercise(folder: Path, raw: bytes, setting: tuple[str, Any] = ("seed", 1)) -> None:
     """Everything the studio does with a file it opens; only plain refusals may escape.
 
-    Opening, checking, saving, reopening and changing a setting are timed together, and making
-    each variant (a copy of the whole project) on its own; on an idle machine the worst files
-    take about half a second. The cycle collector is off meanwhile: its pauses grow with this
-    process's heap (hypothesis keeps a lot), not with the file, and JSON values hold no cycles.
+    Opening, checking, saving, reopening and changing a setting, and making each variant (a
+    copy of the whole project). No time is asserted: a file that hangs is caught by the test's
+    timeout, and the bench's ``largest_project_open_s`` times the largest network. The cycle
+    collector is off meanwhile: its pauses grow with this process's heap (hypothesis keeps a
+    lot), not with the file, and JSON values hold no cycles.
     """
     gc.disable()
     try:
@@ -135,10 +132,8 @@ def exercise(folder: Path, raw: bytes, setting: tuple[str, Any] = ("seed", 1)) -
 def _exercise(folder: Path, raw: bytes, setting: tuple[str, Any]) -> None:
     path = folder / "fuzz.mlsp.json"
     path.write_bytes(raw)
-    start = time.perf_counter()
     project = _refused_plainly(load_project, path)
     if project is None:
-        _assert_quick(start, raw)
         return
     check = check_project(project, BLOCKS)  # problems come back as sentences, never raised
     for message in check.errors:
@@ -151,19 +146,11 @@ def _exercise(folder: Path, raw: bytes, setting: tuple[str, Any]) -> None:
     assert again.to_json() == first
     _refused_plainly(project.apply_setting, *setting)
     json.dumps([project.seed, project.device, project.hparams, project.dataset_options])
-    _assert_quick(start, raw)
     for name in list(project.variants)[:2]:
-        start = time.perf_counter()
         variant = _refused_plainly(project.with_variant, name)
         if variant is not None:
             for message in check_project(variant, BLOCKS).errors:
                 _assert_sentence(message)
-        _assert_quick(start, raw)
-
-
-def _assert_quick(start: float, raw: bytes) -> None:
-    elapsed = time.perf_counter() - start
-    assert elapsed < SECONDS_PER_FILE, f"{elapsed:.2f} s for one file of {len(raw)} bytes"
 
 
 # -- building hostile files ---------------------------------------------------------------------
@@ -331,7 +318,7 @@ def _byte_mutation(data: st.DataObject, raw: bytes) -> bytes:
 
 settings_drawn = st.tuples(st.sampled_from(SETTING_NAMES) | st.text(max_size=10)
                            | st.sampled_from(STRINGS), json_values)
-# no "explain" phase: it traces every line, which makes the largest files miss their second
+# no "explain" phase: it traces every line, which makes the largest files crawl.
 # Exploring runs find new cases on a developer's machine; CI runs the same fixed set every
 # time, so that a red CI always means a change broke something.
 FUZZ = settings(deadline=None, suppress_health_check=list(HealthCheck),
@@ -499,19 +486,19 @@ def test_numbers_beyond_any_float_are_out_of_range(folder, value) -> None:
             project.apply_setting(name, value)
 
 
-def test_largest_network_opens_and_checks_within_a_second(folder) -> None:
+def test_largest_network_opens_and_checks(folder) -> None:
     # adding each connection scanned all the others, and ordering the blocks scanned every
-    # connection for every block: 2000 blocks with 8000 connections took about 2 s
+    # connection for every block: 2000 blocks with 8000 connections took about 2 s (the
+    # bench's largest_project_open_s times it now)
     data = _preset()
     nodes = [{"id": i, "type": "Add", "params": {"inputs": 4}} for i in range(1, MAX_NODES + 1)]
     edges = [{"from": i, "to": i + 1, "port": f"in{k}"} for k in range(1, 5)
              for i in range(1, MAX_NODES)]
     data["slots"]["model"] = {"nodes": nodes, "edges": edges}
-    start = time.perf_counter()
     exercise(folder, json.dumps(data).encode())
     project = load_project(folder / "fuzz.mlsp.json")
     assert len(project.slots["model"].edges) == 4 * (MAX_NODES - 1)
-    assert time.perf_counter() - start < 2 * SECONDS_PER_FILE
+    assert len(project.slots["model"].nodes) == MAX_NODES
 
 
 @pytest.mark.parametrize("junk", ["[" + "[]," * 3_000_000 + "[]]", "[" + "0," * 5_000_000 + "0]",

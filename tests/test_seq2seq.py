@@ -10,8 +10,8 @@ import torch
 from torch import nn
 
 from mlsp_studio.data.bundle import DataBundle, Split
-from mlsp_studio.paradigms import PARADIGMS
-from mlsp_studio.paradigms.seq2seq import exact_match, shift_right, token_accuracy
+from mlsp_studio.paradigms.registry import PARADIGMS
+from mlsp_studio.paradigms.seq2seq.train import exact_match, shift_right, token_accuracy
 from mlsp_studio.spec.graph import Graph
 from mlsp_studio.spec.project import Project
 

@@ -1,5 +1,7 @@
 """Figures of the sequence and text snapshots: every kind becomes a readable PNG, awkward
-snapshots too (empty, ragged, NaN, odd characters), and ``write_figures`` names each file."""
+snapshots too (empty, ragged, NaN, odd characters), and ``write_figures`` names each file.
+What each figure draws is checked on its artists (the ``drawn`` fixture): the attention maps,
+states, weights, norms, points and words of the snapshot, or the sentence an empty one gets."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mlsp_studio.report import FILE_NAMES, snapshot_figure, write_figures
+from mlsp_studio.report.figures import FILE_NAMES, snapshot_figure, write_figures
 from mlsp_studio.report.text_drawings import _wrap
 from mlsp_studio.spec.snapshots import (
     Alignment,
@@ -192,25 +194,150 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 def _png_size(path: Path) -> tuple[int, int]:
     data = path.read_bytes()
     assert data[:8] == PNG_MAGIC and data[12:16] == b"IHDR", path.name
-    assert len(data) > 3000, f"{path.name} is suspiciously small ({len(data)} bytes)"
     return struct.unpack(">II", data[16:24])
+
+
+def _equal(got, want) -> None:
+    np.testing.assert_allclose(np.asarray(got, dtype=float), np.asarray(want, dtype=float))
+
+
+def _check_attention(snap: AttentionMaps, fig, drawn) -> None:
+    want = [w for layer in snap.layers for w in layer.weights]  # a map per head, per layer
+    images = drawn.images(fig)
+    assert len(images) == len(want)
+    for got, w in zip(images, want, strict=True):
+        _equal(got, w)
+    texts = drawn.texts(fig)
+    assert {f"head {h + 1}" for h in range(len(snap.layers[0].weights))} <= set(texts)
+    assert set(snap.layers[0].query_tokens) <= set(texts)  # the tokens label the rows
+
+
+def _check_alignment(snap: Alignment, fig, drawn) -> None:
+    (image,) = drawn.images(fig)
+    _equal(image, snap.weights)  # row: a token written, column: a token read
+    ax = drawn.axes(fig)[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == list(snap.source_tokens)
+    # a wrong token is written with the right one in brackets
+    wrong = [(o, t) for o, t in zip(snap.output_tokens, snap.target_tokens, strict=True)
+             if o != t]
+    assert [t.get_text() for t in ax.get_yticklabels()] == [
+        o if o == t else f"{o} (→ {t})"
+        for o, t in zip(snap.output_tokens, snap.target_tokens, strict=True)]
+    assert f"{len(wrong)} wrong token" in drawn.text(fig)
+
+
+def _check_recurrent(snap: RecurrentStates, fig, drawn) -> None:
+    rows = [("hidden state", snap.hidden), *snap.gates, ("cell state", snap.cell)]
+    images = drawn.images(fig)
+    assert len(images) == len(rows)
+    for got, (name, states) in zip(images, rows, strict=True):
+        _equal(got, np.asarray(states).T)  # a row per unit, time across
+        assert name in drawn.texts(fig)
+
+
+def _check_bptt(snap: GradientThroughTime, fig, drawn) -> None:
+    (line,) = drawn.lines(fig)
+    _equal(line.get_ydata(), snap.norms)
+    _equal(line.get_xdata(), np.arange(len(snap.norms)))
+    assert drawn.axes(fig)[0].get_yscale() == "log"  # norms over six decades
+
+
+def _check_pooling(snap: PoolingWeights, fig, drawn) -> None:
+    signal, weights, *_ = drawn.lines(fig)
+    _equal(signal.get_ydata(), snap.signal)
+    _equal(weights.get_ydata(), snap.weights)
+    assert any(snap.true_class in t for t in drawn.texts(fig))
+
+
+def _check_patch_attention(snap: PatchAttention, fig, drawn) -> None:
+    images = drawn.images(fig)
+    picture, *panels = images
+    _equal(picture, snap.image)
+    # each panel: the image again, with a map over it: the mean of the heads, then each head
+    assert len(panels) == 2 * (1 + len(snap.weights))
+    for under in panels[0::2]:
+        _equal(under, snap.image)
+    maps = panels[1::2]
+    _equal(maps[0], snap.weights.mean(0))
+    for got, w in zip(maps[1:], snap.weights, strict=True):
+        _equal(got, w)
+
+
+def _check_generation(snap: Generation, fig, drawn) -> None:
+    text = drawn.text(fig)
+    for line in snap.prompt.splitlines():
+        assert line.strip() in text
+    assert "the dog runs to the park" in text and "zyx" in text  # the model's words
+    assert "temperature 0.8" in text and "top-k 5" in text
+    assert "'É', '€'" in text  # the note on what was dropped
+
+
+def _check_fill_mask(snap: FillMask, fig, drawn) -> None:
+    texts = drawn.texts(fig)
+    for guesses in snap.predictions:  # every guess with its share
+        for word, share in guesses:
+            assert word in texts and f"{share:.0%}" in texts, (word, share)
+
+
+def _check_embeddings(snap: Embeddings, fig, drawn) -> None:
+    every, ringed, star = drawn.points(fig)
+    _equal(every, snap.points)
+    at = {w: p for w, p in zip(snap.words, snap.points, strict=True)}
+    _equal(ringed, [at[w] for w, _ in snap.neighbours])  # the query's nearest are ringed
+    _equal(star, [at[snap.query]])
+    assert set(snap.words) <= set(drawn.texts(fig))
+
+
+CONTENT = {"attention": _check_attention, "alignment": _check_alignment,
+           "alignment-long": _check_alignment, "recurrent": _check_recurrent,
+           "bptt": _check_bptt, "pooling": _check_pooling,
+           "patch_attention": _check_patch_attention, "generation": _check_generation,
+           "fill_mask": _check_fill_mask, "embeddings": _check_embeddings}
+# what an empty snapshot says instead of a picture
+MESSAGES = {
+    "attention-empty": "No attention weights to show",
+    "alignment-empty": "No alignment to show yet",
+    "recurrent-empty": "No recurrent states to show yet",
+    "bptt-empty": "No gradient norms to show yet",
+    "bptt-zero-and-nan": "No gradient reached the inputs yet",
+    "pooling-empty": "No pooling weights to show yet",
+    "patch-empty": "No image and no attention weights to show yet",
+    "generation-empty": "Nothing written yet",
+    "fill-empty": "No sentence to fill in yet",
+    "fill-no-blank": "The sentence has no blank",
+    "embeddings-empty": "No word vectors to show yet",
+    "embeddings-wrong-rank": "No word vectors to show yet",
+}
 
 
 @pytest.mark.filterwarnings("error::RuntimeWarning")
 @pytest.mark.parametrize("name", list(SNAPSHOTS))
-def test_every_sequence_snapshot_becomes_a_png(name: str, tmp_path: Path) -> None:
-    path = snapshot_figure(SNAPSHOTS[name], tmp_path / f"{name}.png")
+def test_every_sequence_snapshot_becomes_a_png(name: str, tmp_path: Path, drawn) -> None:
+    snap = SNAPSHOTS[name]
+    path = snapshot_figure(snap, tmp_path / f"{name}.png")
     width, height = _png_size(path)
     assert 500 <= width <= 900 and 250 <= height <= 2000, (name, width, height)
+    fig = drawn.last
+    assert f"step {snap.step}" in drawn.text(fig)
+    assert drawn.ink(path) > 0.005  # read back: not a blank page
+    if name in MESSAGES:
+        assert any(t.startswith(MESSAGES[name]) for t in drawn.texts(fig)), drawn.texts(fig)
+    else:
+        assert drawn.ink(path) > 0.025, name  # more than a sentence is drawn
+    if name in CONTENT:
+        CONTENT[name](snap, fig, drawn)
 
 
-def test_every_new_kind_has_a_drawer_and_file_name(tmp_path: Path) -> None:
+def test_every_new_kind_has_a_drawer_and_file_name(tmp_path: Path, drawn) -> None:
     snapshots = list(ordinary().values())
     assert {s.kind for s in snapshots} == set(NEW_KINDS)
     paths = write_figures(tmp_path, [], snapshots)
     assert sorted(p.name for p in paths[1:]) == sorted(FILE_NAMES[k] for k in NEW_KINDS)
     for path in paths:
         _png_size(path)
+    for path, fig, snap in zip(paths[1:], drawn[1:], snapshots, strict=True):
+        assert path.name == FILE_NAMES[snap.kind]
+        CONTENT[snap.kind](snap, fig, drawn)  # each file draws its own snapshot
 
 
 def test_wrapping_keeps_every_character_and_breaks_at_spaces() -> None:

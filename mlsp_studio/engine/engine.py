@@ -20,8 +20,9 @@ import torch
 
 from ..data import make_dataset
 from ..nn.compile import compile_graph
-from ..paradigms import PARADIGMS, NonFiniteLoss
+from ..paradigms.base import NonFiniteLoss
 from ..paradigms.live import apply_live
+from ..paradigms.registry import PARADIGMS
 from ..spec.blocks import BlockRegistry, Context
 from ..spec.catalog import BLOCKS
 from ..spec.errors import ParamError, ProjectError, StudioError

@@ -80,8 +80,9 @@ class AnimationExport:
 
 
 def _write(kind: str, frames: list, path: Path) -> Path:
-    from ..report.animation import snapshot_gif, trajectory_gif  # matplotlib, when asked
+    from ..report.animation import own_animation, snapshot_gif  # matplotlib, when asked
 
-    if kind == DIFFUSION_KIND:
-        return trajectory_gif(frames[-1], path)
+    own = own_animation(kind)
+    if own is not None:
+        return own(frames[-1], path)
     return snapshot_gif(frames, path, budget_s=DRAW_BUDGET_S)

@@ -1,6 +1,6 @@
-"""Training paradigms, each behind the small protocol in ``base``."""
+"""Training paradigms: one folder each (``<name>/``, its parts by role as listed in
+``spec/plugins.py``), and what they share: the protocol (``base``), the registry, batching,
+optimisers, live settings and the training lab's measurements.
 
-from .base import NonFiniteLoss, Paradigm
-from .registry import PARADIGMS, ParadigmRegistry
-
-__all__ = ["NonFiniteLoss", "Paradigm", "PARADIGMS", "ParadigmRegistry"]
+Nothing is imported here, so the window can load a paradigm's panels without torch.
+"""

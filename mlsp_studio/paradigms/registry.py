@@ -1,10 +1,12 @@
-"""Paradigm classes by name; a second registration under one name is an error."""
+"""Paradigm classes by name, from the ``train`` module of each paradigm folder; a second
+registration under one name is an error."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from ..spec.errors import ProjectError
+from ..spec.plugins import load_role
 
 
 class ParadigmRegistry:
@@ -33,19 +35,8 @@ class ParadigmRegistry:
         return list(self._factories)
 
     def _load_builtins(self) -> None:
-        # each registers itself on import
-        from . import (  # noqa: F401
-            autoencoder,
-            contrastive,
-            diffusion,
-            gan,
-            language_model,
-            masked_lm,
-            seq2seq,
-            supervised,
-            transfer,
-            word2vec,
-        )
+        # the ``train`` module of every paradigm folder registers its class as it is imported
+        load_role("train")
 
 
 PARADIGMS = ParadigmRegistry()

@@ -1,5 +1,4 @@
-"""Figures of a run as PNG files, drawn headless from metric records and snapshots."""
-
-from .figures import FILE_NAMES, curves_figure, snapshot_figure, write_figures
-
-__all__ = ["FILE_NAMES", "curves_figure", "snapshot_figure", "write_figures"]
+"""Figures of a run as PNG files, drawn headless from metric records and snapshots
+(``figures``), GIFs of them over training (``animation``), and what every figure shares
+(``canvas``). Nothing is imported here, so a paradigm's ``figures`` module can use ``canvas``
+while ``figures`` collects it."""

@@ -1,4 +1,4 @@
-"""Animated GIFs of a run: pictures over training, and the diffusion trajectory step by step.
+"""Animated GIFs of a run: pictures over training, and kinds that animate themselves.
 
 Each frame is drawn by the same matplotlib drawer as the still PNG (``figures.py``), so the
 animation looks like the picture; colour scales that would jump from frame to frame (the
@@ -21,21 +21,14 @@ from matplotlib.figure import Figure
 from PIL import Image, ImageDraw
 
 from mlsp_studio.spec.drawing import finite_floats
-from mlsp_studio.spec.frames import ANIMATED_KINDS, DIFFUSION_KIND, FrameRecorder, thin_evenly
+from mlsp_studio.spec.frames import ANIMATED_KINDS, FrameRecorder, thin_evenly
 from mlsp_studio.spec.snapshots import Snapshot
-from mlsp_studio.spec.snapshots_diffusion import (
-    DiffusionTrajectory,
-    as_pictures,
-    class_words,
-    mosaic,
-)
 
-from .canvas import bare_axes, new_figure, show_message
-from .diffusion_drawings import SAMPLE_COLOUR, STRIP_COLUMNS, _limits
+from ..spec.plugins import load_role
 from .figures import _DRAWERS, FILE_NAMES
 
-__all__ = ["GIF_NAMES", "MAX_FRAMES", "render_frames", "save_gif", "snapshot_gif",
-           "trajectory_gif", "weight_range", "write_animations"]
+__all__ = ["GIF_NAMES", "MAX_FRAMES", "own_animation", "render_frames", "save_gif",
+           "snapshot_gif", "weight_range", "write_animations"]
 
 MAX_FRAMES = 60
 MAX_BYTES = 6_000_000
@@ -101,36 +94,6 @@ def render_frames(items: Sequence, drawer: Callable[[object], Figure],
         fig.supxlabel(caption, fontsize=10, color="#333333")
         frames.append(figure_pixels(fig, max_width))
     return frames
-
-
-def trajectory_step_figure(snap: DiffusionTrajectory, i: int) -> Figure:
-    """Step ``i`` of the reverse process, larger than in the strip but drawn the same way:
-    pictures in grey from -1 to 1, or 2-D points within limits shared by every step."""
-    frames = finite_floats(snap.frames)
-    k = min(len(frames), len(np.asarray(snap.steps))) if frames.ndim >= 2 else 0
-    pictures = as_pictures(frames[:k], snap.image_shape) if k else np.zeros((0, 0, 0))
-    fig = new_figure(4.8, 5.0)
-    sampler = (f"DDIM, {snap.sample_steps} steps" if snap.sampler == "ddim"
-               else f"DDPM, all {snap.timesteps} steps")
-    guide = (f"\n{class_words(snap.guidance_class, snap.class_names)}, guidance "
-             f"{snap.guidance:g}" if snap.conditional else "")
-    fig.suptitle(f"From noise to samples — step {snap.step}\n{sampler}{guide}", fontsize=11)
-    ax = fig.add_subplot()
-    points = frames.ndim == 3 and frames.shape[2] == 2 and not len(pictures)
-    if not 0 <= i < k or not (len(pictures) or points):
-        show_message(ax, snap.note or "No samples yet")
-        return fig
-    if len(pictures):
-        ax.imshow(mosaic(pictures[i], STRIP_COLUMNS), cmap="gray_r", vmin=-1, vmax=1,
-                  interpolation="nearest")
-    else:
-        xlim, ylim = _limits([frames[0], frames[k - 1]])
-        ax.scatter(frames[i, :, 0], frames[i, :, 1], s=4, c=SAMPLE_COLOUR, linewidths=0)
-        ax.set_xlim(*xlim)
-        ax.set_ylim(*ylim)
-        ax.set_aspect("equal")
-    bare_axes(ax)
-    return fig
 
 
 def _with_bar(frame: np.ndarray, fraction: float) -> Image.Image:
@@ -222,27 +185,21 @@ def snapshot_gif(snapshots: Iterable[Snapshot], path: Path, max_frames: int = MA
     return save_gif(frames, path, max_frames)
 
 
-def trajectory_gif(snap: DiffusionTrajectory, path: Path) -> Path:
-    """The reverse diffusion of one snapshot, a frame per kept step from noise (t = T) to
-    the samples (t = 0)."""
-    steps = np.asarray(snap.steps).ravel()
-    frames = np.asarray(snap.frames)
-    count = min(len(steps), len(frames)) if frames.ndim >= 2 else 0
-    if count == 0:  # nothing sampled yet: one frame that says so
-        return save_gif(render_frames([0], lambda i: trajectory_step_figure(snap, i),
-                                      ["no trajectory yet"]), path)
-    captions = [f"t = {int(t)}" + (" (pure noise)" if i == 0 else
-                                   " (the samples)" if int(t) == 0 else "")
-                for i, t in enumerate(steps[:count])]
-    pictures = render_frames(list(range(count)), lambda i: trajectory_step_figure(snap, i),
-                             captions)
-    return save_gif(pictures, path)
+def own_animation(kind: str) -> Callable[[Snapshot, Path], Path] | None:
+    """How a kind whose last snapshot is an animation by itself (the diffusion trajectory) is
+    written as a GIF, from the ``ANIMATIONS`` of the paradigm folders' ``figures``; None for
+    the kinds animated over training."""
+    own: dict[str, Callable[[Snapshot, Path], Path]] = {}
+    for module in load_role("figures"):
+        own.update(getattr(module, "ANIMATIONS", {}))
+    return own.get(kind)
 
 
 def write_animations(out_dir: Path, final: Iterable[Snapshot],
                      recorder: FrameRecorder | None) -> list[Path]:
     """Write a GIF per kind recorded over training (the final snapshots as the last frame)
-    and the diffusion trajectory's GIF; kinds with fewer than two frames are skipped."""
+    and one per kind that animates itself (the diffusion trajectory); kinds with fewer than
+    two frames are skipped."""
     out_dir = Path(out_dir)
     final = {s.kind: s for s in final}
     written = []
@@ -254,6 +211,8 @@ def write_animations(out_dir: Path, final: Iterable[Snapshot],
             snaps.append(last)
         if len(snaps) >= 2:
             written.append(snapshot_gif(snaps, out_dir / GIF_NAMES[kind]))
-    if DIFFUSION_KIND in final:
-        written.append(trajectory_gif(final[DIFFUSION_KIND], out_dir / GIF_NAMES[DIFFUSION_KIND]))
+    for kind, snap in final.items():
+        write = own_animation(kind) if kind in GIF_NAMES else None
+        if write is not None:
+            written.append(write(snap, out_dir / GIF_NAMES[kind]))
     return written

@@ -19,13 +19,8 @@ from matplotlib.ticker import MaxNLocator
 
 from mlsp_studio.spec.snapshots import Snapshot
 
-from . import (
-    autoencoder_drawings,
-    contrastive_drawings,
-    diffusion_drawings,
-    gan_drawings,
-    lab_drawings,
-)
+from ..spec.plugins import load_role
+from . import lab_drawings
 from .canvas import DPI, new_figure, show_message
 from .data_drawings import boundary_figure, confusion_figure, regression_figure
 from .layer_drawings import feature_maps_figure, kernels_figure
@@ -78,9 +73,9 @@ _DRAWERS = {
     "embeddings": embeddings_figure,
 }
 
-# The generative, self-supervised and lab drawings say their own kinds and file names.
-for _module in (autoencoder_drawings, gan_drawings, diffusion_drawings, contrastive_drawings,
-                lab_drawings):
+# The lab drawings and each paradigm folder's ``figures`` module say their own kinds and file
+# names.
+for _module in (lab_drawings, *load_role("figures")):
     for _kind, (_file, _drawer) in _module.FIGURES.items():
         if _kind in _DRAWERS:
             raise ValueError(f"two figure drawers for the snapshot kind {_kind!r}")

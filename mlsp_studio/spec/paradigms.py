@@ -23,6 +23,7 @@ class ParadigmSpec:
     tasks: tuple[str, ...] = ()   # dataset tasks it accepts; empty accepts any
     slot_inputs: Callable[[str, dict[str, Any], Context], Context] | None = None
     slot_output: Callable[[str, dict[str, Any], Context], tuple[Shape, str] | None] | None = None
+    menu_order: int = 50          # where it stands in the paradigm list (lower first)
 
     def slot_context(self, slot: str, hparams: dict[str, Any], data: Context) -> Context:
         """What network ``slot`` is fed, from the data's context and the settings.
@@ -39,10 +40,12 @@ class ParadigmSpec:
 
 
 class ParadigmSpecRegistry:
-    """Paradigm metadata by name; refuses a second registration under the same name."""
+    """Paradigm metadata by name, filled from the ``settings`` module of every paradigm
+    folder on first use; refuses a second registration under the same name."""
 
     def __init__(self) -> None:
         self._specs: dict[str, ParadigmSpec] = {}
+        self._loaded = False
 
     def register(self, spec: ParadigmSpec) -> ParadigmSpec:
         if spec.name in self._specs:
@@ -51,17 +54,26 @@ class ParadigmSpecRegistry:
         return spec
 
     def get(self, name: str) -> ParadigmSpec:
+        self._load()
         try:
             return self._specs[name]
         except KeyError:
-            known = ", ".join(self._specs)
+            known = ", ".join(self.names())
             raise ProjectError(f"unknown paradigm {name!r} (known: {known})") from None
 
     def names(self) -> list[str]:
-        return list(self._specs)
+        self._load()
+        return [spec.name for spec in self]
 
     def __iter__(self):
-        return iter(self._specs.values())
+        self._load()
+        return iter(sorted(self._specs.values(), key=lambda spec: spec.menu_order))
+
+    def _load(self) -> None:
+        if not self._loaded:
+            self._loaded = True
+            from .plugins import load_role
+            load_role("settings")
 
 
 OPTIMIZER_PARAMS = (
@@ -104,33 +116,3 @@ def augment_refusal(input_kind: str) -> str | None:
 
 
 PARADIGM_SPECS = ParadigmSpecRegistry()
-PARADIGM_SPECS.register(ParadigmSpec(
-    "supervised", "Supervised learning",
-    "Learn a mapping from inputs to labels: cross-entropy for classes, mean squared error "
-    "for numbers.",
-    ("model",),
-    ParamSet((*OPTIMIZER_PARAMS,
-              p_float("grad_clip", 0.0, 0.0, 1000.0,
-                      "largest allowed gradient norm; a longer gradient is scaled down to it "
-                      "(keeps recurrent networks from jumping); 0 = off"),
-              p_bool("augment", False,
-                     "alter every training batch at random in ways that keep the labels true "
-                     "(points jittered, pictures moved by a pixel or two, signals delayed and "
-                     "made louder or softer, table values nudged; never the validation or test "
-                     "examples); not for token or sequence data"),
-              p_float("augment_strength", 1.0, 0.1, 4.0,
-                      "how strongly augmentation alters the examples: 1 = the usual amount "
-                      "(pictures move by up to 1 pixel; 2 = up to 2)"),
-              p_int("ensemble", 1, 1, 10,
-                    "how many copies of the network train side by side, each from its own "
-                    "random start; their predictions are averaged; 1 = a single network"))),
-    ("classification", "regression")))
-
-# isort: off
-from . import seq_paradigms  # noqa: E402,F401  (registers the sequence paradigms)
-from . import paradigm_autoencoder  # noqa: E402,F401
-from . import paradigm_gan  # noqa: E402,F401
-from . import paradigm_diffusion  # noqa: E402,F401
-from . import paradigm_contrastive  # noqa: E402,F401
-from . import paradigm_transfer  # noqa: E402,F401
-# isort: on

@@ -265,10 +265,34 @@ class Embeddings(Snapshot):
     neighbours: tuple[tuple[str, float], ...] = ()
 
 
+@dataclass(frozen=True)
+class Reconstructions(Snapshot):
+    """A few test examples as the encoder saw them and as the decoder rebuilt them (an
+    autoencoder's or a denoising network's; for 2-D points, a few hundred, drawn as points in
+    the plane).
+
+    ``inputs`` and ``outputs`` are (n, ...) in the data's shape; ``noisy`` is the encoder's
+    input when noise is on (same shape), else empty. ``labels`` names each example's class;
+    ``noise_level`` is the level the noisy row was made with (the panel's slider, or the
+    training setting); ``mse`` is the mean squared error of the outputs against the clean
+    inputs and ``noisy_mse`` that of the noisy inputs (NaN without noise)."""
+
+    kind: ClassVar[str] = "reconstructions"
+    inputs: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    noisy: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    outputs: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    labels: tuple[str, ...] = ()
+    noise: str = "none"
+    noise_level: float = 0.0
+    mse: float = float("nan")
+    noisy_mse: float = float("nan")
+
+
 SNAPSHOT_KINDS: dict[str, type[Snapshot]] = {cls.kind: cls for cls in
                   (DecisionBoundary, RegressionFit, ConfusionMatrix, FeatureMaps, Kernels,
                    AttentionMaps, Alignment, RecurrentStates, GradientThroughTime,
-                   PoolingWeights, PatchAttention, Generation, FillMask, Embeddings)}
+                   PoolingWeights, PatchAttention, Generation, FillMask, Embeddings,
+                   Reconstructions)}
 
 VISUAL_OPTIONS = {
     "example_index": "which test example the per-example pictures show (int)",
@@ -292,12 +316,11 @@ def register_snapshots(classes: tuple[type[Snapshot], ...], options: dict[str, s
     VISUAL_OPTIONS.update(options)
 
 
-# The generative and self-supervised paradigms and the training lab keep their pictures in
-# modules of their own, each ending with ``register_snapshots(SNAPSHOTS, OPTIONS)``. Loaded
-# here so that every kind is known once this module is; imported first on their own, they
-# load this module and then register themselves.
-# isort: off
-from . import snapshots_autoencoder, snapshots_gan  # noqa: E402,F401
-from . import snapshots_diffusion, snapshots_contrastive  # noqa: E402,F401
+# The training lab keeps its pictures in a module of its own, and each paradigm folder in its
+# ``snapshots`` module; each ends with ``register_snapshots(SNAPSHOTS, OPTIONS)``. Loaded here
+# so that every kind is known once this module is; imported first on their own, they load
+# this module and then register themselves.
 from . import snapshots_lab  # noqa: E402,F401
-# isort: on
+from .plugins import load_role  # noqa: E402
+
+load_role("snapshots")

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from mlsp_studio.spec.snapshots import SNAPSHOT_KINDS
-from mlsp_studio.spec.snapshots_autoencoder import AnomalyScores, LatentCodes, Reconstructions
+from mlsp_studio.paradigms.autoencoder.snapshots import AnomalyScores, LatentCodes
+from mlsp_studio.spec.snapshots import SNAPSHOT_KINDS, Reconstructions
 
 NAN = np.nan
 DIGITS = tuple(str(d) for d in range(10))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 import mlsp_studio.spec.snapshots  # noqa: F401  (first: it loads the paradigms' snapshots)
-from mlsp_studio.spec.snapshots_contrastive import (
+from mlsp_studio.paradigms.contrastive.snapshots import (
     ContrastiveEmbedding,
     Retrieval,
     SimilarityMatrix,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 import mlsp_studio.spec.snapshots  # noqa: F401  (first: it imports the per-paradigm modules)
-from mlsp_studio.spec.snapshots_diffusion import (
+from mlsp_studio.paradigms.diffusion.snapshots import (
     EACH_CLASS,
     NO_CLASS,
     DiffusionForward,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 import mlsp_studio.spec.snapshots  # noqa: F401  (first: it imports the per-paradigm modules)
-from mlsp_studio.spec.snapshots_gan import GanBalance, GanField, GanSamples
+from mlsp_studio.paradigms.gan.snapshots import GanBalance, GanField, GanSamples
 
 NAN = np.nan
 

@@ -14,7 +14,8 @@ import pytest
 from autoencoder_snapshot_cases import anomaly, latent, reconstructions
 
 from mlsp_studio.gui.panels import PANELS
-from mlsp_studio.spec.snapshots_autoencoder import AnomalyScores, Reconstructions, rates_at
+from mlsp_studio.paradigms.autoencoder.snapshots import AnomalyScores, rates_at
+from mlsp_studio.spec.snapshots import Reconstructions
 
 
 def _panel(qtbot, name: str):

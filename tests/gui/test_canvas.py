@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 pytest.importorskip("PySide6")
@@ -268,7 +266,8 @@ def test_global_problems_are_listed_for_the_window(canvas) -> None:
     assert "the network has no Input block" in scene.global_problems()
 
 
-def test_rebuilding_a_hundred_block_chain_is_quick(canvas) -> None:
+def test_a_hundred_block_chain_rebuilds_moves_and_paints(canvas) -> None:
+    # how long each takes is the bench's canvas_*_ms_100_blocks
     doc, scene, view, _ = canvas
     chain = ["Input"] + [("Dense", {"units": 16}) if i % 2 == 0 else "ReLU"
                          for i in range(98)] + ["ClassifierHead"]
@@ -276,18 +275,16 @@ def test_rebuilding_a_hundred_block_chain_is_quick(canvas) -> None:
     project.slots[doc.slot] = Graph.chain(chain)
     doc.replace_project(project)
     assert len(scene.blocks) == 100 and len(scene.edges) == 99
-    t0 = time.perf_counter()
     scene.rebuild()
-    rebuild = time.perf_counter() - t0
-    t0 = time.perf_counter()
+    assert len(scene.blocks) == 100 and len(scene.edges) == 99
     doc.undo_stack.push(MoveBlocksCommand(doc, {50: ((0.0, 4500.0), (200.0, 4500.0))}))
-    edit = time.perf_counter() - t0
-    t0 = time.perf_counter()
+    assert doc.graph.nodes[50].pos == (200.0, 4500.0)
+    assert (scene.blocks[50].x(), scene.blocks[50].y()) == (200.0, 4500.0)
     view.fit_all()
-    view.viewport().grab()
-    paint = time.perf_counter() - t0
-    print(f"\n100-block chain: rebuild {rebuild * 1000:.1f} ms, one edit (check + sync) "
-          f"{edit * 1000:.1f} ms, fit + paint {paint * 1000:.1f} ms")
+    shown = view.mapToScene(view.viewport().rect()).boundingRect()
+    middle = scene.itemsBoundingRect().center()
+    assert (shown.center() - middle).manhattanLength() < 0.05 * shown.height()  # centred on it
+    assert not view.viewport().grab().isNull()
 
 
 def test_zoom_and_pan(canvas) -> None:

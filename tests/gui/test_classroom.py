@@ -40,15 +40,17 @@ def window(qtbot, tmp_path, answers):
     win.close()
 
 
-def _gallery(window):
-    action = next(a for a in window.menuBar().actions()[0].menu().actions()
-                  if a.shortcut().toString() == "Ctrl+G")
-    action.trigger()
+def _gallery(window, qtbot):
+    """Ctrl+G, pressed on the canvas as a person presses it."""
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=10_000)
+    window.view.setFocus()
+    qtbot.keyClick(window.view, Qt.Key.Key_G, Qt.KeyboardModifier.ControlModifier)
     return window._gallery
 
 
 def test_gallery_lists_every_preset_in_course_order_and_opens_one(qtbot, window, answers):
-    gallery = _gallery(window)
+    gallery = _gallery(window, qtbot)
     assert gallery.isVisible()
     names = [info.name for info in list_presets()]
     assert gallery.visible_names() == names
@@ -65,7 +67,7 @@ def test_gallery_open_asks_before_unsaved_work_is_lost(qtbot, window, answers):
     window.doc.undo_stack.push(SetSettingCommand(window.doc, "lr", 0.05))
     assert not window.doc.undo_stack.isClean()
     answers["answer"] = QMessageBox.Cancel
-    gallery = _gallery(window)
+    gallery = _gallery(window, qtbot)
     gallery.select("word2vec")
     gallery.buttons.button(QDialogButtonBox.Open).click()
     assert answers["asked"] == 1 and window.doc.project.name == "spiral"
@@ -75,8 +77,8 @@ def test_gallery_open_asks_before_unsaved_work_is_lost(qtbot, window, answers):
     assert window.doc.project.name == "word2vec"
 
 
-def test_gallery_search_filters_by_every_word(window):
-    gallery = _gallery(window)
+def test_gallery_search_filters_by_every_word(qtbot, window):
+    gallery = _gallery(window, qtbot)
     gallery.search.setText("attention")
     shown = gallery.visible_names()
     assert 2 <= len(shown) < len(gallery.infos) and "transformer-reverse" in shown
@@ -122,7 +124,10 @@ def test_presentation_mode_enlarges_hides_and_restores_exactly(qtbot, window):
     own = next(label for panel in window.panels.values() for label in panel.findChildren(QLabel)
                if label.testAttribute(Qt.WidgetAttribute.WA_SetFont))
     own_size = own.font().pointSizeF()
-    window.act_present.trigger()
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=10_000)
+    window.view.setFocus()
+    qtbot.keyClick(window.view, Qt.Key.Key_F11)  # F11 enters
     assert window.presenting and window.act_present.isChecked()
     assert own.font().pointSizeF() >= own_size * 1.5  # a panel label with its own font, too
     assert window.docks["inspector"].isHidden() and window.docks["palette"].isHidden()

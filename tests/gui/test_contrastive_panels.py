@@ -11,13 +11,13 @@ from contrastive_snapshot_cases import embedding, retrieval, similarity
 from PySide6.QtWidgets import QApplication
 
 from mlsp_studio.gui.panels import PANELS
-from mlsp_studio.gui.panels.contrastive_panels import (
+from mlsp_studio.paradigms.contrastive.panels import (
     ContrastiveEmbeddingPanel,
     RetrievalPanel,
     SimilarityPanel,
     squares,
 )
-from mlsp_studio.spec.snapshots_contrastive import Retrieval, retrieval_picture
+from mlsp_studio.paradigms.contrastive.snapshots import Retrieval, retrieval_picture
 
 
 def _show(qtbot, panel):

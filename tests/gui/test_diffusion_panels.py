@@ -20,7 +20,7 @@ from diffusion_snapshot_cases import (
 from PySide6.QtWidgets import QApplication
 
 from mlsp_studio.gui.panels import PANELS
-from mlsp_studio.spec.snapshots_diffusion import EACH_CLASS, NO_CLASS, noised
+from mlsp_studio.paradigms.diffusion.snapshots import EACH_CLASS, NO_CLASS, noised
 
 
 def _panel(qtbot, name: str):

@@ -13,8 +13,8 @@ from PySide6.QtWidgets import QApplication
 
 from mlsp_studio.engine.engine import Engine
 from mlsp_studio.gui.panels import PANELS
+from mlsp_studio.paradigms.gan.snapshots import GanField
 from mlsp_studio.spec.presets import load_preset
-from mlsp_studio.spec.snapshots_gan import GanField
 
 
 def _panel(qtbot, name: str):

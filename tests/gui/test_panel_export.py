@@ -31,7 +31,7 @@ def window(qtbot, tmp_path, monkeypatch):
 
 
 def test_a_trained_panel_saves_as_png_and_svg_and_the_curves_as_csv(window, qtbot, tmp_path,
-                                                                   monkeypatch) -> None:
+                                                                   monkeypatch, drawn) -> None:
     window.on_run()
     qtbot.waitUntil(lambda: window.panels["boundary"].has_image(), timeout=60_000)
     qtbot.waitUntil(lambda: window.bridge.history.last("val", "loss") is not None,
@@ -45,8 +45,15 @@ def test_a_trained_panel_saves_as_png_and_svg_and_the_curves_as_csv(window, qtbo
         monkeypatch.setattr(QFileDialog, "getSaveFileName",
                             staticmethod(lambda *a, t=target: (str(t), "")))
         window.on_export_panel()
-        assert target.is_file() and target.stat().st_size > 1000
-    assert (tmp_path / "boundary.png").read_bytes().startswith(PNG)
+        assert target.is_file()
+    picture = tmp_path / "boundary.png"
+    assert picture.read_bytes().startswith(PNG)
+    # read back: the plane is coloured by the classes, and each class's colour is there
+    from mlsp_studio.spec.drawing import class_colour
+
+    assert drawn.ink(picture) > 0.3
+    for k in range(3):  # spiral's three arms
+        assert drawn.colour_share(picture, class_colour(k), tol=0.1) > 0.001, k
     svg = ET.parse(tmp_path / "boundary.svg").getroot()
     assert svg.tag.endswith("svg") and len(list(svg.iter())) > 20  # drawn, not blank
     target = tmp_path / "curves.csv"

@@ -30,7 +30,7 @@ def _train(window, qtbot, count: int) -> None:
 
 
 def test_runs_are_listed_with_seed_and_differences_and_a_fork_names_its_parent(
-        window, qtbot, tmp_path) -> None:
+        window, qtbot, tmp_path, drawn) -> None:
     runs = window.panels["runs"]
     window.on_run()
     _train(window, qtbot, 1)
@@ -62,8 +62,15 @@ def test_runs_are_listed_with_seed_and_differences_and_a_fork_names_its_parent(
     steps, _ = third.curve("loss")
     assert steps[0] > step  # the fork's curve goes on from its parent's checkpoint
     runs.metric_box.setCurrentText("loss")
+    runs.plot_box.resize(800, 500)  # as big as a person would make the panel to look
     picture = runs.save_figure(tmp_path / "runs.png")
-    assert picture.read_bytes()[:4] == b"\x89PNG" and picture.stat().st_size > 1000
+    assert picture.read_bytes()[:4] == b"\x89PNG"
+    # read back: every run's loss curve is in the picture, in that run's colour
+    assert drawn.ink(picture) > 0.01
+    for i, item in runs.items.items():
+        assert len(item.xData) > 1, i
+        colour = item.opts["pen"].color().getRgbF()[:3]
+        assert drawn.colour_share(picture, colour, tol=0.1) > 0.0003, i
     assert b"<svg" in runs.save_figure(tmp_path / "runs.svg").read_bytes()[:400]
 
 

@@ -1,12 +1,14 @@
 """Live panels of the window: each draws metric records or frozen snapshots, never torch.
 
-Importing this package registers the built-in panels in ``PANELS``, in the order the window
-shows them; the window makes one of each with ``PANELS.create_all(parent)`` and routes each
-snapshot to the panels whose ``kinds`` hold its kind.
+Importing this package registers in ``PANELS`` the shared panels here and the panels of
+every paradigm folder (``paradigms/<name>/panels.py``), in the order the window shows them;
+the window makes one of each with ``PANELS.create_all(parent)`` and routes each snapshot to
+the panels whose ``kinds`` hold its kind.
 """
 
 from __future__ import annotations
 
+from ...spec.plugins import load_role
 from .base import PANELS, Panel, PanelRegistry, assert_gui_thread
 
 # isort: off
@@ -26,10 +28,7 @@ from . import patch_attention  # noqa: F401,E402
 from . import generation  # noqa: F401,E402
 from . import fill_mask  # noqa: F401,E402
 from . import projector  # noqa: F401,E402
-from . import autoencoder_panels  # noqa: F401,E402
-from . import gan_panels  # noqa: F401,E402
-from . import diffusion_panels  # noqa: F401,E402
-from . import contrastive_panels  # noqa: F401,E402
+load_role("panels")  # each paradigm folder's own panels, in folder order
 from . import runs  # noqa: F401,E402
 # isort: on
 

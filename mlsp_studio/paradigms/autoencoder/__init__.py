@@ -1,0 +1,1 @@
+"""Autoencoders: a code that rebuilds its input; denoising and anomaly scores."""

@@ -1,0 +1,52 @@
+"""Settings of the autoencoder paradigm: an encoder squeezes the data into a small latent
+code and a decoder rebuilds the data from it (plain, denoising, or for anomaly detection)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...spec.blocks import Context, Shape, p_choice, p_float, p_int, p_ints
+from ...spec.paradigms import OPTIMIZER_PARAMS, PARADIGM_SPECS, ParadigmSpec
+from ...spec.params import ParamSet
+
+NOISE_KINDS = ("none", "gaussian", "masking", "salt_pepper")
+
+
+def autoencoder_inputs(slot: str, hparams: dict[str, Any], data: Context) -> Context:
+    """The encoder reads the data (``x``); the decoder reads the latent code (``z``)."""
+    if slot == "decoder":
+        return Context({"z": (int(hparams["latent"]),)}, num_classes=data.num_classes,
+                       num_targets=data.num_targets)
+    return data
+
+
+def autoencoder_output(slot: str, hparams: dict[str, Any],
+                       data: Context) -> tuple[Shape, str] | None:
+    if slot == "encoder":
+        return (int(hparams["latent"]),), "the latent code of the 'latent' setting"
+    x = data.inputs.get("x")
+    return (tuple(x), "the shape of the data it rebuilds") if x is not None else None
+
+
+PARADIGM_SPECS.register(ParadigmSpec(
+    "autoencoder", "Autoencoder",
+    "An encoder squeezes each example into a short latent code and a decoder rebuilds the "
+    "example from that code alone; the reconstruction error is the loss. With noise added to "
+    "the input it learns to clean (denoising); trained on normal examples only, a large "
+    "reconstruction error flags an anomaly.",
+    ("encoder", "decoder"),
+    ParamSet((*OPTIMIZER_PARAMS,
+              p_int("latent", 2, 1, 4096, "size of the latent code between encoder and decoder"),
+              p_choice("noise", "none", NOISE_KINDS,
+                       "noise put on the encoder's input while the target stays clean "
+                       "(denoising): none; gaussian (added jitter); masking (values set to 0); "
+                       "salt_pepper (values set to the lowest or highest)"),
+              p_float("noise_level", 0.3, 0.0, 1.0,
+                      "how much noise: the jitter's standard deviation, or the share of values "
+                      "masked or flipped"),
+              p_ints("normal_classes", (), 0, 1000, max_length=64,
+                     doc="anomaly detection: train on these classes only and score every test "
+                     "example by its reconstruction error; empty trains on all"),
+              )),
+    ("classification", "regression"),
+    slot_inputs=autoencoder_inputs, slot_output=autoencoder_output, menu_order=50))

@@ -1,0 +1,2 @@
+"""Contrastive learning: SimCLR on two altered views, and cross-modal (CLIP-style)
+pairs of two kinds of data."""

@@ -1,0 +1,1 @@
+"""Diffusion (DDPM) with classifier-free guidance: noise in, data out."""

@@ -1,0 +1,261 @@
+"""Diffusion (DDPM) with classifier-free guidance: the denoiser learns to predict the noise
+added to an example at a random step; sampling walks from pure noise back to data.
+
+Ho et al. 2020 (ε-prediction, uniform t, mean squared error), Nichol & Dhariwal 2021 (cosine
+schedule), Song et al. 2021 (DDIM), Ho & Salimans 2022 (classifier-free guidance: the class is
+hidden from a share ``label_dropout`` of the training examples, so one network learns both
+ε(x, c) and ε(x, ∅)). The equations live in ``train_schedule``.
+
+The model works in its own scale: pictures (values in [0, 1]) are mapped to [−1, 1], other
+data is centred and divided by its overall standard deviation, so pure noise N(0, I) and the
+data have similar sizes. Samples are mapped back before they are measured.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+
+from ...spec.errors import ParamError, ProjectError
+from ...spec.paradigms import PARADIGM_SPECS
+from ...spec.project import Project
+from ...spec.snapshots import Snapshot
+from ..base import NonFiniteLoss
+from ..batching import EpochBatches
+from ..optim import make_optimizer
+from ..registry import PARADIGMS
+from . import train_metrics as dm
+from .snapshots import EACH_CLASS, NO_CLASS
+from .train_schedule import check_sampling, guided, make_schedule, noise_to, sample
+from .train_visuals import DiffusionVisuals
+
+EVAL_EXAMPLES = 1024      # examples (each with its own fixed step and noise) per split check
+METRIC_SAMPLES = 1000     # 2-D samples compared with held-out data
+JUDGE_GUIDANCE = 3.0
+JUDGE_PER_CLASS = 20
+JUDGE_STEPS = 50
+
+
+@PARADIGMS.register("diffusion")
+class DiffusionParadigm:
+    """Trains the slot ``denoiser`` (fed x_t, t and c) to predict the noise ε in x_t."""
+
+    def __init__(self) -> None:
+        self.visual_kinds: frozenset[str] = frozenset()
+        self.epoch = 0
+        self.steps_per_epoch = 1
+        self.steps_done = 0
+        self._options: dict[str, Any] = {}
+
+    # -- set-up --------------------------------------------------------------------------
+    def setup(self, project: Project, nets: dict[str, torch.nn.Module], data: Any,
+              device: torch.device) -> None:
+        self.hparams = PARADIGM_SPECS.get("diffusion").hparams.validate(project.hparams)
+        h = self.hparams
+        if h["sampler"] == "ddim" and h["sample_steps"] > h["timesteps"]:
+            raise ParamError(f"sample_steps must be from 1 to timesteps ({h['timesteps']}): a "
+                             f"DDIM sampler cannot take more steps ({h['sample_steps']}) than "
+                             "there are noising steps")
+        self.net = nets["denoiser"]
+        self.data, self.device, self.seed = data, device, project.seed
+        self.schedule = make_schedule(h["noise_schedule"], h["timesteps"])
+        if len(data.train) == 0:
+            raise ProjectError("the training split is empty: there is nothing to learn from")
+        self.image = data.input_kind == "image"
+        x = data.train.x.float()
+        if self.image:
+            self.center = torch.full((), 0.5, device=device)
+            self.scale = torch.full((), 0.5, device=device)
+        else:
+            self.center = x.mean(0)
+            self.scale = x.std().clamp_min(1e-6)
+        self.x = self.to_model(x)
+        self.classes = data.num_classes if data.task == "classification" else 0
+        self.y = data.train.y if self.classes else torch.zeros(len(x), dtype=torch.long,
+                                                               device=device)
+        self.conditional = self.classes > 0 and "c" in self.net.sources
+        n = len(self.x)
+        self.batch_size = min(h["batch_size"], n)
+        self.steps_per_epoch = math.ceil(n / self.batch_size)
+        self.total_steps = self.steps_per_epoch * h["epochs"]
+        self.eval_every = h["eval_every"] or self.steps_per_epoch
+        self.generator = torch.Generator().manual_seed(project.seed)
+        self.batches = EpochBatches(n, self.batch_size, self.generator, device)
+        self.optimizer = make_optimizer(self.net.parameters(), h, self.total_steps)
+        self._eval = {split: self._eval_batch(split, i) for i, split
+                      in enumerate(("train", "val", "test"))}
+        self._options = {"guidance_scale": h["guidance"],
+                         "guidance_class": EACH_CLASS if self.conditional else NO_CLASS}
+        self.visuals = DiffusionVisuals(self)
+        self.visual_kinds = self.visuals.kinds
+
+    def to_model(self, x: torch.Tensor) -> torch.Tensor:
+        """Data → the model's scale."""
+        return (x.float() - self.center) / self.scale
+
+    def to_data(self, x: torch.Tensor) -> torch.Tensor:
+        return x * self.scale + self.center
+
+    def _eval_batch(self, split: str, k: int) -> tuple[torch.Tensor, ...] | None:
+        part = self.data.train if split == "train" else getattr(self.data, split)
+        if len(part) == 0:
+            return None
+        g = torch.Generator().manual_seed(self.seed + 101 + k)
+        pick = torch.randperm(len(part), generator=g)[:EVAL_EXAMPLES].to(self.device)
+        x0 = self.to_model(part.x[pick])
+        t = torch.randint(self.schedule.timesteps, (len(x0),), generator=g).to(self.device)
+        noise = torch.randn(x0.shape, generator=g).to(self.device)
+        c = part.y[pick] if self.classes else torch.full((len(x0),), -1, device=self.device)
+        return x0, t, noise, c
+
+    # -- the network ---------------------------------------------------------------------
+    def eps(self, x: torch.Tensor, t: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
+        """The denoiser's ε̂ for x_t at steps t (B,) asked for classes c (B,), −1 = none."""
+        fed = {"x": x, "t": t.float()[:, None], "c": c.float()[:, None]}
+        return self.net(*[fed[s] for s in self.net.sources])
+
+    def guided_eps(self, classes: torch.Tensor, scale: float):
+        """ε(x, t) for a sampler: classifier-free guidance toward ``classes`` (B,) by
+        ``scale``; one pass of the network for scale 0 or 1, one pass of a doubled batch else."""
+        none = torch.full_like(classes, NO_CLASS)
+        asked = torch.where(classes < 0, none, classes)
+        if not self.conditional or scale == 0.0:
+            return lambda x, t: self.eps(x, t, none)
+        if scale == 1.0:
+            return lambda x, t: self.eps(x, t, asked)
+
+        def fn(x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+            both = self.eps(torch.cat([x, x]), torch.cat([t, t]), torch.cat([asked, none]))
+            cond, uncond = both.chunk(2)
+            return guided(cond, uncond, scale)
+        return fn
+
+    def draw(self, noise: torch.Tensor, classes: torch.Tensor, scale: float, *,
+             sampler: str | None = None, steps: int | None = None, keep: int = 0,
+             generator: torch.Generator | None = None):
+        """Sample from starting noise x_T (model scale); returns (x_0, trajectory)."""
+        sampler = sampler or self.hparams["sampler"]
+        steps = steps or self.hparams["sample_steps"]
+        check_sampling(self.schedule, steps if sampler == "ddim" else 1, scale)
+        self.net.eval()
+        return sample(self.schedule, self.guided_eps(classes, scale), noise, sampler=sampler,
+                      steps=steps, generator=generator, keep=keep,
+                      clip=1.0 if self.image else None)
+
+    # -- training ------------------------------------------------------------------------
+    def _next_batch(self) -> torch.Tensor:
+        idx = self.batches.next()
+        self.epoch = self.batches.epoch
+        return idx
+
+    def loss(self, x0: torch.Tensor, t: torch.Tensor, noise: torch.Tensor,
+             c: torch.Tensor) -> torch.Tensor:
+        """‖ε − ε̂(√ᾱ_t x_0 + √(1 − ᾱ_t) ε, t, c)‖², averaged."""
+        return F.mse_loss(self.eps(noise_to(self.schedule, x0, t, noise), t, c), noise)
+
+    def step(self) -> dict[str, float]:
+        if not self.net.training:
+            self.net.train()
+        idx = self._next_batch()
+        x0 = self.x[idx]                                                   # (B, *features)
+        g = self.generator
+        t = torch.randint(self.schedule.timesteps, (len(x0),), generator=g).to(self.device)
+        noise = torch.randn(x0.shape, generator=g).to(self.device)
+        c = self.y[idx] if self.conditional else torch.full_like(t, NO_CLASS)
+        if self.conditional and self.hparams["label_dropout"] > 0:
+            hide = torch.rand(len(c), generator=g).to(self.device) < self.hparams["label_dropout"]
+            c = torch.where(hide, torch.full_like(c, NO_CLASS), c)
+        loss = self.loss(x0, t, noise, c)
+        value = loss.item()
+        if not math.isfinite(value):
+            raise NonFiniteLoss(value)
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.optimizer.step()
+        self.steps_done += 1
+        return {"loss": value}
+
+    def evaluate(self, split: str = "val") -> dict[str, float]:
+        batch = self._eval.get(split)
+        if batch is None:
+            return {}
+        x0, t, noise, c = batch
+        if not self.conditional:
+            c = torch.full_like(c, NO_CLASS)
+        with torch.inference_mode():
+            self.net.eval()
+            return {"loss": self.loss(x0, t, noise, c).item()}
+
+    def final_metrics(self) -> dict[str, float]:
+        out: dict[str, float] = {}
+        for split in ("train", "val", "test"):
+            for name, value in self.evaluate(split).items():
+                out[f"{split}_{name}"] = value
+        if not self.image and self.x.shape[1:] == (2,):
+            with torch.inference_mode():
+                out.update(self._mmd())
+        if self.image and self.conditional:
+            out.update(self._guided_accuracy())
+        return out
+
+    def final_note(self, final: dict[str, float]) -> str:
+        """Words for samples that went wrong without a crash."""
+        notes = []
+        if final.get("mmd", -math.inf) > final.get("mmd_baseline", math.inf):
+            notes.append("The samples are no closer to the data than a plain Gaussian fitted "
+                         "to it (mmd above mmd_baseline): train longer or lower the learning "
+                         "rate")
+        centres = self.data.extras.get("centres")
+        found = final.get("modes_found")
+        if centres is not None and found is not None and found < len(centres):
+            notes.append(f"The samples reach only {found:.0f} of the {len(centres)} clouds")
+        return ". ".join(notes)
+
+    def _mmd(self) -> dict[str, float]:
+        held = torch.cat([self.data.test.x, self.data.val.x])[:METRIC_SAMPLES].cpu().numpy()
+        if len(held) < 2:
+            return {}
+        g = torch.Generator().manual_seed(self.seed + 7)
+        noise = torch.randn(METRIC_SAMPLES, 2, generator=g).to(self.device)
+        x0, _ = self.draw(noise, torch.full((METRIC_SAMPLES,), NO_CLASS, device=self.device),
+                          0.0, generator=g)
+        samples = self.to_data(x0).cpu().numpy()
+        baseline = dm.gaussian_like(self.data.train.x.cpu().numpy(), METRIC_SAMPLES,
+                                    self.seed + 8)
+        out = {"mmd": dm.mmd_rbf(samples, held), "mmd_baseline": dm.mmd_rbf(baseline, held)}
+        centres = self.data.extras.get("centres")
+        if centres is not None:
+            out.update(dm.ring_quality(samples, centres, self.data.extras.get("spread", 0.05)))
+        return out
+
+    def _guided_accuracy(self) -> dict[str, float]:
+        """Train a judge on the training split; ask for each class JUDGE_PER_CLASS times at
+        guidance 3 (DDIM, 50 steps) and count the samples the judge reads as that class."""
+        k = self.classes
+        judge = dm.train_judge(self.x, self.y, k, self.seed + 9)
+        test = self.data.test
+        out = {"judge_accuracy": dm.accuracy(judge, self.to_model(test.x), test.y)}
+        g = torch.Generator().manual_seed(self.seed + 10)
+        asked = torch.arange(k, device=self.device).repeat_interleave(JUDGE_PER_CLASS)
+        noise = torch.randn((len(asked), *self.x.shape[1:]), generator=g).to(self.device)
+        steps = min(JUDGE_STEPS, self.schedule.timesteps)
+        with torch.inference_mode():
+            x0, _ = self.draw(noise, asked, JUDGE_GUIDANCE, sampler="ddim", steps=steps)
+        out["guided_class_accuracy"] = dm.accuracy(judge, x0, asked)
+        return out
+
+    # -- pictures ------------------------------------------------------------------------
+    def set_visual_option(self, name: str, value: Any) -> None:
+        self._options[name] = value
+        self.visuals.option_changed(name, value)
+
+    def visualize(self, kinds: set[str]) -> list[Snapshot]:
+        wanted = set(kinds) & self.visual_kinds
+        if not wanted:
+            return []
+        with torch.inference_mode():
+            self.net.eval()
+            return self.visuals.snapshots(wanted)

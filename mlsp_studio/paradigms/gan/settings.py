@@ -1,0 +1,52 @@
+"""Settings of the GAN paradigm: a generator turns noise into examples and a discriminator
+learns to tell them from real ones."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...spec.blocks import Context, Shape, p_choice, p_float, p_int
+from ...spec.paradigms import OPTIMIZER_PARAMS, PARADIGM_SPECS, ParadigmSpec
+from ...spec.params import ParamSet
+
+GENERATOR_LOSSES = ("flip", "reversal")
+GENERATOR_LR = p_float("lr", 0.001, 1e-6, 10.0, "the generator's learning rate: its step size "
+                       "(d_lr is the discriminator's)", log_scale=True)
+
+
+def gan_inputs(slot: str, hparams: dict[str, Any], data: Context) -> Context:
+    """The generator reads noise (``z``); the discriminator reads examples (``x``)."""
+    if slot == "generator":
+        return Context({"z": (int(hparams["latent"]),)}, num_classes=data.num_classes,
+                       num_targets=data.num_targets)
+    return data
+
+
+def gan_output(slot: str, hparams: dict[str, Any], data: Context) -> tuple[Shape, str] | None:
+    if slot == "discriminator":
+        return (1,), "one score per example: the logit of 'this is real'"
+    x = data.inputs.get("x")
+    return (tuple(x), "examples shaped like the data") if x is not None else None
+
+
+PARADIGM_SPECS.register(ParadigmSpec(
+    "gan", "Generative adversarial network",
+    "A generator turns random noise into examples; a discriminator scores examples as real or "
+    "generated. The discriminator learns to tell them apart, the generator learns to fool it, "
+    "and the generated examples drift toward the data.",
+    ("generator", "discriminator"),
+    ParamSet((*(GENERATOR_LR if p.name == "lr" else p for p in OPTIMIZER_PARAMS),
+              p_int("latent", 8, 1, 4096, "size of the noise vector the generator starts from"),
+              p_float("d_lr", 0.001, 1e-6, 10.0, "the discriminator's learning rate (lr is the "
+                      "generator's)", log_scale=True),
+              p_int("d_steps", 1, 1, 20, "discriminator steps for each generator step"),
+              p_float("beta1", 0.5, 0.0, 0.999, "Adam and AdamW: how much of the past "
+                      "gradients the steps keep (momentum); GANs train steadier with 0.5 than "
+                      "with Adam's usual 0.9"),
+              p_choice("generator_loss", "flip", GENERATOR_LOSSES,
+                       "how the generator learns: flip (score its samples against the label "
+                       "'real', the non-saturating loss) or reversal (the discriminator's own "
+                       "loss passed back through a gradient-reversal layer)"),
+              )),
+    ("classification", "regression"),
+    slot_inputs=gan_inputs, slot_output=gan_output, menu_order=60))

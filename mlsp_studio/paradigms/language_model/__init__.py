@@ -1,0 +1,1 @@
+"""Next-token language models (GPT-style): predict, then write."""

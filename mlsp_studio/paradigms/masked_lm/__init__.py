@@ -1,0 +1,1 @@
+"""Masked language models (BERT-style): fill in hidden tokens from both sides."""

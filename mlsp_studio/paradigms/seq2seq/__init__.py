@@ -1,0 +1,1 @@
+"""Sequence to sequence: an encoder reads, a decoder writes with attention."""

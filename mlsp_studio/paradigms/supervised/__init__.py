@@ -1,0 +1,1 @@
+"""Supervised learning: inputs to labels (classes or numbers)."""

@@ -1,0 +1,314 @@
+"""Supervised learning: classification with cross-entropy, regression with mean squared error."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ...spec.errors import ParamError
+from ...spec.paradigms import PARADIGM_SPECS
+from ...spec.project import Project
+from ...spec.snapshots import (
+    ConfusionMatrix,
+    DecisionBoundary,
+    FeatureMaps,
+    Kernels,
+    Reconstructions,
+    RegressionFit,
+    Snapshot,
+)
+from ..augment import Augmenter, refusal
+from ..base import NonFiniteLoss
+from ..batching import EpochBatches
+from ..ensemble import Ensemble
+from ..layer_stats import layer_stats, weighted_layers
+from ..optim import make_optimizer
+from ..receptive_field import ReceptiveFieldProbe
+from ..registry import PARADIGMS
+from ..seq_visuals import SEQUENCE_TYPES, SequenceVisuals, event_mass
+
+GRID = 64                 # decision-boundary resolution per axis
+EVAL_TRAIN_SUBSET = 512   # training examples used for the train-split metrics
+SHOWN_PICTURES = 8         # test pictures in the image-to-image reconstruction grid
+CONV_TYPES = ("Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d")
+MAP_FAMILIES_RANK = (2, 3)  # (C, L) and (C, H, W) outputs are drawn as feature maps
+
+
+@PARADIGMS.register("supervised")
+class SupervisedParadigm:
+    """Learn inputs → labels. The model is the slot ``model``; its output is the head's."""
+
+    def __init__(self) -> None:
+        self.visual_kinds: frozenset[str] = frozenset()
+        self.epoch = 0
+        self.steps_per_epoch = 1
+        self.steps_done = 0
+        self._options: dict[str, Any] = {"feature_index": 0, "example_index": 0}
+
+    # -- set-up --------------------------------------------------------------------------
+    def setup(self, project: Project, nets: dict[str, torch.nn.Module], data: Any,
+              device: torch.device) -> None:
+        self.hparams = PARADIGM_SPECS.get("supervised").hparams.validate(project.hparams)
+        self.model = nets["model"]
+        self.data = data
+        self.device = device
+        self.classify = data.task == "classification"
+        self.x, self.y = data.train.x, data.train.y
+        n = len(self.x)
+        self.batch_size = min(self.hparams["batch_size"], n)
+        self.steps_per_epoch = math.ceil(n / self.batch_size)
+        self.total_steps = self.steps_per_epoch * self.hparams["epochs"]
+        self.eval_every = self.hparams["eval_every"] or self.steps_per_epoch
+        self.generator = torch.Generator().manual_seed(project.seed)
+        self.batches = EpochBatches(n, self.batch_size, self.generator, device)
+        if self.hparams["augment"] and (why := refusal(data.input_kind)):
+            raise ParamError(why)
+        k = self.hparams["ensemble"]
+        # what every picture and score is computed from: the network, or the members' average
+        self.ensemble = Ensemble(self.model, k, project.seed, self.classify) if k > 1 else None
+        self.predictor = self.ensemble if self.ensemble is not None else self.model
+        params = (self.ensemble.member_parameters() if self.ensemble is not None
+                  else self.model.parameters())
+        self.optimizer = make_optimizer(params, self.hparams, self.total_steps)
+        self.members = list(self.ensemble.members) if self.ensemble is not None else [self.model]
+        self.copies = {"model": self.members[1:]}  # live changes reach every member
+        subset = torch.randperm(n, generator=torch.Generator().manual_seed(project.seed + 1))
+        self._train_eval = subset[:EVAL_TRAIN_SUBSET].to(device)
+        kinds = set()
+        if self.classify:
+            kinds.add("confusion")
+        if data.input_kind == "points2d" and self.classify:
+            kinds.add("boundary")
+        if data.input_kind == "scalar" and not self.classify:
+            kinds.add("regression_fit")
+        self._map_keys = [k for k, s in self.model.shapes.items()
+                          if len(s) in MAP_FAMILIES_RANK
+                          and self.model.types[k] not in ("Input", *SEQUENCE_TYPES)]
+        self._conv_keys = [k for k, t in self.model.types.items() if t in CONV_TYPES]
+        if self._map_keys and data.input_kind in ("image", "signal"):
+            kinds.add("feature_maps")
+        if self._conv_keys:
+            kinds.add("kernels")
+        if weighted_layers(self.model):
+            kinds.add("layer_stats")
+        self._image_to_image = (not self.classify and data.input_kind == "image"
+                                and data.num_targets == math.prod(data.input_shape))
+        self.augmenter = Augmenter(data.input_kind, self.x, project.seed + 2,
+                                   paired=self._image_to_image)
+        if self._image_to_image:  # e.g. a U-Net cleaning noisy digits
+            kinds.add("reconstructions")
+        self._seq = SequenceVisuals(self.model, data)
+        self._rf = ReceptiveFieldProbe(self.model, data.input_kind)
+        kinds |= {"receptive_field"} if self._rf.layers else set()
+        self.visual_kinds = frozenset(kinds | self._seq.kinds)
+
+    # -- training ------------------------------------------------------------------------
+    def _next_batch(self) -> torch.Tensor:
+        idx = self.batches.next()
+        self.epoch = self.batches.epoch
+        return idx
+
+    def _loss(self, out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        if self.classify:
+            if out.dim() == 2:
+                return F.cross_entropy(out, target)
+            return F.cross_entropy(out.reshape(-1, out.shape[-1]), target.reshape(-1))
+        return F.mse_loss(out, target if target.shape == out.shape else target.view(out.shape))
+
+    def _batch(self, idx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The training examples ``idx``, altered at random when augmentation is on (read at
+        every step, so turning it on or off while training takes effect at the next one)."""
+        x, y = self.x[idx], self.y[idx]
+        if self.hparams["augment"]:
+            x, y = self.augmenter(x, y, self.hparams["augment_strength"])
+        return x, y
+
+    def step(self) -> dict[str, float]:
+        if not self.model.training:  # train() walks every block: only when it changed
+            for net in self.members:
+                net.train()
+        idx = self._next_batch()
+        losses = []
+        for net in self.members:  # the same rows for every member, each its own alterations
+            x, y = self._batch(idx)
+            losses.append(self._loss(net(x), y))
+        values = [loss.item() for loss in losses]
+        for value in values:
+            if not math.isfinite(value):
+                raise NonFiniteLoss(value)
+        self.optimizer.zero_grad(set_to_none=True)
+        # the members share no weights: each gets its own gradient (one member: no sum to add)
+        (losses[0] if len(losses) == 1 else sum(losses)).backward()
+        if self.hparams["grad_clip"] > 0:
+            for net in self.members:
+                torch.nn.utils.clip_grad_norm_(net.parameters(), self.hparams["grad_clip"])
+        self.optimizer.step()
+        self.steps_done += 1
+        return {"loss": sum(values) / len(values)}
+
+    def evaluate(self, split: str = "val") -> dict[str, float]:
+        metrics = self._scores(split)
+        if split == "val" and self.ensemble is not None and self.hparams["patience"] > 0:
+            self.ensemble.note_val_loss(metrics.get("loss", math.nan))  # as early stopping sees
+        return metrics
+
+    def _scores(self, split: str) -> dict[str, float]:
+        if split == "train":
+            x, y = self.x[self._train_eval], self.y[self._train_eval]
+        else:
+            part = getattr(self.data, split)
+            x, y = part.x, part.y
+        if len(x) == 0:
+            return {}
+        with torch.inference_mode():
+            self.predictor.eval()
+            out = _batched(self.predictor, x)
+            metrics = {"loss": self._loss(out, y).item()}
+            if self.classify:
+                metrics["accuracy"] = (out.argmax(-1) == y).float().mean().item()
+            else:
+                metrics["mse"] = metrics["loss"]
+            if self.ensemble is not None and split != "train":
+                metrics.update(self._single_mean(x, y))
+        return metrics
+
+    def _single_mean(self, x: torch.Tensor, y: torch.Tensor) -> dict[str, float]:
+        """The members' mean score on their own, so the ensemble's gain shows."""
+        scores = []
+        for net in self.members:
+            out = _batched(net, x)
+            scores.append((out.argmax(-1) == y).float().mean().item() if self.classify
+                          else self._loss(out, y).item())
+        return {("accuracy" if self.classify else "mse") + "_single_mean":
+                sum(scores) / len(scores)}
+
+    def final_metrics(self) -> dict[str, float]:
+        if self.ensemble is not None and self.hparams["patience"] > 0:
+            self.ensemble.restore_best()  # as the engine restored member 0
+        out: dict[str, float] = {}
+        for split in ("train", "val", "test"):
+            for name, value in self._scores(split).items():
+                out[f"{split}_{name}"] = value
+        events = self.data.test.extra.get("event")
+        if events is not None and self._seq.pooling and len(self.data.test):
+            self.model.eval()
+            out["attention_on_event"] = event_mass(self.model, self.data.test.x, events)
+        return out
+
+    # -- pictures ------------------------------------------------------------------------
+    def set_visual_option(self, name: str, value: Any) -> None:
+        self._options[name] = value
+
+    def visualize(self, kinds: set[str]) -> list[Snapshot]:
+        wanted = set(kinds) & self.visual_kinds
+        if not wanted:
+            return []
+        step = self.steps_done
+        snaps: list[Snapshot] = []
+        with torch.inference_mode():
+            self.predictor.eval()
+            if "boundary" in wanted:
+                snaps.append(self._boundary(step))
+            if "regression_fit" in wanted:
+                snaps.append(self._fit(step))
+            if "confusion" in wanted:
+                snaps.append(self._confusion(step))
+            if "feature_maps" in wanted:
+                snaps.append(self._feature_maps(step))
+            if "kernels" in wanted:
+                snaps.append(self._kernels(step))
+            if "reconstructions" in wanted:
+                snaps.append(self._reconstructions(step))
+        if "layer_stats" in wanted:  # needs gradients: outside inference mode
+            idx = self._train_eval
+            snaps.append(layer_stats(self.model, self.x[idx], self.y[idx], self._loss, step))
+        if "receptive_field" in wanted:  # one backward pass to the input, no weight touched
+            snaps.append(self._rf.snapshot(step, self.data.test, self.data.class_names,
+                                           self._options))
+        if wanted & self._seq.kinds:  # its own modes: the gradient through time needs grad
+            snaps += self._seq.snapshots(wanted, step, self._options.get("example_index", 0),
+                                         self._loss, self.x, self.y)
+        return snaps
+
+    def _boundary(self, step: int) -> DecisionBoundary:
+        x0, x1, y0, y1 = self.data.extent
+        xs = np.linspace(x0, x1, GRID, dtype=np.float32)
+        ys = np.linspace(y0, y1, GRID, dtype=np.float32)
+        gx, gy = np.meshgrid(xs, ys)
+        grid = torch.from_numpy(np.stack([gx.ravel(), gy.ravel()], 1)).to(self.device)
+        probs = torch.softmax(self.predictor(grid), -1).reshape(GRID, GRID, -1)
+        test = self.data.test
+        return DecisionBoundary(step=step, xs=xs, ys=ys, probs=probs.cpu().numpy(),
+                                points=test.x.cpu().numpy(), labels=test.y.cpu().numpy(),
+                                class_names=tuple(self.data.class_names))
+
+    def _fit(self, step: int) -> RegressionFit:
+        x0, x1 = self.data.extent[0], self.data.extent[1]
+        xs = np.linspace(x0, x1, 200, dtype=np.float32)
+        curve = self.predictor(torch.from_numpy(xs[:, None]).to(self.device)).cpu().numpy()
+        truth = self.data.truth(xs[:, None]).ravel() if self.data.truth else None
+        train = self.data.train
+        return RegressionFit(step=step, points_x=train.x.cpu().numpy().ravel(),
+                             points_y=train.y.cpu().numpy().ravel(), curve_x=xs,
+                             curve_y=curve[:, 0], truth_y=truth)
+
+    def _confusion(self, step: int) -> ConfusionMatrix:
+        test = self.data.test
+        pred = _batched(self.predictor, test.x).argmax(-1).reshape(-1).cpu().numpy()
+        true = test.y.reshape(-1).cpu().numpy()
+        k = self.data.num_classes
+        matrix = np.bincount(true * k + pred, minlength=k * k).reshape(k, k)
+        return ConfusionMatrix(step=step, matrix=matrix, class_names=tuple(self.data.class_names))
+
+    def _feature_maps(self, step: int) -> FeatureMaps:
+        test = self.data.test
+        index = int(self._options.get("feature_index", 0)) % len(test.x)
+        x = test.x[index:index + 1]
+        captured = self.model.forward_capture(x, keys=set(self._map_keys))
+        layers = tuple((self.model.labels[k], captured[k][0].float().cpu().numpy())
+                       for k in self._map_keys if k in captured)
+        label = self.data.class_names[int(test.y[index])] if self.classify else ""
+        return FeatureMaps(step=step, index=index, input=x[0].cpu().numpy(), label=label,
+                           layers=layers)
+
+    def _kernels(self, step: int) -> Kernels:
+        layers = []
+        for key in self._conv_keys:
+            weight = getattr(self.model.blocks[key], "weight", None)
+            if weight is None:
+                weight = next((p for n, p in self.model.blocks[key].named_parameters()
+                               if n.endswith("weight")), None)
+            if weight is not None:
+                layers.append((self.model.labels[key], weight.detach().float().cpu().numpy()))
+        return Kernels(step=step, layers=tuple(layers))
+
+
+    def _reconstructions(self, step: int) -> Reconstructions:
+        """Noisy input, the network's output and the clean target of a few test pictures; the
+        panel's noise slider (``noise_level_view``) re-noises the clean pictures at its level."""
+        test, shape = self.data.test, self.data.input_shape
+        clean = test.y[:SHOWN_PICTURES].reshape(-1, *shape)
+        noisy = test.x[:SHOWN_PICTURES]
+        level = self.data.options.get("noise", 0.0)
+        view = self._options.get("noise_level_view")
+        if view is not None and len(clean):
+            level = float(view)
+            g = torch.Generator().manual_seed(3)
+            noisy = clean + level * torch.randn(clean.shape, generator=g).to(clean.device)
+        out = self.predictor(noisy).reshape(-1, *shape)
+        ok = len(clean) > 0
+        return Reconstructions(step=step, inputs=clean.cpu().numpy(),
+                               noisy=noisy.cpu().numpy(), outputs=out.cpu().numpy(),
+                               labels=("",) * len(clean), noise="gaussian", noise_level=level,
+                               mse=F.mse_loss(out, clean).item() if ok else math.nan,
+                               noisy_mse=F.mse_loss(noisy, clean).item() if ok else math.nan)
+
+
+def _batched(model: torch.nn.Module, x: torch.Tensor, size: int = 4096) -> torch.Tensor:
+    if len(x) <= size:
+        return model(x)
+    return torch.cat([model(x[i:i + size]) for i in range(0, len(x), size)])

@@ -1,0 +1,230 @@
+"""Transfer learning: pre-train on source classes, then adapt to target classes by full
+fine-tuning, a linear probe or LoRA, measuring what each trains and what it forgets."""
+
+from __future__ import annotations
+
+import copy
+import math
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ...nn.lora import add_lora, lora_dims
+from ...spec.errors import DataError, ParamError, ProjectError
+from ...spec.paradigms import PARADIGM_SPECS
+from ...spec.project import Project
+from ...spec.snapshots import ConfusionMatrix, Snapshot
+from ..base import NonFiniteLoss
+from ..batching import EpochBatches
+from ..optim import make_optimizer
+from ..registry import PARADIGMS
+
+HEAD_TYPES = ("ClassifierHead",)
+LORA_TYPES = {"dense": ("Dense",), "conv": ("Conv1d", "Conv2d"),
+              "dense_conv": ("Dense", "Conv1d", "Conv2d")}
+
+
+class _Task:
+    """One task's examples: inputs and labels renumbered 0..k-1, per split."""
+
+    def __init__(self, data: Any, classes: tuple[int, ...], noise: float,
+                 generator: torch.Generator, limit: int = 0) -> None:
+        self.classes = classes
+        self.names = [data.class_names[c] for c in classes]
+        lookup = torch.full((data.num_classes,), -1, dtype=torch.long)
+        lookup[list(classes)] = torch.arange(len(classes))
+        self.splits: dict[str, tuple[torch.Tensor, torch.Tensor]] = {}
+        for split, part in data.splits().items():
+            keep = torch.isin(part.y.cpu(), torch.tensor(classes))
+            x, y = part.x[keep.to(part.x.device)], lookup[part.y.cpu()[keep]].to(part.y.device)
+            if split == "train" and limit:
+                x, y = x[:limit], y[:limit]
+            if noise > 0:  # a fixed shift of the domain, the same at every look
+                x = x + noise * torch.randn(x.shape, generator=generator).to(x.device)
+            self.splits[split] = (x, y)
+
+
+@PARADIGMS.register("transfer")
+class TransferParadigm:
+    """Pre-training on ``source_classes`` for ``pretrain_steps``, then adaptation to
+    ``target_classes`` in the chosen ``mode``. The network's ClassifierHead is the output
+    layer that is started afresh; everything before it is the body."""
+
+    def __init__(self) -> None:
+        self.visual_kinds: frozenset[str] = frozenset({"confusion"})
+        self.epoch = 0
+        self.steps_per_epoch = 1
+        self.steps_done = 0
+        self._options: dict[str, Any] = {}
+
+    # -- set-up --------------------------------------------------------------------------
+    def setup(self, project: Project, nets: dict[str, torch.nn.Module], data: Any,
+              device: torch.device) -> None:
+        self.hparams = h = PARADIGM_SPECS.get("transfer").hparams.validate(project.hparams)
+        self.model = nets["model"]
+        self.device = device
+        heads = [k for k, t in self.model.types.items() if t in HEAD_TYPES]
+        if len(heads) != 1:
+            raise ProjectError("transfer learning needs a network with exactly one "
+                               "ClassifierHead: it is the output layer started afresh for the "
+                               "target task")
+        self.head = heads[0]
+        source, target = tuple(h["source_classes"]), tuple(h["target_classes"])
+        for name, classes in (("source_classes", source), ("target_classes", target)):
+            bad = [c for c in classes if c >= data.num_classes]
+            if len(set(classes)) < 2 or bad:
+                raise ParamError(f"{name} must name at least two different classes of the "
+                                 f"data, from 0 to {data.num_classes - 1}")
+        outputs = self.model.shapes[self.head][-1]
+        if outputs < max(len(source), len(target)):
+            raise ProjectError(f"the ClassifierHead has {outputs} outputs, but the tasks have "
+                               f"up to {max(len(source), len(target))} classes")
+        self.lora_keys = [k for k, t in self.model.types.items()
+                          if t in LORA_TYPES[h["lora_layers"]]]
+        if h["mode"] == "lora":
+            self._check_lora()
+        generator = torch.Generator().manual_seed(project.seed)
+        self.source = _Task(data, source, 0.0, generator)
+        self.target = _Task(data, target, h["target_noise"], generator, h["target_examples"])
+        n = len(self.target.splits["train"][0])
+        if n == 0 or len(self.source.splits["train"][0]) == 0:
+            raise DataError("the source or the target task has no training examples")
+        self.batch_size = min(h["batch_size"], n)
+        self.steps_per_epoch = math.ceil(n / self.batch_size)
+        self.pretrain_steps = h["pretrain_steps"]
+        self.total_steps = self.pretrain_steps + self.steps_per_epoch * h["epochs"]
+        self.eval_every = h["eval_every"] or self.steps_per_epoch
+        self.generator = torch.Generator().manual_seed(project.seed + 1)
+        self.optimizer = make_optimizer(self.model.parameters(), h, self.pretrain_steps or 1)
+        self.task = self.source if self.pretrain_steps else None
+        self.source_head: dict[str, torch.Tensor] | None = None
+        self.source_accuracy_before = math.nan
+        if not self.pretrain_steps:
+            self._adapt()
+
+    def _check_lora(self) -> None:
+        """Refuse at build time what LoRA could not do at the switch, with what is allowed."""
+        h = self.hparams
+        if not self.lora_keys:
+            raise ProjectError(f"LoRA on {h['lora_layers'].replace('_', ' and ')} layers: "
+                               "the network has none before its output layer")
+        for key in self.lora_keys:
+            d_in, d_out = lora_dims(self.model.blocks[key])
+            if h["lora_rank"] > min(d_in, d_out):
+                raise ParamError(f"a LoRA rank of {h['lora_rank']} does not fit "
+                                 f"{self.model.labels[key]}: the rank must be from 1 to "
+                                 f"{min(d_in, d_out)}, the smaller of its {d_in} inputs and "
+                                 f"{d_out} outputs")
+
+    def _adapt(self) -> None:
+        """Pre-training is over: keep the source head for the forgetting check, start the
+        output layer afresh, freeze or wrap the body, and make the target's optimiser."""
+        h = self.hparams
+        if self.pretrain_steps:
+            self.source_accuracy_before = self._accuracy(self.source, "test")
+            self.source_head = copy.deepcopy(self.model.blocks[self.head].state_dict())
+        self.model.blocks[self.head].reset_parameters()
+        mode = h["mode"]
+        if mode == "lora":
+            add_lora(self.model, self.lora_keys, h["lora_rank"], h["lora_alpha"])
+        elif mode == "probe":
+            for p in self.model.parameters():
+                p.requires_grad_(False)
+        for p in self.model.blocks[self.head].parameters():
+            p.requires_grad_(True)
+        params = [p for p in self.model.parameters() if p.requires_grad]
+        total = self.steps_per_epoch * h["epochs"]
+        self.optimizer = make_optimizer(params, h, total)
+        self.task = self.target
+        self.batches = EpochBatches(len(self.target.splits["train"][0]), self.batch_size,
+                                    self.generator)
+
+    # -- training ------------------------------------------------------------------------
+    def _batch(self) -> tuple[torch.Tensor, torch.Tensor]:
+        x, y = self.task.splits["train"]
+        if self.task is self.source:  # pre-training: random batches
+            idx = torch.randint(len(x), (min(self.batch_size, len(x)),),
+                                generator=self.generator)
+            return x[idx.to(x.device)], y[idx.to(y.device)]
+        idx = self.batches.next()
+        self.epoch = self.batches.epoch
+        return x[idx.to(x.device)], y[idx.to(y.device)]
+
+    def _loss(self, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        k = len(self.task.classes)
+        return F.cross_entropy(out[:, :k], y)  # only the outputs the task uses
+
+    def step(self) -> dict[str, float]:
+        if self.task is self.source and self.steps_done >= self.pretrain_steps:
+            self._adapt()
+        if not self.model.training:
+            self.model.train()
+        x, y = self._batch()
+        loss = self._loss(self.model(x), y)
+        value = loss.item()
+        if not math.isfinite(value):
+            raise NonFiniteLoss(value)
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.optimizer.step()
+        self.steps_done += 1
+        return {"loss": value}
+
+    def _accuracy(self, task: _Task, split: str) -> float:
+        x, y = task.splits[split]
+        if len(x) == 0:
+            return math.nan
+        with torch.inference_mode():
+            self.model.eval()
+            out = self.model(x)[:, :len(task.classes)]
+            return (out.argmax(-1) == y).float().mean().item()
+
+    def evaluate(self, split: str = "val") -> dict[str, float]:
+        x, y = self.task.splits[split]
+        if len(x) == 0:
+            return {}
+        x, y = x[:2048], y[:2048]
+        # pre-training is scored under its own names, so the validation loss that early
+        # stopping and the best-loss figure follow is the target task's alone
+        prefix = "source_" if self.task is self.source else ""
+        with torch.inference_mode():
+            self.model.eval()
+            out = self.model(x)
+            return {f"{prefix}loss": self._loss(out, y).item(),
+                    f"{prefix}accuracy": (out[:, :len(self.task.classes)].argmax(-1) == y)
+                    .float().mean().item()}
+
+    def final_metrics(self) -> dict[str, float]:
+        if self.task is self.source:  # a run that never reached the target task
+            self._adapt()
+        out: dict[str, float] = {}
+        for split in ("train", "val", "test"):
+            for name, value in self.evaluate(split).items():
+                out[f"{split}_{name}"] = value
+        if self.source_head is not None:  # forgetting: the new body with the old head
+            new_head = copy.deepcopy(self.model.blocks[self.head].state_dict())
+            self.model.blocks[self.head].load_state_dict(self.source_head)
+            out["source_accuracy_before"] = self.source_accuracy_before
+            out["source_accuracy_after"] = self._accuracy(self.source, "test")
+            self.model.blocks[self.head].load_state_dict(new_head)
+        return out
+
+    # -- pictures ------------------------------------------------------------------------
+    def set_visual_option(self, name: str, value: Any) -> None:
+        self._options[name] = value
+
+    def visualize(self, kinds: set[str]) -> list[Snapshot]:
+        if "confusion" not in kinds:
+            return []
+        task = self.task
+        x, y = task.splits["test"]
+        k = len(task.classes)
+        with torch.inference_mode():
+            self.model.eval()
+            pred = self.model(x)[:, :k].argmax(-1).cpu().numpy()
+        true = y.cpu().numpy()
+        matrix = np.bincount(true * k + pred, minlength=k * k).reshape(k, k)
+        return [ConfusionMatrix(step=self.steps_done, matrix=matrix,
+                                class_names=tuple(task.names))]

@@ -1,0 +1,1 @@
+"""word2vec: skip-gram word vectors with negative sampling."""
