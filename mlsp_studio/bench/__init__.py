@@ -23,6 +23,7 @@ from .loops import (
     engine_rate,
     history_bytes,
 )
+from .quick import quick_answers
 from .sequences import lab_bench, sequence_bench
 
 __all__ = ["run_bench"]
@@ -71,6 +72,7 @@ def run_bench(seconds: float = 2.0, as_json: bool = False, part: str = "all") ->
                 results.update(preset_under_window(name, seconds))
         if window:
             results.update(_window_figures(seconds, results))
+        results.update(quick_answers())
         results["history_bytes_1m_steps"] = history_bytes()
         print(f"metric history after 1,000,000 steps: "
               f"{results['history_bytes_1m_steps'] / 1024:.0f} KiB", file=sys.stderr)
@@ -87,6 +89,7 @@ def _window_figures(seconds: float, results: dict) -> dict:
         out[name] = max(v for k, v in results.items() if k.startswith(name + "_"))
     out.update(window.mnist_like_under_window(seconds))
     out.update(window.controls())
+    out.update(window.canvas_hundred_blocks())
     out.update(window.first_window())
     out.update(window.torch_in_window_process())
     out.update(window.transport())

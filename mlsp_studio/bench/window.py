@@ -205,3 +205,46 @@ def transport(mb: float = 4.0, messages: int = 20) -> dict[str, float]:
     _say(f"pictures between the processes: {per_mb:.2f} ms per MB ({size / 1e6:.0f} MB in "
          f"{messages} messages)")
     return {"transport_ms_per_mb": round(per_mb, 3)}
+
+
+def canvas_hundred_blocks() -> dict[str, float]:
+    """Milliseconds for the canvas to rebuild a chain of 100 blocks, to make one edit (the
+    check and the scene's update) and to fit and paint it."""
+    import os
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from ..gui.app import make_app
+    from ..gui.canvas import GraphScene, GraphView
+    from ..gui.commands import MoveBlocksCommand
+    from ..gui.document import StudioDocument
+    from ..spec.graph import Graph
+
+    app = make_app()
+    doc = StudioDocument(load_preset("spiral"))
+    scene = GraphScene(doc)
+    view = GraphView(scene)
+    view.resize(900, 700)
+    view.show()
+    app.processEvents()
+    project = doc.project
+    project.slots[doc.slot] = Graph.chain(
+        ["Input"] + [("Dense", {"units": 16}) if i % 2 == 0 else "ReLU" for i in range(98)]
+        + ["ClassifierHead"])
+    doc.replace_project(project)
+    start = time.perf_counter()
+    scene.rebuild()
+    rebuild = time.perf_counter() - start
+    start = time.perf_counter()
+    doc.undo_stack.push(MoveBlocksCommand(doc, {50: ((0.0, 4500.0), (200.0, 4500.0))}))
+    edit = time.perf_counter() - start
+    start = time.perf_counter()
+    view.fit_all()
+    view.viewport().grab()
+    paint = time.perf_counter() - start
+    view.close()
+    doc.undo_stack.setClean()
+    _say(f"canvas, a chain of 100 blocks: rebuilt in {rebuild * 1000:.1f} ms, one edit "
+         f"(check + update) {edit * 1000:.1f} ms, fit + paint {paint * 1000:.1f} ms")
+    return {"canvas_rebuild_ms_100_blocks": round(rebuild * 1000, 1),
+            "canvas_edit_ms_100_blocks": round(edit * 1000, 1),
+            "canvas_paint_ms_100_blocks": round(paint * 1000, 1)}
