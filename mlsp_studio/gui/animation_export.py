@@ -13,19 +13,11 @@ from pathlib import Path
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 
-from ..spec.frames import ANIMATED_KINDS, DIFFUSION_KIND, FrameRecorder
+from ..spec.frames import FrameRecorder, animated_kinds, animates_itself, animation_words
 from .bridge import Mail, assert_gui_thread
 
 WINDOW_FRAMES = 60
 DRAW_BUDGET_S = 6.0  # the window waits while a GIF is drawn: fewer frames, sooner
-KIND_WORDS = {
-    "gan_samples": "Generated samples over training",
-    "gan_field": "The GAN on the plane over training",
-    "attention": "Attention maps over training",
-    "alignment": "Alignment over training",
-    "patch_attention": "Attention over the image patches over training",
-    DIFFUSION_KIND: "From noise to samples (the last trajectory, step by step)",
-}
 NOTHING_YET = ("There is nothing to animate yet. Animations are made from the pictures the "
                "open panels receive while training: generated samples of a GAN, attention "
                "maps, or a diffusion model's trajectory from noise to samples. Open one of "
@@ -40,7 +32,7 @@ class AnimationExport:
     def _keep_frames(self, mail: Mail) -> None:
         """Add the animated kinds among the arriving snapshots; a new run starts afresh."""
         if self._frame_history is None or mail.built is not None:
-            self._frame_history = FrameRecorder(ANIMATED_KINDS, max_frames=WINDOW_FRAMES)
+            self._frame_history = FrameRecorder(animated_kinds(), max_frames=WINDOW_FRAMES)
         for snapshot in mail.snapshots.values():
             self._frame_history.add(snapshot)
 
@@ -50,8 +42,8 @@ class AnimationExport:
         history = self._frame_history
         if history is None:
             return {}
-        return {KIND_WORDS.get(kind, kind): kind for kind in history.recorded_kinds()
-                if kind == DIFFUSION_KIND or len(history.frames(kind)) >= 2}
+        return {animation_words(kind): kind for kind in history.recorded_kinds()
+                if animates_itself(kind) or len(history.frames(kind)) >= 2}
 
     @Slot()
     def on_export_animation(self) -> None:

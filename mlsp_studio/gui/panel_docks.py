@@ -48,16 +48,6 @@ class PanelDocks:
 
     # Networks flow top to bottom, so the canvas is a tall column in the middle; the panels
     # share a column on the right: curves above, the picture of the model below.
-    PANEL_PLACES = {"curves": ("top", None), "confusion": ("top", "curves"),
-                    "runs": ("top", "curves"),
-                    "boundary": ("bottom", None), "regression_fit": ("bottom", "boundary"),
-                    "features": ("bottom", "boundary"), "attention": ("bottom", "boundary"),
-                    "alignment": ("bottom", "boundary"), "recurrent": ("bottom", "boundary"),
-                    "bptt": ("bottom", "boundary"), "pooling": ("bottom", "boundary"),
-                    "patch_attention": ("bottom", "boundary"),
-                    "generation": ("bottom", "boundary"), "fill_mask": ("bottom", "boundary"),
-                    "projector": ("bottom", "boundary")}
-
     def create_panels(self) -> None:
         """Panels load pyqtgraph, so they come right after the window first shows."""
         if self.panels:
@@ -74,8 +64,7 @@ class PanelDocks:
                 panel.optionChanged.connect(self._on_panel_option)
             if hasattr(panel, "set_dark"):
                 panel.set_dark(self.dark)
-            row, _ = self.PANEL_PLACES.get(cls.name, ("bottom", None))
-            if row == "top":
+            if cls.row == "top":
                 if top is None:
                     top = dock
                 else:
@@ -138,8 +127,7 @@ class PanelDocks:
     def _balance_panels(self, shown: list[str]) -> None:
         """Give the curves and the picture of the model half the column each, and bring the
         first picture to the front of its tabs (a panel newly shown may be squeezed)."""
-        pictures = [self.docks[n] for n in shown if self.PANEL_PLACES.get(n, ("", ""))[0]
-                    == "bottom"]
+        pictures = [self.docks[n] for n in shown if self.panels[n].row == "bottom"]
         if pictures:
             pictures[0].raise_()
         if "curves" in self.docks and pictures:

@@ -21,13 +21,13 @@ from matplotlib.figure import Figure
 from PIL import Image, ImageDraw
 
 from mlsp_studio.spec.drawing import finite_floats
-from mlsp_studio.spec.frames import ANIMATED_KINDS, FrameRecorder, thin_evenly
+from mlsp_studio.spec.frames import FrameRecorder, animated_kinds, thin_evenly
 from mlsp_studio.spec.snapshots import Snapshot
 
 from ..spec.plugins import load_role
 from .figures import _DRAWERS, FILE_NAMES
 
-__all__ = ["GIF_NAMES", "MAX_FRAMES", "own_animation", "render_frames", "save_gif",
+__all__ = ["gif_name", "MAX_FRAMES", "own_animation", "render_frames", "save_gif",
            "snapshot_gif", "weight_range", "write_animations"]
 
 MAX_FRAMES = 60
@@ -38,9 +38,14 @@ BUDGET_S = 10.0         # seconds of drawing per animation, at most about
 WEIGHT_KINDS = ("attention", "alignment", "patch_attention")  # one colour scale for all frames
 LAST_FRAME_MS = 1500     # the end result stays on screen a moment before the loop restarts
 BAR_COLOUR = (8, 119, 189)
-GIF_NAMES = {kind: Path(FILE_NAMES[kind]).with_suffix(".gif").name for kind in ANIMATED_KINDS}
 # colour maps of attention weights, whose upper end each drawer sets from its own frame
 _WEIGHT_MAPS = {"viridis", "Blues", "inferno"}
+
+
+def gif_name(kind: str) -> str | None:
+    """The run folder's GIF of an animated kind (its PNG's name, .gif), or None when the kind
+    is not animated."""
+    return Path(FILE_NAMES[kind]).with_suffix(".gif").name if kind in animated_kinds() else None
 
 
 def figure_pixels(fig: Figure, max_width: int | None = None) -> np.ndarray:
@@ -210,9 +215,9 @@ def write_animations(out_dir: Path, final: Iterable[Snapshot],
         if last is not None and last.step > snaps[-1].step:
             snaps.append(last)
         if len(snaps) >= 2:
-            written.append(snapshot_gif(snaps, out_dir / GIF_NAMES[kind]))
+            written.append(snapshot_gif(snaps, out_dir / gif_name(kind)))
     for kind, snap in final.items():
-        write = own_animation(kind) if kind in GIF_NAMES else None
+        write = own_animation(kind) if gif_name(kind) else None
         if write is not None:
-            written.append(write(snap, out_dir / GIF_NAMES[kind]))
+            written.append(write(snap, out_dir / gif_name(kind)))
     return written

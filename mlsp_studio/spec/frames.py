@@ -14,13 +14,40 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # the window imports this before its first paint: numpy comes later
     from .snapshots import Snapshot
 
-# Kinds worth watching change over training (drawn as animations); the diffusion trajectory
-# is animated from one snapshot, its denoising steps, and is never recorded over training.
-TRAINING_KINDS = ("gan_samples", "gan_field", "attention", "alignment", "patch_attention")
-DIFFUSION_KIND = "diffusion_trajectory"
-ANIMATED_KINDS = TRAINING_KINDS + (DIFFUSION_KIND,)
 MAX_FRAMES = 48
 FRAMES_PER_RUN = 40  # the engine takes a frame every 2.5 % of the planned steps
+
+
+def animated_kinds() -> tuple[str, ...]:
+    """The kinds worth animating (a snapshot class with ``animation`` words), in the order of
+    ``SNAPSHOT_KINDS``."""
+    from .snapshots import SNAPSHOT_KINDS
+
+    return tuple(kind for kind, cls in SNAPSHOT_KINDS.items() if cls.animation)
+
+
+def training_kinds() -> tuple[str, ...]:
+    """The animated kinds recorded over training: all but those that animate themselves
+    from their last snapshot."""
+    from .snapshots import SNAPSHOT_KINDS
+
+    return tuple(k for k in animated_kinds() if not SNAPSHOT_KINDS[k].animates_itself)
+
+
+def animation_words(kind: str) -> str:
+    """What the GIF of ``kind`` shows, in words (the kind itself when it has none)."""
+    from .snapshots import SNAPSHOT_KINDS
+
+    cls = SNAPSHOT_KINDS.get(kind)
+    return cls.animation if cls is not None and cls.animation else kind
+
+
+def animates_itself(kind: str) -> bool:
+    """True for a kind whose last snapshot holds its own frames (the diffusion trajectory)."""
+    from .snapshots import SNAPSHOT_KINDS
+
+    cls = SNAPSHOT_KINDS.get(kind)
+    return cls is not None and cls.animates_itself
 
 
 def thin_evenly(items: list, max_items: int) -> list:
@@ -43,9 +70,9 @@ class FrameRecorder:
     snapshot offered until the history is full); it doubles each time the history is thinned.
     """
 
-    def __init__(self, kinds: Iterable[str] = TRAINING_KINDS, every_steps: int = 0,
+    def __init__(self, kinds: Iterable[str] | None = None, every_steps: int = 0,
                  max_frames: int = MAX_FRAMES) -> None:
-        self.kinds = frozenset(kinds)
+        self.kinds = frozenset(training_kinds() if kinds is None else kinds)
         self.max_frames = max(2, int(max_frames))
         self.every_steps = max(0, int(every_steps))
         self._frames: dict[str, list[Snapshot]] = {}
@@ -56,7 +83,7 @@ class FrameRecorder:
     def for_run(cls, visual_kinds: Iterable[str], total_steps: int) -> FrameRecorder | None:
         """A recorder for the kinds a paradigm draws that are worth animating, taking a frame
         every 2.5 % of ``total_steps`` from step 1; None when it draws none of them."""
-        kinds = set(visual_kinds) & set(TRAINING_KINDS)
+        kinds = set(visual_kinds) & set(training_kinds())
         if not kinds:
             return None
         return cls(kinds, every_steps=max(1, int(total_steps) // FRAMES_PER_RUN))
@@ -102,8 +129,8 @@ class FrameRecorder:
         return list(self._frames.get(kind, ()))
 
     def recorded_kinds(self) -> list[str]:
-        """The kinds with at least one kept frame, in ``ANIMATED_KINDS`` order."""
-        return [k for k in ANIMATED_KINDS if self._frames.get(k)]
+        """The kinds with at least one kept frame, in ``animated_kinds()`` order."""
+        return [k for k in animated_kinds() if self._frames.get(k)]
 
     def clear(self) -> None:
         self._frames.clear()

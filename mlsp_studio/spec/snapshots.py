@@ -29,6 +29,11 @@ class Snapshot:
     """Base class. ``kind`` names what a panel asks for; ``step`` is when it was taken."""
 
     kind: ClassVar[str] = ""
+    # Words for the GIF of this kind when it is worth animating ("" when it is not): made of
+    # the snapshots received over training, or, when ``animates_itself``, of the last one
+    # alone (the diffusion trajectory holds its own frames).
+    animation: ClassVar[str] = ""
+    animates_itself: ClassVar[bool] = False
     step: int
 
     def __post_init__(self) -> None:
@@ -125,6 +130,7 @@ class AttentionMaps(Snapshot):
     e.g. the input sequence and its target."""
 
     kind: ClassVar[str] = "attention"
+    animation: ClassVar[str] = "Attention maps over training"
     index: int = 0
     text: str = ""
     layers: tuple[AttentionLayer, ...] = ()
@@ -139,6 +145,7 @@ class Alignment(Snapshot):
     ``target_tokens`` what it should have written."""
 
     kind: ClassVar[str] = "alignment"
+    animation: ClassVar[str] = "Alignment over training"
     index: int = 0
     weights: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     source_tokens: tuple[str, ...] = ()
@@ -203,6 +210,7 @@ class PatchAttention(Snapshot):
     last attention block, the class token's attention on every patch."""
 
     kind: ClassVar[str] = "patch_attention"
+    animation: ClassVar[str] = "Attention over the image patches over training"
     index: int = 0
     label: str = ""
     image: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))

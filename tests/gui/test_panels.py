@@ -170,6 +170,8 @@ def test_registry_lists_every_kind_and_refuses_duplicates() -> None:
     assert [cls.name for cls in PANELS if cls.wants_metrics] == ["curves", "runs"]
     for cls in PANELS:
         assert cls.title and issubclass(cls, Panel)
+        assert cls.row in ("top", "bottom"), cls.name
+    assert [cls.name for cls in PANELS if cls.row == "top"] == ["curves", "confusion", "runs"]
     with pytest.raises(ValueError, match="already registered"):
         PANELS.register(CurvesPanel)
     fresh = PanelRegistry()

@@ -28,7 +28,7 @@ from seq_snapshot_cases import (
     recurrent,
 )
 
-from mlsp_studio.gui.panel_docks import PanelDocks, _sequence_kinds
+from mlsp_studio.gui.panel_docks import _sequence_kinds
 from mlsp_studio.gui.panels import PANELS, Panel
 from mlsp_studio.gui.panels.attention import MAX_HEADS_SHOWN
 from mlsp_studio.gui.panels.bptt import EARLIER
@@ -65,7 +65,7 @@ def test_every_sequence_kind_has_a_panel_and_a_place() -> None:
         assert len(owners) == 1, kind
         cls = owners[0]
         assert cls.title and cls.title[0].isupper()
-        assert PanelDocks.PANEL_PLACES[cls.name][0] == "bottom"
+        assert cls.row == "bottom"
 
 
 @pytest.mark.parametrize("kind", sorted(SEQ_SNAPSHOTS))

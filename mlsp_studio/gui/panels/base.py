@@ -226,6 +226,7 @@ class Panel(QWidget):
     kinds: ClassVar[frozenset[str]] = frozenset()
     wants_metrics: ClassVar[bool] = False
     max_fps: ClassVar[float] = 30.0  # fewer for a view that need not move at every frame
+    row: ClassVar[str] = "bottom"    # "top" beside the curves, or "bottom" with the pictures
 
     optionChanged = Signal(str, object)
 

@@ -35,6 +35,7 @@ class ConfusionPanel(Panel):
     """Which classes the model mixes up: true class down, predicted class across."""
 
     name = "confusion"
+    row = "top"
     title = "Confusion matrix"
     kinds = frozenset({"confusion"})
 

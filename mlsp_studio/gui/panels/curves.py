@@ -163,6 +163,7 @@ class CurvesPanel(Panel):
     """Loss and quality metrics over the steps of a run, one line per data split."""
 
     name = "curves"
+    row = "top"
     title = "Training curves"
     kinds = frozenset()
     wants_metrics = True

@@ -80,6 +80,7 @@ def final_text(final: dict[str, float], limit: int = FINAL_SHOWN) -> str:
 @PANELS.register
 class RunsPanel(Panel):
     name = "runs"
+    row = "top"
     title = "Runs compared"
     wants_metrics = True
     max_fps = 10.0  # a comparison: its curves need not move at every frame

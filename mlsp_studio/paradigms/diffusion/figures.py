@@ -14,7 +14,6 @@ from matplotlib.figure import Figure
 
 from ...report.canvas import bare_axes, new_figure, padded_range, show_message
 from ...spec.drawing import class_colour, finite_floats
-from ...spec.frames import DIFFUSION_KIND
 from .snapshots import (
     DiffusionForward,
     DiffusionSamples,
@@ -205,4 +204,4 @@ def trajectory_gif(snap: DiffusionTrajectory, path: Path) -> Path:
 
 
 # the trajectory is an animation by itself, written from the last snapshot
-ANIMATIONS = {DIFFUSION_KIND: trajectory_gif}
+ANIMATIONS = {DiffusionTrajectory.kind: trajectory_gif}

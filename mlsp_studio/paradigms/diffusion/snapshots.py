@@ -44,6 +44,8 @@ class DiffusionTrajectory(Snapshot):
     ``classes`` (n,) is the class each sample asked for (−1 none)."""
 
     kind: ClassVar[str] = "diffusion_trajectory"
+    animation: ClassVar[str] = "From noise to samples (the last trajectory, step by step)"
+    animates_itself: ClassVar[bool] = True
     steps: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     frames: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 2)))
     image_shape: tuple[int, ...] = ()

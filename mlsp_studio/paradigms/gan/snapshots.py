@@ -27,6 +27,7 @@ class GanField(Snapshot):
     """
 
     kind: ClassVar[str] = "gan_field"
+    animation: ClassVar[str] = "The GAN on the plane over training"
     xs: np.ndarray = field(default_factory=lambda: np.zeros(0))
     ys: np.ndarray = field(default_factory=lambda: np.zeros(0))
     probs: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
@@ -47,6 +48,7 @@ class GanSamples(Snapshot):
     discriminator's probability that each is real (may be empty)."""
 
     kind: ClassVar[str] = "gan_samples"
+    animation: ClassVar[str] = "Generated samples over training"
     images: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 0)))
     cols: int = 8
     value_range: tuple[float, float] = (0.0, 1.0)
