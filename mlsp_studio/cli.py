@@ -302,7 +302,7 @@ def _run_one(project, args: argparse.Namespace, out: Path):
         engine.finish("interrupted")
         if bar:
             bar.close()
-        write_run(out, engine, figures=False)
+        write_run(out, engine)
         print(f"\nmlsp-studio: interrupted at step {engine.step_count}; "
               f"what was trained is in {out}", file=sys.stderr)
         return EXIT_INTERRUPTED, engine
@@ -310,9 +310,14 @@ def _run_one(project, args: argparse.Namespace, out: Path):
         bar.close()
     if engine.state.value == "diverged":
         print(f"mlsp-studio: {engine.message}", file=sys.stderr)
-        write_run(out, engine, figures=False)
+        write_run(out, engine)
         return EXIT_DIVERGED, engine
-    write_run(out, engine, figures=not args.no_figures)
+    write_run(out, engine)
+    if not args.no_figures:
+        from .report.run_figures import write_run_figures  # matplotlib loads only when asked
+
+        write_run_figures(out, list(engine.history.records()), engine.snapshots(),
+                          engine.frames)
     summary = engine.summary()
     final = ", ".join(f"{k} {v:,}" if isinstance(v, int) else f"{k} {v:.4g}"
                       for k, v in summary["final"].items()

@@ -168,7 +168,7 @@ def test_the_run_folder_holds_every_member(tmp_path) -> None:
     engine = _engine(ensemble=3)
     for _ in range(3):
         engine.paradigm.step()
-    names = {p.name for p in write_run(tmp_path, engine, figures=False)}
+    names = {p.name for p in write_run(tmp_path, engine)}
     assert {"model.safetensors", "model.member1.safetensors",
             "model.member2.safetensors"} <= names
     project = engine.project.copy()

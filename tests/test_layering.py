@@ -152,3 +152,21 @@ def test_qt_is_really_blocked_when_asked() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             env=env, timeout=60)
     assert result.stdout.strip() == "blocked", result.stderr
+
+
+def _panel_modules() -> list[Path]:
+    shared = [p for p in _modules("gui/panels") if p.stem != "__init__"]
+    own = [p for p in _modules("paradigms") if p.parent.name in FOLDERS and p.stem in GUI_ROLES]
+    return shared + own
+
+
+@pytest.mark.parametrize("path", _panel_modules(), ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_panels_do_not_import_panels(path: Path) -> None:
+    """A panel imports the panel frame (``base``) and the shared kits (``*_kit``, ``*_bits``),
+    never another panel; a folder's panels may use that folder's ``panel_parts``."""
+    for name in _full_imports(path):
+        parts = name.split(".")
+        if parts[:3] == ["mlsp_studio", "gui", "panels"] and len(parts) > 3:
+            module = parts[3]
+            assert module == "base" or module.endswith(("_kit", "_bits")), (
+                f"{path.relative_to(PACKAGE)} imports the panel module {name}")

@@ -50,7 +50,7 @@ def spiral_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("run")
     engine = Engine(resolve_target("spiral"), max_steps=120, threads=1)
     engine.run_blocking()
-    write_run(out, engine, figures=False)
+    write_run(out, engine)
     return out, engine
 
 

@@ -29,7 +29,7 @@ def test_crc32c_matches_the_standard_check_value() -> None:
 def test_a_runs_curves_read_back_in_tensorboard(tmp_path: Path) -> None:
     engine = Engine(load_preset("spiral"), max_steps=120, threads=1)
     engine.run_blocking()
-    written = write_run(tmp_path, engine, figures=False)
+    written = write_run(tmp_path, engine)
     events = [p for p in written if p.name.startswith("events.out.tfevents.")]
     assert len(events) == 1 and events[0].parent == tmp_path
     curves = _read(tmp_path)

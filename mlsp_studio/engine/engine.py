@@ -13,7 +13,6 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from enum import Enum
 from typing import Any
 
 import torch
@@ -21,17 +20,18 @@ import torch
 from ..data import make_dataset
 from ..nn.compile import compile_graph
 from ..paradigms.base import NonFiniteLoss
-from ..paradigms.live import apply_live
 from ..paradigms.registry import PARADIGMS
 from ..spec.blocks import BlockRegistry, Context
 from ..spec.catalog import BLOCKS
-from ..spec.errors import ParamError, ProjectError, StudioError
+from ..spec.errors import ProjectError, StudioError
 from ..spec.events import Answered, Built, Finished, MetricsBatch, Status
 from ..spec.frames import FrameRecorder
 from ..spec.history import MetricHistory
 from ..spec.paradigms import PARADIGM_SPECS
 from ..spec.project import Project, check_project
 from ..spec.snapshots import Snapshot
+from .controls import Controls, EngineState
+from .divergence import DivergenceGuard
 from .early_stop import EarlyStopping
 from .run_checkpoints import CheckpointKeeper, load_initial_weights
 from .runtime import default_threads, resolve_device, seed_everything
@@ -48,17 +48,7 @@ VISUAL_SHARE_PACED = 0.3  # ... and this share at a chosen pace, where the loop 
 Sink = Callable[[Any], None]
 
 
-class EngineState(str, Enum):
-    IDLE = "idle"
-    RUNNING = "running"
-    PAUSED = "paused"
-    FINISHED = "finished"
-    DIVERGED = "diverged"
-    STOPPED = "stopped"
-    ERROR = "error"
-
-
-class Engine:
+class Engine(Controls, DivergenceGuard):
     """Trains one project. Controls are thread-safe and honoured between steps."""
 
     def __init__(self, project: Project, sink: Sink | None = None, *,
@@ -357,101 +347,8 @@ class Engine:
                     if progress:
                         progress(self)
 
-    def _handle_commands(self) -> bool:
-        """Apply queued commands; True when the loop must end."""
-        while self._commands:
-            name, arg = self._commands.popleft()
-            if name == "stop":
-                if self.state not in (EngineState.FINISHED, EngineState.ERROR):
-                    self.state = EngineState.STOPPED
-                self._flush_metrics()
-                self._emit_status()
-                return True
-            if name == "run" and self.state in (EngineState.PAUSED, EngineState.DIVERGED,
-                                                EngineState.IDLE):
-                self.state = EngineState.RUNNING
-                self.message = ""
-            elif name == "pause" and self.state is EngineState.RUNNING:
-                self.state = EngineState.PAUSED
-                self._emit_visuals()  # paused: the pictures show the weights as they are
-            elif name == "step" and self.state in (EngineState.PAUSED, EngineState.DIVERGED,
-                                                   EngineState.IDLE):
-                self.state = EngineState.PAUSED
-                self._steps_owed += 1
-            elif name == "reset":
-                if arg is not None:
-                    self.project = arg
-                try:
-                    self.build()
-                    self._announce_built()
-                except StudioError as err:
-                    self.state, self.message = EngineState.ERROR, str(err)
-            elif name == "visuals":
-                self._visual_kinds, self._visual_every = arg
-                if self.state is not EngineState.RUNNING:
-                    self._emit_visuals()
-            elif name == "live" and self.paradigm is not None:
-                self._apply_live(*arg)
-            elif name == "pace":
-                self.pace = arg
-                self._next_step_at = time.perf_counter()
-            elif name == "call":
-                arg(self)
-                continue  # a request: the run's state is as it was
-            elif name == "visual_option" and self.paradigm is not None:
-                self.paradigm.set_visual_option(*arg)
-                if self.state is not EngineState.RUNNING:
-                    self._emit_answer()
-                else:
-                    self._visual_due = True
-            self._emit_status()
-        return False
-
     # -- helpers -------------------------------------------------------------------------
     _rate = 0.0
-
-    def _apply_live(self, name: str, value: Any) -> None:
-        """Check and apply a live change, and mark it on the curves; a refusal becomes the
-        run's message, and the run goes on as it was."""
-        try:
-            if name == "dropout":
-                slot, node_id, p = value
-                value = (slot, node_id, self.registry.get("Dropout").params.get("p")
-                         .validate(p, "Dropout"))
-            else:
-                spec = PARADIGM_SPECS.get(self.project.paradigm).hparams.get(name)
-                if spec is None:
-                    raise ParamError(f"{self.project.paradigm} training has no {name} setting")
-                value = spec.validate(value, "settings")
-            apply_live(self.paradigm, self.nets, name, value)
-        except StudioError as err:
-            self.message = str(err)
-            return
-        if name == "dropout":
-            slot, node_id, p = value
-            self.project.slots[slot].nodes[node_id].params["p"] = p
-            name, value = f"dropout {node_id}", p
-        else:
-            self.project.hparams[name] = value
-        self.history.add(self.step_count, "change", name, float(value))
-        if self.sink is not None:
-            self._pending.append((self.step_count, "change", name, float(value)))
-        self.message = f"{name} set to {value:g} from step {self.step_count + 1}"
-        self._flush_metrics()
-
-    def _wait_for_pace(self, clock) -> bool:
-        """At a chosen pace: wait (for a command at most) until the next step is due; True
-        when it is not due yet. A person waiting for a picture is answered meanwhile."""
-        wait = self._next_step_at - clock()
-        if wait <= 0:
-            return False
-        if self._visual_due:
-            self._visual_due = False
-            self._emit_answer()
-        self._flush_metrics()
-        self._wake.wait(min(wait, 0.1))
-        self._wake.clear()
-        return True
 
     def _evaluate(self, step: int) -> None:
         self.checkpoints.offer(step, self.nets)  # copies only when one is due
@@ -514,33 +411,6 @@ class Engine:
         epoch = self.paradigm.epoch if self.paradigm is not None else 0
         self.sink(Status(self.state.value, self.step_count, epoch, self.total_steps, self._rate,
                          self.elapsed, str(self.device), self.message, self.cpu_elapsed))
-
-    def _take_safe_copy(self) -> None:
-        self._safe_state = {slot: {k: v.detach().clone() for k, v in net.state_dict().items()}
-                            for slot, net in self.nets.items()}
-        self._safe_step = self.step_count
-
-    def _weights_finite(self) -> bool:
-        return all(torch.isfinite(p).all().item() for net in self.nets.values()
-                   for p in net.parameters())
-
-    def _diverged(self, err: NonFiniteLoss) -> None:
-        step = self.step_count + 1
-        text = f"training diverged at step {step}: {err}"
-        if self._last_finite is not None:
-            text += f"; the last finite loss was {self._last_finite[1]:.4g} at step " \
-                    f"{self._last_finite[0]}"
-        if not self._weights_finite():
-            for slot, net in self.nets.items():
-                net.load_state_dict(self._safe_state[slot])
-            text += f"; the weights were restored from step {self._safe_step}"
-        else:
-            text += "; the weights are kept as they were before that step"
-        text += ". Try a smaller learning rate."
-        self.state, self.message = EngineState.DIVERGED, text
-        self.diverged_at = step
-        self._flush_metrics()
-        self._emit_status()
 
     def finish(self, reason: str) -> Finished:
         """Compute the final metrics and mark the run finished."""

@@ -1,5 +1,5 @@
 """A finished run's folder: metrics.csv, a TensorBoard event file, summary.json, checkpoints,
-project.json, figures."""
+project.json (its figures are drawn by ``report/run_figures.py``, called by the command line)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from .run_checkpoints import write_checkpoints
 from .tensorboard import write_events
 
 
-def write_run(out_dir: Path, engine: Engine, figures: bool = True) -> list[Path]:
+def write_run(out_dir: Path, engine: Engine) -> list[Path]:
     """Write every output of ``engine``'s run into ``out_dir`` (created if needed)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
@@ -39,11 +39,4 @@ def write_run(out_dir: Path, engine: Engine, figures: bool = True) -> list[Path]
         written.append(save_checkpoint(member, out_dir / f"model.member{k}.safetensors",
                                        f"model.member{k}"))
     written.extend(write_checkpoints(out_dir, engine.checkpoints))  # checkpoints/step-N/
-    if figures:
-        from ..report.animation import write_animations  # matplotlib loads only when asked
-        from ..report.figures import write_figures
-
-        snapshots = engine.snapshots()
-        written.extend(write_figures(out_dir, list(engine.history.records()), snapshots))
-        written.extend(write_animations(out_dir, snapshots, engine.frames))  # GIFs
     return written

@@ -22,7 +22,8 @@ from seq_snapshot_cases import SEQ_ORDINARY, SEQ_SNAPSHOTS
 from text_snapshot_cases import TEXT_ORDINARY, TEXT_SNAPSHOTS
 
 from mlsp_studio.gui.panels import PANELS, Panel, PanelRegistry, assert_gui_thread
-from mlsp_studio.gui.panels.curves import CAP, CurvesPanel, MetricHistory
+from mlsp_studio.gui.panels.curve_kit import CAP, MetricHistory
+from mlsp_studio.gui.panels.curves import CurvesPanel
 from mlsp_studio.spec.snapshots import (
     SNAPSHOT_KINDS,
     ConfusionMatrix,

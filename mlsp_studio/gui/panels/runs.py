@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from .base import DARK, LIGHT, PANELS, Panel, Record, style_legend, style_plot
-from .curves import MetricHistory, metric_label
+from .curve_kit import MetricHistory, metric_label
 
 RUN_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2",
                "#17becf")
