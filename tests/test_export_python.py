@@ -312,17 +312,17 @@ def test_sequence_blocks_are_written_as_the_studio_builds_them(tmp_path: Path,
 def _refused() -> list[str]:
     """Presets whose paradigm has no script writer yet (those of other paradigms are tested
     with their writers), and supervised ones the writer does not know."""
-    from mlsp_studio.export.script_paradigms import PARADIGM_SCRIPTS
+    from mlsp_studio.export.script_paradigms import paradigm_scripts
 
     return [n for n in preset_names() if n not in SCRIPT_READY
-            and load_preset(n).paradigm not in PARADIGM_SCRIPTS]
+            and load_preset(n).paradigm not in paradigm_scripts()]
 
 
 def test_other_presets_are_refused_in_one_sentence(monkeypatch) -> None:
-    from mlsp_studio.export.script_paradigms import PARADIGM_SCRIPTS
+    from mlsp_studio.export.script_paradigms import paradigm_scripts
 
     # a paradigm whose writer is missing is refused too, even once every preset has one
-    monkeypatch.delitem(PARADIGM_SCRIPTS, "gan")
+    monkeypatch.delitem(paradigm_scripts(), "gan")
     for name in [*_refused(), "gan-ring"]:
         with pytest.raises(StudioError) as err:
             python_source(load_preset(name))

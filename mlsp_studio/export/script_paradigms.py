@@ -15,6 +15,7 @@ from ..spec.project import Project, ProjectCheck
 
 ScriptWriter = Callable[[Project, ProjectCheck, BlockRegistry, str], str]
 PARADIGM_SCRIPTS: dict[str, ScriptWriter] = {}
+_loaded = False
 
 
 def register_script(paradigm: str) -> Callable[[ScriptWriter], ScriptWriter]:
@@ -27,12 +28,20 @@ def register_script(paradigm: str) -> Callable[[ScriptWriter], ScriptWriter]:
     return add
 
 
+def paradigm_scripts() -> dict[str, ScriptWriter]:
+    """Every paradigm's script writer by paradigm name (each paradigm folder's ``script``
+    module registers its own when first asked)."""
+    global _loaded
+    if not _loaded:
+        _loaded = True
+        load_role("script")
+    return PARADIGM_SCRIPTS
+
+
 def paradigm_script(project: Project, check: ProjectCheck, registry: BlockRegistry,
                     script_name: str) -> str:
     """The script of a non-supervised project, or a sentence saying it cannot be written."""
-    if not PARADIGM_SCRIPTS:
-        load_role("script")  # each paradigm folder's ``script`` module registers its writer
-    writer = PARADIGM_SCRIPTS.get(project.paradigm)
+    writer = paradigm_scripts().get(project.paradigm)
     if writer is None:
         raise StudioError(f"Projects of the {project.paradigm!r} kind cannot be exported as a "
                           "script yet; supervised ones can.")
