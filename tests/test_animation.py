@@ -163,6 +163,7 @@ def test_a_gan_run_writes_a_gif_of_its_pictures_over_training(tmp_path, monkeypa
                                                                drawn) -> None:
     from mlsp_studio.engine import Engine
     from mlsp_studio.engine.outputs import write_run
+    from mlsp_studio.report.run_figures import write_run_figures
     from mlsp_studio.spec.presets import load_preset
 
     monkeypatch.setattr(animation, "BUDGET_S", 1.0)  # a few frames are enough here
@@ -170,7 +171,8 @@ def test_a_gan_run_writes_a_gif_of_its_pictures_over_training(tmp_path, monkeypa
     engine = Engine(load_preset("gan-ring"), max_steps=40, threads=1)
     engine.run_blocking()
     assert engine.frames is not None and len(engine.frames.frames("gan_field")) >= 10
-    written = write_run(tmp_path, engine)
+    written = write_run(tmp_path, engine) + write_run_figures(
+        tmp_path, list(engine.history.records()), engine.snapshots(), engine.frames)
     gif = tmp_path / "gan_field.gif"
     assert gif in written and (tmp_path / "gan_field.png").is_file()
     field = drawn.of(tmp_path / "gan_field.png")  # the last picture: the plane, as trained
