@@ -1,9 +1,10 @@
-"""Script code for the sequence blocks: plain ``nn`` layers, and a few small classes written
-into the script when a network uses them (positional encoding, attention pooling, patches).
+"""Script code for the sequence blocks: plain ``nn`` layers, and a few small classes and
+functions written into the script when a network uses them (positional encoding, attention
+pooling, patches, the recurrent layers' helpers).
 
-Each helper class builds its parameters in the same order, with the same initialisation, as
-the studio's module (``nn/sequence.py``), so a script seeded alike starts from the same
-weights.
+Those are the studio's own, copied from ``nn/sequence.py`` as they are written there, so a
+script builds its parameters in the same order and with the same initialisation, and a script
+seeded alike starts from the same weights.
 """
 
 from __future__ import annotations
@@ -11,88 +12,16 @@ from __future__ import annotations
 from typing import Any
 
 from ..spec.blocks import BlockSpec, Shape
+from .source_copy import source_of
 
 RECURRENT = ("RNN", "LSTM", "GRU")
 
-POSITIONAL_ENCODING = '''\
-class PositionalEncoding(nn.Module):
-    """Adds a pattern that depends on each token's position: (N, L, D) -> (N, L, D).
-
-    "sinusoidal": fixed waves, sin on the even features and cos on the odd ones, each pair
-    slower than the one before; "learned": one trained vector per position.
-    """
-
-    def __init__(self, kind, max_len, dim):
-        super().__init__()
-        if kind == "learned":
-            self.table = nn.Parameter(torch.zeros(max_len, dim))
-            nn.init.normal_(self.table, std=0.02)
-        else:
-            position = torch.arange(max_len, dtype=torch.float32).unsqueeze(1)
-            speed = torch.exp(torch.arange(0, dim, 2, dtype=torch.float32)
-                              * float(-np.log(10000.0) / dim))
-            table = torch.zeros(max_len, dim)
-            table[:, 0::2] = torch.sin(position * speed)
-            table[:, 1::2] = torch.cos(position * speed[: dim // 2])
-            self.register_buffer("table", table, persistent=False)
-
-    def forward(self, x):
-        return x + self.table[: x.shape[1]]  # the first L positions
-'''
-
-LAST_STATE = '''\
-def last_state(out, hidden):
-    """The final state of a bidirectional recurrent layer, from its outputs (N, L, 2 hidden):
-    the forward direction after the last step and the backward one after the first step."""
-    return torch.cat([out[:, -1, :hidden], out[:, 0, hidden:]], dim=-1)
-'''
-
-OPEN_GATE = '''\
-@torch.no_grad()
-def open_gate(rnn, bias):
-    """Start an LSTM's forget gate (a GRU's update gate) at ``bias`` in every layer: above 0
-    the layer at first keeps its state from step to step, so it can learn long gaps."""
-    hidden = rnn.hidden_size
-    for name, value in rnn.named_parameters():
-        if name.startswith(("bias_ih", "bias_hh")):
-            value[hidden:2 * hidden] = bias if name.startswith("bias_ih") else 0.0
-    return rnn
-'''
-
-ATTENTION_POOLING = '''\
-class AttentionPooling(nn.Module):
-    """Sums a sequence into one vector: each token gets a score v . tanh(W x + b), a softmax
-    over the tokens turns the scores into weights, and the output is the weighted sum."""
-
-    def __init__(self, dim, hidden):
-        super().__init__()
-        self.score = nn.Linear(dim, hidden)
-        self.v = nn.Linear(hidden, 1, bias=False)
-
-    def forward(self, x):  # (N, L, D) -> (N, D)
-        weights = torch.softmax(self.v(torch.tanh(self.score(x))).squeeze(-1), dim=-1)
-        return (weights.unsqueeze(-1) * x).sum(dim=1)
-'''
-
-PATCH_EMBEDDING = '''\
-class PatchEmbedding(nn.Module):
-    """Cuts an image into square patches and turns each into a vector (a convolution whose
-    stride is its size), with a learned class token first when asked for."""
-
-    def __init__(self, channels, patch, dim, class_token):
-        super().__init__()
-        self.proj = nn.Conv2d(channels, dim, patch, stride=patch)
-        self.class_token = None
-        if class_token:
-            self.class_token = nn.Parameter(torch.zeros(1, 1, dim))
-            nn.init.normal_(self.class_token, std=0.02)
-
-    def forward(self, x):  # (N, C, H, W) -> (N, L, dim)
-        tokens = self.proj(x).flatten(2).transpose(1, 2)
-        if self.class_token is None:
-            return tokens
-        return torch.cat([self.class_token.expand(len(x), -1, -1), tokens], dim=1)
-'''
+SEQUENCE = "mlsp_studio.nn.sequence"
+POSITIONAL_ENCODING = source_of(SEQUENCE, "sinusoid_table", "PositionalEncoding")
+LAST_STATE = source_of(SEQUENCE, "last_state")
+OPEN_GATE = source_of(SEQUENCE, "open_gate")
+ATTENTION_POOLING = source_of(SEQUENCE, "AttentionPooling")
+PATCH_EMBEDDING = source_of(SEQUENCE, "PatchEmbedding")
 
 
 def seq_helpers(blocks: list[tuple[str, dict[str, Any]]]) -> str:

@@ -1,9 +1,15 @@
-"""Multi-head attention that can hand back its weights, and the composite attention layers.
+"""Multi-head attention, the transformer layers and the Conformer block, and the studio's way
+of reading the attention weights back.
 
-Attention normally runs on the fast path, ``F.scaled_dot_product_attention``, which never
-forms the matrix of attention weights. When a panel wants to see the weights, set
-``record_weights`` (or use :func:`capture_attention`): the module then computes
-softmax(QKᵀ/√d + mask)·V step by step and keeps the weights in ``last_weights``.
+The first part of this file, down to "the studio's side", is plain torch: an exported script
+carries those functions and classes exactly as they are written here (the exporter copies
+their source, see ``export/script_attention_blocks.py``), so it may use only torch, ``nn``,
+``F`` and the other classes of that part. Attention always takes the fast path,
+``F.scaled_dot_product_attention``, which never forms the matrix of attention weights.
+
+The studio's side adds what only the studio needs: ``record_weights`` on every attention
+module (or :func:`capture_attention` for a whole network) makes it keep the weights
+softmax(QKᵀ/√d + mask) of its last forward pass in ``last_weights``, for the panels.
 """
 
 from __future__ import annotations
@@ -18,9 +24,11 @@ from torch import nn
 from ..spec.blocks import BlockSpec, Context, Shape
 from .builders import BUILDERS
 
+# --- plain torch: exported scripts carry these as written ------------------------------------
+
 
 def causal_mask(q_len: int, k_len: int, device: torch.device | None = None) -> torch.Tensor:
-    """(Lq, Lk) booleans, True where query i may look at key j: j ≤ i + (Lk − Lq).
+    """(Lq, Lk) booleans, True where query i may look at key j: j <= i + (Lk - Lq).
 
     With Lq = Lk this is the usual lower triangle; a shorter query is aligned with the end of
     the keys (its last step sees every key), as when new steps follow known ones.
@@ -30,13 +38,15 @@ def causal_mask(q_len: int, k_len: int, device: torch.device | None = None) -> t
 
 
 class MultiHeadAttention(nn.Module):
-    """Scaled dot-product attention with ``heads`` heads: (N, Lq, D) [, (N, Lk, Dk)] → (N, Lq, D).
+    """Multi-head attention: a query sequence (N, Lq, D) looks at a context (N, Lk, Dk) and
+    gives (N, Lq, D).
 
-    ``mode`` is ``"self"`` (``forward(x)``) or ``"cross"`` (``forward(query, context)``, the
-    keys and values made from the context, which may have another feature size Dk).
-    With ``causal``, query i sees only keys j ≤ i + (Lk − Lq). ``record_weights`` switches to
-    the explicit path, which stores the (N, heads, Lq, Lk) weights, detached, in
-    ``last_weights``.
+    ``mode`` is "self" (``forward(x)``: the context is the query itself) or "cross"
+    (``forward(query, context)``: keys and values come from the context, whose feature size
+    Dk may differ). Each of the ``heads`` heads compares every query with every key; a softmax
+    turns the scores into weights that sum to 1, and the output is the weighted sum of the
+    values. With ``causal``, query i sees key j only when j <= i + (Lk - Lq): no step looks
+    at a later one.
     """
 
     def __init__(self, dim: int, heads: int, mode: str = "self", causal: bool = False,
@@ -51,47 +61,44 @@ class MultiHeadAttention(nn.Module):
         self.k_proj = nn.Linear(context_dim, dim)
         self.v_proj = nn.Linear(context_dim, dim)
         self.out_proj = nn.Linear(dim, dim)
-        self.record_weights = False
-        self.last_weights: torch.Tensor | None = None
 
     def _split(self, x: torch.Tensor) -> torch.Tensor:  # (N, L, D) -> (N, heads, L, D/heads)
         return x.unflatten(-1, (self.heads, self.dim // self.heads)).transpose(1, 2)
 
-    def forward(self, query: torch.Tensor, context: torch.Tensor | None = None) -> torch.Tensor:
+    def project(self, query: torch.Tensor, context: torch.Tensor | None = None
+                ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """The queries, keys and values, each (N, heads, L, D/heads): the queries made from
+        ``query``, the keys and values from ``context`` (the query itself when None)."""
         source = query if context is None else context
-        q = self._split(self.q_proj(query))
-        k = self._split(self.k_proj(source))
-        v = self._split(self.v_proj(source))
+        return (self._split(self.q_proj(query)), self._split(self.k_proj(source)),
+                self._split(self.v_proj(source)))
+
+    def forward(self, query: torch.Tensor, context: torch.Tensor | None = None) -> torch.Tensor:
+        q, k, v = self.project(query, context)
         q_len, k_len = int(q.shape[-2]), int(k.shape[-2])  # plain ints, also when traced
-        p = self.dropout if self.training else 0.0
-        if self.record_weights:
-            scores = q @ k.transpose(-2, -1) * (q.shape[-1] ** -0.5)
-            if self.causal:
-                mask = causal_mask(q_len, k_len, scores.device)
-                scores = scores.masked_fill(~mask, float("-inf"))
-            weights = scores.softmax(dim=-1)
-            self.last_weights = weights.detach()
-            out = F.dropout(weights, p, self.training) @ v
-        else:
-            square = q_len == k_len
-            mask = causal_mask(q_len, k_len, q.device) if self.causal and not square else None
-            out = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=p,
-                                                 is_causal=self.causal and square)
-        return self.out_proj(out.transpose(1, 2).flatten(2))
+        square = q_len == k_len
+        mask = causal_mask(q_len, k_len, q.device) if self.causal and not square else None
+        out = F.scaled_dot_product_attention(q, k, v, attn_mask=mask,
+                                             dropout_p=self.dropout if self.training else 0.0,
+                                             is_causal=self.causal and square)
+        return self.out_proj(out.transpose(1, 2).flatten(2))  # the heads side by side again
 
     def extra_repr(self) -> str:
         return f"heads={self.heads}, mode={self.mode!r}, causal={self.causal}"
 
 
-def _activation(name: str) -> nn.Module:
+def activation_layer(name: str) -> nn.Module:
+    """The feed-forward network's activation: "gelu" or "relu"."""
     return nn.GELU() if name == "gelu" else nn.ReLU()
 
 
 class TransformerEncoderLayer(nn.Module):
-    """Self-attention and a feed-forward network, each with a residual connection and LayerNorm.
+    """Self-attention, then a two-layer network on each step (the feed-forward network). Each
+    adds its result to its own input (a residual connection), with a LayerNorm before it
+    (``norm_first``) or after the sum.
 
-    The submodules carry ``torch.nn.TransformerEncoderLayer``'s names (``self_attn``,
-    ``linear1``, ``norm1`` …); with ``norm_first`` the LayerNorm comes before each sub-layer.
+    The submodules carry the names of ``torch.nn.TransformerEncoderLayer`` (``self_attn``,
+    ``linear1``, ``norm1`` ...).
     """
 
     def __init__(self, dim: int, heads: int, ff: int, dropout: float = 0.1,
@@ -105,7 +112,7 @@ class TransformerEncoderLayer(nn.Module):
         self.norm2 = nn.LayerNorm(dim)
         self.dropout1 = nn.Dropout(dropout)
         self.dropout2 = nn.Dropout(dropout)
-        self.activation = _activation(activation)
+        self.activation = activation_layer(activation)
         self.norm_first = norm_first
 
     def _feed_forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -120,8 +127,9 @@ class TransformerEncoderLayer(nn.Module):
 
 
 class TransformerDecoderLayer(nn.Module):
-    """Causal self-attention, cross-attention on the encoder's ``memory``, a feed-forward
-    network; each with a residual connection and LayerNorm (before it with ``norm_first``)."""
+    """Causal self-attention, cross-attention on the encoder's output (``memory``), then a
+    two-layer network on each step; each with a residual connection and a LayerNorm (before
+    it with ``norm_first``, else after the sum)."""
 
     def __init__(self, dim: int, heads: int, ff: int, dropout: float = 0.1,
                  causal: bool = True, activation: str = "relu", norm_first: bool = True,
@@ -139,7 +147,7 @@ class TransformerDecoderLayer(nn.Module):
         self.dropout1 = nn.Dropout(dropout)
         self.dropout2 = nn.Dropout(dropout)
         self.dropout3 = nn.Dropout(dropout)
-        self.activation = _activation(activation)
+        self.activation = activation_layer(activation)
         self.norm_first = norm_first
 
     def _feed_forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -156,7 +164,7 @@ class TransformerDecoderLayer(nn.Module):
 
 
 class ConformerFeedForward(nn.Module):
-    """LayerNorm, Linear to ``mult``·D, SiLU, Dropout, Linear back to D, Dropout."""
+    """LayerNorm, Linear to ``mult`` * D, SiLU, Dropout, Linear back to D, Dropout."""
 
     def __init__(self, dim: int, mult: int, dropout: float) -> None:
         super().__init__()
@@ -172,10 +180,10 @@ class ConformerFeedForward(nn.Module):
 
 
 class ConformerConvolution(nn.Module):
-    """LayerNorm, pointwise to 2D + GLU, depthwise convolution over time (one filter per
-    feature, 'same' padding), BatchNorm, SiLU, pointwise back to D, Dropout.
+    """LayerNorm, pointwise to 2 D and a GLU gate, a depthwise convolution over the steps (one
+    filter per feature, 'same' padding), BatchNorm, SiLU, pointwise back to D, Dropout.
 
-    The pointwise convolutions are Linear layers on each step: the same thing on (N, L, D).
+    A pointwise convolution is a Linear layer applied to each step: the same thing on (N, L, D).
     """
 
     def __init__(self, dim: int, kernel_size: int, dropout: float) -> None:
@@ -195,7 +203,7 @@ class ConformerConvolution(nn.Module):
 
 
 class ConformerBlock(nn.Module):
-    """x + ½·FF(x), + self-attention, + convolution module, + ½·FF, then LayerNorm."""
+    """x + FF(x) / 2, + self-attention, + the convolution module, + FF / 2, then LayerNorm."""
 
     def __init__(self, dim: int, heads: int, kernel_size: int = 15, ff_mult: int = 4,
                  dropout: float = 0.1) -> None:
@@ -215,6 +223,8 @@ class ConformerBlock(nn.Module):
         x = x + 0.5 * self.ff2(x)
         return self.final_norm(x)
 
+
+# --- the studio's side: small blocks, recording the weights, builders --------------------------
 
 class Scale(nn.Module):
     """Multiplies its input by a fixed number."""
@@ -237,7 +247,54 @@ class GLU(nn.Module):
         return F.glu(x, dim=-1)
 
 
-# --- reading the weights back ---------------------------------------------------------------
+# --- recording the weights --------------------------------------------------------------------
+#
+# MultiHeadAttention above always takes the fast path, which never forms the weights. For the
+# panels the studio adds ``record_weights`` to it here, outside the part scripts carry: while
+# it is on, a forward hook computes softmax(QKᵀ/√d + mask) from the same inputs and keeps it,
+# detached, in ``last_weights``. The module's output is the fast path's either way.
+
+
+def attention_weights(module: MultiHeadAttention, query: torch.Tensor,
+                      context: torch.Tensor | None = None) -> torch.Tensor:
+    """The (N, heads, Lq, Lk) weights with which ``module`` mixes the values for these
+    inputs: each query's softmax over its scaled dot products with the keys it may see."""
+    q, k, _ = module.project(query, context)
+    scores = q @ k.transpose(-2, -1) * (q.shape[-1] ** -0.5)
+    if module.causal:
+        mask = causal_mask(int(q.shape[-2]), int(k.shape[-2]), scores.device)
+        scores = scores.masked_fill(~mask, float("-inf"))
+    return scores.softmax(dim=-1)
+
+
+def _keep_weights(module: MultiHeadAttention, args: tuple, kwargs: dict,
+                  output: torch.Tensor) -> None:
+    query = args[0] if args else kwargs["query"]
+    context = args[1] if len(args) > 1 else kwargs.get("context")
+    with torch.no_grad():
+        module.last_weights = attention_weights(module, query, context)
+
+
+def _is_recording(module: MultiHeadAttention) -> bool:
+    return vars(module).get("_recording") is not None
+
+
+def _set_recording(module: MultiHeadAttention, on: bool) -> None:
+    handle = vars(module).pop("_recording", None)
+    if handle is not None:
+        handle.remove()
+    if on:
+        vars(module)["_recording"] = module.register_forward_hook(_keep_weights,
+                                                                   with_kwargs=True)
+
+
+MultiHeadAttention.record_weights = property(
+    _is_recording, _set_recording,
+    doc="Whether each forward pass keeps its (N, heads, Lq, Lk) weights in last_weights.")
+MultiHeadAttention.last_weights = None  # those of the last pass recorded, else None
+
+
+# --- reading the weights back --------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class AttentionRecord:
@@ -300,7 +357,7 @@ def capture_attention(model: nn.Module,
     return output, records
 
 
-# --- builders -------------------------------------------------------------------------------
+# --- builders ------------------------------------------------------------------------------------
 
 def _build_attention(spec: BlockSpec, params: dict, in_shapes: list[Shape],
                      ctx: Context) -> nn.Module:

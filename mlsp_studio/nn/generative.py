@@ -5,12 +5,16 @@ need", as used for the time step of a DDPM denoiser by Ho et al. (2020), "Denois
 probabilistic models". Gradient reversal is the layer of Ganin & Lempitsky (2015),
 "Unsupervised domain adaptation by backpropagation". Every forward pass uses only tensor
 operations (no Python branching on values), so each block exports to ONNX.
+
+An exported script carries ``MAX_PERIOD``, ``time_frequencies``, ``TimeEmbedding``,
+``ConditionEmbedding``, ``ResBlock`` and ``ReverseGradient`` exactly as they are written here
+(``export/script_generative_blocks.py`` copies their source), so they use only numpy, torch,
+``nn`` and ``F``, which every script imports, and nothing of the studio's.
 """
 
 from __future__ import annotations
 
-import math
-
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -25,7 +29,7 @@ MAX_PERIOD = 10000.0  # the slowest wave repeats every 2π·10000 steps
 def time_frequencies(dim: int) -> torch.Tensor:
     """The ``dim // 2`` wave speeds f_i = 10000^(-i / (dim // 2)), i = 0 … dim // 2 - 1."""
     half = dim // 2
-    return torch.exp(torch.arange(half, dtype=torch.float32) * (-math.log(MAX_PERIOD) / half))
+    return torch.exp(torch.arange(half, dtype=torch.float32) * float(-np.log(MAX_PERIOD) / half))
 
 
 class TimeEmbedding(nn.Module):
@@ -87,23 +91,25 @@ class ResBlock(nn.Module):
     h = norm2(layer1(SiLU(norm1(x)))) + Dense(cond) per channel
     out = layer2(SiLU(h)) + skip(x)
 
-    Layers are 3-wide convolutions with padding 1 (Dense for vectors); norms are group norms
-    (layer norm for vectors); the skip is a 1x1 convolution (Dense) when the width changes.
+    ``dims`` is 2 for images, 1 for signals, 0 for vectors. Layers are 3-wide convolutions
+    with padding 1 (Dense for vectors); norms are group norms with ``groups`` (norm1's,
+    norm2's) groups (layer norms for vectors); the skip is a 1x1 convolution (Dense) when the
+    width changes.
     The condition is added just after the second norm, not before it as in Ho et al.: a group
     norm with one channel per group (8 channels, 8 groups) removes any per-channel shift, so
     added before it the condition would have no effect. This is the shift half of the
     adaptive group norm of Dhariwal & Nichol (2021).
     """
 
-    def __init__(self, c_in: int, c_out: int, dims: int, cond_dim: int | None,
-                 groups: int) -> None:
+    def __init__(self, c_in: int, c_out: int, dims: int, cond_dim: int | None = None,
+                 groups: tuple[int, int] = (1, 1)) -> None:
         super().__init__()
         self.dims = dims
 
-        def norm(channels: int) -> nn.Module:
+        def norm(channels: int, count: int) -> nn.Module:
             if dims == 0:
                 return nn.LayerNorm(channels)
-            return nn.GroupNorm(group_count(channels, groups), channels)
+            return nn.GroupNorm(count, channels)
 
         def layer(a: int, b: int, size: int = 3) -> nn.Module:
             if dims == 0:
@@ -111,10 +117,10 @@ class ResBlock(nn.Module):
             conv = nn.Conv1d if dims == 1 else nn.Conv2d
             return conv(a, b, size, padding=size // 2)
 
-        # created in this order so an exported script seeded alike gets the same weights
-        self.norm1, self.layer1 = norm(c_in), layer(c_in, c_out)
+        # the layers are made in this order, which fixes the starting weights a seed gives
+        self.norm1, self.layer1 = norm(c_in, groups[0]), layer(c_in, c_out)
         self.cond = nn.Linear(cond_dim, c_out) if cond_dim else None
-        self.norm2, self.layer2 = norm(c_out), layer(c_out, c_out)
+        self.norm2, self.layer2 = norm(c_out, groups[1]), layer(c_out, c_out)
         self.skip = layer(c_in, c_out, 1) if c_in != c_out else nn.Identity()
 
     def forward(self, x: torch.Tensor, cond: torch.Tensor | None = None) -> torch.Tensor:
@@ -127,7 +133,9 @@ class ResBlock(nn.Module):
 
 
 class ReverseGradient(torch.autograd.Function):
-    """Identity going forward; the gradient times -scale going back."""
+    """Passes x on unchanged; on the way back its gradient is multiplied by -scale (Ganin &
+    Lempitsky 2015), so the layers before it learn to fool those after it. Use it as
+    ``ReverseGradient.apply(x, scale)``."""
 
     @staticmethod
     def forward(ctx, x: torch.Tensor, scale: float) -> torch.Tensor:
@@ -138,8 +146,13 @@ class ReverseGradient(torch.autograd.Function):
     def backward(ctx, grad: torch.Tensor) -> tuple[torch.Tensor, None]:
         return -ctx.scale * grad, None
 
+
+class _ExportableReverseGradient(ReverseGradient):
+    """ReverseGradient as the studio runs it: also written to ONNX, as an identity (inference
+    has no backward pass). Scripts need no ONNX, so they carry ReverseGradient alone."""
+
     @staticmethod
-    def symbolic(g, x, scale):  # ONNX: inference has no backward pass, so an identity
+    def symbolic(g, x, scale):
         return g.op("Identity", x)
 
 
@@ -151,7 +164,7 @@ class GradientReversal(nn.Module):
         self.scale = scale
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return ReverseGradient.apply(x, self.scale)
+        return _ExportableReverseGradient.apply(x, self.scale)
 
     def extra_repr(self) -> str:
         return f"scale={self.scale}"
@@ -175,8 +188,9 @@ def _build_resblock(spec: BlockSpec, params: dict, in_shapes: list[Shape],
                     ctx: Context) -> nn.Module:
     shape = in_shapes[0]
     cond_dim = in_shapes[1][0] if params["conditioned"] else None
-    return ResBlock(shape[0], params["channels"] or shape[0], len(shape) - 1, cond_dim,
-                    params["groups"])
+    c_in, c_out = shape[0], params["channels"] or shape[0]
+    groups = (group_count(c_in, params["groups"]), group_count(c_out, params["groups"]))
+    return ResBlock(c_in, c_out, len(shape) - 1, cond_dim, groups)
 
 
 for _family, _fn in (

@@ -1,12 +1,16 @@
 """Torch modules and builders for the sequence blocks (see ``spec/catalog/sequence.py``).
 
 Every module takes and gives tensors with the batch axis first; sequences are (N, L, D).
+
+An exported script carries ``sinusoid_table``, ``PositionalEncoding``, ``last_state``,
+``open_gate``, ``AttentionPooling`` and ``PatchEmbedding`` exactly as they are written here
+(``export/script_seq_blocks.py`` copies their source), so they use only numpy, torch and
+``nn``, which every script imports, and nothing of the studio's.
 """
 
 from __future__ import annotations
 
-import math
-
+import numpy as np
 import torch
 from torch import nn
 
@@ -25,11 +29,12 @@ class TokenEmbedding(nn.Embedding):
 def sinusoid_table(length: int, dim: int) -> torch.Tensor:
     """The fixed position pattern of "Attention is all you need", (length, dim).
 
-    Even columns hold sin(pos / 10000^(2i/dim)), odd columns the cos of the same angle; an
-    odd ``dim`` ends on a sine column.
+    Even columns hold sin(pos / 10000^(2i/dim)), odd columns the cos of the same angle: each
+    pair of columns is a wave slower than the one before. An odd ``dim`` ends on a sine column.
     """
     position = torch.arange(length, dtype=torch.float32).unsqueeze(1)
-    speed = torch.exp(torch.arange(0, dim, 2, dtype=torch.float32) * (-math.log(10000.0) / dim))
+    speed = torch.exp(torch.arange(0, dim, 2, dtype=torch.float32)
+                      * float(-np.log(10000.0) / dim))  # 10000^(-2i/dim)
     table = torch.zeros(length, dim)
     table[:, 0::2] = torch.sin(position * speed)
     table[:, 1::2] = torch.cos(position * speed[: dim // 2])
@@ -37,10 +42,11 @@ def sinusoid_table(length: int, dim: int) -> torch.Tensor:
 
 
 class PositionalEncoding(nn.Module):
-    """Adds a position pattern to each token: (N, L, D) -> (N, L, D), for any L up to max_len.
+    """Adds a pattern that depends on each token's position: (N, L, D) -> (N, L, D), for any
+    L up to max_len.
 
-    ``kind`` is "sinusoidal" (a fixed table, not saved with the weights), "learned" (one
-    trained vector per position) or "none" (adds nothing).
+    ``kind`` is "sinusoidal" (fixed waves, see ``sinusoid_table``; not saved with the
+    weights), "learned" (one trained vector per position) or "none" (adds nothing).
     """
 
     def __init__(self, kind: str, max_len: int, dim: int) -> None:
@@ -59,7 +65,7 @@ class PositionalEncoding(nn.Module):
         if length > self.max_len:
             raise ValueError(f"the positional encoding handles sequences up to {self.max_len} "
                              f"tokens; this one has {length} — raise max_len")
-        return x + self.table[:length]
+        return x + self.table[:length]  # the first L positions
 
     def extra_repr(self) -> str:
         return f"kind={self.kind!r}, max_len={self.max_len}"
@@ -70,14 +76,23 @@ TRACE_GATES = {"RNN": (), "LSTM": ("input gate", "forget gate", "output gate", "
 
 
 @torch.no_grad()
-def open_gate(rnn: nn.Module, bias: float) -> None:
+def open_gate(rnn: nn.Module, bias: float) -> nn.Module:
     """Start an LSTM's forget gate (a GRU's update gate) at ``bias``, in every layer and
     direction: the second block of ``bias_ih``, with that of ``bias_hh`` at 0. Above 0 the
-    state is mostly kept from step to step at first, so gradients reach far back."""
+    layer at first keeps most of its state from step to step, so gradients reach far back
+    and it can learn long gaps. Returns ``rnn``."""
     hidden = rnn.hidden_size
     for name, value in rnn.named_parameters():
         if name.startswith(("bias_ih", "bias_hh")):
             value[hidden:2 * hidden] = bias if name.startswith("bias_ih") else 0.0
+    return rnn
+
+
+def last_state(out: torch.Tensor, hidden: int) -> torch.Tensor:
+    """The final state (N, 2 hidden) of a bidirectional recurrent layer, from its outputs
+    (N, L, 2 hidden): the forward direction after the last step joined with the backward
+    direction after the first step, so each half has read the whole sequence."""
+    return torch.cat([out[:, -1, :hidden], out[:, 0, hidden:]], dim=-1)
 
 
 class Recurrent(nn.Module):
@@ -106,7 +121,7 @@ class Recurrent(nn.Module):
         if self.return_sequence:
             return out
         if self.bidirectional:
-            return torch.cat([out[:, -1, : self.hidden], out[:, 0, self.hidden :]], dim=-1)
+            return last_state(out, self.hidden)
         return out[:, -1]
 
     @torch.no_grad()
@@ -149,22 +164,38 @@ class Recurrent(nn.Module):
         return f"cell={self.cell!r}, return_sequence={self.return_sequence}"
 
 
-class AttentionPoolingModule(nn.Module):
-    """(N, L, D) -> (N, D): score_t = vᵀ tanh(W x_t + b), weights = softmax over t,
-    output = Σ_t weight_t x_t. With ``record_weights`` on, keeps ``last_weights`` (N, L)."""
+class AttentionPooling(nn.Module):
+    """Sums a sequence into one vector, (N, L, D) -> (N, D): each token x_t gets a score
+    vᵀ tanh(W x_t + b), a softmax over the tokens turns the scores into weights, and the
+    output is the weighted sum of the tokens."""
 
     def __init__(self, features: int, hidden: int) -> None:
         super().__init__()
         self.score = nn.Linear(features, hidden)
         self.v = nn.Linear(hidden, 1, bias=False)
+
+    def weights(self, x: torch.Tensor) -> torch.Tensor:
+        """Each token's weight, (N, L): positive, summing to 1 over the tokens."""
+        return torch.softmax(self.v(torch.tanh(self.score(x))).squeeze(-1), dim=-1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return (self.weights(x).unsqueeze(-1) * x).sum(dim=1)
+
+
+class AttentionPoolingModule(AttentionPooling):
+    """The studio's attention pooling: with ``record_weights`` on, each forward pass keeps its
+    weights (N, L), detached, in ``last_weights`` for the panels."""
+
+    def __init__(self, features: int, hidden: int) -> None:
+        super().__init__(features, hidden)
         self.record_weights = False
         self.last_weights: torch.Tensor | None = None
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        weights = torch.softmax(self.v(torch.tanh(self.score(x))).squeeze(-1), dim=-1)
+    def weights(self, x: torch.Tensor) -> torch.Tensor:
+        weights = super().weights(x)
         if self.record_weights:
             self.last_weights = weights.detach()
-        return (weights.unsqueeze(-1) * x).sum(dim=1)
+        return weights
 
 
 def capture_pooling(model: nn.Module, *inputs: torch.Tensor
@@ -192,9 +223,10 @@ def capture_pooling(model: nn.Module, *inputs: torch.Tensor
     return output, records
 
 
-class PatchEmbeddingModule(nn.Module):
-    """(N, C, H, W) -> (N, L, dim): a convolution with kernel = stride = patch turns each
-    patch into a vector; a learned class token goes first when asked for."""
+class PatchEmbedding(nn.Module):
+    """Cuts an image into square patches and turns each into a vector, (N, C, H, W) ->
+    (N, L, dim): a convolution whose kernel and stride are both the patch size. A learned
+    class token goes first when asked for."""
 
     def __init__(self, channels: int, patch: int, dim: int, class_token: bool) -> None:
         super().__init__()
@@ -205,7 +237,7 @@ class PatchEmbeddingModule(nn.Module):
             nn.init.normal_(self.class_token, std=0.02)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        tokens = self.proj(x).flatten(2).transpose(1, 2)
+        tokens = self.proj(x).flatten(2).transpose(1, 2)  # (N, L, dim): a token per patch
         if self.class_token is None:
             return tokens
         first = self.class_token.expand(x.shape[0], -1, -1)
@@ -273,7 +305,7 @@ def _build_attention_pool(spec: BlockSpec, params: dict, in_shapes: list[Shape],
 
 def _build_patch_embed(spec: BlockSpec, params: dict, in_shapes: list[Shape],
                        ctx: Context) -> nn.Module:
-    return PatchEmbeddingModule(in_shapes[0][0], params["patch"], params["dim"],
+    return PatchEmbedding(in_shapes[0][0], params["patch"], params["dim"],
                                 params["class_token"])
 
 
