@@ -16,29 +16,20 @@ from ..spec.errors import ParamError
 ADAPTABLE = (nn.Linear, nn.Conv1d, nn.Conv2d)
 
 
-class LoRA(nn.Module):
-    """Wraps a Linear, Conv1d or Conv2d layer: ``base(x) + (alpha / rank) · B(A(x))``.
+class LowRankAdapter(nn.Module):
+    """Low-rank adaptation: a frozen layer W plus a trainable update (alpha / rank) * B A.
 
-    For a convolution, A is a convolution with the base's kernel, stride, padding and
-    dilation into ``rank`` channels and B a 1×1 convolution back to the base's channels, so
-    B·A has the base kernel's shape: d_in = in_channels · kernel size, d_out = out_channels.
-    """
+    B starts at zero, so the adapted network begins exactly where the pre-trained one was;
+    only A and B train: rank * (inputs + outputs) weights per layer. For a convolution, A is
+    a convolution into rank channels with the layer's kernel, stride, padding and dilation,
+    and B a 1x1 convolution back, so B A has the shape of the layer's kernel."""
 
-    def __init__(self, base: nn.Module, rank: int, alpha: float, label: str = "") -> None:
+    def __init__(self, base, rank, alpha):
         super().__init__()
-        if not isinstance(base, ADAPTABLE):
-            raise ParamError(f"LoRA adapts Dense and Conv layers, not {label or type(base)}")
-        d_in, d_out = lora_dims(base)
-        if getattr(base, "groups", 1) != 1:
-            raise ParamError(f"LoRA cannot adapt {label}: it is a grouped convolution")
-        if not 1 <= rank <= min(d_in, d_out):
-            raise ParamError(f"a LoRA rank of {rank} does not fit {label or 'this layer'}: "
-                             f"the rank must be from 1 to {min(d_in, d_out)}, the smaller of its "
-                             f"{d_in} inputs and {d_out} outputs")
         self.base = base
         for p in base.parameters():
             p.requires_grad_(False)
-        self.rank, self.alpha, self.scale = rank, float(alpha), float(alpha) / rank
+        self.scale = alpha / rank
         if isinstance(base, nn.Linear):
             self.lora_a = nn.Linear(base.in_features, rank, bias=False)
             self.lora_b = nn.Linear(rank, base.out_features, bias=False)
@@ -50,8 +41,28 @@ class LoRA(nn.Module):
         nn.init.kaiming_uniform_(self.lora_a.weight, a=math.sqrt(5))
         nn.init.zeros_(self.lora_b.weight)  # the update starts at zero: output unchanged
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x):
         return self.base(x) + self.scale * self.lora_b(self.lora_a(x))
+
+
+class LoRA(LowRankAdapter):
+    """The studio's adapter: a Linear, Conv1d or Conv2d layer wrapped as ``LowRankAdapter``
+    (the class an exported script copies), after checking that the layer and the rank fit,
+    in words; and the update as a weight (``delta``) or folded into the layer (``merged``).
+    d_in = in_channels · kernel size for a convolution, d_out = its out_channels."""
+
+    def __init__(self, base: nn.Module, rank: int, alpha: float, label: str = "") -> None:
+        if not isinstance(base, ADAPTABLE):
+            raise ParamError(f"LoRA adapts Dense and Conv layers, not {label or type(base)}")
+        d_in, d_out = lora_dims(base)
+        if getattr(base, "groups", 1) != 1:
+            raise ParamError(f"LoRA cannot adapt {label}: it is a grouped convolution")
+        if not 1 <= rank <= min(d_in, d_out):
+            raise ParamError(f"a LoRA rank of {rank} does not fit {label or 'this layer'}: "
+                             f"the rank must be from 1 to {min(d_in, d_out)}, the smaller of its "
+                             f"{d_in} inputs and {d_out} outputs")
+        super().__init__(base, rank, float(alpha))
+        self.rank, self.alpha = rank, float(alpha)
 
     def delta(self) -> torch.Tensor:
         """(α/r)·B·A in the base weight's shape."""

@@ -14,6 +14,7 @@ from ...export.script_common import (
 )
 from ...export.script_data import SPLIT, make_data_source
 from ...export.script_paradigms import register_script
+from ...export.source_copy import source_of
 from ...spec.blocks import BlockRegistry
 from ...spec.datasets import context_task, dataset_context
 from ...spec.errors import StudioError
@@ -22,34 +23,7 @@ from ...spec.project import Project, ProjectCheck
 LORA_TYPES = {"dense": ("Dense",), "conv": ("Conv1d", "Conv2d"),
               "dense_conv": ("Dense", "Conv1d", "Conv2d")}
 
-LORA = '''\
-class LoRA(nn.Module):
-    """Low-rank adaptation: a frozen layer W plus a trainable update (ALPHA / RANK) * B A.
-
-    B starts at zero, so the adapted network begins exactly where the pre-trained one was;
-    only A and B train: RANK * (inputs + outputs) weights per layer. For a convolution, A is
-    a convolution into RANK channels with the layer's kernel and B a 1x1 convolution back."""
-
-    def __init__(self, base, rank, alpha):
-        super().__init__()
-        self.base = base
-        for p in base.parameters():
-            p.requires_grad_(False)
-        self.scale = alpha / rank
-        if isinstance(base, nn.Linear):
-            self.lora_a = nn.Linear(base.in_features, rank, bias=False)
-            self.lora_b = nn.Linear(rank, base.out_features, bias=False)
-        else:
-            conv = type(base)
-            self.lora_a = conv(base.in_channels, rank, base.kernel_size, stride=base.stride,
-                               padding=base.padding, dilation=base.dilation, bias=False)
-            self.lora_b = conv(rank, base.out_channels, 1, bias=False)
-        nn.init.kaiming_uniform_(self.lora_a.weight, a=math.sqrt(5))
-        nn.init.zeros_(self.lora_b.weight)  # the update starts at zero: output unchanged
-
-    def forward(self, x):
-        return self.base(x) + self.scale * self.lora_b(self.lora_a(x))
-'''
+LORA = source_of("mlsp_studio.nn.lora", "LowRankAdapter")
 
 TASKS = '''\
 def task(data, classes, noise, generator, limit=0):
@@ -138,7 +112,7 @@ def train():
     model.{head}.reset_parameters()
     if MODE == "lora":
         for name in ADAPTED:  # freezes the layer, adds A and B beside it
-            setattr(model, name, LoRA(getattr(model, name), RANK, ALPHA).to(DEVICE))
+            setattr(model, name, LowRankAdapter(getattr(model, name), RANK, ALPHA).to(DEVICE))
     if MODE in ("lora", "probe"):  # the body is frozen
         for name, p in model.named_parameters():
             p.requires_grad_("lora_" in name)
