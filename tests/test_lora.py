@@ -99,3 +99,22 @@ def test_only_dense_and_plain_convolutions() -> None:
         LoRA(nn.LSTM(3, 4), 1, 1.0, "LSTM 2")
     with pytest.raises(ParamError, match="grouped convolution"):
         LoRA(nn.Conv2d(4, 4, 3, groups=2), 1, 1.0, "Conv2d 2")
+
+
+def test_the_transfer_script_carries_the_studios_adapter() -> None:
+    """The script's adapter is the studio's own class, copied from its source; the studio's
+    LoRA builds the very same weights from the same seed."""
+    from mlsp_studio.export.python_script import python_source
+    from mlsp_studio.export.source_copy import source_of
+    from mlsp_studio.nn.lora import LoRA, LowRankAdapter
+    from mlsp_studio.spec.presets import load_preset
+
+    script = python_source(load_preset("transfer-lora"))
+    assert source_of("mlsp_studio.nn.lora", "LowRankAdapter") in script
+    assert "class LoRA" not in script
+    weights = []
+    for cls in (LowRankAdapter, LoRA):
+        torch.manual_seed(5)
+        layer = torch.nn.Linear(6, 4)
+        weights.append([p.detach().clone() for p in cls(layer, 2, 4.0).parameters()])
+    assert all(torch.equal(a, b) for a, b in zip(*weights, strict=True))
