@@ -5,26 +5,16 @@ from __future__ import annotations
 
 import pytest
 from PIL import Image
-from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 
 from mlsp_studio.gui import animation_export
-from mlsp_studio.gui.app import open_window
 from mlsp_studio.report import animation
 
 
 @pytest.fixture
-def window(qtbot, tmp_path, monkeypatch):
+def window(monkeypatch, ready_window):
     monkeypatch.setattr(QMessageBox, "warning", staticmethod(lambda *a: None))
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
-    win = open_window("gan-ring", settings=settings)
-    qtbot.waitUntil(lambda: win.bridge.is_ready and bool(win.panels), timeout=120_000)
-    win.resize(1400, 900)
-    win.show()
-    yield win
-    win.bridge.shutdown(2.0)
-    win.doc.undo_stack.setClean()
-    win.close()
+    return ready_window("gan-ring", (1400, 900))
 
 
 def test_the_animation_export_waits_for_pictures_then_writes_a_gif(window, qtbot, tmp_path,

@@ -12,22 +12,16 @@ import math
 import numpy as np
 import pytest
 from autoencoder_snapshot_cases import anomaly, latent, reconstructions
+from panel_helpers import show_panel
 
-from mlsp_studio.gui.panels import PANELS
 from mlsp_studio.paradigms.autoencoder.snapshots import AnomalyScores, rates_at
 from mlsp_studio.spec.snapshots import Reconstructions
 
-
-def _panel(qtbot, name: str):
-    panel = PANELS.get(name)()
-    qtbot.addWidget(panel)
-    panel.resize(640, 440)
-    panel.show()
-    return panel
+SIZE = (640, 440)
 
 
 def test_the_noise_slider_asks_for_another_noise_level(qtbot) -> None:
-    p = _panel(qtbot, "reconstructions")
+    p = show_panel(qtbot, "reconstructions", SIZE)
     p.show_snapshot(reconstructions(noise="salt_pepper"))
     assert p.noise_row.isVisible() and p.slider.value() == 20  # the snapshot's level
     with qtbot.waitSignal(p.optionChanged) as blocker:
@@ -38,7 +32,7 @@ def test_the_noise_slider_asks_for_another_noise_level(qtbot) -> None:
 
 
 def test_without_noise_there_is_no_slider_and_two_rows(qtbot) -> None:
-    p = _panel(qtbot, "reconstructions")
+    p = show_panel(qtbot, "reconstructions", SIZE)
     p.show_snapshot(reconstructions(noise="none"))
     assert not p.noise_row.isVisible()
     assert [item.isVisible() for item in p.grid.row_labels] == [True, True, False]
@@ -49,7 +43,7 @@ def test_without_noise_there_is_no_slider_and_two_rows(qtbot) -> None:
 
 
 def test_two_dimensional_points_are_drawn_as_points(qtbot) -> None:
-    p = _panel(qtbot, "reconstructions")
+    p = show_panel(qtbot, "reconstructions", SIZE)
     rng = np.random.default_rng(0)
     inputs = rng.normal(size=(50, 2))
     p.show_snapshot(Reconstructions(step=1, inputs=inputs, outputs=0.5 * inputs,
@@ -63,7 +57,7 @@ def test_two_dimensional_points_are_drawn_as_points(qtbot) -> None:
 
 
 def test_the_threshold_slider_moves_the_rates_and_the_point(qtbot) -> None:
-    p = _panel(qtbot, "anomaly")
+    p = show_panel(qtbot, "anomaly", SIZE)
     snap = anomaly()
     p.show_snapshot(snap)
     assert p.threshold == pytest.approx(snap.threshold)
@@ -81,7 +75,7 @@ def test_the_threshold_slider_moves_the_rates_and_the_point(qtbot) -> None:
 
 
 def test_the_threshold_stays_local_to_the_panel(qtbot) -> None:
-    p = _panel(qtbot, "anomaly")
+    p = show_panel(qtbot, "anomaly", SIZE)
     p.show_snapshot(anomaly())
     sent: list = []
     p.optionChanged.connect(lambda *args: sent.append(args))
@@ -95,7 +89,7 @@ def test_the_threshold_stays_local_to_the_panel(qtbot) -> None:
 
 
 def test_the_roc_curve_and_the_auroc_are_shown(qtbot) -> None:
-    p = _panel(qtbot, "anomaly")
+    p = show_panel(qtbot, "anomaly", SIZE)
     p.show_snapshot(anomaly())
     fpr, tpr = p.curve.getData()
     assert fpr[0] == 0.0 and tpr[-1] == 1.0 and len(fpr) > 10
@@ -103,14 +97,14 @@ def test_the_roc_curve_and_the_auroc_are_shown(qtbot) -> None:
 
 
 def test_only_normal_examples_leave_no_rates(qtbot) -> None:
-    p = _panel(qtbot, "anomaly")
+    p = show_panel(qtbot, "anomaly", SIZE)
     p.show_snapshot(AnomalyScores(step=1, scores=np.array([0.1, 0.2, 0.3]),
                                   anomalous=np.zeros(3, dtype=bool), threshold=0.15))
     assert math.isnan(p.rates[0]) and "Needs normal and anomalous" in p.rates_label.text()
 
 
 def test_the_latent_legend_lists_the_classes_present(qtbot) -> None:
-    p = _panel(qtbot, "latent")
+    p = show_panel(qtbot, "latent", SIZE)
     p.show_snapshot(latent(classes=3))
     assert p.legend.isVisible() and p.legend.text().count("&#9679;") == 3
     assert len(p.scatter.data) == 200
@@ -120,7 +114,7 @@ def test_the_latent_legend_lists_the_classes_present(qtbot) -> None:
 
 
 def test_dragging_the_threshold_line_moves_the_slider_and_rates(qtbot) -> None:
-    p = _panel(qtbot, "anomaly")
+    p = show_panel(qtbot, "anomaly", SIZE)
     snap = anomaly()
     p.show_snapshot(snap)
     before = p.slider.value()

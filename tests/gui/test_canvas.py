@@ -19,25 +19,14 @@ from mlsp_studio.gui.commands import (  # noqa: E402
     SetParamsCommand,
     SetSettingCommand,
 )
-from mlsp_studio.gui.document import StudioDocument  # noqa: E402
 from mlsp_studio.gui.palette import BlockPalette  # noqa: E402
 from mlsp_studio.spec.graph import Edge, Graph  # noqa: E402
 from mlsp_studio.spec.presets import load_preset  # noqa: E402
 
 
 @pytest.fixture
-def canvas(qtbot):
-    doc = StudioDocument(load_preset("spiral"))
-    scene = GraphScene(doc)
-    view = GraphView(scene)
-    qtbot.addWidget(view)
-    view.resize(900, 700)
-    view.show()
-    qtbot.waitExposed(view)
-    view.fit_all()
-    messages: list[str] = []
-    scene.message.connect(messages.append)
-    return doc, scene, view, messages
+def canvas(canvas_of):
+    return canvas_of(load_preset("spiral"))
 
 
 def _drop(view: GraphView, mime, at: QPoint) -> None:

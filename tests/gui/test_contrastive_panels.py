@@ -8,6 +8,7 @@ import PySide6  # noqa: F401  (before pyqtgraph, so pyqtgraph picks this binding
 # isort: split
 import numpy as np
 from contrastive_snapshot_cases import embedding, retrieval, similarity
+from panel_helpers import show_panel
 from PySide6.QtWidgets import QApplication
 
 from mlsp_studio.gui.panels import PANELS
@@ -19,12 +20,7 @@ from mlsp_studio.paradigms.contrastive.panels import (
 )
 from mlsp_studio.paradigms.contrastive.snapshots import Retrieval, retrieval_picture
 
-
-def _show(qtbot, panel):
-    qtbot.addWidget(panel)
-    panel.resize(640, 520)
-    panel.show()
-    return panel
+SIZE = (640, 520)
 
 
 def _outlined_cells(item) -> set[tuple[int, int]]:
@@ -50,7 +46,7 @@ def test_the_panels_are_registered_with_their_kinds() -> None:
 
 
 def test_similarity_outlines_the_pairs_and_names_the_classes(qtbot) -> None:
-    panel = _show(qtbot, SimilarityPanel())
+    panel = show_panel(qtbot, SimilarityPanel(), SIZE)
     snap = similarity(n=12)
     panel.show_snapshot(snap)
     QApplication.processEvents()
@@ -64,7 +60,7 @@ def test_similarity_outlines_the_pairs_and_names_the_classes(qtbot) -> None:
 
 
 def test_retrieval_marks_right_and_wrong_matches(qtbot) -> None:
-    panel = _show(qtbot, RetrievalPanel())
+    panel = show_panel(qtbot, RetrievalPanel(), SIZE)
     m = np.array([[0.9, 0.1, 0.2], [0.8, 0.3, 0.1], [0.0, 0.1, 0.7]])
     snap = Retrieval(step=7, matrix=m, query_labels=np.array([0, 1, 2]),
                      gallery_labels=np.array([0, 1, 2]), class_names=("a", "b", "c"), top1=0.5)
@@ -81,7 +77,7 @@ def test_retrieval_marks_right_and_wrong_matches(qtbot) -> None:
 
 def test_other_examples_asks_the_engine_for_a_new_draw(qtbot) -> None:
     for cls in (SimilarityPanel, RetrievalPanel):
-        panel = _show(qtbot, cls())
+        panel = show_panel(qtbot, cls(), SIZE)
         with qtbot.waitSignal(panel.optionChanged) as first:
             panel.other.click()
         with qtbot.waitSignal(panel.optionChanged) as second:
@@ -91,7 +87,7 @@ def test_other_examples_asks_the_engine_for_a_new_draw(qtbot) -> None:
 
 
 def test_codes_are_coloured_by_class_with_the_probe_in_the_heading(qtbot) -> None:
-    panel = _show(qtbot, ContrastiveEmbeddingPanel())
+    panel = show_panel(qtbot, ContrastiveEmbeddingPanel(), SIZE)
     snap = embedding(n=50)
     panel.show_snapshot(snap)
     QApplication.processEvents()

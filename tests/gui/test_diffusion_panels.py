@@ -17,24 +17,16 @@ from diffusion_snapshot_cases import (
     trajectory_digits,
     trajectory_points,
 )
+from panel_helpers import panel_and_options, show_panel
 from PySide6.QtWidgets import QApplication
 
-from mlsp_studio.gui.panels import PANELS
 from mlsp_studio.paradigms.diffusion.snapshots import EACH_CLASS, NO_CLASS, noised
 
-
-def _panel(qtbot, name: str):
-    panel = PANELS.get(name)()
-    qtbot.addWidget(panel)
-    panel.resize(700, 500)
-    panel.show()
-    asked: list[tuple] = []
-    panel.optionChanged.connect(lambda n, v: asked.append((n, v)))
-    return panel, asked
+SIZE = (700, 500)
 
 
 def test_slider_noises_the_points_here(qtbot) -> None:
-    p, asked = _panel(qtbot, "diffusion_forward")
+    p, asked = panel_and_options(qtbot, "diffusion_forward", SIZE)
     snap = forward_points(3)
     p.show_snapshot(snap)
     assert p.slider.maximum() == len(snap.alpha_bar) - 1 == 100
@@ -52,7 +44,7 @@ def test_slider_noises_the_points_here(qtbot) -> None:
 
 
 def test_slider_noises_the_pictures_here(qtbot) -> None:
-    p, asked = _panel(qtbot, "diffusion_forward")
+    p, asked = panel_and_options(qtbot, "diffusion_forward", SIZE)
     snap = forward_digits(1)
     p.show_snapshot(snap)
     p.slider.setValue(0)
@@ -68,7 +60,7 @@ def test_slider_noises_the_pictures_here(qtbot) -> None:
 
 
 def test_guidance_controls_ask_for_new_samples(qtbot) -> None:
-    p, asked = _panel(qtbot, "diffusion_sampling")
+    p, asked = panel_and_options(qtbot, "diffusion_sampling", SIZE)
     p.show_snapshot(trajectory_digits(0))
     assert p.class_box.isEnabled() and p.scale_box.value() == 3.0
     assert p.class_box.currentData() == EACH_CLASS
@@ -88,7 +80,7 @@ def test_guidance_controls_ask_for_new_samples(qtbot) -> None:
 
 
 def test_out_of_range_options_are_refused_in_words(qtbot) -> None:
-    p, asked = _panel(qtbot, "diffusion_sampling")
+    p, asked = panel_and_options(qtbot, "diffusion_sampling", SIZE)
     p.show_snapshot(trajectory_digits(0))
     assert not p.ask_scale(25.0)
     assert p.note.isVisible() and "between 0 and 20" in p.note.text()
@@ -101,7 +93,7 @@ def test_out_of_range_options_are_refused_in_words(qtbot) -> None:
 
 
 def test_strip_and_samples(qtbot) -> None:
-    p, _ = _panel(qtbot, "diffusion_sampling")
+    p = show_panel(qtbot, "diffusion_sampling", SIZE)
     p.show_snapshot(trajectory_digits(0))
     strip = p.strip_image.image
     assert strip.shape[1] == 4 * (4 * 9 - 1) + 3 * 9  # four 4 × 4 mosaics a row, gaps between
@@ -119,7 +111,7 @@ def test_strip_and_samples(qtbot) -> None:
 
 
 def test_the_same_examples_are_not_drawn_again(qtbot) -> None:
-    p, _ = _panel(qtbot, "diffusion_forward")
+    p = show_panel(qtbot, "diffusion_forward", SIZE)
     p.show_snapshot(forward_points(3))
     p.slider.setValue(30)
     drawn = p.scatter.data

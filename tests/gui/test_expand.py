@@ -10,8 +10,6 @@ from PySide6.QtCore import QPoint, Qt, QTimer  # noqa: E402
 from PySide6.QtGui import QContextMenuEvent  # noqa: E402
 from PySide6.QtWidgets import QApplication, QMenu  # noqa: E402
 
-from mlsp_studio.gui.canvas import GraphScene, GraphView  # noqa: E402
-from mlsp_studio.gui.document import StudioDocument  # noqa: E402
 from mlsp_studio.spec.graph import Graph  # noqa: E402
 from mlsp_studio.spec.presets import load_preset  # noqa: E402
 
@@ -25,18 +23,8 @@ def _project():
 
 
 @pytest.fixture
-def canvas(qtbot):
-    doc = StudioDocument(_project())
-    scene = GraphScene(doc)
-    view = GraphView(scene)
-    qtbot.addWidget(view)
-    view.resize(900, 700)
-    view.show()
-    qtbot.waitExposed(view)
-    view.fit_all()
-    messages: list[str] = []
-    scene.message.connect(messages.append)
-    return doc, scene, view, messages
+def canvas(canvas_of):
+    return canvas_of(_project())
 
 
 def _action(menu: QMenu, text: str):

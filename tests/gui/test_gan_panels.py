@@ -9,26 +9,18 @@ import PySide6  # noqa: F401  (before pyqtgraph, so pyqtgraph picks this binding
 # isort: split
 import numpy as np
 from gan_snapshot_cases import balance, field, samples
+from panel_helpers import panel_and_options, show_panel
 from PySide6.QtWidgets import QApplication
 
 from mlsp_studio.engine.engine import Engine
-from mlsp_studio.gui.panels import PANELS
 from mlsp_studio.paradigms.gan.snapshots import GanField
 from mlsp_studio.spec.presets import load_preset
 
-
-def _panel(qtbot, name: str):
-    panel = PANELS.get(name)()
-    qtbot.addWidget(panel)
-    panel.resize(640, 560)
-    panel.show()
-    asked: list[tuple] = []
-    panel.optionChanged.connect(lambda n, v: asked.append((n, v)))
-    return panel, asked
+SIZE = (640, 560)
 
 
 def test_field_draws_verdict_points_rings_and_arrows(qtbot) -> None:
-    p, asked = _panel(qtbot, "gan_field")
+    p, asked = panel_and_options(qtbot, "gan_field", SIZE)
     snap = field(1)
     p.show_snapshot(snap)
     np.testing.assert_allclose(p.image.image, snap.probs)
@@ -52,7 +44,7 @@ def test_field_draws_verdict_points_rings_and_arrows(qtbot) -> None:
 
 
 def test_sample_grid_is_one_mosaic_with_gaps(qtbot) -> None:
-    p, _ = _panel(qtbot, "gan_samples")
+    p = show_panel(qtbot, "gan_samples", SIZE)
     p.show_snapshot(samples(1))
     image = p.image.image
     assert image.shape == (8 * 9 - 1, 8 * 9 - 1)
@@ -63,7 +55,7 @@ def test_sample_grid_is_one_mosaic_with_gaps(qtbot) -> None:
 
 
 def test_balance_plots_the_history(qtbot) -> None:
-    p, _ = _panel(qtbot, "gan_balance")
+    p = show_panel(qtbot, "gan_balance", SIZE)
     snap = balance(0)
     p.show_snapshot(snap)
     x, y = p.fake.getData()
@@ -78,7 +70,7 @@ def test_panels_take_a_real_short_run(qtbot) -> None:
         engine = Engine(load_preset(preset), max_steps=20, threads=1)
         engine.run_blocking()
         for snap in engine.snapshots():
-            p, _ = _panel(qtbot, snap.kind)
+            p = show_panel(qtbot, snap.kind, SIZE)
             p.show_snapshot(snap)
             QApplication.processEvents()
             assert f"step {snap.step}" in p.heading.text()

@@ -7,26 +7,18 @@ metric stream) only once it has applied it to the optimiser or the network."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QMessageBox
 
-from mlsp_studio.gui.app import open_window
 from mlsp_studio.gui.commands import SetParamsCommand, SetSettingCommand
 from mlsp_studio.spec.live import live_changes
 from mlsp_studio.spec.presets import load_preset
 
 
 @pytest.fixture
-def window(qtbot, tmp_path, monkeypatch):
+def window(monkeypatch, ready_window):
     monkeypatch.setattr(QMessageBox, "question",
                         staticmethod(lambda *a, **k: QMessageBox.Discard))
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
-    win = open_window("overfit-regularize", settings=settings)
-    qtbot.waitUntil(lambda: win.bridge.is_ready and bool(win.panels), timeout=120_000)
-    yield win
-    win.bridge.shutdown(2.0)
-    win.doc.undo_stack.setClean()
-    win.close()
+    return ready_window("overfit-regularize")
 
 
 def _running(window, qtbot) -> None:

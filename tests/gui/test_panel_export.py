@@ -6,28 +6,18 @@ import csv
 import xml.etree.ElementTree as ET
 
 import pytest
-from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 
-from mlsp_studio.gui.app import open_window
 from mlsp_studio.gui.panel_export import save_widget_picture
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.fixture
-def window(qtbot, tmp_path, monkeypatch):
+def window(monkeypatch, ready_window):
     monkeypatch.setattr(QMessageBox, "warning", staticmethod(lambda *a: None))
     monkeypatch.setattr(QMessageBox, "information", staticmethod(lambda *a: None))
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
-    win = open_window("spiral", settings=settings)
-    qtbot.waitUntil(lambda: win.bridge.is_ready and bool(win.panels), timeout=120_000)
-    win.resize(1400, 900)
-    win.show()
-    yield win
-    win.bridge.shutdown(2.0)
-    win.doc.undo_stack.setClean()
-    win.close()
+    return ready_window("spiral", (1400, 900))
 
 
 def test_a_trained_panel_saves_as_png_and_svg_and_the_curves_as_csv(window, qtbot, tmp_path,

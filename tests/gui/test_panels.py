@@ -7,7 +7,6 @@ import PySide6  # noqa: F401  (before pyqtgraph, so pyqtgraph picks this binding
 
 # isort: split
 import sys
-import threading
 
 import numpy as np
 import pyqtgraph as pg
@@ -17,7 +16,8 @@ from contrastive_snapshot_cases import CONTRASTIVE_ORDINARY, CONTRASTIVE_SNAPSHO
 from diffusion_snapshot_cases import DIFFUSION_ORDINARY, DIFFUSION_SNAPSHOTS
 from gan_snapshot_cases import GAN_ORDINARY, GAN_SNAPSHOTS
 from lab_snapshot_cases import LAB_ORDINARY, LAB_SNAPSHOTS
-from PySide6.QtWidgets import QApplication, QGraphicsView, QWidget
+from panel_helpers import assert_items_kept, errors_from_another_thread, show_panel
+from PySide6.QtWidgets import QApplication
 from seq_snapshot_cases import SEQ_ORDINARY, SEQ_SNAPSHOTS
 from text_snapshot_cases import TEXT_ORDINARY, TEXT_SNAPSHOTS
 
@@ -144,25 +144,9 @@ def _records(start: int, n: int) -> list[tuple[int, str, str, float]]:
     return records
 
 
-def _scene_items(panel: Panel) -> list:
-    """Every graphics item in every view of the panel, and every child widget (a text panel
-    has widgets only), held so their ids stay valid."""
-    items: list = panel.findChildren(QWidget)
-    for view in panel.findChildren(QGraphicsView):
-        items.extend(view.scene().items())
-    return items
-
-
-def _show(qtbot, panel: Panel) -> Panel:
-    qtbot.addWidget(panel)
-    panel.resize(600, 400)
-    panel.show()
-    return panel
-
-
 @pytest.fixture(params=PANELS.names())
 def panel(request, qtbot) -> Panel:
-    return _show(qtbot, PANELS.get(request.param)())
+    return show_panel(qtbot, request.param)
 
 
 def test_registry_lists_every_kind_and_refuses_duplicates() -> None:
@@ -195,14 +179,7 @@ def test_panel_takes_its_snapshots_and_keeps_its_items(panel: Panel, qtbot) -> N
         for snapshot in SNAPSHOTS[kind]():
             panel.show_snapshot(snapshot)
             QApplication.processEvents()
-        # Two ordinary updates of the same shape: the very same items, updated in place.
-        panel.show_snapshot(ORDINARY[kind](1))
-        QApplication.processEvents()
-        before = _scene_items(panel)
-        panel.show_snapshot(ORDINARY[kind](2))
-        QApplication.processEvents()
-        after = _scene_items(panel)
-        assert before and sorted(map(id, before)) == sorted(map(id, after)), kind
+        assert_items_kept(panel, ORDINARY[kind], kind)
     panel.add_metrics([])
     panel.redraw()
     for dark in (True, False):
@@ -216,7 +193,7 @@ def test_panel_takes_its_snapshots_and_keeps_its_items(panel: Panel, qtbot) -> N
                                        ("regression_fit", "model"), ("confusion", "image")])
 def test_named_items_are_created_once(qtbot, kind: str, attr: str) -> None:
     cls = next(c for c in PANELS if kind in c.kinds)
-    p = _show(qtbot, cls())
+    p = show_panel(qtbot, cls())
     p.show_snapshot(ORDINARY[kind](1))
     item = getattr(p, attr)
     p.show_snapshot(ORDINARY[kind](2))
@@ -224,7 +201,7 @@ def test_named_items_are_created_once(qtbot, kind: str, attr: str) -> None:
 
 
 def test_feature_tiles_are_rebuilt_only_when_the_layout_changes(qtbot) -> None:
-    p = _show(qtbot, PANELS.get("features")())
+    p = show_panel(qtbot, "features")
     p.show_snapshot(_maps(1))
     p.show_snapshot(_kernels(1))
     images = [id(i) for t in p.map_tiles for i in t.images]
@@ -238,7 +215,7 @@ def test_feature_tiles_are_rebuilt_only_when_the_layout_changes(qtbot) -> None:
 
 
 def test_feature_tiles_are_one_mosaic_per_layer(qtbot) -> None:
-    p = _show(qtbot, PANELS.get("features")())
+    p = show_panel(qtbot, "features")
     p.show_snapshot(_maps(1))
     p.show_snapshot(_kernels(1))
     assert all(len(t.images) == 1 for t in p.map_tiles) and len(p.kernel_tiles.images) == 1
@@ -256,14 +233,14 @@ def test_feature_tiles_are_one_mosaic_per_layer(qtbot) -> None:
 
 
 def test_example_picker_asks_for_another_example(qtbot) -> None:
-    p = _show(qtbot, PANELS.get("features")())
+    p = show_panel(qtbot, "features")
     with qtbot.waitSignal(p.optionChanged) as blocker:
         p.example.setValue(5)
     assert blocker.args == ["feature_index", 5]
 
 
 def test_curves_buffer_until_redraw(qtbot) -> None:
-    p = _show(qtbot, CurvesPanel())
+    p = show_panel(qtbot, CurvesPanel())
     p.add_metrics(_records(0, 100))
     assert p.dirty and not p.curves  # nothing drawn yet
     p.redraw()
@@ -283,7 +260,7 @@ def test_curves_buffer_until_redraw(qtbot) -> None:
 
 
 def test_a_million_steps_keep_the_history_bounded(qtbot) -> None:
-    p = _show(qtbot, CurvesPanel())
+    p = show_panel(qtbot, CurvesPanel())
     chunk = 20_000
     for start in range(0, 1_000_000, chunk):
         p.add_metrics(_records(start, chunk))
@@ -308,7 +285,7 @@ def test_history_averages_merged_points() -> None:
 
 
 def test_log_scale_box(qtbot) -> None:
-    p = _show(qtbot, CurvesPanel())
+    p = show_panel(qtbot, CurvesPanel())
     p.add_metrics(_records(0, 300) + [(300, "train", "loss", 0.0), (301, "train", "loss", -1.0)])
     p.redraw()
     p.log_box.setChecked(True)
@@ -321,21 +298,11 @@ def test_log_scale_box(qtbot) -> None:
 
 
 def test_gui_thread_is_enforced(qtbot) -> None:
-    p = _show(qtbot, CurvesPanel())
+    p = show_panel(qtbot, CurvesPanel())
     assert_gui_thread()
-    errors: list[BaseException] = []
-
-    def touch() -> None:
-        for call in (assert_gui_thread, lambda: p.add_metrics([(1, "train", "loss", 1.0)]),
-                     p.redraw, p.reset, lambda: p.show_snapshot(_boundary())):
-            try:
-                call()
-            except AssertionError as error:
-                errors.append(error)
-
-    thread = threading.Thread(target=touch, name="panel-test-thread")
-    thread.start()
-    thread.join()
+    errors = errors_from_another_thread(
+        assert_gui_thread, lambda: p.add_metrics([(1, "train", "loss", 1.0)]), p.redraw,
+        p.reset, lambda: p.show_snapshot(_boundary()))
     assert len(errors) == 5 and "GUI thread" in str(errors[0])
     assert not p.history
 

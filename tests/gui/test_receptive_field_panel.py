@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from panel_helpers import options_sent, show_panel
 from PySide6.QtCore import QPointF
 from PySide6.QtWidgets import QApplication
 
@@ -28,10 +29,7 @@ class _Click:
 
 
 def test_a_digit_unit_is_drawn_and_chosen_by_a_click(qtbot) -> None:
-    panel = ReceptiveFieldPanel()
-    qtbot.addWidget(panel)
-    panel.resize(640, 640)
-    panel.show()
+    panel = show_panel(qtbot, ReceptiveFieldPanel(), (640, 640))
     snap = _snapshot("digits-cnn", rf_layer="Conv2d 5", rf_channel=2)
     panel.show_snapshot(snap)
     QApplication.processEvents()
@@ -41,8 +39,7 @@ def test_a_digit_unit_is_drawn_and_chosen_by_a_click(qtbot) -> None:
     xs, ys = panel.boxes[0].getData()
     (r0, r1), (c0, c1) = snap.span
     assert (min(xs), max(xs), min(ys), max(ys)) == (c0, c1 + 1, r0, r1 + 1)
-    asked = []
-    panel.optionChanged.connect(lambda name, value: asked.append((name, value)))
+    asked = options_sent(panel)
     scene = panel.top.vb.mapViewToScene(QPointF(6.5, 1.5))  # column 6, row 1 of the input
     panel._on_click(_Click(scene))
     assert asked[-1] == ("rf_position", [map_place(1.5, 8, 4), map_place(6.5, 8, 4)]) \

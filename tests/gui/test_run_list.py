@@ -5,23 +5,14 @@ from __future__ import annotations
 
 import pytest
 import torch
-from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QInputDialog, QMessageBox
 from safetensors.torch import load_file
 
-from mlsp_studio.gui.app import open_window
-
 
 @pytest.fixture
-def window(qtbot, tmp_path, monkeypatch):
+def window(monkeypatch, ready_window):
     monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.Discard))
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
-    win = open_window("xor-perceptron", settings=settings)
-    qtbot.waitUntil(lambda: win.bridge.is_ready and bool(win.panels), timeout=120_000)
-    yield win
-    win.bridge.shutdown(2.0)
-    win.doc.undo_stack.setClean()
-    win.close()
+    return ready_window("xor-perceptron")
 
 
 def _train(window, qtbot, count: int) -> None:

@@ -10,13 +10,13 @@ import ast
 import os
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
+from panel_helpers import assert_items_kept, errors_from_another_thread, show_panel
 from PySide6.QtGui import QFontMetrics
-from PySide6.QtWidgets import QApplication, QGraphicsView
+from PySide6.QtWidgets import QApplication
 from seq_snapshot_cases import (
     SEQ_ORDINARY,
     SEQ_SNAPSHOTS,
@@ -43,20 +43,8 @@ WITH_EXAMPLES = ("attention", "alignment", "recurrent", "pooling", "patch_attent
 
 
 def _panel(qtbot, kind: str, show: bool = True) -> Panel:
-    cls = next(c for c in PANELS if kind in c.kinds)
-    panel = cls()
-    qtbot.addWidget(panel)
-    panel.resize(700, 500)
-    if show:
-        panel.show()
-    return panel
-
-
-def _items(panel: Panel) -> list:
-    items = []
-    for view in panel.findChildren(QGraphicsView):
-        items.extend(view.scene().items())
-    return items
+    """The panel that draws ``kind``, made, sized and (unless ``show`` is off) shown."""
+    return show_panel(qtbot, next(c for c in PANELS if kind in c.kinds)(), (700, 500), show)
 
 
 def test_every_sequence_kind_has_a_panel_and_a_place() -> None:
@@ -75,13 +63,7 @@ def test_panel_draws_realistic_and_degenerate_snapshots(qtbot, kind: str) -> Non
         panel.show_snapshot(snapshot)
         QApplication.processEvents()
         panel.grab()
-    # Two ordinary pictures of the same shape: the very same items, updated in place.
-    panel.show_snapshot(SEQ_ORDINARY[kind](1))
-    QApplication.processEvents()
-    before = _items(panel)
-    panel.show_snapshot(SEQ_ORDINARY[kind](2))
-    QApplication.processEvents()
-    assert before and sorted(map(id, before)) == sorted(map(id, _items(panel)))
+    assert_items_kept(panel, SEQ_ORDINARY[kind])
     for dark in (True, False, True):
         panel.set_dark(dark)
         panel.grab()
@@ -271,17 +253,7 @@ def test_a_hidden_panel_draws_when_shown_and_unchanged_data_is_not_drawn(qtbot) 
 @pytest.mark.parametrize("kind", sorted(SEQ_ORDINARY))
 def test_other_threads_are_refused(qtbot, kind: str) -> None:
     panel = _panel(qtbot, kind)
-    errors: list[BaseException] = []
-
-    def touch() -> None:
-        try:
-            panel.show_snapshot(SEQ_ORDINARY[kind](1))
-        except AssertionError as error:
-            errors.append(error)
-
-    thread = threading.Thread(target=touch, name="seq-panel-test-thread")
-    thread.start()
-    thread.join()
+    errors = errors_from_another_thread(lambda: panel.show_snapshot(SEQ_ORDINARY[kind](1)))
     assert len(errors) == 1 and "GUI thread" in str(errors[0])
     assert panel.latest is None and not getattr(panel, "history", [])
 

@@ -7,33 +7,26 @@ from __future__ import annotations
 import PySide6  # noqa: F401  (before pyqtgraph, so pyqtgraph picks this binding)
 
 # isort: split
-import threading
-
 import numpy as np
 import pytest
+from panel_helpers import errors_from_another_thread, show_panel, type_and_enter
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import QApplication
 from text_snapshot_cases import DEGENERATE, ORDINARY, embeddings, fill_mask, generation
 
-from mlsp_studio.gui.panels import PANELS, Panel
 from mlsp_studio.gui.panels.fill_mask import FillMaskPanel, sentence_text
 from mlsp_studio.gui.panels.generation import GenerationPanel
 from mlsp_studio.gui.panels.projector import MAX_LABELS, ProjectorPanel
 from mlsp_studio.spec.snapshots import Embeddings, FillMask, Generation
 
-
-def _show(qtbot, panel: Panel) -> Panel:
-    qtbot.addWidget(panel)
-    panel.resize(700, 500)
-    panel.show()
-    return panel
+SIZE = (700, 500)
 
 
 @pytest.mark.parametrize("name,kind", [("generation", "generation"),
                                        ("fill_mask", "fill_mask"), ("projector", "embeddings")])
 def test_panel_draws_ordinary_and_degenerate_snapshots(qtbot, name: str, kind: str) -> None:
-    panel = _show(qtbot, PANELS.get(name)())
+    panel = show_panel(qtbot, name, SIZE)
     assert panel.kinds == {kind} and panel.title
     for snapshot in [ORDINARY[kind](), *DEGENERATE[kind], ORDINARY[kind](5)]:
         panel.show_snapshot(snapshot)
@@ -51,7 +44,7 @@ def test_panel_draws_ordinary_and_degenerate_snapshots(qtbot, name: str, kind: s
 # --- generation ------------------------------------------------------------------------------
 
 def test_generation_shows_prompt_and_text_in_two_styles_at_once(qtbot) -> None:
-    p = _show(qtbot, GenerationPanel())
+    p = show_panel(qtbot, GenerationPanel(), SIZE)
     p.show_snapshot(generation())
     document = p.output.document()
     assert document.toPlainText() == generation().prompt + generation().completion
@@ -75,14 +68,9 @@ def test_generation_shows_prompt_and_text_in_two_styles_at_once(qtbot) -> None:
 
 
 def test_generation_options(qtbot) -> None:
-    p = _show(qtbot, GenerationPanel())
+    p = show_panel(qtbot, GenerationPanel(), SIZE)
     p.show_snapshot(generation())
-    p.prompt.setFocus()
-    p.prompt.selectAll()
-    with qtbot.waitSignal(p.optionChanged) as blocker:
-        qtbot.keyClicks(p.prompt, "the cat")
-        qtbot.keyClick(p.prompt, Qt.Key_Return)
-    assert blocker.args == ["prompt", "the cat"]
+    assert type_and_enter(qtbot, p, p.prompt, "the cat") == ["prompt", "the cat"]
     assert "waiting for the answer" in p.status.text()
     p.show_snapshot(generation(prompt="the cat "))  # not the prompt asked: still waiting
     assert "waiting" in p.status.text()
@@ -123,7 +111,7 @@ def test_generation_options(qtbot) -> None:
 
 
 def test_generation_reset_and_theme(qtbot) -> None:
-    p = _show(qtbot, GenerationPanel())
+    p = show_panel(qtbot, GenerationPanel(), SIZE)
     p.show_snapshot(generation())
     p.set_dark(True)
     assert p.output.document().toPlainText().startswith("the dog ")
@@ -140,7 +128,7 @@ def test_generation_reset_and_theme(qtbot) -> None:
 # --- fill in the blank -----------------------------------------------------------------------
 
 def test_fill_mask_shows_blanks_guesses_and_truth(qtbot) -> None:
-    p = _show(qtbot, FillMaskPanel())
+    p = show_panel(qtbot, FillMaskPanel(), SIZE)
     p.show_snapshot(fill_mask())
     assert len(p.cards) == 2
     assert p.cards[0].heading.text() == "Blank 1: “dog” — 2nd guess"
@@ -159,12 +147,8 @@ def test_fill_mask_shows_blanks_guesses_and_truth(qtbot) -> None:
 
 
 def test_fill_mask_sends_the_sentence(qtbot) -> None:
-    p = _show(qtbot, FillMaskPanel())
-    p.box.setFocus()
-    with qtbot.waitSignal(p.optionChanged) as blocker:
-        qtbot.keyClicks(p.box, "a _ eats <b>")
-        qtbot.keyClick(p.box, Qt.Key_Return)
-    assert blocker.args == ["mask_text", "a _ eats <b>"]
+    p = show_panel(qtbot, FillMaskPanel(), SIZE)
+    assert type_and_enter(qtbot, p, p.box, "a _ eats <b>") == ["mask_text", "a _ eats <b>"]
     with qtbot.waitSignal(p.optionChanged) as blocker:
         p.button.click()
     assert blocker.args == ["mask_text", "a _ eats <b>"]
@@ -180,7 +164,7 @@ def test_sentence_text_of_characters() -> None:
 # --- embedding projector ---------------------------------------------------------------------
 
 def test_projector_updates_one_scatter_and_moves_its_labels(qtbot) -> None:
-    p = _show(qtbot, ProjectorPanel())
+    p = show_panel(qtbot, ProjectorPanel(), SIZE)
     p.show_snapshot(embeddings())
     scatter, labels = p.scatter, p.labels
     assert len(scatter.data) == 27 and sorted(labels.texts) == sorted(embeddings().words)
@@ -199,7 +183,7 @@ def test_projector_updates_one_scatter_and_moves_its_labels(qtbot) -> None:
 
 
 def test_many_words_are_labelled_on_hover_only(qtbot) -> None:
-    p = _show(qtbot, ProjectorPanel())
+    p = show_panel(qtbot, ProjectorPanel(), SIZE)
     many = DEGENERATE["embeddings"][-1]
     p.show_snapshot(many)
     assert len(p.scatter.data) == 400 > MAX_LABELS
@@ -215,7 +199,7 @@ def test_many_words_are_labelled_on_hover_only(qtbot) -> None:
 
 
 def test_projector_sends_the_query_word(qtbot) -> None:
-    p = _show(qtbot, ProjectorPanel())
+    p = show_panel(qtbot, ProjectorPanel(), SIZE)
     snap = embeddings()
     p.show_snapshot(snap)
     assert p.box.text() == "cat"
@@ -223,16 +207,11 @@ def test_projector_sends_the_query_word(qtbot) -> None:
     with qtbot.waitSignal(p.optionChanged) as blocker:
         p.scatter.sigClicked.emit(p.scatter, [point], None)
     assert blocker.args == ["query_word", "river"] and p.box.text() == "river"
-    p.box.setFocus()
-    p.box.selectAll()
-    with qtbot.waitSignal(p.optionChanged) as blocker:
-        qtbot.keyClicks(p.box, "bread")
-        qtbot.keyClick(p.box, Qt.Key_Return)
-    assert blocker.args == ["query_word", "bread"]
+    assert type_and_enter(qtbot, p, p.box, "bread") == ["query_word", "bread"]
 
 
 def test_projector_reset_and_theme(qtbot) -> None:
-    p = _show(qtbot, ProjectorPanel())
+    p = show_panel(qtbot, ProjectorPanel(), SIZE)
     p.show_snapshot(embeddings())
     p.set_dark(True)
     assert p.labels.colour.name() == "#e6e6e6"
@@ -242,7 +221,7 @@ def test_projector_reset_and_theme(qtbot) -> None:
 
 
 def test_projector_frames_the_view_only_when_the_words_spread_or_gather(qtbot) -> None:
-    p = _show(qtbot, ProjectorPanel())
+    p = show_panel(qtbot, ProjectorPanel(), SIZE)
     snap = embeddings()
 
     def scaled(factor: float) -> Embeddings:
@@ -263,18 +242,7 @@ def test_projector_frames_the_view_only_when_the_words_spread_or_gather(qtbot) -
 
 @pytest.mark.parametrize("name", ["generation", "fill_mask", "projector"])
 def test_text_panels_refuse_other_threads(qtbot, name: str) -> None:
-    panel = _show(qtbot, PANELS.get(name)())
-    errors: list[BaseException] = []
-
-    def touch() -> None:
-        for call in (lambda: panel.show_snapshot(ORDINARY[next(iter(panel.kinds))]()),
-                     panel.reset):
-            try:
-                call()
-            except AssertionError as error:
-                errors.append(error)
-
-    thread = threading.Thread(target=touch, name="text-panel-test-thread")
-    thread.start()
-    thread.join()
+    panel = show_panel(qtbot, name, SIZE)
+    errors = errors_from_another_thread(
+        lambda: panel.show_snapshot(ORDINARY[next(iter(panel.kinds))]()), panel.reset)
     assert len(errors) == 2 and "GUI thread" in str(errors[0])

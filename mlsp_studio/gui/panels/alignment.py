@@ -16,25 +16,21 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QPainterPath
-from PySide6.QtWidgets import QGraphicsPathItem, QHBoxLayout, QWidget
+from PySide6.QtWidgets import QGraphicsPathItem, QWidget
 
 from mlsp_studio.spec.snapshots import Alignment
 
-from .base import FONT_PT, PANELS, style_plot
+from .base import FONT_PT, PANELS, new_plot, set_text, style_plot
 from .sequence_kit import (
     RIGHT,
     VIRIDIS,
     WRONG,
-    ExampleChooser,
     LatestPanel,
     TokenAxis,
     colour_bar,
     coloured_tokens,
-    colours,
     heading_label,
     matrix,
-    new_plot,
-    set_text,
     style_bar,
     token_names,
     token_text,
@@ -59,11 +55,7 @@ class AlignmentPanel(LatestPanel):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.example = ExampleChooser("Which test example the alignment is shown for")
-        self.example.chosen.connect(self._on_example)
-        bar = QHBoxLayout()
-        bar.addWidget(self.example)
-        bar.addStretch(1)
+        bar = self.example_bar("Which test example the alignment is shown for")
         self.words = heading_label(FONT_PT + 1, rich=True)
         self.heading = heading_label(FONT_PT)
         self.graphics = pg.GraphicsLayoutWidget()
@@ -167,7 +159,6 @@ class AlignmentPanel(LatestPanel):
 
     def set_dark(self, dark: bool) -> None:
         super().set_dark(dark)
-        self.graphics.setBackground(colours(dark)["background"])
         style_plot(self.plot, dark, axes=("left", "bottom", "right"))
         style_bar(self.bar, dark)
         self.outline.setPen(pg.mkPen(WRONG[dark], width=3))

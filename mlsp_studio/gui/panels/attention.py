@@ -17,25 +17,21 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QBrush, QPainterPath
-from PySide6.QtWidgets import QGraphicsPathItem, QHBoxLayout, QWidget
+from PySide6.QtWidgets import QGraphicsPathItem, QWidget
 
 from mlsp_studio.spec.drawing import finite_floats
 from mlsp_studio.spec.snapshots import AttentionLayer, AttentionMaps
 
-from .base import FONT_PT, PANELS, font, rgba, style_plot
+from .base import FONT_PT, PANELS, font, new_plot, rgba, set_text, style_plot
 from .sequence_kit import (
     VIRIDIS,
-    ExampleChooser,
     LatestPanel,
     TokenAxis,
     colour_bar,
     colours,
-    combo,
     heading_label,
-    new_plot,
     plural,
     set_items,
-    set_text,
     style_bar,
     token_names,
     weight_levels,
@@ -78,18 +74,10 @@ class AttentionPanel(LatestPanel):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.example = ExampleChooser("Which test example the attention maps are shown for")
-        self.example.chosen.connect(self._on_example)
-        self.layer_box = combo("Which attention block to show")
-        self.head_box = combo("All heads side by side, their mean, or one head")
-        self.layer_box.currentIndexChanged.connect(self._on_choice)
-        self.head_box.currentIndexChanged.connect(self._on_choice)
-        bar = QHBoxLayout()
-        bar.addWidget(self.example)
-        bar.addSpacing(12)
-        bar.addWidget(self.layer_box)
-        bar.addWidget(self.head_box)
-        bar.addStretch(1)
+        self.layer_box = self.choice_box("Which attention block to show")
+        self.head_box = self.choice_box("All heads side by side, their mean, or one head")
+        bar = self.example_bar("Which test example the attention maps are shown for",
+                               self.layer_box, self.head_box)
         self.text = heading_label(rich=False)
         self.heading = heading_label(FONT_PT)
         self.graphics = pg.GraphicsLayoutWidget()
@@ -114,11 +102,6 @@ class AttentionPanel(LatestPanel):
         self._across = 1
         self._heading_words = ""
         self.finish_layout(bar, self.text, self.heading)
-
-    # --- choosers ----------------------------------------------------------------------------
-
-    def _on_choice(self, _index: int) -> None:
-        self.refresh()
 
     # --- drawing -----------------------------------------------------------------------------
 
@@ -251,7 +234,6 @@ class AttentionPanel(LatestPanel):
     def set_dark(self, dark: bool) -> None:
         super().set_dark(dark)
         c = colours(dark)
-        self.graphics.setBackground(c["background"])
         style_plot(self.plot, dark)
         style_bar(self.bar, dark)
         for title in self.titles:

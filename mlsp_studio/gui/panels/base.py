@@ -1,4 +1,5 @@
-"""What every live panel shares: the Panel widget contract, its registry, thread and theme.
+"""What every live panel shares: the Panel widget contract, its registry, thread and theme,
+and the labels, layouts, plots and views panels are built of.
 
 A panel draws frozen snapshots (numpy only, never torch) and metric records. It creates its
 plot items once and updates them in place; the window decides how often anything is drawn.
@@ -10,14 +11,22 @@ import PySide6  # noqa: F401  (before pyqtgraph, so pyqtgraph picks this binding
 
 # isort: split
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QCoreApplication, Qt, QThread, Signal
+from PySide6.QtCore import QCoreApplication, QRectF, Qt, QThread, Signal
 from PySide6.QtGui import QColor, QFont
-from PySide6.QtWidgets import QGraphicsItem, QWidget
+from PySide6.QtWidgets import (
+    QBoxLayout,
+    QGraphicsItem,
+    QHBoxLayout,
+    QLabel,
+    QLayout,
+    QVBoxLayout,
+    QWidget,
+)
 
 Record = tuple[int, str, str, float]
 
@@ -209,6 +218,139 @@ def rgba(colour: str, alpha: int = 255) -> QColor:
     c = QColor(colour)
     c.setAlpha(alpha)
     return c
+
+
+# --- the parts a panel is built of -------------------------------------------------------------
+
+def text_label(size: float = FONT_PT, bold: bool = False, *, rich: bool | None = None,
+               centre: bool = False, wrap: bool = True, selectable: bool = False,
+               text: str = "") -> QLabel:
+    """A label in the panel font of ``size`` points, word-wrapped unless ``wrap`` is off. Its
+    text is rich (``rich=True``), plain (``False``) or whatever Qt makes of it (``None``); it
+    is centred, and selectable with the mouse, when asked."""
+    label = QLabel(text)
+    label.setFont(font(size, bold))
+    label.setWordWrap(wrap)
+    if rich is not None:
+        label.setTextFormat(Qt.RichText if rich else Qt.PlainText)
+    if centre:
+        label.setAlignment(Qt.AlignCenter)
+    if selectable:
+        label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+    return label
+
+
+def set_text(label: QLabel, text: str) -> None:
+    """Set a label's text only if it changed (a new text means a new layout pass)."""
+    if label.text() != text:
+        label.setText(text)
+
+
+def show_text(label: QLabel, text: str) -> None:
+    """Set a label's text (only if it changed) and show the label only while it has some."""
+    set_text(label, text)
+    label.setVisible(bool(text))
+
+
+def dot_legend(entries: Iterable[tuple[str, str]], pt: int = 14, sign: str = "&#9679;") -> str:
+    """Rich text: each ``(colour, words)`` entry as a dot of that colour and its words (already
+    escaped), spaced apart."""
+    return " &nbsp; ".join(f'<span style="color:{colour}; font-size:{pt}pt">{sign}</span>'
+                           f"&nbsp;{words}" for colour, words in entries)
+
+
+def _add(layout: QBoxLayout, item: Any) -> None:
+    thing, stretch = item if isinstance(item, tuple) else (item, 0)
+    if isinstance(thing, str):
+        thing = QLabel(thing)
+        thing.setFont(font())
+    if isinstance(thing, int):
+        layout.addSpacing(thing)
+    elif isinstance(thing, QLayout):
+        layout.addLayout(thing, stretch)
+    else:
+        layout.addWidget(thing, stretch)
+
+
+def row_layout(*items: Any, stretch: bool = True) -> QHBoxLayout:
+    """``items`` side by side: each a widget, a layout, words (a label in the panel font), a
+    number (a gap of so many pixels) or a ``(widget or layout, stretch factor)`` pair; then,
+    unless ``stretch`` is off, a stretch that keeps them to the left."""
+    layout = QHBoxLayout()
+    for item in items:
+        _add(layout, item)
+    if stretch:
+        layout.addStretch(1)
+    return layout
+
+
+def stack_layout(widget: QWidget, *items: Any, margin: int = 2,
+                 stretch: bool = False) -> QVBoxLayout:
+    """``widget``'s layout: ``items`` (as :func:`row_layout` takes them) from top to bottom,
+    ``margin`` pixels from its edges; with ``stretch``, a stretch below keeps them at the top."""
+    layout = QVBoxLayout(widget)
+    layout.setContentsMargins(margin, margin, margin, margin)
+    for item in items:
+        _add(layout, item)
+    if stretch:
+        layout.addStretch(1)
+    return layout
+
+
+def bare_plot(plot: pg.PlotItem, grid: float = 0.0) -> pg.PlotItem:
+    """``plot`` with no context menu and no auto-range button, plain numbers on its left and
+    bottom axes (no SI prefix such as "(x0.001)") and, when ``grid`` is given, a grid of that
+    opacity."""
+    plot.setMenuEnabled(False)
+    plot.hideButtons()
+    if grid:
+        plot.showGrid(x=True, y=True, alpha=grid)
+    for axis in ("left", "bottom"):
+        plot.getAxis(axis).enableAutoSIPrefix(False)
+    return plot
+
+
+def new_plot(graphics: pg.GraphicsLayoutWidget, row: int, col: int,
+             invert_y: bool = True) -> pg.PlotItem:
+    """A still plot (no mouse, no menu) for a heatmap, row 0 at the top unless ``invert_y``
+    is off."""
+    plot = bare_plot(graphics.addPlot(row=row, col=col))
+    plot.setMouseEnabled(x=False, y=False)
+    plot.invertY(invert_y)
+    return plot
+
+
+def label_axes(plot: pg.PlotItem, bottom: str, left: str) -> None:
+    """Name ``plot``'s bottom and left axes; only new names are set (a new name lays the plot
+    out again)."""
+    if getattr(plot, "_mlsp_axes", None) != (bottom, left):
+        plot._mlsp_axes = (bottom, left)
+        plot.setLabel("bottom", bottom)
+        plot.setLabel("left", left)
+
+
+def variance_axes(explained: Sequence[float]) -> tuple[str, str]:
+    """The names of the axes of a plane of two main directions (PCA): their shares of the
+    variance, ``explained`` (0..1)."""
+    ex = [float(e) for e in tuple(explained)[:2]] + [0.0, 0.0]
+    return (f"PC 1 ({100 * ex[0]:.0f} % of variance)",
+            f"PC 2 ({100 * ex[1]:.0f} % of variance)")
+
+
+def plane_image(image: pg.ImageItem, picture: np.ndarray, levels: tuple[float, float],
+                extent: Sequence[float]) -> None:
+    """Show ``picture`` on the part ``(x_lo, x_hi, y_lo, y_hi)`` of a plane."""
+    image.setImage(picture, autoLevels=False, levels=levels)
+    x_lo, x_hi, y_lo, y_hi = extent[:4]
+    image.setRect(QRectF(x_lo, y_lo, x_hi - x_lo, y_hi - y_lo))
+    image.show()
+
+
+def picture_view(padding: float = 0.0) -> pg.ViewBox:
+    """A still view for pictures: square pixels, row 0 at the top, no mouse and no menu."""
+    view = pg.ViewBox(lockAspect=True, enableMouse=False, invertY=True, enableMenu=False)
+    view.setDefaultPadding(padding)
+    return view
 
 
 class Panel(QWidget):

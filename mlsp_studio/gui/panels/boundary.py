@@ -11,13 +11,24 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QWidget
 
 from mlsp_studio.spec.drawing import UNKNOWN_CLASS, blend_classes, boundary_picture, class_colour
 from mlsp_studio.spec.snapshots import DecisionBoundary
 
-from .base import DARK, LIGHT, PANELS, Panel, font, new_extent, set_title, style_plot
+from .base import (
+    DARK,
+    LIGHT,
+    PANELS,
+    Panel,
+    dot_legend,
+    new_extent,
+    plane_image,
+    set_title,
+    stack_layout,
+    style_plot,
+    text_label,
+)
 
 _SMOOTH_TO = 240  # a coarse grid is interpolated up to about this many pixels a side
 
@@ -58,18 +69,13 @@ class DecisionBoundaryPanel(Panel):
         self.scatter = pg.ScatterPlotItem(pxMode=True, symbol="o")
         self.plot.addItem(self.image)
         self.plot.addItem(self.scatter)
-        self.legend = QLabel("")
-        self.legend.setFont(font())
-        self.legend.setWordWrap(True)
+        self.legend = text_label()
         self._legend_key: tuple = ()
         self._extent: tuple[float, ...] | None = None
         self._brushes = [pg.mkBrush(class_colour(k)) for k in range(10)]
         self._unknown = pg.mkBrush(UNKNOWN_CLASS)
         self._outline = pg.mkPen("#222222", width=1.0)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(2, 2, 2, 2)
-        layout.addWidget(self.legend)
-        layout.addWidget(self.graphics, 1)
+        stack_layout(self, self.legend, (self.graphics, 1))
         self.set_dark(False)
         set_title(self.plot, "Decision boundary — waiting for the first picture", self.dark)
         self.plot.setRange(xRange=(-1.0, 1.0), yRange=(-1.0, 1.0), padding=0.05)
@@ -82,10 +88,7 @@ class DecisionBoundaryPanel(Panel):
         if pic.grid_extent is not None:
             extent = list(pic.grid_extent)
             rgb = (255.0 * _smooth(blend_classes(pic.probs, n_classes)) + 0.5).astype(np.uint8)
-            self.image.setImage(rgb, autoLevels=False, levels=(0, 255))
-            self.image.setRect(QRectF(extent[0], extent[2], extent[1] - extent[0],
-                                      extent[3] - extent[2]))
-            self.image.show()
+            plane_image(self.image, rgb, (0, 255), extent)
         else:
             self.image.hide()
         self._draw_points(points, labels, n_classes)
@@ -125,9 +128,8 @@ class DecisionBoundaryPanel(Panel):
         if names == self._legend_key:
             return
         self._legend_key = names
-        self.legend.setText("" if not names else "Classes: " + " &nbsp; ".join(
-            f'<span style="color:{class_colour(k)}; font-size:16pt">&#9679;</span>&nbsp;'
-            f"{html.escape(text[:18])}" for k, text in enumerate(names)))
+        self.legend.setText("" if not names else "Classes: " + dot_legend(
+            ((class_colour(k), html.escape(text[:18])) for k, text in enumerate(names)), pt=16))
 
     def has_image(self) -> bool:
         """True once a probability map is drawn."""

@@ -14,13 +14,22 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtWidgets import QWidget
 
 from mlsp_studio.spec.drawing import finite_floats
 from mlsp_studio.spec.snapshots import GradientThroughTime
 
-from .base import FONT_PT, PANELS, assert_gui_thread, rgba, set_title, style_plot
-from .sequence_kit import LatestPanel, colours, heading_label, set_text
+from .base import (
+    FONT_PT,
+    PANELS,
+    assert_gui_thread,
+    rgba,
+    set_text,
+    set_title,
+    stack_layout,
+    style_plot,
+)
+from .sequence_kit import LatestPanel, heading_label
 
 EARLIER = 4  # faded lines of earlier pictures
 LINE = {False: "#1f5fbf", True: "#7fb2ff"}
@@ -78,10 +87,7 @@ class GradientThroughTimePanel(LatestPanel):
         self.history: list[tuple[int, np.ndarray]] = []  # (step, norms), newest last
         self._words = ""
         self._range: tuple = ()
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(2, 2, 2, 2)
-        layout.addWidget(self.heading)
-        layout.addWidget(self.graphics, 1)
+        stack_layout(self, self.heading, (self.graphics, 1))
         self.set_dark(False)
         self.clear()
 
@@ -161,7 +167,6 @@ class GradientThroughTimePanel(LatestPanel):
 
     def set_dark(self, dark: bool) -> None:
         super().set_dark(dark)
-        self.graphics.setBackground(colours(dark)["background"])
         style_plot(self.plot, dark)
         if self.latest is not None:
             self.refresh()

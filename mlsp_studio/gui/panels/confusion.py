@@ -10,13 +10,24 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import QRectF
+from PySide6.QtWidgets import QWidget
 
 from mlsp_studio.spec.drawing import finite_floats
 from mlsp_studio.spec.snapshots import ConfusionMatrix
 
-from .base import DARK, LIGHT, PANELS, Panel, font, style_plot
+from .base import (
+    DARK,
+    LIGHT,
+    PANELS,
+    Panel,
+    font,
+    new_plot,
+    set_text,
+    stack_layout,
+    style_plot,
+    text_label,
+)
 
 # matplotlib's "Blues", the colour scale of the report figure.
 BLUES = ("#f7fbff", "#deebf7", "#c6dbef", "#9ecae1", "#6baed6", "#4292c6", "#2171b5",
@@ -42,16 +53,10 @@ class ConfusionPanel(Panel):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.graphics = pg.GraphicsLayoutWidget()
-        self.plot: pg.PlotItem = self.graphics.addPlot(row=0, col=0)
-        self.plot.setMenuEnabled(False)
-        self.plot.setMouseEnabled(x=False, y=False)
+        self.plot = new_plot(self.graphics, 0, 0)  # row 0 at the top, as the matrix is written
         self.plot.setLabel("bottom", "predicted class")
         self.plot.setLabel("left", "true class")
-        self.plot.invertY(True)  # row 0 at the top, as the matrix is written
         self.plot.setAspectLocked(True)
-        self.plot.hideButtons()
-        for axis in ("bottom", "left"):
-            self.plot.getAxis(axis).enableAutoSIPrefix(False)  # class numbers, not units
         self.colour_map = pg.ColorMap(np.linspace(0.0, 1.0, len(BLUES)), list(BLUES))
         self.image = pg.ImageItem(axisOrder="row-major")
         self.plot.addItem(self.image)
@@ -62,16 +67,10 @@ class ConfusionPanel(Panel):
         self.texts: list[list[pg.TextItem]] = []
         self._shape: tuple[int, int] = (0, 0)
         self._names: tuple = ()
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(2, 2, 2, 2)
-        self.heading = QLabel()
-        self.heading.setFont(font(12))
-        self.heading.setWordWrap(True)
-        self.heading.setAlignment(Qt.AlignCenter)
-        layout.addWidget(self.heading)
-        layout.addWidget(self.graphics, 1)
+        self.heading = text_label(12, centre=True)
+        stack_layout(self, self.heading, (self.graphics, 1))
         self.set_dark(False)
-        self._set_heading("Confusion matrix — waiting for the first picture")
+        set_text(self.heading, "Confusion matrix — waiting for the first picture")
 
     def show_snapshot(self, snapshot: ConfusionMatrix) -> None:
         super().show_snapshot(snapshot)
@@ -81,7 +80,7 @@ class ConfusionPanel(Panel):
         if counts.size == 0:
             self.image.clear()
             self._layout_for((0, 0), snapshot.class_names)
-            self._set_heading(heading + ": no predictions counted yet")
+            set_text(self.heading, heading + ": no predictions counted yet")
             return
         rows, cols = counts.shape
         row_sums = counts.sum(axis=1, keepdims=True)
@@ -96,11 +95,7 @@ class ConfusionPanel(Panel):
         if total > 0 and rows == cols:
             accuracy = 100.0 * np.trace(counts) / total
             heading += f": accuracy {accuracy:.1f}% on {total:.0f} examples"
-        self._set_heading(heading)
-
-    def _set_heading(self, text: str) -> None:
-        if self.heading.text() != text:  # a new text means a new layout pass
-            self.heading.setText(text)
+        set_text(self.heading, heading)
 
     def _layout_for(self, shape: tuple[int, int], class_names: tuple[str, ...]) -> None:
         """Cell texts, ticks and view range: made again only when the matrix size changes."""
@@ -138,7 +133,7 @@ class ConfusionPanel(Panel):
         for row in self.texts:
             for text in row:
                 text.setText("")
-        self._set_heading("Confusion matrix — waiting for the first picture")
+        set_text(self.heading, "Confusion matrix — waiting for the first picture")
 
     def set_dark(self, dark: bool) -> None:
         super().set_dark(dark)

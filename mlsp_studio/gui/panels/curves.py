@@ -19,10 +19,7 @@ from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QFrame,
-    QHBoxLayout,
-    QLabel,
     QScrollArea,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -35,10 +32,13 @@ from .base import (
     font,
     forget_range,
     nice_step,
+    row_layout,
     set_title,
+    stack_layout,
     steady_range,
     style_legend,
     style_plot,
+    text_label,
 )
 from .curve_kit import MetricHistory, is_loss_like, metric_label
 
@@ -93,9 +93,7 @@ class CurvesPanel(Panel):
         self.log_box.setToolTip("Show losses and errors on a logarithmic axis, where a slow "
                                 "late decrease is easier to see")
         self.log_box.toggled.connect(self._on_log_toggled)
-        self.warning = QLabel("")
-        self.warning.setFont(font())
-        self.warning.setWordWrap(True)
+        self.warning = text_label()
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.ci.setSpacing(4)
         # One legend for all plots, above them, so it never hides a curve.
@@ -103,19 +101,12 @@ class CurvesPanel(Panel):
         self.graphics.addItem(self.legend, row=0, col=0)
         self.graphics.ci.layout.setRowStretchFactor(0, 0)
         self._in_legend: set[str] = set()
-        bar = QHBoxLayout()
-        bar.addWidget(self.log_box)
-        bar.addStretch(1)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(2, 2, 2, 2)
-        layout.addLayout(bar)
-        layout.addWidget(self.warning)
         # many metrics (a GAN's losses and scores) keep a readable height and scroll
         self.scroll = QScrollArea()
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QFrame.NoFrame)
         self.scroll.setWidget(self.graphics)
-        layout.addWidget(self.scroll, 1)
+        stack_layout(self, row_layout(self.log_box), self.warning, (self.scroll, 1))
         self.warning.hide()
         self._plot_for("loss")  # always there, always on top
         self.set_dark(False)

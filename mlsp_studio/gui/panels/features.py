@@ -18,18 +18,26 @@ from PySide6.QtGui import QPainterPath
 from PySide6.QtWidgets import (
     QFrame,
     QGraphicsPathItem,
-    QHBoxLayout,
-    QLabel,
     QScrollArea,
     QSpinBox,
-    QVBoxLayout,
     QWidget,
 )
 
 from mlsp_studio.spec.drawing import as_channels, class_colour, finite_floats, input_kind
 from mlsp_studio.spec.snapshots import FeatureMaps, Kernels
 
-from .base import DARK, FONT_PT, LIGHT, PANELS, Panel, finite_range
+from .base import (
+    DARK,
+    FONT_PT,
+    LIGHT,
+    PANELS,
+    Panel,
+    finite_range,
+    picture_view,
+    row_layout,
+    stack_layout,
+    text_label,
+)
 from .base import font as qfont
 
 MAX_CHANNELS = 16
@@ -105,12 +113,6 @@ LABEL_ROW_PX = 18
 KERNEL_ROW_PX = 60
 
 
-def _new_view() -> pg.ViewBox:
-    view = pg.ViewBox(lockAspect=True, enableMouse=False, invertY=True, enableMenu=False)
-    view.setDefaultPadding(0.0)
-    return view
-
-
 @PANELS.register
 class FeatureMapsPanel(Panel):
     """What the convolution layers see in one example, and the filters the first one learned."""
@@ -126,40 +128,24 @@ class FeatureMapsPanel(Panel):
         self.example.setFont(qfont())
         self.example.setToolTip("Which example of the data set the feature maps are shown for")
         self.example.valueChanged.connect(self._on_example_changed)
-        picker = QLabel("Example #")
-        picker.setFont(qfont())
-        self.maps_heading = QLabel()
-        self.kernels_heading = QLabel()
-        for label in (self.maps_heading, self.kernels_heading):
-            label.setFont(qfont(FONT_PT, bold=True))
-            label.setWordWrap(True)
+        self.maps_heading = text_label(bold=True)
+        self.kernels_heading = text_label(bold=True)
         self.maps = pg.GraphicsLayoutWidget()
         self.kernels = pg.GraphicsLayoutWidget()
         for graphics in (self.maps, self.kernels):
             graphics.ci.setContentsMargins(2, 2, 2, 2)
             graphics.ci.setSpacing(2)
-        bar = QHBoxLayout()
-        bar.addWidget(picker)
-        bar.addWidget(self.example)
-        bar.addStretch(1)
         # Each layer's row keeps a readable height; when they do not all fit, the panel
         # scrolls rather than squeezing the maps to a line.
         content = QWidget()
-        inner = QVBoxLayout(content)
-        inner.setContentsMargins(0, 0, 0, 0)
-        inner.addWidget(self.maps_heading)
-        inner.addWidget(self.maps, 3)
-        inner.addWidget(self.kernels_heading)
-        inner.addWidget(self.kernels, 2)
+        stack_layout(content, self.maps_heading, (self.maps, 3), self.kernels_heading,
+                     (self.kernels, 2), margin=0)
         self.kernels.setMinimumHeight(KERNEL_ROW_PX)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.NoFrame)
         scroll.setWidget(content)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(2, 2, 2, 2)
-        layout.addLayout(bar)
-        layout.addWidget(scroll, 1)
+        stack_layout(self, row_layout("Example #", self.example), (scroll, 1))
         self._maps_key: tuple | None = None
         self._kernels_key: tuple | None = None
         self.map_tiles: list[Tiles] = []
@@ -262,7 +248,7 @@ class FeatureMapsPanel(Panel):
         layout = self.maps.ci
         row, col = 0, 0
         if kind != "none":
-            view = _new_view()
+            view = picture_view()
             self.map_labels.append(layout.addLabel("", row=0, col=0, justify="left",
                                                    color=colour))
             if kind == "signal":  # a long curve: a row of its own across the top
@@ -279,7 +265,7 @@ class FeatureMapsPanel(Panel):
                 layout.layout.setColumnStretchFactor(1, 3)
                 col = 1
         for r, (_, a) in enumerate(layers):
-            view = _new_view()
+            view = picture_view()
             n = min(a.shape[0], MAX_CHANNELS)
             if a.ndim == 3:
                 self.map_tiles.append(Tiles(view, n, n, a.shape[2], a.shape[1], lut=VIRIDIS))
@@ -358,7 +344,7 @@ class FeatureMapsPanel(Panel):
         self.kernels.setVisible(key is not None)
         if key is None:
             return
-        view = _new_view()
+        view = picture_view()
         if key[0] == "lines":
             _, n, cols, lines = key
             self.kernel_tiles = Tiles(view, n, cols, 2.0, 1.0, lines=lines)

@@ -8,8 +8,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
-    QHBoxLayout,
-    QLabel,
     QLineEdit,
     QPushButton,
     QScrollArea,
@@ -19,8 +17,18 @@ from PySide6.QtWidgets import (
 
 from mlsp_studio.spec.snapshots import FillMask
 
-from .base import FONT_PT, PANELS, Panel, font
-from .text_bits import BLANK, RIGHT, WRONG, BarList, colours, escape, visible_token
+from .base import (
+    FONT_PT,
+    PANELS,
+    Panel,
+    font,
+    row_layout,
+    set_text,
+    show_text,
+    stack_layout,
+    text_label,
+)
+from .text_bits import BLANK, RIGHT, WRONG, BarList, colours, escape, offer_text, visible_token
 
 HIDDEN = {"<pad>", "<cls>", "<bos>", "<eos>"}
 SIGNS = {"␣": " ", "⏎": " ", "↵": " "}  # how runs show blanks in token labels
@@ -52,10 +60,7 @@ class BlankCard(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.heading = QLabel()
-        self.heading.setFont(font(FONT_PT, bold=True))
-        self.heading.setTextFormat(Qt.PlainText)
-        self.heading.setWordWrap(True)
+        self.heading = text_label(bold=True, rich=False)
         self.bars = BarList()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 2, 0, 6)
@@ -76,8 +81,7 @@ class BlankCard(QWidget):
                 heading += f" — not in the top {len(words)}"
         if not words:
             heading += " — no guesses"
-        if self.heading.text() != heading:
-            self.heading.setText(heading)
+        set_text(self.heading, heading)
         rows = []
         for token, p in list(guesses)[:MAX_GUESSES]:
             p = float(p)
@@ -104,20 +108,11 @@ class FillMaskPanel(Panel):
         self.button = QPushButton("Fill in")
         self.button.setFont(font())
         self.button.clicked.connect(self.send_text)
-        hint = QLabel("Write blanks as [MASK] or _")
-        self.sentence = QLabel()
-        self.sentence.setFont(font(FONT_PT + 3))
-        self.sentence.setTextFormat(Qt.RichText)
-        self.sentence.setWordWrap(True)
-        self.sentence.setTextInteractionFlags(Qt.TextSelectableByMouse)
-        self.note = QLabel()
-        self.status = QLabel()
-        for label in (hint, self.note, self.status):
-            label.setFont(font(FONT_PT - 1))
-            label.setTextFormat(Qt.PlainText)
-            label.setWordWrap(True)
+        self.hint = text_label(FONT_PT - 1, rich=False, text="Write blanks as [MASK] or _")
+        self.sentence = text_label(FONT_PT + 3, rich=True, selectable=True)
+        self.note = text_label(FONT_PT - 1, rich=False)
+        self.status = text_label(FONT_PT - 1, rich=False)
         self.note.hide()
-        self.hint = hint
         self.cards_widget = QWidget()
         self.cards_layout = QGridLayout(self.cards_widget)
         self.cards_layout.setContentsMargins(0, 0, 0, 0)
@@ -127,25 +122,11 @@ class FillMaskPanel(Panel):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.NoFrame)
         inner = QWidget()
-        inner_layout = QVBoxLayout(inner)
-        inner_layout.setContentsMargins(0, 0, 0, 0)
-        inner_layout.addWidget(self.cards_widget)
-        inner_layout.addStretch(1)
+        stack_layout(inner, self.cards_widget, margin=0, stretch=True)
         scroll.setWidget(inner)
-        bar = QHBoxLayout()
-        sentence_label = QLabel("Sentence")
-        sentence_label.setFont(font())
-        bar.addWidget(sentence_label)
-        bar.addWidget(self.box, 1)
-        bar.addWidget(self.button)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addLayout(bar)
-        layout.addWidget(hint)
-        layout.addWidget(self.sentence)
-        layout.addWidget(scroll, 1)
-        layout.addWidget(self.note)
-        layout.addWidget(self.status)
+        bar = row_layout("Sentence", (self.box, 1), self.button, stretch=False)
+        stack_layout(self, bar, self.hint, self.sentence, (scroll, 1), self.note, self.status,
+                     margin=4)
         self.latest: FillMask | None = None
         self._synced = False
         self.set_dark(False)
@@ -163,9 +144,7 @@ class FillMaskPanel(Panel):
         self.latest = snapshot
         if not self._synced:
             self._synced = True
-            if not self.box.text() and not self.box.hasFocus():
-                self.box.setText(sentence_text(snapshot))
-                self.box.setModified(False)
+            offer_text(self.box, sentence_text(snapshot))
         self._draw(snapshot)
 
     def reset(self) -> None:
@@ -198,19 +177,15 @@ class FillMaskPanel(Panel):
             truth = str(snap.truth[k]) if k < len(snap.truth) else ""
             card.show_blank(k, guesses, truth)
         html = self._sentence_html(snap)
-        if self.sentence.text() != html:
-            self.sentence.setText(html)
-        if self.note.text() != snap.note:
-            self.note.setText(snap.note)
-        self.note.setVisible(bool(snap.note))
+        set_text(self.sentence, html)
+        show_text(self.note, snap.note)
         status = f"Step {snap.step} · " + (
             f"{blanks} blank{'s' if blanks != 1 else ''}: the best guess is shown in each, "
             "the likeliest tokens below" if blanks else
             "no blank in this sentence: write one as [MASK] or _")
         if not snap.tokens:
             status = f"Step {snap.step} · no sentence to fill in yet"
-        if self.status.text() != status:
-            self.status.setText(status)
+        set_text(self.status, status)
 
     def _sentence_html(self, snap: FillMask) -> str:
         tokens = tuple(str(t) for t in snap.tokens)

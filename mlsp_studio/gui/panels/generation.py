@@ -13,19 +13,26 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
     QGridLayout,
-    QHBoxLayout,
-    QLabel,
     QPlainTextEdit,
     QPushButton,
     QSpinBox,
     QTextEdit,
-    QVBoxLayout,
     QWidget,
 )
 
 from mlsp_studio.spec.snapshots import Generation
 
-from .base import FONT_PT, PANELS, Panel, font
+from .base import (
+    FONT_PT,
+    PANELS,
+    Panel,
+    font,
+    row_layout,
+    set_text,
+    show_text,
+    stack_layout,
+    text_label,
+)
 from .text_bits import WRITTEN, colours
 
 EXAMPLES_HINT = "Ready prompts…"
@@ -99,37 +106,20 @@ class GenerationPanel(Panel):
         self.output.setReadOnly(True)
         self.output.setFont(mono_font(FONT_PT + 1))
         self.output.setPlaceholderText("The model's text appears here once a run has started.")
-        self.status = QLabel()
-        self.note = QLabel()
-        for label in (self.status, self.note):
-            label.setTextFormat(Qt.PlainText)
-            label.setWordWrap(True)
-            label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.status = text_label(rich=False, selectable=True)
+        self.note = text_label(rich=False, selectable=True)
         self.note.hide()
         for widget in (self.write_button, self.again, self.examples, self.temperature,
-                       self.top_k, self.status, self.note):
+                       self.top_k):
             widget.setFont(font())
 
         top = QGridLayout()
         top.addWidget(self.prompt, 0, 0, 2, 1)
         top.addWidget(self.write_button, 0, 1)
         top.addWidget(self.again, 1, 1)
-        settings = QHBoxLayout()
-        settings.addWidget(self.examples)
-        settings.addSpacing(8)
-        for text, box in (("Temperature", self.temperature), ("Top-k", self.top_k)):
-            label = QLabel(text)
-            label.setFont(font())
-            settings.addWidget(label)
-            settings.addWidget(box)
-        settings.addStretch(1)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addLayout(top)
-        layout.addLayout(settings)
-        layout.addWidget(self.output, 1)
-        layout.addWidget(self.note)
-        layout.addWidget(self.status)
+        settings = row_layout(self.examples, 8, "Temperature", self.temperature,
+                              "Top-k", self.top_k)
+        stack_layout(self, top, settings, (self.output, 1), self.note, self.status, margin=4)
 
         self.seed = 0
         self.latest: Generation | None = None
@@ -198,9 +188,7 @@ class GenerationPanel(Panel):
         self._set_examples(tuple(snapshot.examples))
         self._check_answer(snapshot)
         self._draw_text(snapshot)
-        if snapshot.note != self.note.text():
-            self.note.setText(snapshot.note)
-        self.note.setVisible(bool(snapshot.note))
+        show_text(self.note, snapshot.note)
         self._show_status()
 
     def reset(self) -> None:
@@ -263,8 +251,7 @@ class GenerationPanel(Panel):
         elif self._answered:
             parts.append(self._answered)
         text = " · ".join(parts) or "Text generation — waiting for the first sample"
-        if self.status.text() != text:
-            self.status.setText(text)
+        set_text(self.status, text)
 
     def _check_answer(self, snap: Generation) -> None:
         """Note how long the answer to the last prompt took, once it is here."""

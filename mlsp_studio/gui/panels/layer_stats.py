@@ -16,13 +16,23 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
+from PySide6.QtWidgets import QWidget
 
 from mlsp_studio.spec.drawing import finite_floats
 from mlsp_studio.spec.snapshots_lab import LayerStats
 
-from .base import FONT_PT, PANELS, font, forget_range, set_title, steady_range, style_plot
-from .sequence_kit import LatestPanel, colours, combo, heading_label, set_items, set_text
+from .base import (
+    FONT_PT,
+    PANELS,
+    bare_plot,
+    forget_range,
+    row_layout,
+    set_text,
+    set_title,
+    steady_range,
+    style_plot,
+)
+from .sequence_kit import LatestPanel, heading_label, set_items
 
 HISTORY = 400          # pictures kept for the over-time plot
 LINES = 12             # layers drawn over time (evenly picked when there are more)
@@ -88,8 +98,8 @@ class LayerStatsPanel(LatestPanel):
         super().__init__(parent)
         self.heading = heading_label(FONT_PT)
         self.health = heading_label(FONT_PT - 1)
-        self.layer = combo("the layer whose values the histogram shows")
-        self.what = combo("show the spread of the layer's weights or of its gradients")
+        self.layer = self.choice_box("the layer whose values the histogram shows")
+        self.what = self.choice_box("show the spread of the layer's weights or of its gradients")
         self.what.addItems(list(WHAT))
         self.graphics = pg.GraphicsLayoutWidget()
         self.depth = self._plot(0, "layer (input side first)", "log₁₀ norm")
@@ -102,26 +112,13 @@ class LayerStatsPanel(LatestPanel):
         self.hist.addItem(self.bars)
         self.history: list[tuple[int, np.ndarray]] = []   # (step, log grad norms)
         self._labels: tuple[str, ...] = ()
-        self.layer.currentIndexChanged.connect(self._on_choice)
-        self.what.currentIndexChanged.connect(self._on_choice)
-        bar = QHBoxLayout()
-        for text, box in (("Histogram of", self.what), ("in", self.layer)):
-            label = QLabel(text)
-            label.setFont(font())
-            bar.addWidget(label)
-            bar.addWidget(box)
-        bar.addStretch(1)
+        bar = row_layout("Histogram of", self.what, "in", self.layer)
         self.finish_layout(bar, self.heading, self.health)
 
     def _plot(self, row: int, bottom: str, left: str) -> pg.PlotItem:
-        plot: pg.PlotItem = self.graphics.addPlot(row=row, col=0)
-        plot.setMenuEnabled(False)
-        plot.hideButtons()
-        plot.showGrid(x=True, y=True, alpha=0.25)
+        plot = bare_plot(self.graphics.addPlot(row=row, col=0), grid=0.25)
         plot.setLabel("bottom", bottom)
         plot.setLabel("left", left)
-        for axis in ("bottom", "left"):
-            plot.getAxis(axis).enableAutoSIPrefix(False)
         return plot
 
     def show_snapshot(self, snapshot: LayerStats) -> None:
@@ -134,9 +131,6 @@ class LayerStatsPanel(LatestPanel):
         else:
             self.history = [*self.history, (snapshot.step, logs)][-HISTORY:]
         super().show_snapshot(snapshot)
-
-    def _on_choice(self, _index: int) -> None:
-        self.refresh()
 
     def draw(self, snap: LayerStats) -> None:
         labels = tuple(snap.labels)
@@ -224,7 +218,6 @@ class LayerStatsPanel(LatestPanel):
 
     def set_dark(self, dark: bool) -> None:
         super().set_dark(dark)
-        self.graphics.setBackground(colours(dark)["background"])
         for plot in (self.depth, self.time, self.hist):
             style_plot(plot, dark)
         if self.latest is not None:

@@ -15,21 +15,18 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QPainterPath
-from PySide6.QtWidgets import QGraphicsPathItem, QHBoxLayout, QWidget
+from PySide6.QtWidgets import QGraphicsPathItem, QWidget
 
 from mlsp_studio.spec.drawing import finite_floats
 from mlsp_studio.spec.snapshots import PatchAttention
 
-from .base import FONT_PT, PANELS, finite_range
+from .base import FONT_PT, PANELS, finite_range, picture_view, set_text, show_text
 from .sequence_kit import (
-    ExampleChooser,
     LatestPanel,
     colour_bar,
     colours,
-    combo,
     heading_label,
     set_items,
-    set_text,
     style_bar,
     verdict,
     weight_levels,
@@ -65,9 +62,8 @@ def as_picture(image: np.ndarray) -> tuple[np.ndarray, bool]:
 
 
 def _view(graphics: pg.GraphicsLayoutWidget, col: int) -> pg.ViewBox:
-    view: pg.ViewBox = graphics.addViewBox(row=1, col=col, lockAspect=True, enableMouse=False,
-                                           invertY=True, enableMenu=False)
-    view.setDefaultPadding(0.02)
+    view = picture_view(0.02)
+    graphics.addItem(view, row=1, col=col)
     return view
 
 
@@ -81,15 +77,8 @@ class PatchAttentionPanel(LatestPanel):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.example = ExampleChooser("Which test image the attention is shown for")
-        self.example.chosen.connect(self._on_example)
-        self.head_box = combo("The mean of the heads, or one head")
-        self.head_box.currentIndexChanged.connect(self._on_choice)
-        bar = QHBoxLayout()
-        bar.addWidget(self.example)
-        bar.addSpacing(12)
-        bar.addWidget(self.head_box)
-        bar.addStretch(1)
+        self.head_box = self.choice_box("The mean of the heads, or one head")
+        bar = self.example_bar("Which test image the attention is shown for", self.head_box)
         self.classes = heading_label(FONT_PT + 1, rich=True)
         self.heading = heading_label(FONT_PT)
         self.graphics = pg.GraphicsLayoutWidget()
@@ -114,13 +103,9 @@ class PatchAttentionPanel(LatestPanel):
         self._words = ""
         self.finish_layout(bar, self.classes, self.heading)
 
-    def _on_choice(self, _index: int) -> None:
-        self.refresh()
-
     def draw(self, snap: PatchAttention) -> None:
         self.example.sync(snap.index)
-        set_text(self.classes, verdict(snap.true_class, snap.predicted_class, self.dark))
-        self.classes.setVisible(bool(self.classes.text()))
+        show_text(self.classes, verdict(snap.true_class, snap.predicted_class, self.dark))
         picture, rgb = as_picture(snap.image)
         w = finite_floats(snap.weights)
         w = w[None] if w.ndim == 2 else w
@@ -207,13 +192,11 @@ class PatchAttentionPanel(LatestPanel):
         self._blank("")
         set_items(self.head_box, [])
         self.head_box.setVisible(False)
-        set_text(self.classes, "")
-        self.classes.setVisible(False)
+        show_text(self.classes, "")
         set_text(self.heading, WAITING)
 
     def set_dark(self, dark: bool) -> None:
         super().set_dark(dark)
-        self.graphics.setBackground(colours(dark)["background"])
         style_bar(self.bar, dark)
         self.grid.setPen(pg.mkPen((128, 128, 128, 140), width=0))
         self._set_title(self.right_title.text)

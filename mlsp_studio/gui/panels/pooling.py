@@ -15,23 +15,13 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtWidgets import QHBoxLayout, QWidget
+from PySide6.QtWidgets import QWidget
 
 from mlsp_studio.spec.drawing import finite_floats
 from mlsp_studio.spec.snapshots import PoolingWeights
 
-from .base import FONT_PT, PANELS, finite_range, rgba, style_plot
-from .sequence_kit import (
-    VIRIDIS,
-    ExampleChooser,
-    LatestPanel,
-    colours,
-    heading_label,
-    new_plot,
-    plural,
-    set_text,
-    verdict,
-)
+from .base import FONT_PT, PANELS, finite_range, new_plot, rgba, set_text, show_text, style_plot
+from .sequence_kit import VIRIDIS, LatestPanel, heading_label, plural, verdict
 
 WEIGHT = {False: "#1f5fbf", True: "#7fb2ff"}
 EVENT = {False: "#f59322", True: "#f5a742"}
@@ -57,11 +47,7 @@ class PoolingPanel(LatestPanel):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.example = ExampleChooser("Which test example the pooling weights are shown for")
-        self.example.chosen.connect(self._on_example)
-        bar = QHBoxLayout()
-        bar.addWidget(self.example)
-        bar.addStretch(1)
+        bar = self.example_bar("Which test example the pooling weights are shown for")
         self.classes = heading_label(FONT_PT + 1, rich=True)
         self.heading = heading_label(FONT_PT)
         self.graphics = pg.GraphicsLayoutWidget()
@@ -95,8 +81,7 @@ class PoolingPanel(LatestPanel):
 
     def draw(self, snap: PoolingWeights) -> None:
         self.example.sync(snap.index)
-        set_text(self.classes, verdict(snap.true_class, snap.predicted_class, self.dark))
-        self.classes.setVisible(bool(self.classes.text()))
+        show_text(self.classes, verdict(snap.true_class, snap.predicted_class, self.dark))
         signal = finite_floats(snap.signal)
         signal = signal[:, None] if signal.ndim == 1 else signal
         if signal.ndim != 2:
@@ -172,13 +157,11 @@ class PoolingPanel(LatestPanel):
 
     def clear(self) -> None:
         self._blank("")
-        set_text(self.classes, "")
-        self.classes.setVisible(False)
+        show_text(self.classes, "")
         set_text(self.heading, WAITING)
 
     def set_dark(self, dark: bool) -> None:
         super().set_dark(dark)
-        self.graphics.setBackground(colours(dark)["background"])
         for plot in (self.signal_plot, self.weight_plot):
             style_plot(plot, dark)
         line = WEIGHT[dark]

@@ -17,8 +17,6 @@ from PySide6.QtCore import QPointF, QRectF, QStringListModel, Qt
 from PySide6.QtGui import QColor, QPainter, QStaticText
 from PySide6.QtWidgets import (
     QCompleter,
-    QHBoxLayout,
-    QLabel,
     QLineEdit,
     QVBoxLayout,
     QWidget,
@@ -27,8 +25,22 @@ from PySide6.QtWidgets import (
 from mlsp_studio.spec.drawing import UNKNOWN_CLASS, class_colour, finite_floats
 from mlsp_studio.spec.snapshots import Embeddings
 
-from .base import FONT_PT, PANELS, Panel, font, style_plot
-from .text_bits import BarList, colours, escape, visible_token
+from .base import (
+    FONT_PT,
+    PANELS,
+    Panel,
+    bare_plot,
+    dot_legend,
+    font,
+    label_axes,
+    row_layout,
+    set_text,
+    stack_layout,
+    style_plot,
+    text_label,
+    variance_axes,
+)
+from .text_bits import BarList, colours, escape, offer_text, visible_token
 
 MAX_LABELS = 150
 MAX_GROUPS_LISTED = 12
@@ -108,12 +120,7 @@ class ProjectorPanel(Panel):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.graphics = pg.PlotWidget()
-        self.plot: pg.PlotItem = self.graphics.getPlotItem()
-        self.plot.setMenuEnabled(False)
-        self.plot.hideButtons()
-        self.plot.showGrid(x=True, y=True, alpha=0.15)
-        for axis in ("left", "bottom"):
-            self.plot.getAxis(axis).enableAutoSIPrefix(False)
+        self.plot = bare_plot(self.graphics.getPlotItem(), grid=0.15)
         self.plot.getViewBox().setDefaultPadding(0.08)
         self.plot.disableAutoRange()  # framed by hand: only when the words spread or gather
         self.outline = pg.mkPen("#333333", width=0.8)
@@ -145,33 +152,15 @@ class ProjectorPanel(Panel):
         completer = QCompleter(self.completion, self)
         completer.setCaseSensitivity(Qt.CaseInsensitive)
         self.box.setCompleter(completer)
-        self.neighbours_heading = QLabel("Nearest words")
-        self.neighbours_heading.setFont(font(FONT_PT, bold=True))
-        self.neighbours_heading.setTextFormat(Qt.PlainText)
-        self.neighbours_heading.setWordWrap(True)
+        self.neighbours_heading = text_label(bold=True, rich=False, text="Nearest words")
         self.neighbours = BarList()
         self.neighbours.setMinimumWidth(140)
-        self.legend = QLabel()
-        self.legend.setFont(font(FONT_PT - 1))
-        self.legend.setWordWrap(True)
-        self.legend.setTextFormat(Qt.RichText)
-        self.heading = QLabel()
-        self.heading.setFont(font(FONT_PT + 1))
-        self.heading.setTextFormat(Qt.PlainText)
-        self.heading.setWordWrap(True)
-        self.heading.setAlignment(Qt.AlignCenter)
-        self.status = QLabel()
-        self.status.setFont(font(FONT_PT - 1))
-        self.status.setTextFormat(Qt.PlainText)
-        self.status.setWordWrap(True)
+        self.legend = text_label(FONT_PT - 1, rich=True)
+        self.heading = text_label(FONT_PT + 1, rich=False, centre=True)
+        self.status = text_label(FONT_PT - 1, rich=False)
 
         side = QVBoxLayout()
-        word = QLabel("Word")
-        word.setFont(font())
-        row = QHBoxLayout()
-        row.addWidget(word)
-        row.addWidget(self.box, 1)
-        side.addLayout(row)
+        side.addLayout(row_layout("Word", (self.box, 1), stretch=False))
         side.addWidget(self.neighbours_heading)
         side.addWidget(self.neighbours)
         side.addStretch(1)
@@ -179,22 +168,14 @@ class ProjectorPanel(Panel):
         side_widget.setLayout(side)
         side_widget.setMinimumWidth(150)
         side_widget.setMaximumWidth(230)
-        middle = QHBoxLayout()
-        middle.addWidget(self.graphics, 1)
-        middle.addWidget(side_widget)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.heading)
-        layout.addWidget(self.legend)
-        layout.addLayout(middle, 1)
-        layout.addWidget(self.status)
+        middle = row_layout((self.graphics, 1), side_widget, stretch=False)
+        stack_layout(self, self.heading, self.legend, (middle, 1), self.status, margin=4)
 
         self.words: tuple[str, ...] = ()
         self.points = np.zeros((0, 2))
         self.latest: Embeddings | None = None
         self._groups_key: tuple | None = None
         self._brushes: list = []
-        self._axes_key: tuple | None = None
         self._synced = False
         self.set_dark(False)
         self.reset()
@@ -235,9 +216,7 @@ class ProjectorPanel(Panel):
         self.latest = snapshot
         if not self._synced and snapshot.query:
             self._synced = True
-            if not self.box.text() and not self.box.hasFocus():
-                self.box.setText(snapshot.query)
-                self.box.setModified(False)
+            offer_text(self.box, snapshot.query)
         self._draw(snapshot)
 
     def reset(self) -> None:
@@ -291,26 +270,18 @@ class ProjectorPanel(Panel):
         self._place_labels(idx if len(idx) <= MAX_LABELS else strong, set(strong))
         self._frame(points[idx])
         self._draw_neighbours(snap)
-        ex = [float(e) for e in tuple(snap.explained)[:2]] + [0.0, 0.0]
-        axes = (f"PC 1 ({100 * ex[0]:.0f} % of variance)", f"PC 2 ({100 * ex[1]:.0f} % of "
-                "variance)")
-        if axes != self._axes_key:
-            self._axes_key = axes
-            self.plot.setLabel("bottom", axes[0])
-            self.plot.setLabel("left", axes[1])
+        label_axes(self.plot, *variance_axes(snap.explained))
         title = f"Word vectors — step {snap.step}"
         if not len(idx):
             title += ": none to show yet"
         elif snap.label:  # the run's caption, e.g. how the plane was found
             title += f" · {snap.label}"
-        if self.heading.text() != title:
-            self.heading.setText(title)
+        set_text(self.heading, title)
         status = f"{len(idx)} word" + ("" if len(idx) == 1 else "s")
         if len(idx) > MAX_LABELS:
             status += " (point at one to see it)"
         status += " · click a point, or type a word, to list the words nearest to it"
-        if self.status.text() != status:
-            self.status.setText(status)
+        set_text(self.status, status)
 
     def _set_groups(self, groups: tuple[str, ...]) -> None:
         """Brushes by group and the legend: made again only when the groups change."""
@@ -323,9 +294,8 @@ class ProjectorPanel(Panel):
         self._brushes = [brush_of.get(g, unknown) for g in groups]
         listed = names[:MAX_GROUPS_LISTED]
         more = f" &nbsp;(+{len(names) - len(listed)} more)" if len(names) > len(listed) else ""
-        self.legend.setText("" if not names else "Groups: " + " &nbsp; ".join(
-            f'<span style="color:{class_colour(k)}; font-size:14pt">&#9679;</span>&nbsp;'
-            f"{escape(visible_token(g, 18))}" for k, g in enumerate(listed)) + more)
+        self.legend.setText("" if not names else "Groups: " + dot_legend(
+            (class_colour(k), escape(visible_token(g, 18))) for k, g in enumerate(listed)) + more)
         self.legend.setVisible(bool(names))
 
     def _draw_marks(self, points: np.ndarray, near: list[int], query: list[int]) -> None:
@@ -367,7 +337,6 @@ class ProjectorPanel(Panel):
             heading = f"No neighbours of “{visible_token(snap.query)}” (not in the vocabulary?)"
         else:
             heading = f"Nearest to “{visible_token(snap.query)}” (cosine similarity)"
-        if self.neighbours_heading.text() != heading:
-            self.neighbours_heading.setText(heading)
+        set_text(self.neighbours_heading, heading)
         self.neighbours.set_rows([(visible_token(w), max(float(s), 0.0), f"{float(s):.2f}",
                                    False) for w, s in snap.neighbours[:15]])

@@ -15,13 +15,23 @@ import PySide6  # noqa: F401  (before pyqtgraph, so pyqtgraph picks this binding
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSpinBox, QWidget
+from PySide6.QtWidgets import QSpinBox, QWidget
 
 from mlsp_studio.spec.drawing import finite_floats
 from mlsp_studio.spec.snapshots_lab import ReceptiveField, span_words
 
-from .base import FONT_PT, PANELS, font, set_title, style_plot
-from .sequence_kit import LatestPanel, colours, combo, heading_label, set_items, set_text
+from .base import (
+    FONT_PT,
+    PANELS,
+    bare_plot,
+    font,
+    row_layout,
+    set_text,
+    set_title,
+    style_plot,
+    text_label,
+)
+from .sequence_kit import LatestPanel, colours, combo, heading_label, set_items
 
 WAITING = "Receptive field — waiting for the first picture"
 HEAT = ((214, 39, 40), (255, 120, 90))     # (light, dark) theme: the overlay's colour
@@ -101,24 +111,14 @@ class ReceptiveFieldPanel(LatestPanel):
         self.row.valueChanged.connect(self._on_place)
         self.col.valueChanged.connect(self._on_place)
         self.graphics.scene().sigMouseClicked.connect(self._on_click)
-        bar = QHBoxLayout()
-        self.row_label, self.col_label = QLabel("row"), QLabel("column")
-        for text, box in (("Unit in", self.layer), ("channel", self.channel),
-                          (self.row_label, self.row), (self.col_label, self.col)):
-            label = text if isinstance(text, QLabel) else QLabel(text)
-            label.setFont(font())
-            bar.addWidget(label)
-            bar.addWidget(box)
-        bar.addStretch(1)
+        self.row_label = text_label(wrap=False, text="row")
+        self.col_label = text_label(wrap=False, text="column")
+        bar = row_layout("Unit in", self.layer, "channel", self.channel,
+                         self.row_label, self.row, self.col_label, self.col)
         self.finish_layout(bar, self.heading, self.note)
 
     def _plot(self, row: int) -> pg.PlotItem:
-        plot: pg.PlotItem = self.graphics.addPlot(row=row, col=0)
-        plot.setMenuEnabled(False)
-        plot.hideButtons()
-        for axis in ("bottom", "left"):
-            plot.getAxis(axis).enableAutoSIPrefix(False)
-        return plot
+        return bare_plot(self.graphics.addPlot(row=row, col=0))
 
     # -- choices ---------------------------------------------------------------------------
     def _on_layer(self, text: str) -> None:
@@ -288,7 +288,6 @@ class ReceptiveFieldPanel(LatestPanel):
 
     def set_dark(self, dark: bool) -> None:
         super().set_dark(dark)
-        self.graphics.setBackground(colours(dark)["background"])
         for plot in (self.top, self.bottom):
             style_plot(plot, dark)
         if self.latest is not None:

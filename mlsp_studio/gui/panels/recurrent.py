@@ -13,26 +13,30 @@ import PySide6  # noqa: F401  (before pyqtgraph, so pyqtgraph picks this binding
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
+from PySide6.QtWidgets import QWidget
 
 from mlsp_studio.spec.snapshots import RecurrentStates
 
-from .base import FONT_PT, PANELS, finite_range, font, set_title, style_plot
+from .base import (
+    FONT_PT,
+    PANELS,
+    finite_range,
+    new_plot,
+    set_text,
+    set_title,
+    style_plot,
+    text_label,
+)
 from .sequence_kit import (
     RED_BLUE,
     VIRIDIS,
-    ExampleChooser,
     LatestPanel,
     TokenAxis,
     colour_bar,
-    colours,
-    combo,
     heading_label,
     matrix,
-    new_plot,
     plural,
     set_items,
-    set_text,
     style_bar,
     token_names,
 )
@@ -98,19 +102,11 @@ class RecurrentPanel(LatestPanel):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.example = ExampleChooser("Which test example the states are shown for")
-        self.example.chosen.connect(self._on_example)
-        self.lower_label = QLabel("Below:")
-        self.lower_label.setFont(font())
-        self.lower_box = combo("What the lower picture shows: a gate, the candidate or the "
-                               "cell state")
-        self.lower_box.currentIndexChanged.connect(self._on_choice)
-        bar = QHBoxLayout()
-        bar.addWidget(self.example)
-        bar.addSpacing(12)
-        bar.addWidget(self.lower_label)
-        bar.addWidget(self.lower_box)
-        bar.addStretch(1)
+        self.lower_label = text_label(wrap=False, text="Below:")
+        self.lower_box = self.choice_box("What the lower picture shows: a gate, the candidate "
+                                         "or the cell state")
+        bar = self.example_bar("Which test example the states are shown for",
+                               self.lower_label, self.lower_box)
         self.heading = heading_label(FONT_PT)
         self.graphics = pg.GraphicsLayoutWidget()
         self.upper = StateMap(self.graphics, 0)
@@ -119,9 +115,6 @@ class RecurrentPanel(LatestPanel):
         self.lower.plot.setLabel("bottom", "time step (input token)")
         self._words = ""
         self.finish_layout(bar, self.heading)
-
-    def _on_choice(self, _index: int) -> None:
-        self.refresh()
 
     def draw(self, snap: RecurrentStates) -> None:
         self.example.sync(snap.index)
@@ -176,7 +169,6 @@ class RecurrentPanel(LatestPanel):
 
     def set_dark(self, dark: bool) -> None:
         super().set_dark(dark)
-        self.graphics.setBackground(colours(dark)["background"])
         for part in (self.upper, self.lower):
             style_plot(part.plot, dark)
             style_bar(part.bar, dark)

@@ -8,7 +8,7 @@ import PySide6  # noqa: F401  (before pyqtgraph, so pyqtgraph picks this binding
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtWidgets import QWidget
 
 from mlsp_studio.spec.drawing import finite_floats
 from mlsp_studio.spec.snapshots import RegressionFit
@@ -21,6 +21,7 @@ from .base import (
     Panel,
     rgba,
     set_title,
+    stack_layout,
     style_legend,
     style_plot,
 )
@@ -55,9 +56,7 @@ class RegressionFitPanel(Panel):
         for z, item in enumerate((self.points, self.truth, self.model)):
             item.setZValue(z)
             self.plot.addItem(item)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(2, 2, 2, 2)
-        layout.addWidget(self.graphics)
+        stack_layout(self, self.graphics)
         self.set_dark(False)
         set_title(self.plot, "Regression fit — waiting for the first picture", self.dark)
 

@@ -19,13 +19,25 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QFontMetrics, QShowEvent
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSpinBox, QWidget
 
 from mlsp_studio.spec.drawing import finite_floats
 
-from .base import DARK, FONT_PT, LIGHT, Panel, font, style_plot
+from .base import (
+    DARK,
+    FONT_PT,
+    LIGHT,
+    Panel,
+    font,
+    row_layout,
+    stack_layout,
+    style_plot,
+    text_label,
+)
+from .base import new_plot as new_plot  # the sequence panels' names for them, kept here
+from .base import set_text as set_text
 
 # Colour scales: viridis for weights and shares (0 = dark), red–blue for signed values
 # (matplotlib's "RdBu_r": blue negative, white zero, red positive).
@@ -182,18 +194,7 @@ def set_items(box: QComboBox, items: Sequence[str], keep: bool = True) -> bool:
 
 
 def heading_label(size: float = FONT_PT + 1, rich: bool = False) -> QLabel:
-    label = QLabel()
-    label.setFont(font(size))
-    label.setWordWrap(True)
-    label.setTextFormat(Qt.RichText if rich else Qt.PlainText)
-    label.setTextInteractionFlags(Qt.TextSelectableByMouse)
-    return label
-
-
-def set_text(label: QLabel, text: str) -> None:
-    """Set a label's text only if it changed (a new text means a new layout pass)."""
-    if label.text() != text:
-        label.setText(text)
+    return text_label(size, rich=rich, selectable=True)
 
 
 def coloured_tokens(tokens: Sequence[str], wrong: Sequence[bool], dark: bool,
@@ -235,19 +236,6 @@ def weight_levels(a: np.ndarray) -> tuple[float, float]:
     return 0.0, (hi if hi > 0 else 1.0)
 
 
-def new_plot(graphics: pg.GraphicsLayoutWidget, row: int, col: int,
-             invert_y: bool = True) -> pg.PlotItem:
-    """A still plot (no mouse, no menu) for a heatmap."""
-    plot: pg.PlotItem = graphics.addPlot(row=row, col=col)
-    plot.setMenuEnabled(False)
-    plot.setMouseEnabled(x=False, y=False)
-    plot.hideButtons()
-    plot.invertY(invert_y)
-    for axis in ("left", "bottom"):
-        plot.getAxis(axis).enableAutoSIPrefix(False)
-    return plot
-
-
 def colour_bar(cmap: pg.ColorMap, label: str) -> pg.ColorBarItem:
     bar = pg.ColorBarItem(values=(0.0, 1.0), colorMap=cmap, interactive=False,
                           colorMapMenu=False, width=14, label=label)
@@ -278,8 +266,9 @@ class LatestPanel(Panel):
     """A panel that keeps the latest snapshot and draws it with :meth:`draw` only while
     shown, and only when the data (not just the step) changed or a setting asks for it.
 
-    Subclasses implement ``draw(snapshot)`` and ``clear()`` (the "nothing yet" state) and
-    call :meth:`refresh` when a chooser changes what is shown."""
+    Subclasses implement ``draw(snapshot)`` and ``clear()`` (the "nothing yet" state), put
+    their pictures in ``self.graphics`` and call :meth:`refresh` when a chooser changes what
+    is shown (a :meth:`choice_box` does)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -316,21 +305,36 @@ class LatestPanel(Panel):
         if self._stale:
             self.refresh()
 
+    def set_dark(self, dark: bool) -> None:
+        super().set_dark(dark)
+        self.graphics.setBackground(colours(dark)["background"])
+
+    def example_bar(self, tip: str, *items: Any) -> QHBoxLayout:
+        """The bar of choosers: the example chooser (``self.example``, ``tip`` its tooltip)
+        and, after a gap, ``items`` (as :func:`base.row_layout` takes them)."""
+        self.example = ExampleChooser(tip)
+        self.example.chosen.connect(self._on_example)
+        return row_layout(self.example, *((12, *items) if items else ()))
+
+    def choice_box(self, tip: str) -> QComboBox:
+        """A drop-down list; picking another item draws the latest snapshot again."""
+        box = combo(tip)
+        box.currentIndexChanged.connect(self._on_choice)
+        return box
+
     def finish_layout(self, bar: QHBoxLayout, *rows: QWidget) -> None:
         """Stack the chooser bar, the text ``rows`` and the pictures (``self.graphics``,
         given the room), then start in the theme and the "nothing yet" state."""
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(2, 2, 2, 2)
-        layout.addLayout(bar)
-        for row in rows:
-            layout.addWidget(row)
-        layout.addWidget(self.graphics, 1)
+        stack_layout(self, bar, *rows, (self.graphics, 1))
         self.set_dark(False)
         self.clear()
 
     def _on_example(self, index: int) -> None:
         """The example chooser picked a test example: ask the paradigm for its pictures."""
         self.optionChanged.emit("example_index", int(index))
+
+    def _on_choice(self, _index: int) -> None:
+        self.refresh()
 
     def draw(self, snapshot: Any) -> None:  # pragma: no cover - every panel has one
         raise NotImplementedError

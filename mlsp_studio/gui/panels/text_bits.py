@@ -12,7 +12,7 @@ from typing import Any
 
 from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPaintEvent
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtWidgets import QLineEdit, QSizePolicy, QWidget
 
 from .base import DARK, FONT_PT, LIGHT, font
 
@@ -40,6 +40,14 @@ def visible_token(token: Any, limit: int = 16) -> str:
 def escape(text: Any) -> str:
     """Plain text made safe inside Qt rich text (the person's own words may hold ``<``)."""
     return html.escape(str(text), quote=False)
+
+
+def offer_text(box: QLineEdit, text: str) -> None:
+    """Put the run's own ``text`` in ``box``, unless a person has written there or is about
+    to (the box has their words or the focus)."""
+    if not box.text() and not box.hasFocus():
+        box.setText(text)
+        box.setModified(False)
 
 
 class BarList(QWidget):

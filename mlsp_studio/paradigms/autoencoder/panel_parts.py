@@ -17,7 +17,9 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
-from ...gui.panels.base import font, set_title, style_plot
+from ...gui.panels.base import bare_plot, font, picture_view, set_title, style_plot
+from ...gui.panels.base import set_text as set_text  # the autoencoder panels' name for it
+from ...gui.panels.base import text_label as base_label
 from ...gui.panels.text_bits import colours
 from .snapshots import picture
 
@@ -31,19 +33,7 @@ NORMAL, ANOMALY, MARK = "#0877bd", "#d62728", "#ff7f0e"
 
 def text_label(size: float = 11, bold: bool = False, centre: bool = False) -> QLabel:
     """A word-wrapped plain-text label."""
-    label = QLabel()
-    label.setFont(font(size, bold))
-    label.setTextFormat(Qt.PlainText)
-    label.setWordWrap(True)
-    if centre:
-        label.setAlignment(Qt.AlignCenter)
-    return label
-
-
-def set_text(label: QLabel, text: str) -> None:
-    """Set a label's text only if it changed (text layout is not free)."""
-    if label.text() != text:
-        label.setText(text)
+    return base_label(size, bold, rich=False, centre=centre)
 
 
 def mosaic(rows: Sequence[np.ndarray], n: int) -> tuple[np.ndarray, int, int]:
@@ -66,9 +56,8 @@ class ReconstructionGrid(pg.GraphicsLayoutWidget):
 
     def __init__(self) -> None:
         super().__init__()
-        self.view = self.addViewBox(lockAspect=True, enableMouse=False, invertY=True,
-                                    enableMenu=False)
-        self.view.setDefaultPadding(0.02)
+        self.view = picture_view(0.02)
+        self.addItem(self.view)
         self.image = pg.ImageItem(axisOrder="row-major", lut=GREY_INK)
         self.view.addItem(self.image)
         self.row_labels = [pg.TextItem(name, anchor=(1.0, 0.5)) for name in ROW_NAMES]
@@ -195,12 +184,8 @@ class ErrorPlots(pg.GraphicsLayoutWidget):
         self.ci.layout.setColumnStretchFactor(0, 3)
         self.ci.layout.setColumnStretchFactor(1, 2)
         for plot in (self.hist, self.roc):
-            plot.setMenuEnabled(False)
-            plot.hideButtons()
+            bare_plot(plot, grid=0.15)
             plot.setMouseEnabled(x=False, y=False)
-            plot.showGrid(x=True, y=True, alpha=0.15)
-            for axis in ("left", "bottom"):
-                plot.getAxis(axis).enableAutoSIPrefix(False)
         self.hist.setLabel("bottom", "reconstruction error")
         self.hist.setLabel("left", "test examples")
         self.normal_bars = pg.PlotDataItem(stepMode="center", fillLevel=0,

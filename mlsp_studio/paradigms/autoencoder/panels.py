@@ -12,9 +12,19 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QSlider, QWidget
 
-from ...gui.panels.base import PANELS, Panel, font, style_plot
+from ...gui.panels.base import (
+    PANELS,
+    Panel,
+    bare_plot,
+    dot_legend,
+    label_axes,
+    row_layout,
+    stack_layout,
+    style_plot,
+    text_label,
+)
 from ...gui.panels.text_bits import colours, escape
 from ...spec.drawing import UNKNOWN_CLASS, class_colour, finite_floats
 from ...spec.snapshots import Reconstructions
@@ -61,21 +71,13 @@ class ReconstructionPanel(Panel):
         self.level_label = _label(10)
         self.level_label.setMinimumWidth(210)
         self.noise_row = QWidget()
-        row = QHBoxLayout(self.noise_row)
+        row = row_layout(text_label(10, wrap=False, text="Noise level"), (self.slider, 1),
+                         self.level_label, stretch=False)
         row.setContentsMargins(0, 0, 0, 0)
-        name = QLabel("Noise level")
-        name.setFont(font(10))
-        row.addWidget(name)
-        row.addWidget(self.slider, 1)
-        row.addWidget(self.level_label)
+        self.noise_row.setLayout(row)
         self.status = _label(10)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.heading)
-        layout.addWidget(self.grid, 1)
-        layout.addWidget(self.pairs, 1)
-        layout.addWidget(self.noise_row)
-        layout.addWidget(self.status)
+        stack_layout(self, self.heading, (self.grid, 1), (self.pairs, 1), self.noise_row,
+                     self.status, margin=4)
         self._synced = False
         self._noise = "none"
         self.set_dark(False)
@@ -160,29 +162,15 @@ class LatentPanel(Panel):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.heading = _label(12, centre=True)
-        self.legend = QLabel()
-        self.legend.setFont(font(10))
-        self.legend.setWordWrap(True)
-        self.legend.setTextFormat(Qt.RichText)
+        self.legend = text_label(10, rich=True)
         self.graphics = pg.PlotWidget()
-        self.plot: pg.PlotItem = self.graphics.getPlotItem()
-        self.plot.setMenuEnabled(False)
-        self.plot.hideButtons()
-        self.plot.showGrid(x=True, y=True, alpha=0.15)
-        for axis in ("left", "bottom"):
-            self.plot.getAxis(axis).enableAutoSIPrefix(False)
+        self.plot = bare_plot(self.graphics.getPlotItem(), grid=0.15)
         self.scatter = pg.ScatterPlotItem(size=7, pen=pg.mkPen("#333333", width=0.5))
         self.plot.addItem(self.scatter)
         self.status = _label(10)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.heading)
-        layout.addWidget(self.legend)
-        layout.addWidget(self.graphics, 1)
-        layout.addWidget(self.status)
+        stack_layout(self, self.heading, self.legend, (self.graphics, 1), self.status, margin=4)
         self._brushes: dict[int, object] = {}
         self._legend_key: tuple | None = None
-        self._axes_key: tuple | None = None
         self.set_dark(False)
         self.reset()
 
@@ -222,9 +210,9 @@ class LatentPanel(Panel):
         if key == self._legend_key:
             return
         self._legend_key = key
-        self.legend.setText("" if not present else "Class: " + " &nbsp; ".join(
-            f'<span style="color:{class_colour(c)}; font-size:14pt">&#9679;</span>&nbsp;'
-            f"{escape(str(names[c])[:14] if c < len(names) else c)}" for c in present[:20]))
+        self.legend.setText("" if not present else "Class: " + dot_legend(
+            (class_colour(c), escape(str(names[c])[:14] if c < len(names) else c))
+            for c in present[:20]))
         self.legend.setVisible(bool(present))
 
     def _set_axes(self, snap: LatentCodes) -> None:
@@ -237,10 +225,7 @@ class LatentPanel(Panel):
             axes = ("the code (one number)", "nothing (one number)")
         else:
             axes = ("code, first number", "code, second number")
-        if axes != self._axes_key:
-            self._axes_key = axes
-            self.plot.setLabel("bottom", axes[0])
-            self.plot.setLabel("left", axes[1])
+        label_axes(self.plot, *axes)
 
     def reset(self) -> None:
         super().reset()
@@ -278,22 +263,11 @@ class AnomalyPanel(Panel):
                                "anomalies; this changes the picture only, not the training")
         self.slider.valueChanged.connect(self._on_slider)
         self.rates_label = _label(11)
-        self.key = QLabel()
-        self.key.setFont(font(10))
-        self.key.setTextFormat(Qt.RichText)
-        self.key.setWordWrap(True)
-        row = QHBoxLayout()
-        name = QLabel("Threshold")
-        name.setFont(font(10))
-        row.addWidget(name)
-        row.addWidget(self.slider, 1)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.heading)
-        layout.addWidget(self.key)
-        layout.addWidget(self.graphics, 1)
-        layout.addLayout(row)
-        layout.addWidget(self.rates_label)
+        self.key = text_label(10, rich=True)
+        row = row_layout(text_label(10, wrap=False, text="Threshold"), (self.slider, 1),
+                         stretch=False)
+        stack_layout(self, self.heading, self.key, (self.graphics, 1), row, self.rates_label,
+                     margin=4)
         self.scores, self.anomalous = np.zeros(0), np.zeros(0, dtype=bool)
         self.span = (0.0, 1.0)
         self.threshold = math.nan
@@ -385,11 +359,8 @@ class AnomalyPanel(Panel):
     def _set_key(self, snap: AnomalyScores) -> None:
         normal = escape(", ".join(snap.normal_names) or "the trained classes")
         others = escape(", ".join(snap.anomaly_names[:10]) or "the other classes")
-        text = (f'<span style="color:{NORMAL}; font-size:14pt">&#9632;</span>&nbsp;normal: '
-                f'{normal} &nbsp; <span style="color:{ANOMALY}; font-size:14pt">&#9632;</span>'
-                f"&nbsp;anomalies: {others}")
-        if self.key.text() != text:
-            self.key.setText(text)
+        _set_text(self.key, dot_legend(((NORMAL, f"normal: {normal}"),
+                                        (ANOMALY, f"anomalies: {others}")), sign="&#9632;"))
 
     def reset(self) -> None:
         super().reset()

@@ -15,10 +15,26 @@ from html import escape
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import QRectF
+from PySide6.QtWidgets import QLabel, QPushButton, QWidget
 
-from ...gui.panels.base import DARK, FONT_PT, LIGHT, PANELS, Panel, font, style_plot
+from ...gui.panels.base import (
+    DARK,
+    FONT_PT,
+    LIGHT,
+    PANELS,
+    Panel,
+    bare_plot,
+    dot_legend,
+    label_axes,
+    new_plot,
+    row_layout,
+    set_text,
+    stack_layout,
+    style_plot,
+    text_label,
+    variance_axes,
+)
 from ...spec.drawing import UNKNOWN_CLASS, class_colour, finite_floats
 from .snapshots import (
     ContrastiveEmbedding,
@@ -40,17 +56,7 @@ OPTION = "contrastive_draw"
 
 
 def _heading() -> QLabel:
-    label = QLabel()
-    label.setFont(font(FONT_PT + 1))
-    label.setWordWrap(True)
-    label.setAlignment(Qt.AlignCenter)
-    label.setTextFormat(Qt.PlainText)
-    return label
-
-
-def _set_text(label: QLabel, text: str) -> None:
-    if label.text() != text:  # a new text means a new layout pass
-        label.setText(text)
+    return text_label(FONT_PT + 1, rich=False, centre=True)
 
 
 def squares(cells: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
@@ -68,13 +74,7 @@ class MatrixView:
 
     def __init__(self, outline_colours: tuple[str, ...]) -> None:
         self.graphics = pg.GraphicsLayoutWidget()
-        self.plot: pg.PlotItem = self.graphics.addPlot(row=0, col=0)
-        self.plot.setMenuEnabled(False)
-        self.plot.setMouseEnabled(x=False, y=False)
-        self.plot.hideButtons()
-        self.plot.invertY(True)  # row 0 at the top, as a matrix is written
-        for axis in ("bottom", "left"):
-            self.plot.getAxis(axis).enableAutoSIPrefix(False)
+        self.plot = new_plot(self.graphics, 0, 0)  # row 0 at the top, as a matrix is written
         self.image = pg.ImageItem(axisOrder="row-major")
         self.plot.addItem(self.image)
         self.colour_bar = pg.ColorBarItem(values=(-1.0, 1.0), colorMap=SIMILARITY_MAP,
@@ -133,24 +133,15 @@ class _MatrixPanel(Panel):
         super().__init__(parent)
         self.view = MatrixView(outline_colours)
         self.heading = _heading()
-        self.note = QLabel()
-        self.note.setFont(font(FONT_PT - 1))
-        self.note.setWordWrap(True)
-        self.note.setTextFormat(Qt.PlainText)
+        self.note = text_label(FONT_PT - 1, rich=False)
         self.other = QPushButton("Other examples")
         self.other.setToolTip("Draw other test examples for this picture")
         self.other.clicked.connect(self._on_other)
         self._draws = 0
-        row = QHBoxLayout()
-        row.addWidget(self.note, 1)
-        row.addWidget(self.other)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.heading)
-        layout.addWidget(self.view.graphics, 1)
-        layout.addLayout(row)
+        stack_layout(self, self.heading, (self.view.graphics, 1),
+                     row_layout((self.note, 1), self.other, stretch=False), margin=4)
         self.set_dark(False)
-        _set_text(self.heading, self.waiting)
+        set_text(self.heading, self.waiting)
 
     def _on_other(self) -> None:
         self._draws += 1
@@ -161,7 +152,7 @@ class _MatrixPanel(Panel):
         self.view.image.clear()
         for which in range(len(self.view.outlines)):
             self.view.outline(which, [])
-        _set_text(self.heading, self.waiting)  # the note beside the button stays
+        set_text(self.heading, self.waiting)  # the note beside the button stays
 
     def set_dark(self, dark: bool) -> None:
         super().set_dark(dark)
@@ -180,7 +171,7 @@ class SimilarityPanel(_MatrixPanel):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__((PAIR_OUTLINE,), parent)
-        _set_text(self.note, "Outlined: the true pairs. Red: alike, blue: opposite.")
+        set_text(self.note, "Outlined: the true pairs. Red: alike, blue: opposite.")
 
     def show_snapshot(self, snapshot: SimilarityMatrix) -> None:
         super().show_snapshot(snapshot)
@@ -202,7 +193,7 @@ class SimilarityPanel(_MatrixPanel):
             if np.isfinite(diagonal).any() and np.isfinite(off).any():
                 heading += (f" · pairs {np.nanmean(diagonal):.2f} on average, others "
                             f"{np.nanmean(off):.2f}")
-        _set_text(self.heading, heading)
+        set_text(self.heading, heading)
 
 
 @PANELS.register
@@ -217,7 +208,7 @@ class RetrievalPanel(_MatrixPanel):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__((RIGHT, WRONG), parent)
-        _set_text(self.note, "Each image's best signal is outlined: green the right digit, "
+        set_text(self.note, "Each image's best signal is outlined: green the right digit, "
                              "red a wrong one.")
 
     def show_snapshot(self, snapshot: Retrieval) -> None:
@@ -236,7 +227,7 @@ class RetrievalPanel(_MatrixPanel):
             heading += f" · {int(right.sum())} of {len(best)} images shown find their digit"
             if math.isfinite(snapshot.top1):
                 heading += f"; {100 * snapshot.top1:.1f}% of the whole test set"
-        _set_text(self.heading, heading)
+        set_text(self.heading, heading)
 
 
 @PANELS.register
@@ -252,29 +243,16 @@ class ContrastiveEmbeddingPanel(Panel):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.graphics = pg.PlotWidget()
-        self.plot: pg.PlotItem = self.graphics.getPlotItem()
-        self.plot.setMenuEnabled(False)
-        self.plot.hideButtons()
-        self.plot.showGrid(x=True, y=True, alpha=0.15)
-        for axis in ("left", "bottom"):
-            self.plot.getAxis(axis).enableAutoSIPrefix(False)
+        self.plot = bare_plot(self.graphics.getPlotItem(), grid=0.15)
         self.scatter = pg.ScatterPlotItem(size=7, pen=pg.mkPen("#333333", width=0.5))
         self.plot.addItem(self.scatter)
         self.heading = _heading()
-        self.legend = QLabel()
-        self.legend.setFont(font(FONT_PT - 1))
-        self.legend.setWordWrap(True)
-        self.legend.setTextFormat(Qt.RichText)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.heading)
-        layout.addWidget(self.legend)
-        layout.addWidget(self.graphics, 1)
+        self.legend = text_label(FONT_PT - 1, rich=True)
+        stack_layout(self, self.heading, self.legend, (self.graphics, 1), margin=4)
         self._brushes: dict[int, object] = {}
         self._legend_key: tuple = ()
-        self._axes_key: tuple = ()
         self.set_dark(False)
-        _set_text(self.heading, self.WAITING)
+        set_text(self.heading, self.WAITING)
 
     def show_snapshot(self, snapshot: ContrastiveEmbedding) -> None:
         super().show_snapshot(snapshot)
@@ -286,19 +264,13 @@ class ContrastiveEmbeddingPanel(Panel):
         self.scatter.setData(x=points[idx, 0], y=points[idx, 1],
                              brush=[self._brush(int(k)) for k in labels[idx]])
         self._set_legend(tuple(sorted({int(k) for k in labels[idx]})), snapshot.class_names)
-        ex = [float(e) for e in tuple(snapshot.explained)[:2]] + [0.0, 0.0]
-        axes = (f"PC 1 ({100 * ex[0]:.0f} % of variance)",
-                f"PC 2 ({100 * ex[1]:.0f} % of variance)")
-        if axes != self._axes_key:
-            self._axes_key = axes
-            self.plot.setLabel("bottom", axes[0])
-            self.plot.setLabel("left", axes[1])
+        label_axes(self.plot, *variance_axes(snapshot.explained))
         heading = f"Learned codes of the test set — step {snapshot.step}"
         if not len(idx):
             heading += ": none to show yet"
         elif math.isfinite(snapshot.probe_accuracy):
             heading += f" · {snapshot.probe_label} {100 * snapshot.probe_accuracy:.1f}%"
-        _set_text(self.heading, heading)
+        set_text(self.heading, heading)
         if snapshot.label:
             self.heading.setToolTip(f"{snapshot.label}, on their two main axes (PCA); the "
                                     "colours are the classes, never used in training")
@@ -313,10 +285,9 @@ class ContrastiveEmbeddingPanel(Panel):
         if key == self._legend_key:
             return
         self._legend_key = key
-        dots = [f'<span style="color:{class_colour(k) if k >= 0 else UNKNOWN_CLASS}; '
-                f'font-size:14pt">&#9679;</span>&nbsp;{escape(class_name(names, k))}'
+        dots = [(class_colour(k) if k >= 0 else UNKNOWN_CLASS, escape(class_name(names, k)))
                 for k in present[:20]]
-        self.legend.setText("Class (not used in training): " + " &nbsp; ".join(dots)
+        self.legend.setText("Class (not used in training): " + dot_legend(dots)
                             if dots else "")
 
     def reset(self) -> None:
@@ -324,7 +295,7 @@ class ContrastiveEmbeddingPanel(Panel):
         self.scatter.setData([], [])
         self._legend_key = ()
         self.legend.setText("")
-        _set_text(self.heading, self.WAITING)
+        set_text(self.heading, self.WAITING)
 
     def set_dark(self, dark: bool) -> None:
         super().set_dark(dark)

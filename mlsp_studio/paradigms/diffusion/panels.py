@@ -13,14 +13,22 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
-    QHBoxLayout,
-    QLabel,
     QSlider,
-    QVBoxLayout,
     QWidget,
 )
 
-from ...gui.panels.base import DARK, FONT_PT, LIGHT, PANELS, Panel, font, set_title, style_plot
+from ...gui.panels.base import (
+    DARK,
+    LIGHT,
+    PANELS,
+    Panel,
+    row_layout,
+    set_title,
+    show_text,
+    stack_layout,
+    style_plot,
+    text_label,
+)
 from ...spec.drawing import class_colour, finite_floats
 from .settings import MAX_GUIDANCE
 from .snapshots import (
@@ -43,13 +51,6 @@ FRAME_COLUMNS = 4       # trajectory frames per row
 FRAME_GAP = 0.25        # blank space between trajectory frames, as a share of a frame's width
 LABEL_SPACE = 0.3       # room above each frame for its step, as a share of its height
 SAMPLE_BRUSH = "#0877bd"
-
-
-def _label(text: str = "", bold: bool = False) -> QLabel:
-    label = QLabel(text)
-    label.setFont(font(FONT_PT, bold))
-    label.setWordWrap(True)
-    return label
 
 
 def _same_examples(a: DiffusionForward, b: DiffusionForward) -> bool:
@@ -81,8 +82,7 @@ class DiffusionForwardPanel(Panel):
         self.slider.setRange(0, 1)
         self.slider.setToolTip("The step t of the forward process: 0 is the data, T pure noise")
         self.slider.valueChanged.connect(self._on_slider)
-        self.t_label = _label()
-        self.t_label.setWordWrap(False)
+        self.t_label = text_label(wrap=False)
         self.graphics = pg.GraphicsLayoutWidget()
         self.plot: pg.PlotItem = self.graphics.addPlot()
         self.plot.setMenuEnabled(False)
@@ -91,14 +91,8 @@ class DiffusionForwardPanel(Panel):
         self.image = pg.ImageItem(axisOrder="row-major", lut=GREY)
         self.plot.addItem(self.scatter)
         self.plot.addItem(self.image)
-        bar = QHBoxLayout()
-        bar.addWidget(_label("t"))
-        bar.addWidget(self.slider, 1)
-        bar.addWidget(self.t_label)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(2, 2, 2, 2)
-        layout.addLayout(bar)
-        layout.addWidget(self.graphics, 1)
+        bar = row_layout(text_label(text="t"), (self.slider, 1), self.t_label, stretch=False)
+        stack_layout(self, bar, (self.graphics, 1))
         self.latest: DiffusionForward | None = None
         self._brushes: list | None = None
         self._class_brushes = [pg.mkBrush(class_colour(k)) for k in range(10)]
@@ -216,8 +210,8 @@ class DiffusionSamplingPanel(Panel):
         self.scale_box.setToolTip("Classifier-free guidance: 0 ignores the class, 1 is the "
                                   "plain conditional model, more pushes harder toward it")
         self.scale_box.valueChanged.connect(self._on_scale)
-        self.note = _label()
-        self.status = _label()
+        self.note = text_label()
+        self.status = text_label()
         self.graphics = pg.GraphicsLayoutWidget()
         self.strip: pg.PlotItem = self.graphics.addPlot(row=0, col=0)
         self.samples_plot: pg.PlotItem = self.graphics.addPlot(row=1, col=0)
@@ -239,19 +233,9 @@ class DiffusionSamplingPanel(Panel):
         self.samples_plot.addItem(self.data_points)
         self.samples_plot.addItem(self.sample_points)
         self.frame_labels: list[pg.TextItem] = []
-        bar = QHBoxLayout()
-        bar.addWidget(_label("Class"))
-        bar.addWidget(self.class_box)
-        bar.addSpacing(8)
-        bar.addWidget(_label("Guidance"))
-        bar.addWidget(self.scale_box)
-        bar.addStretch(1)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(2, 2, 2, 2)
-        layout.addLayout(bar)
-        layout.addWidget(self.note)
-        layout.addWidget(self.graphics, 1)
-        layout.addWidget(self.status)
+        bar = row_layout(text_label(text="Class"), self.class_box, 8,
+                         text_label(text="Guidance"), self.scale_box)
+        stack_layout(self, bar, self.note, (self.graphics, 1), self.status)
         self._classes: tuple[str, ...] | None = None
         self._synced = False
         self.set_dark(False)
@@ -283,8 +267,7 @@ class DiffusionSamplingPanel(Panel):
         self.ask_scale(value)
 
     def _say(self, text: str) -> None:
-        self.note.setText(text)
-        self.note.setVisible(bool(text))
+        show_text(self.note, text)
 
     # --- the Panel contract ------------------------------------------------------------------
 

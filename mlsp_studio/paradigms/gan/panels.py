@@ -10,8 +10,8 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt
-from PySide6.QtWidgets import QCheckBox, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QCheckBox, QWidget
 
 from ...gui.panels.base import (
     DARK,
@@ -20,8 +20,12 @@ from ...gui.panels.base import (
     Panel,
     font,
     new_extent,
+    plane_image,
+    set_text,
+    stack_layout,
     style_legend,
     style_plot,
+    text_label,
 )
 from ...spec.drawing import finite_floats
 from .snapshots import (
@@ -51,14 +55,6 @@ def _plot(graphics: pg.GraphicsLayoutWidget, row: int) -> pg.PlotItem:
     return plot
 
 
-def _heading() -> QLabel:
-    label = QLabel()
-    label.setFont(font())
-    label.setWordWrap(True)
-    label.setAlignment(Qt.AlignCenter)
-    return label
-
-
 class _GanPanel(Panel):
     """A heading above one graphics layout, themed alike."""
 
@@ -66,20 +62,13 @@ class _GanPanel(Panel):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.heading = _heading()
+        self.heading = text_label(centre=True)
         self.graphics = pg.GraphicsLayoutWidget()
-        self.layout_ = QVBoxLayout(self)
-        self.layout_.setContentsMargins(2, 2, 2, 2)
-        self.layout_.addWidget(self.heading)
-        self.layout_.addWidget(self.graphics, 1)
-
-    def _set_heading(self, text: str) -> None:
-        if self.heading.text() != text:  # a new text means a new layout pass
-            self.heading.setText(text)
+        self.layout_ = stack_layout(self, self.heading, (self.graphics, 1))
 
     def reset(self) -> None:
         super().reset()
-        self._set_heading(self.waiting)
+        set_text(self.heading, self.waiting)
 
     def set_dark(self, dark: bool) -> None:
         super().set_dark(dark)
@@ -133,7 +122,7 @@ class GanFieldPanel(_GanPanel):
         self._extent: tuple[float, ...] | None = None
         self._asked_at = -1
         self.set_dark(False)
-        self._set_heading(self.waiting)
+        set_text(self.heading, self.waiting)
 
     def _on_arrows_toggled(self, on: bool) -> None:
         self.optionChanged.emit("show_arrows", bool(on))
@@ -149,10 +138,7 @@ class GanFieldPanel(_GanPanel):
         real, fake = finite_points(snapshot.real), finite_points(snapshot.fake)
         if extent is not None:
             probs = np.clip(finite_floats(snapshot.probs), 0.0, 1.0)
-            self.image.setImage(probs, autoLevels=False, levels=(0.0, 1.0))
-            self.image.setRect(QRectF(extent[0], extent[2], extent[1] - extent[0],
-                                      extent[3] - extent[2]))
-            self.image.show()
+            plane_image(self.image, probs, (0.0, 1.0), extent)
         else:
             self.image.hide()
         self.real.setData(pos=real)
@@ -171,7 +157,7 @@ class GanFieldPanel(_GanPanel):
             heading += ": nothing to show yet"
         elif len(segments):
             heading += " · arrows: where the generator's loss pushes its points"
-        self._set_heading(heading)
+        set_text(self.heading, heading)
         if extent is not None:
             self._frame(tuple(float(v) for v in extent))
 
@@ -232,7 +218,7 @@ class GanSamplesPanel(_GanPanel):
         self.plot.addItem(self.image)
         self._shape: tuple[int, ...] = ()
         self.set_dark(False)
-        self._set_heading(self.waiting)
+        set_text(self.heading, self.waiting)
 
     def show_snapshot(self, snapshot: GanSamples) -> None:
         super().show_snapshot(snapshot)
@@ -240,7 +226,7 @@ class GanSamplesPanel(_GanPanel):
         heading = f"Generated samples from fixed noise — step {snapshot.step}"
         if not mosaic.size:
             self.image.clear()
-            self._set_heading(heading + ": no samples to show yet")
+            set_text(self.heading, heading + ": no samples to show yet")
             return
         lo, hi = (float(v) for v in snapshot.value_range)
         if not (math.isfinite(lo) and math.isfinite(hi) and hi > lo):
@@ -254,7 +240,7 @@ class GanSamplesPanel(_GanPanel):
         scores = scores[np.isfinite(scores)]
         if scores.size:
             heading += f"; the discriminator finds them real with chance {scores.mean():.2f}"
-        self._set_heading(heading)
+        set_text(self.heading, heading)
 
     def reset(self) -> None:
         super().reset()
@@ -304,7 +290,7 @@ class GanBalancePanel(_GanPanel):
         for plot in (self.top, self.bottom):
             plot.getAxis("left").enableAutoSIPrefix(False)  # losses, not units
         self.set_dark(False)
-        self._set_heading(self.waiting)
+        set_text(self.heading, self.waiting)
 
     def show_snapshot(self, snapshot: GanBalance) -> None:
         super().show_snapshot(snapshot)
@@ -315,13 +301,13 @@ class GanBalancePanel(_GanPanel):
         if not steps.size or any(s.size != steps.size for s in series):
             for curve in (self.real, self.fake, self.d_loss, self.g_loss):
                 curve.setData([], [])
-            self._set_heading(heading + ": no steps yet")
+            set_text(self.heading, heading + ": no steps yet")
             return
         for curve, values in zip((self.real, self.fake, self.d_loss, self.g_loss), series,
                                  strict=True):
             curve.setData(steps, values, connect="finite")
         words = LOSS_WORDS.get(snapshot.loss_name, snapshot.loss_name)
-        self._set_heading(f"{heading} (generator loss: {words}): {balance_words(snapshot)}")
+        set_text(self.heading, f"{heading} (generator loss: {words}): {balance_words(snapshot)}")
 
     def reset(self) -> None:
         super().reset()
