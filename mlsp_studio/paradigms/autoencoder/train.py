@@ -12,14 +12,12 @@ import torch
 import torch.nn.functional as F
 
 from ...spec.errors import ProjectError
-from ...spec.paradigms import PARADIGM_SPECS
 from ...spec.project import Project
 from ...spec.snapshots import Reconstructions, Snapshot
-from ..base import NonFiniteLoss
-from ..batching import EpochBatches
 from ..optim import make_optimizer
 from ..registry import PARADIGMS
 from ..text_common import pca_2d
+from ..update import TrainerBase
 from .snapshots import AnomalyScores, LatentCodes, auroc
 
 EVAL_TRAIN_SUBSET = 512   # training examples used for the train-split metrics
@@ -68,7 +66,7 @@ def knn_accuracy(train_codes: torch.Tensor, train_labels: torch.Tensor,
 
 
 @PARADIGMS.register("autoencoder")
-class AutoencoderParadigm:
+class AutoencoderParadigm(TrainerBase):
     """Slots ``encoder`` (x → code of ``latent`` numbers) and ``decoder`` (code → x's shape).
 
     The loss is the mean squared error between the decoder's output and the *clean* example,
@@ -76,19 +74,13 @@ class AutoencoderParadigm:
     keep only those classes and every test example is scored by its reconstruction error.
     """
 
-    def __init__(self) -> None:
-        self.visual_kinds: frozenset[str] = frozenset()
-        self.epoch = 0
-        self.steps_per_epoch = 1
-        self.steps_done = 0
-        self._options: dict[str, Any] = {}
+    name = "autoencoder"
 
     # -- set-up --------------------------------------------------------------------------
     def setup(self, project: Project, nets: dict[str, torch.nn.Module], data: Any,
               device: torch.device) -> None:
-        self.hparams = PARADIGM_SPECS.get("autoencoder").hparams.validate(project.hparams)
+        self._begin(project, data, device)
         self.encoder, self.decoder = nets["encoder"], nets["decoder"]
-        self.data, self.device, self.seed = data, device, project.seed
         self.classify = data.task == "classification"
         if not data.train.x.is_floating_point():
             raise ProjectError(f"an autoencoder rebuilds numbers (pictures, signals, points), "
@@ -106,17 +98,11 @@ class AutoencoderParadigm:
                                "nothing to learn from; name classes the training split holds"
                                if self.normal else "there are no training examples to learn from")
         self.low, self.high = float(self.x.min()), float(self.x.max())
-        self.batch_size = min(self.hparams["batch_size"], n)
-        self.steps_per_epoch = math.ceil(n / self.batch_size)
-        self.total_steps = self.steps_per_epoch * self.hparams["epochs"]
-        self.eval_every = self.hparams["eval_every"] or self.steps_per_epoch
-        self.generator = torch.Generator().manual_seed(project.seed)
-        self.batches = EpochBatches(n, self.batch_size, self.generator, device)
+        self._common_setup(project, n, device)
         self.optimizer = make_optimizer([*self.encoder.parameters(),
                                          *self.decoder.parameters()],
                                         self.hparams, self.total_steps)
-        subset = torch.randperm(n, generator=torch.Generator().manual_seed(project.seed + 1))
-        self._train_eval = subset[:EVAL_TRAIN_SUBSET].to(device)
+        self._train_eval = self._fixed_rows(n, EVAL_TRAIN_SUBSET)
         kinds = {"reconstructions"}
         if len(data.test):
             kinds.add("latent")
@@ -171,24 +157,11 @@ class AutoencoderParadigm:
             self.decoder.train(on)
 
     # -- training ------------------------------------------------------------------------
-    def _next_batch(self) -> torch.Tensor:
-        idx = self.batches.next()
-        self.epoch = self.batches.epoch
-        return idx
-
     def step(self) -> dict[str, float]:
         self._train_mode(True)
-        clean = self.x[self._next_batch()]
+        clean = self.x[self._next_indices()]
         noisy = corrupt(clean, self.noise, self.level, self.generator, self.low, self.high)
-        loss = F.mse_loss(self.decoder(self.encoder(noisy)), clean)
-        value = loss.item()
-        if not math.isfinite(value):
-            raise NonFiniteLoss(value)
-        self.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        self.optimizer.step()
-        self.steps_done += 1
-        return {"loss": value}
+        return {"loss": self._update(F.mse_loss(self.decoder(self.encoder(noisy)), clean))}
 
     def _noisy(self, x: torch.Tensor, level: float, salt: int = 2) -> torch.Tensor:
         """The same noise at every check (a fixed seed), so the curves compare like with like."""
@@ -239,9 +212,6 @@ class AutoencoderParadigm:
         return errors.float().cpu().numpy(), (~self._is_normal(y)).cpu().numpy()
 
     # -- pictures ------------------------------------------------------------------------
-    def set_visual_option(self, name: str, value: Any) -> None:
-        self._options[name] = value
-
     def visualize(self, kinds: set[str]) -> list[Snapshot]:
         wanted = set(kinds) & self.visual_kinds
         if not wanted:

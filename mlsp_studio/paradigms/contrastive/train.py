@@ -8,20 +8,17 @@ for SimCLR, retrieval of the right kind of signal for an image in the cross-moda
 from __future__ import annotations
 
 import copy
-import math
 from typing import Any
 
 import numpy as np
 import torch
 
 from ...spec.errors import ProjectError
-from ...spec.paradigms import PARADIGM_SPECS
 from ...spec.project import Project
 from ...spec.snapshots import Snapshot
-from ..base import NonFiniteLoss
-from ..batching import EpochBatches
 from ..optim import make_optimizer
 from ..registry import PARADIGMS
+from ..update import TrainerBase
 from . import train_visuals as visuals
 from .train_augment import augment
 from .train_common import (
@@ -46,34 +43,21 @@ FEW_LABELS = 5        # labelled examples per class for the few-label probe
 FEW_LABEL_DRAWS = 5   # its accuracy is the mean over this many draws of them
 
 
-class _ContrastiveBase:
+class _ContrastiveBase(TrainerBase):
     """Batches, the evaluation subsets and the options both paradigms share."""
 
-    name = ""
+    options = {"contrastive_draw": 0}
 
-    def __init__(self) -> None:
-        self.visual_kinds: frozenset[str] = frozenset()
-        self.epoch = 0
-        self.steps_per_epoch = 1
-        self.steps_done = 0
-        self._options: dict[str, Any] = {"contrastive_draw": 0}
-
-    def _common_setup(self, project: Project, data: Any, device: torch.device) -> None:
-        self.hparams = PARADIGM_SPECS.get(self.name).hparams.validate(project.hparams)
-        self.data, self.device, self.seed = data, device, project.seed
+    def _shared_setup(self, project: Project, data: Any, device: torch.device) -> None:
+        self._begin(project, data, device)
         n = len(data.train)
         if n < 2:
             raise ProjectError("contrastive learning needs at least two training examples: "
                                "each is told apart from the others of its batch")
-        self.batch_size = max(2, min(self.hparams["batch_size"], n))
         # full batches only: a smaller one has fewer negatives and its loss would dip
-        self.batches = EpochBatches(n, self.batch_size, torch.Generator().manual_seed(
-            project.seed), device, drop_last=True)
-        self.steps_per_epoch = self.batches.steps_per_epoch
-        self.total_steps = self.steps_per_epoch * self.hparams["epochs"]
-        self.eval_every = self.hparams["eval_every"] or self.steps_per_epoch
-        pick = torch.randperm(n, generator=torch.Generator().manual_seed(project.seed + 1))
-        self._train_eval = pick[:EVAL_TRAIN_SUBSET].to(device)
+        self._common_setup(project, n, device, drop_last=True,
+                           batch_size=max(2, min(self.hparams["batch_size"], n)))
+        self._train_eval = self._fixed_rows(n, EVAL_TRAIN_SUBSET)
         self.class_names = list(data.class_names) or [str(k) for k in range(data.num_classes)]
 
     def _split(self, split: str):
@@ -90,25 +74,16 @@ class _ContrastiveBase:
             if size >= 2:
                 yield slice(start, start + size)
 
-    def set_visual_option(self, name: str, value: Any) -> None:
-        self._options[name] = value
-
     def _draw_seed(self) -> int:
         try:
             return self.seed * 1000 + int(self._options.get("contrastive_draw", 0)) % 1000
         except (TypeError, ValueError):
             return self.seed * 1000
 
-    def _apply(self, loss: torch.Tensor, optimizer: torch.optim.Optimizer) -> float:
-        value = loss.item()
-        if not math.isfinite(value):
-            raise NonFiniteLoss(value)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        self.steps_done += 1
-        self.epoch = self.batches.epoch
-        return value
+    def final_metrics(self) -> dict[str, float]:
+        """The loss of every split (the val check's few-label probe is left to the probes)."""
+        return {key: value for key, value in self._split_metrics().items()
+                if key.endswith("_loss")}
 
 
 class _Rows:
@@ -137,7 +112,7 @@ class ContrastiveParadigm(_ContrastiveBase):
 
     def setup(self, project: Project, nets: dict[str, torch.nn.Module], data: Any,
               device: torch.device) -> None:
-        self._common_setup(project, data, device)
+        self._shared_setup(project, data, device)
         self.encoder = nets["encoder"]
         self.rep_key, self.rep_label = representation_key(project.slots["encoder"],
                                                           self.encoder.types)
@@ -166,9 +141,8 @@ class ContrastiveParadigm(_ContrastiveBase):
     def step(self) -> dict[str, float]:
         if not self.encoder.training:
             self.encoder.train()
-        inputs = net_inputs(self.encoder, self.data.train, self.batches.next())
-        return {"loss": self._apply(self._loss(inputs, self.augment_generator),
-                                    self.optimizer)}
+        inputs = net_inputs(self.encoder, self.data.train, self._next_indices())
+        return {"loss": self._update(self._loss(inputs, self.augment_generator))}
 
     def evaluate(self, split: str = "val") -> dict[str, float]:
         part = self._split(split)
@@ -218,10 +192,7 @@ class ContrastiveParadigm(_ContrastiveBase):
         return full, float(np.mean(few))
 
     def final_metrics(self) -> dict[str, float]:
-        out: dict[str, float] = {}
-        for split in ("train", "val", "test"):
-            if "loss" in (metrics := self.evaluate(split)):
-                out[f"{split}_loss"] = metrics["loss"]
+        out = super().final_metrics()
         out["probe_accuracy"], out["few_label_probe_accuracy"] = self.probes(self.encoder)
         initial = copy.deepcopy(self.encoder)
         initial.load_state_dict(self.initial_weights)
@@ -271,7 +242,7 @@ class CrossModalParadigm(_ContrastiveBase):
 
     def setup(self, project: Project, nets: dict[str, torch.nn.Module], data: Any,
               device: torch.device) -> None:
-        self._common_setup(project, data, device)
+        self._shared_setup(project, data, device)
         self.enc_a, self.enc_b = nets["encoder_a"], nets["encoder_b"]
         params = [*self.enc_a.parameters(), *self.enc_b.parameters()]
         self.optimizer = make_optimizer(params, self.hparams, self.total_steps)
@@ -295,12 +266,12 @@ class CrossModalParadigm(_ContrastiveBase):
         for net in (self.enc_a, self.enc_b):
             if not net.training:
                 net.train()
-        idx = self.batches.next()
+        idx = self._next_indices()
         a, b = (flat(net(*(augment(t, self.hparams, self.augment_generator)
                            for t in net_inputs(net, self.data.train, idx))))
                 for net in (self.enc_a, self.enc_b))
         loss = symmetric_info_nce(a, b, self.hparams["temperature"])
-        return {"loss": self._apply(loss, self.optimizer)}
+        return {"loss": self._update(loss)}
 
     def _whole(self, part) -> tuple[torch.Tensor, torch.Tensor]:
         return (encode(self.enc_a, net_inputs(self.enc_a, part)),

@@ -20,13 +20,11 @@ import torch
 import torch.nn.functional as F
 
 from ...spec.errors import ParamError, ProjectError
-from ...spec.paradigms import PARADIGM_SPECS
 from ...spec.project import Project
 from ...spec.snapshots import Snapshot
-from ..base import NonFiniteLoss
-from ..batching import EpochBatches
 from ..optim import make_optimizer
 from ..registry import PARADIGMS
+from ..update import TrainerBase
 from . import train_metrics as dm
 from .snapshots import EACH_CLASS, NO_CLASS
 from .train_schedule import check_sampling, guided, make_schedule, noise_to, sample
@@ -40,27 +38,20 @@ JUDGE_STEPS = 50
 
 
 @PARADIGMS.register("diffusion")
-class DiffusionParadigm:
+class DiffusionParadigm(TrainerBase):
     """Trains the slot ``denoiser`` (fed x_t, t and c) to predict the noise ε in x_t."""
 
-    def __init__(self) -> None:
-        self.visual_kinds: frozenset[str] = frozenset()
-        self.epoch = 0
-        self.steps_per_epoch = 1
-        self.steps_done = 0
-        self._options: dict[str, Any] = {}
+    name = "diffusion"
 
     # -- set-up --------------------------------------------------------------------------
     def setup(self, project: Project, nets: dict[str, torch.nn.Module], data: Any,
               device: torch.device) -> None:
-        self.hparams = PARADIGM_SPECS.get("diffusion").hparams.validate(project.hparams)
-        h = self.hparams
+        h = self._begin(project, data, device)
         if h["sampler"] == "ddim" and h["sample_steps"] > h["timesteps"]:
             raise ParamError(f"sample_steps must be from 1 to timesteps ({h['timesteps']}): a "
                              f"DDIM sampler cannot take more steps ({h['sample_steps']}) than "
                              "there are noising steps")
         self.net = nets["denoiser"]
-        self.data, self.device, self.seed = data, device, project.seed
         self.schedule = make_schedule(h["noise_schedule"], h["timesteps"])
         if len(data.train) == 0:
             raise ProjectError("the training split is empty: there is nothing to learn from")
@@ -77,13 +68,7 @@ class DiffusionParadigm:
         self.y = data.train.y if self.classes else torch.zeros(len(x), dtype=torch.long,
                                                                device=device)
         self.conditional = self.classes > 0 and "c" in self.net.sources
-        n = len(self.x)
-        self.batch_size = min(h["batch_size"], n)
-        self.steps_per_epoch = math.ceil(n / self.batch_size)
-        self.total_steps = self.steps_per_epoch * h["epochs"]
-        self.eval_every = h["eval_every"] or self.steps_per_epoch
-        self.generator = torch.Generator().manual_seed(project.seed)
-        self.batches = EpochBatches(n, self.batch_size, self.generator, device)
+        self._common_setup(project, len(self.x), device)
         self.optimizer = make_optimizer(self.net.parameters(), h, self.total_steps)
         self._eval = {split: self._eval_batch(split, i) for i, split
                       in enumerate(("train", "val", "test"))}
@@ -146,11 +131,6 @@ class DiffusionParadigm:
                       clip=1.0 if self.image else None)
 
     # -- training ------------------------------------------------------------------------
-    def _next_batch(self) -> torch.Tensor:
-        idx = self.batches.next()
-        self.epoch = self.batches.epoch
-        return idx
-
     def loss(self, x0: torch.Tensor, t: torch.Tensor, noise: torch.Tensor,
              c: torch.Tensor) -> torch.Tensor:
         """‖ε − ε̂(√ᾱ_t x_0 + √(1 − ᾱ_t) ε, t, c)‖², averaged."""
@@ -159,7 +139,7 @@ class DiffusionParadigm:
     def step(self) -> dict[str, float]:
         if not self.net.training:
             self.net.train()
-        idx = self._next_batch()
+        idx = self._next_indices()
         x0 = self.x[idx]                                                   # (B, *features)
         g = self.generator
         t = torch.randint(self.schedule.timesteps, (len(x0),), generator=g).to(self.device)
@@ -168,15 +148,7 @@ class DiffusionParadigm:
         if self.conditional and self.hparams["label_dropout"] > 0:
             hide = torch.rand(len(c), generator=g).to(self.device) < self.hparams["label_dropout"]
             c = torch.where(hide, torch.full_like(c, NO_CLASS), c)
-        loss = self.loss(x0, t, noise, c)
-        value = loss.item()
-        if not math.isfinite(value):
-            raise NonFiniteLoss(value)
-        self.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        self.optimizer.step()
-        self.steps_done += 1
-        return {"loss": value}
+        return {"loss": self._update(self.loss(x0, t, noise, c))}
 
     def evaluate(self, split: str = "val") -> dict[str, float]:
         batch = self._eval.get(split)
@@ -190,10 +162,7 @@ class DiffusionParadigm:
             return {"loss": self.loss(x0, t, noise, c).item()}
 
     def final_metrics(self) -> dict[str, float]:
-        out: dict[str, float] = {}
-        for split in ("train", "val", "test"):
-            for name, value in self.evaluate(split).items():
-                out[f"{split}_{name}"] = value
+        out = self._split_metrics()
         if not self.image and self.x.shape[1:] == (2,):
             with torch.inference_mode():
                 out.update(self._mmd())
@@ -249,7 +218,7 @@ class DiffusionParadigm:
 
     # -- pictures ------------------------------------------------------------------------
     def set_visual_option(self, name: str, value: Any) -> None:
-        self._options[name] = value
+        super().set_visual_option(name, value)
         self.visuals.option_changed(name, value)
 
     def visualize(self, kinds: set[str]) -> list[Snapshot]:

@@ -70,6 +70,8 @@ def train_judge(x: torch.Tensor, y: torch.Tensor, classes: int, seed: int) -> to
             # a little noise on the inputs: generated digits are never quite clean
             noisy = x[idx] + 0.1 * torch.randn(x[idx].shape, generator=g).to(x.device)
             loss = F.cross_entropy(net(noisy), y[idx])
+            # not optimise(): a judge of the samples, not the model; a non-finite loss here
+            # must not stop the run, and it need not wait for the loss's value at every step
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()

@@ -18,13 +18,12 @@ import torch.nn.functional as F
 
 from ...nn.generative import GradientReversal
 from ...spec.errors import ProjectError
-from ...spec.paradigms import PARADIGM_SPECS
 from ...spec.project import Project
 from ...spec.snapshots import Snapshot
 from ..base import NonFiniteLoss
-from ..batching import EpochBatches
 from ..optim import make_optimizer
 from ..registry import PARADIGMS
+from ..update import TrainerBase, optimise
 from .snapshots import GanBalance, GanField, GanSamples
 
 GRID = 64               # discriminator heatmap resolution per axis
@@ -84,7 +83,7 @@ class BalanceHistory:
 
 
 @PARADIGMS.register("gan")
-class GanParadigm:
+class GanParadigm(TrainerBase):
     """Two networks in a game. Slot ``generator`` maps noise z ~ N(0, I) of size ``latent``
     to an example shaped like the data; slot ``discriminator`` maps an example to one logit
     of "this is real". Both losses are binary cross-entropy on that logit.
@@ -108,19 +107,15 @@ class GanParadigm:
     the same round are kept.
     """
 
-    def __init__(self) -> None:
-        self.visual_kinds: frozenset[str] = frozenset({"gan_balance"})
-        self.epoch = 0
-        self.steps_per_epoch = 1
-        self.steps_done = 0
-        self._options: dict[str, Any] = {"show_arrows": True}
+    name = "gan"
+    visual_kinds = frozenset({"gan_balance"})
+    options = {"show_arrows": True}
 
     # -- set-up --------------------------------------------------------------------------
     def setup(self, project: Project, nets: dict[str, torch.nn.Module], data: Any,
               device: torch.device) -> None:
-        self.hparams = hp = PARADIGM_SPECS.get("gan").hparams.validate(project.hparams)
+        hp = self._begin(project, data, device)
         self.G, self.D = nets["generator"], nets["discriminator"]
-        self.data, self.device = data, device
         self.x = data.train.x
         if not torch.is_floating_point(self.x):
             raise ProjectError("a GAN draws numbers, not token ids: pick a dataset of points, "
@@ -129,13 +124,9 @@ class GanParadigm:
         self.reversal = hp["generator_loss"] == "reversal"
         self._reverse = GradientReversal(1.0)   # the studio's block, outside any graph
         n = len(self.x)
-        self.batch_size = min(hp["batch_size"], n)
+        self._common_setup(project, n, device)
         # an epoch is a pass over the data; a round shows the discriminator d_steps batches
-        self.steps_per_epoch = max(1, math.ceil(n / (self.batch_size * self.k)))
-        self.total_steps = self.steps_per_epoch * hp["epochs"]
-        self.eval_every = hp["eval_every"] or self.steps_per_epoch
-        self.generator = torch.Generator().manual_seed(project.seed)
-        self.batches = EpochBatches(n, self.batch_size, self.generator, device)
+        self._schedule(max(1, math.ceil(n / (self.batch_size * self.k))))
         self.g_opt = self._optimizer(self.G, hp["lr"], self.total_steps)
         self.d_opt = self._optimizer(self.D, hp["d_lr"], self.total_steps * self.k)
         self.history = BalanceHistory()
@@ -172,9 +163,7 @@ class GanParadigm:
 
     # -- training ------------------------------------------------------------------------
     def _next_batch(self) -> torch.Tensor:
-        idx = self.batches.next()
-        self.epoch = self.batches.epoch
-        return self.x[idx]
+        return self.x[self._next_indices()]
 
     def _noise(self, n: int) -> torch.Tensor:
         return torch.randn(n, self.latent, generator=self.generator).to(self.device)
@@ -217,16 +206,11 @@ class GanParadigm:
             with torch.no_grad():
                 fake = self._generate(self._noise(len(real)))
             real_logit, fake_logit = self._logit(real), self._logit(fake)
-            loss = self._d_loss(real_logit, fake_logit)
-            value = loss.item()
-            if not math.isfinite(value):
-                raise NonFiniteLoss(value)
-            self.d_opt.zero_grad(set_to_none=True)
-            loss.backward()
-            self.d_opt.step()
-            d_losses.append(value)
+            d_losses.append(optimise(self._d_loss(real_logit, fake_logit), self.d_opt))
             d_real.append(torch.sigmoid(real_logit.detach()).mean().item())
             d_fake.append(torch.sigmoid(fake_logit.detach()).mean().item())
+        # not optimise(): its backward would fill the discriminator's gradients too (through
+        # D, and the reversal layer); autograd.grad gives the generator's weights theirs alone
         g_loss, _, g_value = self.generator_loss(self._noise(self.batch_size))
         if not math.isfinite(g_value):
             raise NonFiniteLoss(g_value)
@@ -274,11 +258,9 @@ class GanParadigm:
         return {"modes_covered": float(covered), "high_quality_fraction": quality}
 
     def final_metrics(self) -> dict[str, float]:
-        out: dict[str, float] = {}
-        for split in ("train", "val", "test"):
-            for name, value in self.evaluate(split).items():
-                if name not in ("modes_covered", "high_quality_fraction"):
-                    out[f"{split}_{name}"] = value
+        # the mode metrics come once, of the samples, not of a split
+        out = {key: value for key, value in self._split_metrics().items()
+               if not key.endswith(("_modes_covered", "_high_quality_fraction"))}
         if self.has_modes:
             out.update(self.mode_scores())
         return out
@@ -308,9 +290,6 @@ class GanParadigm:
         return ". ".join(parts)
 
     # -- pictures ------------------------------------------------------------------------
-    def set_visual_option(self, name: str, value: Any) -> None:
-        self._options[name] = value
-
     def visualize(self, kinds: set[str]) -> list[Snapshot]:
         wanted = set(kinds) & self.visual_kinds
         snaps: list[Snapshot] = []

@@ -12,10 +12,8 @@ import torch
 import torch.nn.functional as F
 
 from ...spec.errors import DataError
-from ...spec.paradigms import PARADIGM_SPECS
 from ...spec.project import Project
 from ...spec.snapshots import Generation, Snapshot
-from ..base import NonFiniteLoss
 from ..optim import make_optimizer
 from ..registry import PARADIGMS
 from ..seq_visuals import ATTENTION_TYPES, attention_snapshot, keys_of
@@ -27,6 +25,7 @@ from ..text_common import (
     token_text,
     unknown_note,
 )
+from ..update import TrainerBase
 
 EVAL_WINDOWS = 96         # windows of the val split scored at each check (train: the same)
 FINAL_WINDOWS = 512       # windows of each split scored for the final metrics
@@ -35,7 +34,7 @@ GENERATION_BUDGET_S = 0.15  # sampling stops early rather than keep a prompt wai
 
 
 @PARADIGMS.register("language_model")
-class LanguageModelParadigm:
+class LanguageModelParadigm(TrainerBase):
     """Causal next-token prediction on the dataset's text stream (``extras["stream"]``).
 
     Each step draws ``batch_size`` random windows of the training text; the input is a
@@ -45,20 +44,14 @@ class LanguageModelParadigm:
     ``attention`` (the maps for one test window).
     """
 
-    def __init__(self) -> None:
-        self.visual_kinds: frozenset[str] = frozenset({"generation"})
-        self.epoch = 0
-        self.steps_per_epoch = 1
-        self.steps_done = 0
-        self._options: dict[str, Any] = {}
+    name = "language_model"
+    visual_kinds = frozenset({"generation"})
 
     # -- set-up --------------------------------------------------------------------------
     def setup(self, project: Project, nets: dict[str, torch.nn.Module], data: Any,
               device: torch.device) -> None:
-        self.hparams = PARADIGM_SPECS.get("language_model").hparams.validate(project.hparams)
+        self._begin(project, data, device)
         self.model = nets["model"]
-        self.data = data
-        self.device = device
         self.tokenizer = data.tokenizer
         self.vocab = tuple(data.vocab)
         self.window = int(data.input_shape[0])
@@ -70,11 +63,9 @@ class LanguageModelParadigm:
             raise DataError(f"the training text has fewer than {self.window + 2} tokens, too "
                             f"few for the model's window of {self.window}; use more text or "
                             "a shorter sequence length")
+        # random windows, not a walk over rows: an epoch is as many tokens as the text holds
         self.batch_size = self.hparams["batch_size"]
-        self.steps_per_epoch = max(1, math.ceil((len(train) - 1)
-                                                / (self.batch_size * self.window)))
-        self.total_steps = self.steps_per_epoch * self.hparams["epochs"]
-        self.eval_every = self.hparams["eval_every"] or self.steps_per_epoch
+        self._schedule(max(1, math.ceil((len(train) - 1) / (self.batch_size * self.window))))
         self.generator = torch.Generator().manual_seed(project.seed)
         self.optimizer = make_optimizer(self.model.parameters(), self.hparams, self.total_steps)
         self._offsets = torch.arange(self.window + 1, device=device)
@@ -121,14 +112,7 @@ class LanguageModelParadigm:
         starts = torch.randint(0, len(train) - self.window, (self.batch_size,),
                                generator=self.generator).to(self.device)
         x, y = self.windows(train, starts)                  # (B, L), (B, L)
-        loss = next_token_loss(self.model(x), y)            # scores (B, L, V)
-        value = loss.item()
-        if not math.isfinite(value):
-            raise NonFiniteLoss(value)
-        self.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        self.optimizer.step()
-        self.steps_done += 1
+        value = self._update(next_token_loss(self.model(x), y))   # scores (B, L, V)
         if self.steps_done % self.steps_per_epoch == 0:
             self.epoch += 1
         return {"loss": value}
@@ -152,11 +136,8 @@ class LanguageModelParadigm:
         return {"loss": total / count, "accuracy": correct / count}
 
     def final_metrics(self) -> dict[str, float]:
-        out: dict[str, float] = {}
-        for split in ("train", "val", "test"):
-            starts = None if split == "train" else self._tiling(split, FINAL_WINDOWS)
-            for name, value in self.evaluate(split, starts).items():
-                out[f"{split}_{name}"] = value
+        out = self._split_metrics(lambda split: self.evaluate(
+            split, None if split == "train" else self._tiling(split, FINAL_WINDOWS)))
         out["unigram_loss"] = self.unigram_loss
         out.update(self.pattern_accuracy())
         return out
@@ -242,9 +223,6 @@ class LanguageModelParadigm:
         return scores
 
     # -- pictures ------------------------------------------------------------------------
-    def set_visual_option(self, name: str, value: Any) -> None:
-        self._options[name] = value
-
     def visualize(self, kinds: set[str]) -> list[Snapshot]:
         wanted = set(kinds) & self.visual_kinds
         snaps: list[Snapshot] = []

@@ -3,7 +3,6 @@ from both sides; optionally also learn whether a second sentence really follows 
 
 from __future__ import annotations
 
-import math
 import re
 from typing import Any
 
@@ -11,11 +10,8 @@ import torch
 import torch.nn.functional as F
 
 from ...spec.errors import ProjectError
-from ...spec.paradigms import PARADIGM_SPECS
 from ...spec.project import Project
 from ...spec.snapshots import FillMask, Snapshot
-from ..base import NonFiniteLoss
-from ..batching import EpochBatches
 from ..optim import make_optimizer
 from ..registry import PARADIGMS
 from ..seq_visuals import ATTENTION_TYPES, attention_snapshot, keys_of
@@ -27,6 +23,7 @@ from ..text_common import (
     token_text,
     unknown_note,
 )
+from ..update import TrainerBase
 
 EVAL_ROWS = 512           # rows of a split scored at each check (train: a fixed subset)
 TOP = 5                   # guesses listed per blank
@@ -34,7 +31,7 @@ BLANK = re.compile(r"\[mask\]|<mask>|_+", re.IGNORECASE)
 
 
 @PARADIGMS.register("masked_lm")
-class MaskedLMParadigm:
+class MaskedLMParadigm(TrainerBase):
     """BERT's pre-training on the dataset's sentence rows (``Split.x``, padded with 0).
 
     Each step chooses ``mask_fraction`` of every row's ordinary tokens (never padding or
@@ -46,20 +43,14 @@ class MaskedLMParadigm:
     that learns to tell which.
     """
 
-    def __init__(self) -> None:
-        self.visual_kinds: frozenset[str] = frozenset({"fill_mask"})
-        self.epoch = 0
-        self.steps_per_epoch = 1
-        self.steps_done = 0
-        self._options: dict[str, Any] = {}
+    name = "masked_lm"
+    visual_kinds = frozenset({"fill_mask"})
 
     # -- set-up --------------------------------------------------------------------------
     def setup(self, project: Project, nets: dict[str, torch.nn.Module], data: Any,
               device: torch.device) -> None:
-        self.hparams = PARADIGM_SPECS.get("masked_lm").hparams.validate(project.hparams)
+        self._begin(project, data, device)
         self.model = nets["model"]
-        self.data = data
-        self.device = device
         self.tokenizer = data.tokenizer
         self.vocab = tuple(data.vocab)
         self.length = int(data.input_shape[0])
@@ -69,7 +60,6 @@ class MaskedLMParadigm:
         self.ordinary = torch.nonzero(~self.special)[:, 0]
         self.mask_id = int(self.tokenizer.mask_id)
         self.cls_id, self.sep_id = int(self.tokenizer.cls_id), int(self.tokenizer.sep_id)
-        self.generator = torch.Generator().manual_seed(project.seed)
         self._check_outputs()
         if self.nsp:
             self._sentences = {s: list(v) for s, v in data.extras["sentences"].items()}
@@ -85,11 +75,8 @@ class MaskedLMParadigm:
             n = len(data.train)
         if n == 0:
             raise ProjectError("the training split has no sentences to learn from")
-        self.batch_size = min(self.hparams["batch_size"], n)
-        self.steps_per_epoch = math.ceil(n / self.batch_size)
-        self.total_steps = self.steps_per_epoch * self.hparams["epochs"]
-        self.eval_every = self.hparams["eval_every"] or self.steps_per_epoch
-        self.batches = EpochBatches(n, self.batch_size, self.generator)
+        # indices on the CPU: rows() builds sentence pairs there, or moves the indices itself
+        self._common_setup(project, n, None)
         self.optimizer = make_optimizer(self.model.parameters(), self.hparams, self.total_steps)
         self._eval = {split: self._fixed_batch(split, project.seed + 11 + i)
                       for i, split in enumerate(("train", "val", "test"))}
@@ -167,11 +154,6 @@ class MaskedLMParadigm:
         return x, inputs, chosen, labels
 
     # -- training ------------------------------------------------------------------------
-    def _next_index(self) -> torch.Tensor:
-        index = self.batches.next()
-        self.epoch = self.batches.epoch
-        return index
-
     def _losses(self, x, inputs, chosen, labels):
         out = self.model(inputs)
         outs = out if isinstance(out, tuple) else (out,)
@@ -184,18 +166,11 @@ class MaskedLMParadigm:
     def step(self) -> dict[str, float]:
         if not self.model.training:
             self.model.train()
-        x, labels = self.rows("train", self._next_index(), self.generator)
+        x, labels = self.rows("train", self._next_indices(), self.generator)
         inputs, chosen = self.mask(x, self.generator)
         _, token_loss, _, pair_loss = self._losses(x, inputs, chosen, labels)
-        loss = token_loss if pair_loss is None else token_loss + pair_loss
-        value = loss.item()
-        if not math.isfinite(value):
-            raise NonFiniteLoss(value)
-        self.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        self.optimizer.step()
-        self.steps_done += 1
-        metrics = {"loss": value}
+        metrics = {"loss": self._update(token_loss if pair_loss is None
+                                        else token_loss + pair_loss)}
         if pair_loss is not None:
             metrics["masked_loss"] = token_loss.item()
             metrics["nsp_loss"] = pair_loss.item()
@@ -216,17 +191,7 @@ class MaskedLMParadigm:
                 metrics["nsp_accuracy"] = (pair_logits.argmax(-1) == labels).float().mean().item()
         return metrics
 
-    def final_metrics(self) -> dict[str, float]:
-        out: dict[str, float] = {}
-        for split in ("train", "val", "test"):
-            for name, value in self.evaluate(split).items():
-                out[f"{split}_{name}"] = value
-        return out
-
     # -- pictures ------------------------------------------------------------------------
-    def set_visual_option(self, name: str, value: Any) -> None:
-        self._options[name] = value
-
     def visualize(self, kinds: set[str]) -> list[Snapshot]:
         wanted = set(kinds) & self.visual_kinds
         snaps: list[Snapshot] = []

@@ -16,7 +16,6 @@ A network with no ``"dec"`` input writes the whole target in one pass.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import torch
@@ -24,14 +23,12 @@ import torch.nn.functional as F
 
 from ...nn.attention import capture_attention
 from ...spec.errors import ProjectError
-from ...spec.paradigms import PARADIGM_SPECS
 from ...spec.project import Project
 from ...spec.snapshots import Alignment, AttentionLayer, AttentionMaps, Snapshot
-from ..base import NonFiniteLoss
-from ..batching import EpochBatches
 from ..optim import make_optimizer
 from ..registry import PARADIGMS
 from ..seq_visuals import step_labels, token_texts
+from ..update import TrainerBase
 
 EVAL_TRAIN_SUBSET = 512   # training examples used for the train-split metrics
 EVAL_BATCH = 1024         # examples decoded at once when evaluating
@@ -56,23 +53,17 @@ def exact_match(pred: torch.Tensor, target: torch.Tensor) -> float:
 
 
 @PARADIGMS.register("seq2seq")
-class Seq2SeqParadigm:
+class Seq2SeqParadigm(TrainerBase):
     """Learn source sequences → target sequences with one encoder–decoder graph (slot
     ``model``), teacher forcing while training and greedy decoding while testing."""
 
-    def __init__(self) -> None:
-        self.visual_kinds: frozenset[str] = frozenset()
-        self.epoch = 0
-        self.steps_per_epoch = 1
-        self.total_steps = 1
-        self.eval_every = 1
-        self.steps_done = 0
-        self._options: dict[str, Any] = {"example_index": 0}
+    name = "seq2seq"
+    options = {"example_index": 0}
 
     # -- set-up --------------------------------------------------------------------------
     def setup(self, project: Project, nets: dict[str, torch.nn.Module], data: Any,
               device: torch.device) -> None:
-        self.hparams = PARADIGM_SPECS.get("seq2seq").hparams.validate(project.hparams)
+        self._begin(project, data, device)
         self.model = nets["model"]
         self.sources = tuple(getattr(self.model, "sources", SOURCES))
         others = [s for s in self.sources if s not in SOURCES]
@@ -84,21 +75,13 @@ class Seq2SeqParadigm:
             raise ProjectError(f"the {data.name} dataset has no start token (<bos>), so a "
                                "decoder cannot be started on it")
         self._behind = _sources_by_block(project.slots.get("model"))
-        self.data = data
-        self.device = device
         self.bos_id = int(data.extras["bos_id"])
         self.pad_id = int(getattr(data.tokenizer, "pad_id", 0) or 0)
         self.x, self.y = data.train.x, data.train.y
         n = len(self.x)
-        self.batch_size = min(self.hparams["batch_size"], n)
-        self.steps_per_epoch = math.ceil(n / self.batch_size)
-        self.total_steps = self.steps_per_epoch * self.hparams["epochs"]
-        self.eval_every = self.hparams["eval_every"] or self.steps_per_epoch
-        self.generator = torch.Generator().manual_seed(project.seed)
-        self.batches = EpochBatches(n, self.batch_size, self.generator, device)
+        self._common_setup(project, n, device)
         self.optimizer = make_optimizer(self.model.parameters(), self.hparams, self.total_steps)
-        subset = torch.randperm(n, generator=torch.Generator().manual_seed(project.seed + 1))
-        self._train_eval = subset[:EVAL_TRAIN_SUBSET].to(device)
+        self._train_eval = self._fixed_rows(n, EVAL_TRAIN_SUBSET)
         self.visual_kinds = frozenset(self._find_visual_kinds())
 
     def _find_visual_kinds(self) -> set[str]:
@@ -144,11 +127,6 @@ class Seq2SeqParadigm:
         return pred, dec
 
     # -- training ------------------------------------------------------------------------
-    def _next_batch(self) -> torch.Tensor:
-        idx = self.batches.next()
-        self.epoch = self.batches.epoch
-        return idx
-
     def _teacher_forced(self) -> bool:
         share = self.hparams["teacher_forcing"]
         if share >= 1.0:
@@ -170,18 +148,10 @@ class Seq2SeqParadigm:
     def step(self) -> dict[str, float]:
         if not self.model.training:  # train() walks every block: only when it changed
             self.model.train()
-        idx = self._next_batch()
+        idx = self._next_indices()
         x, y = self.x[idx], self.y[idx]
         dec = self.decoder_input(x, y, self._teacher_forced())
-        loss = self._loss(self._run(x, dec), y)
-        value = loss.item()
-        if not math.isfinite(value):
-            raise NonFiniteLoss(value)
-        self.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        self.optimizer.step()
-        self.steps_done += 1
-        return {"loss": value}
+        return {"loss": self._update(self._loss(self._run(x, dec), y))}
 
     def evaluate(self, split: str = "val") -> dict[str, float]:
         """Loss with teacher forcing; token accuracy and exact match with greedy decoding."""
@@ -205,17 +175,7 @@ class Seq2SeqParadigm:
                     "accuracy": token_accuracy(pred, y),
                     "exact_match": exact_match(pred, y)}
 
-    def final_metrics(self) -> dict[str, float]:
-        out: dict[str, float] = {}
-        for split in ("train", "val", "test"):
-            for name, value in self.evaluate(split).items():
-                out[f"{split}_{name}"] = value
-        return out
-
     # -- pictures ------------------------------------------------------------------------
-    def set_visual_option(self, name: str, value: Any) -> None:
-        self._options[name] = value
-
     def _tokens(self, ids: torch.Tensor) -> tuple[str, ...]:
         return token_texts(self.data.vocab, ids)
 

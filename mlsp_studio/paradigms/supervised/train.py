@@ -10,7 +10,6 @@ import torch
 import torch.nn.functional as F
 
 from ...spec.errors import ParamError
-from ...spec.paradigms import PARADIGM_SPECS
 from ...spec.project import Project
 from ...spec.snapshots import (
     ConfusionMatrix,
@@ -22,14 +21,13 @@ from ...spec.snapshots import (
     Snapshot,
 )
 from ..augment import Augmenter, refusal
-from ..base import NonFiniteLoss
-from ..batching import EpochBatches
 from ..ensemble import Ensemble
 from ..layer_stats import layer_stats, weighted_layers
 from ..optim import make_optimizer
 from ..receptive_field import ReceptiveFieldProbe
 from ..registry import PARADIGMS
 from ..seq_visuals import SEQUENCE_TYPES, SequenceVisuals, event_mass
+from ..update import TrainerBase
 
 GRID = 64                 # decision-boundary resolution per axis
 EVAL_TRAIN_SUBSET = 512   # training examples used for the train-split metrics
@@ -39,32 +37,21 @@ MAP_FAMILIES_RANK = (2, 3)  # (C, L) and (C, H, W) outputs are drawn as feature 
 
 
 @PARADIGMS.register("supervised")
-class SupervisedParadigm:
+class SupervisedParadigm(TrainerBase):
     """Learn inputs → labels. The model is the slot ``model``; its output is the head's."""
 
-    def __init__(self) -> None:
-        self.visual_kinds: frozenset[str] = frozenset()
-        self.epoch = 0
-        self.steps_per_epoch = 1
-        self.steps_done = 0
-        self._options: dict[str, Any] = {"feature_index": 0, "example_index": 0}
+    name = "supervised"
+    options = {"feature_index": 0, "example_index": 0}
 
     # -- set-up --------------------------------------------------------------------------
     def setup(self, project: Project, nets: dict[str, torch.nn.Module], data: Any,
               device: torch.device) -> None:
-        self.hparams = PARADIGM_SPECS.get("supervised").hparams.validate(project.hparams)
+        self._begin(project, data, device)
         self.model = nets["model"]
-        self.data = data
-        self.device = device
         self.classify = data.task == "classification"
         self.x, self.y = data.train.x, data.train.y
         n = len(self.x)
-        self.batch_size = min(self.hparams["batch_size"], n)
-        self.steps_per_epoch = math.ceil(n / self.batch_size)
-        self.total_steps = self.steps_per_epoch * self.hparams["epochs"]
-        self.eval_every = self.hparams["eval_every"] or self.steps_per_epoch
-        self.generator = torch.Generator().manual_seed(project.seed)
-        self.batches = EpochBatches(n, self.batch_size, self.generator, device)
+        self._common_setup(project, n, device)
         if self.hparams["augment"] and (why := refusal(data.input_kind)):
             raise ParamError(why)
         k = self.hparams["ensemble"]
@@ -76,8 +63,7 @@ class SupervisedParadigm:
         self.optimizer = make_optimizer(params, self.hparams, self.total_steps)
         self.members = list(self.ensemble.members) if self.ensemble is not None else [self.model]
         self.copies = {"model": self.members[1:]}  # live changes reach every member
-        subset = torch.randperm(n, generator=torch.Generator().manual_seed(project.seed + 1))
-        self._train_eval = subset[:EVAL_TRAIN_SUBSET].to(device)
+        self._train_eval = self._fixed_rows(n, EVAL_TRAIN_SUBSET)
         kinds = set()
         if self.classify:
             kinds.add("confusion")
@@ -107,11 +93,6 @@ class SupervisedParadigm:
         self.visual_kinds = frozenset(kinds | self._seq.kinds)
 
     # -- training ------------------------------------------------------------------------
-    def _next_batch(self) -> torch.Tensor:
-        idx = self.batches.next()
-        self.epoch = self.batches.epoch
-        return idx
-
     def _loss(self, out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         if self.classify:
             if out.dim() == 2:
@@ -131,24 +112,14 @@ class SupervisedParadigm:
         if not self.model.training:  # train() walks every block: only when it changed
             for net in self.members:
                 net.train()
-        idx = self._next_batch()
+        idx = self._next_indices()
         losses = []
         for net in self.members:  # the same rows for every member, each its own alterations
             x, y = self._batch(idx)
             losses.append(self._loss(net(x), y))
-        values = [loss.item() for loss in losses]
-        for value in values:
-            if not math.isfinite(value):
-                raise NonFiniteLoss(value)
-        self.optimizer.zero_grad(set_to_none=True)
-        # the members share no weights: each gets its own gradient (one member: no sum to add)
-        (losses[0] if len(losses) == 1 else sum(losses)).backward()
-        if self.hparams["grad_clip"] > 0:
-            for net in self.members:
-                torch.nn.utils.clip_grad_norm_(net.parameters(), self.hparams["grad_clip"])
-        self.optimizer.step()
-        self.steps_done += 1
-        return {"loss": sum(values) / len(values)}
+        # the members share no weights: each gets its own gradient and its own clip
+        return {"loss": self._update(losses, clip=self.hparams["grad_clip"],
+                                     params=self.members)}
 
     def evaluate(self, split: str = "val") -> dict[str, float]:
         metrics = self._scores(split)
@@ -189,10 +160,7 @@ class SupervisedParadigm:
     def final_metrics(self) -> dict[str, float]:
         if self.ensemble is not None and self.hparams["patience"] > 0:
             self.ensemble.restore_best()  # as the engine restored member 0
-        out: dict[str, float] = {}
-        for split in ("train", "val", "test"):
-            for name, value in self._scores(split).items():
-                out[f"{split}_{name}"] = value
+        out = self._split_metrics(self._scores)
         events = self.data.test.extra.get("event")
         if events is not None and self._seq.pooling and len(self.data.test):
             self.model.eval()
@@ -200,9 +168,6 @@ class SupervisedParadigm:
         return out
 
     # -- pictures ------------------------------------------------------------------------
-    def set_visual_option(self, name: str, value: Any) -> None:
-        self._options[name] = value
-
     def visualize(self, kinds: set[str]) -> list[Snapshot]:
         wanted = set(kinds) & self.visual_kinds
         if not wanted:

@@ -13,13 +13,12 @@ import torch.nn.functional as F
 
 from ...nn.lora import add_lora, lora_dims
 from ...spec.errors import DataError, ParamError, ProjectError
-from ...spec.paradigms import PARADIGM_SPECS
 from ...spec.project import Project
 from ...spec.snapshots import ConfusionMatrix, Snapshot
-from ..base import NonFiniteLoss
 from ..batching import EpochBatches
 from ..optim import make_optimizer
 from ..registry import PARADIGMS
+from ..update import TrainerBase
 
 HEAD_TYPES = ("ClassifierHead",)
 LORA_TYPES = {"dense": ("Dense",), "conv": ("Conv1d", "Conv2d"),
@@ -47,24 +46,19 @@ class _Task:
 
 
 @PARADIGMS.register("transfer")
-class TransferParadigm:
+class TransferParadigm(TrainerBase):
     """Pre-training on ``source_classes`` for ``pretrain_steps``, then adaptation to
     ``target_classes`` in the chosen ``mode``. The network's ClassifierHead is the output
     layer that is started afresh; everything before it is the body."""
 
-    def __init__(self) -> None:
-        self.visual_kinds: frozenset[str] = frozenset({"confusion"})
-        self.epoch = 0
-        self.steps_per_epoch = 1
-        self.steps_done = 0
-        self._options: dict[str, Any] = {}
+    name = "transfer"
+    visual_kinds = frozenset({"confusion"})
 
     # -- set-up --------------------------------------------------------------------------
     def setup(self, project: Project, nets: dict[str, torch.nn.Module], data: Any,
               device: torch.device) -> None:
-        self.hparams = h = PARADIGM_SPECS.get("transfer").hparams.validate(project.hparams)
+        h = self._begin(project, data, device)
         self.model = nets["model"]
-        self.device = device
         heads = [k for k, t in self.model.types.items() if t in HEAD_TYPES]
         if len(heads) != 1:
             raise ProjectError("transfer learning needs a network with exactly one "
@@ -91,11 +85,11 @@ class TransferParadigm:
         n = len(self.target.splits["train"][0])
         if n == 0 or len(self.source.splits["train"][0]) == 0:
             raise DataError("the source or the target task has no training examples")
+        # not _common_setup(): the target's batches start at the switch (_adapt), after
+        # pre-training has drawn its random batches from the same generator
         self.batch_size = min(h["batch_size"], n)
-        self.steps_per_epoch = math.ceil(n / self.batch_size)
         self.pretrain_steps = h["pretrain_steps"]
-        self.total_steps = self.pretrain_steps + self.steps_per_epoch * h["epochs"]
-        self.eval_every = h["eval_every"] or self.steps_per_epoch
+        self._schedule(math.ceil(n / self.batch_size), before=self.pretrain_steps)
         self.generator = torch.Generator().manual_seed(project.seed + 1)
         self.optimizer = make_optimizer(self.model.parameters(), h, self.pretrain_steps or 1)
         self.task = self.source if self.pretrain_steps else None
@@ -148,8 +142,7 @@ class TransferParadigm:
             idx = torch.randint(len(x), (min(self.batch_size, len(x)),),
                                 generator=self.generator)
             return x[idx.to(x.device)], y[idx.to(y.device)]
-        idx = self.batches.next()
-        self.epoch = self.batches.epoch
+        idx = self._next_indices()
         return x[idx.to(x.device)], y[idx.to(y.device)]
 
     def _loss(self, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -162,15 +155,7 @@ class TransferParadigm:
         if not self.model.training:
             self.model.train()
         x, y = self._batch()
-        loss = self._loss(self.model(x), y)
-        value = loss.item()
-        if not math.isfinite(value):
-            raise NonFiniteLoss(value)
-        self.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        self.optimizer.step()
-        self.steps_done += 1
-        return {"loss": value}
+        return {"loss": self._update(self._loss(self.model(x), y))}
 
     def _accuracy(self, task: _Task, split: str) -> float:
         x, y = task.splits[split]
@@ -199,10 +184,7 @@ class TransferParadigm:
     def final_metrics(self) -> dict[str, float]:
         if self.task is self.source:  # a run that never reached the target task
             self._adapt()
-        out: dict[str, float] = {}
-        for split in ("train", "val", "test"):
-            for name, value in self.evaluate(split).items():
-                out[f"{split}_{name}"] = value
+        out = self._split_metrics()
         if self.source_head is not None:  # forgetting: the new body with the old head
             new_head = copy.deepcopy(self.model.blocks[self.head].state_dict())
             self.model.blocks[self.head].load_state_dict(self.source_head)
@@ -212,9 +194,6 @@ class TransferParadigm:
         return out
 
     # -- pictures ------------------------------------------------------------------------
-    def set_visual_option(self, name: str, value: Any) -> None:
-        self._options[name] = value
-
     def visualize(self, kinds: set[str]) -> list[Snapshot]:
         if "confusion" not in kinds:
             return []

@@ -3,7 +3,6 @@ around it, told apart from words drawn at random."""
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -11,11 +10,8 @@ import torch
 import torch.nn.functional as F
 
 from ...spec.errors import DataError, ProjectError
-from ...spec.paradigms import PARADIGM_SPECS
 from ...spec.project import Project
 from ...spec.snapshots import Embeddings, Snapshot
-from ..base import NonFiniteLoss
-from ..batching import EpochBatches
 from ..optim import make_optimizer
 from ..registry import PARADIGMS
 from ..text_common import (
@@ -26,13 +22,14 @@ from ..text_common import (
     special_ids,
     token_counts,
 )
+from ..update import TrainerBase
 
 EVAL_PAIRS = 4096     # (center, context) pairs of a split scored at each check
 NEIGHBOURS = 5
 
 
 @PARADIGMS.register("word2vec")
-class Word2VecParadigm:
+class Word2VecParadigm(TrainerBase):
     """Skip-gram on the dataset's sentences (``extras["sentences"]``).
 
     Every word and each word up to ``window`` places away in the same sentence make a pair
@@ -44,20 +41,14 @@ class Word2VecParadigm:
     the center vectors in 2-D (PCA) with a chosen word's nearest neighbours.
     """
 
-    def __init__(self) -> None:
-        self.visual_kinds: frozenset[str] = frozenset({"embeddings"})
-        self.epoch = 0
-        self.steps_per_epoch = 1
-        self.steps_done = 0
-        self._options: dict[str, Any] = {}
+    name = "word2vec"
+    visual_kinds = frozenset({"embeddings"})
 
     # -- set-up --------------------------------------------------------------------------
     def setup(self, project: Project, nets: dict[str, torch.nn.Module], data: Any,
               device: torch.device) -> None:
-        self.hparams = PARADIGM_SPECS.get("word2vec").hparams.validate(project.hparams)
+        self._begin(project, data, device)
         self.model = nets["model"]
-        self.data = data
-        self.device = device
         self.vocab = tuple(data.vocab)
         self.special = special_ids(data.tokenizer, self.vocab)
         sentences = data.extras.get("sentences", {})
@@ -78,12 +69,7 @@ class Word2VecParadigm:
         counts = token_counts(sentences["train"], len(self.vocab))
         counts[sorted(self.special)] = 0
         self.noise = noise_distribution(counts, 0.75).to(device)
-        self.batch_size = min(self.hparams["batch_size"], len(train))
-        self.steps_per_epoch = math.ceil(len(train) / self.batch_size)
-        self.total_steps = self.steps_per_epoch * self.hparams["epochs"]
-        self.eval_every = self.hparams["eval_every"] or self.steps_per_epoch
-        self.generator = torch.Generator().manual_seed(project.seed)
-        self.batches = EpochBatches(len(train), self.batch_size, self.generator, device)
+        self._common_setup(project, len(train), device)
         self.optimizer = make_optimizer([*self.model.parameters(), *self.context.parameters()],
                                         self.hparams, self.total_steps)
         rng = torch.Generator().manual_seed(project.seed + 1)
@@ -112,9 +98,7 @@ class Word2VecParadigm:
 
     # -- training ------------------------------------------------------------------------
     def _next_batch(self) -> torch.Tensor:
-        index = self.batches.next()
-        self.epoch = self.batches.epoch
-        return self.pairs["train"][index]
+        return self.pairs["train"][self._next_indices()]
 
     def loss(self, pairs: torch.Tensor, negatives: torch.Tensor) -> torch.Tensor:
         v = self.center(pairs[:, 0])                         # (B, D)
@@ -129,14 +113,7 @@ class Word2VecParadigm:
             self.model.train()
         pairs = self._next_batch()
         loss = self.loss(pairs, self.draw_negatives(len(pairs), self.generator))
-        value = loss.item()
-        if not math.isfinite(value):
-            raise NonFiniteLoss(value)
-        self.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        self.optimizer.step()
-        self.steps_done += 1
-        return {"loss": value}
+        return {"loss": self._update(loss)}
 
     def evaluate(self, split: str = "val") -> dict[str, float]:
         batch = self._eval.get(split)
@@ -160,11 +137,8 @@ class Word2VecParadigm:
         return neighbour_precision(self.vectors(), ids, groups, self.words, NEIGHBOURS)
 
     def final_metrics(self) -> dict[str, float]:
-        out: dict[str, float] = {}
-        for split in ("train", "val", "test"):
-            for name, value in self.evaluate(split).items():
-                if name == "loss":
-                    out[f"{split}_{name}"] = value
+        out = {key: value for key, value in self._split_metrics().items()
+               if key.endswith("_loss")}
         if self.grouped:  # only the built-in corpus knows which words belong together
             with torch.inference_mode():
                 self.model.eval()
@@ -172,9 +146,6 @@ class Word2VecParadigm:
         return out
 
     # -- pictures ------------------------------------------------------------------------
-    def set_visual_option(self, name: str, value: Any) -> None:
-        self._options[name] = value
-
     def visualize(self, kinds: set[str]) -> list[Snapshot]:
         if "embeddings" not in kinds:
             return []
