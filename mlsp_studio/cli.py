@@ -174,8 +174,8 @@ def _cmd_soak(args: argparse.Namespace) -> int:
         raise CommandError("--minutes must be 0.1 to 1440")
     import os
 
-    from .spec.errors import StudioError
-    from .spec.presets import resolve_target
+    from .errors import StudioError
+    from .model.presets import resolve_target
 
     try:
         resolve_target(args.target)
@@ -189,8 +189,8 @@ def _cmd_soak(args: argparse.Namespace) -> int:
 
 
 def _cmd_presets() -> int:
-    from .spec.errors import StudioError
-    from .spec.presets import list_presets
+    from .errors import StudioError
+    from .model.presets import list_presets
 
     try:
         presets = list_presets()
@@ -203,8 +203,8 @@ def _cmd_presets() -> int:
 
 
 def _load_target(args: argparse.Namespace):
-    from .spec.errors import StudioError
-    from .spec.presets import resolve_target
+    from .errors import StudioError
+    from .model.presets import resolve_target
 
     try:
         project = resolve_target(args.target)
@@ -280,7 +280,7 @@ def _run_one(project, args: argparse.Namespace, out: Path):
     """Train one project into ``out``; returns (exit code, engine or None)."""
     from .engine import Engine
     from .engine.outputs import write_run
-    from .spec.errors import StudioError
+    from .errors import StudioError
 
     engine = Engine(project, max_steps=args.steps, max_seconds=args.seconds,
                     threads=args.threads)
@@ -335,7 +335,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
     project = _load_target(args)
     if args.output.exists() and args.output.is_dir():
         raise CommandError(f"{args.output} is a folder; give a file name")
-    from .spec.errors import StudioError
+    from .errors import StudioError
 
     try:
         if args.format == "python":

@@ -89,7 +89,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, help="training seconds for each preset")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
-    from mlsp_studio.spec.presets import preset_names
+    from mlsp_studio.model.presets import preset_names
 
     for name in args.presets or preset_names():
         make(name, args.seconds)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import torch
 
-from mlsp_studio.spec.blocks import Context, Shape
+from mlsp_studio.model.blocks import Context, Shape
 
 NO_CTX = Context()
 TOKEN_BLOCKS = {"Embedding"}  # blocks that read token ids rather than numbers

@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-from mlsp_studio.spec.blocks import Context, Shape
-from mlsp_studio.spec.catalog import BLOCKS
-from mlsp_studio.spec.graph import Graph
+from mlsp_studio.model.blocks import Context, Shape
+from mlsp_studio.model.catalog import BLOCKS
+from mlsp_studio.model.graph import Graph
 
 NO_CTX = Context()
 

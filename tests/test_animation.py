@@ -9,14 +9,14 @@ import numpy as np
 import pytest
 from PIL import Image
 
-import mlsp_studio.spec.snapshots  # noqa: F401  (first: it imports the per-paradigm modules)
+import mlsp_studio.snapshots.kinds  # noqa: F401  (first: it imports the per-paradigm modules)
 from mlsp_studio.paradigms.diffusion.figures import trajectory_gif
 from mlsp_studio.paradigms.diffusion.snapshots import DiffusionTrajectory
 from mlsp_studio.paradigms.gan.snapshots import GanSamples
 from mlsp_studio.report import animation
 from mlsp_studio.report.animation import save_gif, snapshot_gif, weight_range
-from mlsp_studio.spec.frames import FrameRecorder, thin_evenly
-from mlsp_studio.spec.snapshots import Alignment, AttentionLayer, AttentionMaps
+from mlsp_studio.snapshots.frames import FrameRecorder, thin_evenly
+from mlsp_studio.snapshots.kinds import Alignment, AttentionLayer, AttentionMaps
 
 NAN = np.nan
 
@@ -163,8 +163,8 @@ def test_a_gan_run_writes_a_gif_of_its_pictures_over_training(tmp_path, monkeypa
                                                                drawn) -> None:
     from mlsp_studio.engine import Engine
     from mlsp_studio.engine.outputs import write_run
+    from mlsp_studio.model.presets import load_preset
     from mlsp_studio.report.run_figures import write_run_figures
-    from mlsp_studio.spec.presets import load_preset
 
     monkeypatch.setattr(animation, "BUDGET_S", 1.0)  # a few frames are enough here
     monkeypatch.setattr(animation, "MAX_WIDTH", 320)

@@ -9,6 +9,10 @@ import torch.nn.functional as F
 from block_cases_attention import INVALID, export_graph
 from torch import nn
 
+from mlsp_studio.errors import ShapeError
+from mlsp_studio.model.blocks import Context, format_shape
+from mlsp_studio.model.catalog import BLOCKS
+from mlsp_studio.model.graph import Graph
 from mlsp_studio.nn.attention import (
     MultiHeadAttention,
     TransformerDecoderLayer,
@@ -17,10 +21,6 @@ from mlsp_studio.nn.attention import (
     causal_mask,
 )
 from mlsp_studio.nn.compile import compile_graph
-from mlsp_studio.spec.blocks import Context, format_shape
-from mlsp_studio.spec.catalog import BLOCKS
-from mlsp_studio.spec.errors import ShapeError
-from mlsp_studio.spec.graph import Graph
 
 CTX = Context(inputs={"x": (6, 8)})
 
@@ -253,7 +253,7 @@ def test_cross_attention_has_two_named_inputs() -> None:
 
 
 def _digits_project():
-    from mlsp_studio.spec.presets import load_preset
+    from mlsp_studio.model.presets import load_preset
 
     project = load_preset("digits-cnn")
     project.slots["model"] = export_graph()

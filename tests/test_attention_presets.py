@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from mlsp_studio.engine import Engine
-from mlsp_studio.spec.presets import load_preset
+from mlsp_studio.model.presets import load_preset
 
 PRESETS = ("seq2seq-attention", "transformer-reverse", "vit-digits", "conformer-signals")
 
@@ -28,9 +28,9 @@ def _train(name: str, steps: int, variant: str | None = None, **options) -> dict
 
 @pytest.mark.parametrize("name", PRESETS)
 def test_preset_loads_with_a_description_and_order(name: str) -> None:
-    from mlsp_studio.spec.catalog import BLOCKS
-    from mlsp_studio.spec.presets import preset_names
-    from mlsp_studio.spec.project import check_project
+    from mlsp_studio.model.catalog import BLOCKS
+    from mlsp_studio.model.presets import preset_names
+    from mlsp_studio.model.project import check_project
 
     project = load_preset(name)
     assert len(project.description) > 200 and project.ui["title"]

@@ -10,12 +10,12 @@ import torch
 
 from mlsp_studio.data import make_dataset
 from mlsp_studio.engine.engine import Engine
+from mlsp_studio.errors import StudioError
+from mlsp_studio.model.catalog import BLOCKS
+from mlsp_studio.model.live import live_changes
+from mlsp_studio.model.presets import load_preset
+from mlsp_studio.model.project import check_project
 from mlsp_studio.paradigms.augment import Augmenter, _shifted, refusal
-from mlsp_studio.spec.catalog import BLOCKS
-from mlsp_studio.spec.errors import StudioError
-from mlsp_studio.spec.live import live_changes
-from mlsp_studio.spec.presets import load_preset
-from mlsp_studio.spec.project import check_project
 
 
 def _engine(preset: str = "overfit-regularize", variant: str | None = "plain",

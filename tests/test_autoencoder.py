@@ -14,18 +14,18 @@ import torch
 
 from mlsp_studio.data import make_dataset
 from mlsp_studio.engine.engine import Engine
+from mlsp_studio.errors import ProjectError
+from mlsp_studio.model.catalog import BLOCKS
+from mlsp_studio.model.datasets import dataset_context
+from mlsp_studio.model.graph import Graph
+from mlsp_studio.model.presets import load_preset
+from mlsp_studio.model.project import check_project
 from mlsp_studio.paradigms.autoencoder.snapshots import auroc, picture, rates_at, roc_curve
 from mlsp_studio.paradigms.autoencoder.train import corrupt, knn_accuracy
 from mlsp_studio.paradigms.base import NonFiniteLoss
 from mlsp_studio.paradigms.registry import PARADIGMS
 from mlsp_studio.report.figures import FILE_NAMES, snapshot_figure
-from mlsp_studio.spec.catalog import BLOCKS
-from mlsp_studio.spec.datasets import dataset_context
-from mlsp_studio.spec.errors import ProjectError
-from mlsp_studio.spec.graph import Graph
-from mlsp_studio.spec.presets import load_preset
-from mlsp_studio.spec.project import check_project
-from mlsp_studio.spec.snapshots import SNAPSHOT_KINDS
+from mlsp_studio.snapshots.kinds import SNAPSHOT_KINDS
 
 sys.path.insert(0, str(Path(__file__).parent / "gui"))
 from autoencoder_snapshot_cases import AE_SNAPSHOTS  # noqa: E402

@@ -15,10 +15,10 @@ from block_cases_skip import SKIP_CASES, SKIP_INVALID
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mlsp_studio.errors import ShapeError
+from mlsp_studio.model.blocks import BlockRegistry, Context, Shape, format_shape
+from mlsp_studio.model.catalog import BLOCKS
 from mlsp_studio.nn import BUILDERS, BuilderRegistry, build_block
-from mlsp_studio.spec.blocks import BlockRegistry, Context, Shape, format_shape
-from mlsp_studio.spec.catalog import BLOCKS
-from mlsp_studio.spec.errors import ShapeError
 
 BATCH = 3
 NO_CTX = Context()
@@ -327,7 +327,7 @@ def test_registries_refuse_duplicates() -> None:
 
 
 def test_spec_package_does_not_import_torch() -> None:
-    code = "import sys, mlsp_studio.spec.catalog; assert 'torch' not in sys.modules"
+    code = "import sys, mlsp_studio.model.catalog; assert 'torch' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
 
 

@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from mlsp_studio.cli import main
-from mlsp_studio.spec.project import save_project
+from mlsp_studio.model.project import save_project
 
 
 def test_presets_lists_every_core_preset(capsys) -> None:
@@ -175,7 +175,7 @@ def test_all_variants_and_variant_together_are_refused(capsys) -> None:
 
 def test_all_variants_needs_variants(tmp_path, capsys) -> None:
     project = tmp_path / "p.mlsp.json"
-    from mlsp_studio.spec.presets import load_preset
+    from mlsp_studio.model.presets import load_preset
 
     plain = load_preset("spiral")
     plain.variants = {}

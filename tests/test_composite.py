@@ -7,18 +7,18 @@ from __future__ import annotations
 import pytest
 import torch
 
-from mlsp_studio.nn.compile import compile_graph
-from mlsp_studio.spec.blocks import BlockRegistry, Context
-from mlsp_studio.spec.catalog import BLOCKS
-from mlsp_studio.spec.composite import (
+from mlsp_studio.errors import GraphError
+from mlsp_studio.model.blocks import BlockRegistry, Context
+from mlsp_studio.model.catalog import BLOCKS
+from mlsp_studio.model.composite import (
     ROW,
     expand,
     expand_node,
     expand_node_parts,
     is_composite,
 )
-from mlsp_studio.spec.errors import GraphError
-from mlsp_studio.spec.graph import Graph
+from mlsp_studio.model.graph import Graph
+from mlsp_studio.nn.compile import compile_graph
 
 CTX = Context(inputs={"x": (6, 8), "m": (9, 5)})
 

@@ -13,6 +13,10 @@ import torch
 
 from mlsp_studio.data import make_dataset
 from mlsp_studio.engine.engine import Engine
+from mlsp_studio.errors import ProjectError
+from mlsp_studio.model.paired_datasets import COLUMN_CYCLES, ROW_CYCLES, digit_tones
+from mlsp_studio.model.paradigms import PARADIGM_SPECS
+from mlsp_studio.model.presets import load_preset
 from mlsp_studio.paradigms.base import NonFiniteLoss
 from mlsp_studio.paradigms.contrastive.train_augment import augment
 from mlsp_studio.paradigms.contrastive.train_common import representation_key
@@ -26,10 +30,6 @@ from mlsp_studio.paradigms.contrastive.train_info_nce import (
     symmetric_info_nce,
 )
 from mlsp_studio.report.figures import FILE_NAMES, snapshot_figure
-from mlsp_studio.spec.errors import ProjectError
-from mlsp_studio.spec.paired_datasets import COLUMN_CYCLES, ROW_CYCLES, digit_tones
-from mlsp_studio.spec.paradigms import PARADIGM_SPECS
-from mlsp_studio.spec.presets import load_preset
 
 sys.path.insert(0, str(Path(__file__).parent / "gui"))
 from contrastive_snapshot_cases import CONTRASTIVE_SNAPSHOTS  # noqa: E402

@@ -13,13 +13,13 @@ import torch
 
 from mlsp_studio.data import MAKERS, DataBundle, make_dataset
 from mlsp_studio.data.bundle import split_indices, split_sizes
-from mlsp_studio.spec.datasets import (
+from mlsp_studio.errors import DataError, ParamError
+from mlsp_studio.model.datasets import (
     DATASET_SPECS,
     DatasetRegistry,
     context_task,
     dataset_context,
 )
-from mlsp_studio.spec.errors import DataError, ParamError
 
 BUILTIN = ["spiral", "circles", "xor", "blobs", "moons", "ring", "sine", "digits", "noisy_digits",
            "signals"]
@@ -246,7 +246,7 @@ def test_registry_refuses_a_second_name():
 
 
 def test_spec_layer_does_not_import_torch():
-    code = ("import sys, mlsp_studio.spec.datasets as d; d.dataset_context('digits', {}); "
+    code = ("import sys, mlsp_studio.model.datasets as d; d.dataset_context('digits', {}); "
             "assert 'torch' not in sys.modules and 'sklearn' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True)
 

@@ -16,6 +16,12 @@ from matplotlib.figure import Figure
 
 from mlsp_studio.data import make_dataset
 from mlsp_studio.engine import Engine
+from mlsp_studio.errors import ParamError
+from mlsp_studio.messages.events import Answered
+from mlsp_studio.model.catalog import BLOCKS
+from mlsp_studio.model.paradigms import PARADIGM_SPECS
+from mlsp_studio.model.presets import load_preset
+from mlsp_studio.model.project import check_project
 from mlsp_studio.nn.compile import compile_graph
 from mlsp_studio.paradigms.base import NonFiniteLoss
 from mlsp_studio.paradigms.diffusion.figures import FIGURES
@@ -31,12 +37,6 @@ from mlsp_studio.paradigms.diffusion.train_schedule import (
     noise_to,
     sample,
 )
-from mlsp_studio.spec.catalog import BLOCKS
-from mlsp_studio.spec.errors import ParamError
-from mlsp_studio.spec.events import Answered
-from mlsp_studio.spec.paradigms import PARADIGM_SPECS
-from mlsp_studio.spec.presets import load_preset
-from mlsp_studio.spec.project import check_project
 
 sys.path.insert(0, str(Path(__file__).parent / "gui"))
 from diffusion_snapshot_cases import DIFFUSION_SNAPSHOTS  # noqa: E402

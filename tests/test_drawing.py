@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mlsp_studio.spec.drawing import (
+from mlsp_studio.snapshots.drawing import (
     CLASS_COLOURS,
     UNKNOWN_CLASS,
     as_channels,
@@ -15,7 +15,7 @@ from mlsp_studio.spec.drawing import (
     hex_rgb,
     input_kind,
 )
-from mlsp_studio.spec.snapshots import DecisionBoundary
+from mlsp_studio.snapshots.kinds import DecisionBoundary
 
 
 def _grid(probs: np.ndarray, **kw) -> DecisionBoundary:

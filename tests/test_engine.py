@@ -11,8 +11,8 @@ import torch
 
 from mlsp_studio.engine import Engine, EngineState, MetricHistory, MetricsBatch, Status
 from mlsp_studio.engine.checkpoints import CheckpointError, load_checkpoint, save_checkpoint
-from mlsp_studio.spec.graph import Graph
-from mlsp_studio.spec.presets import load_preset
+from mlsp_studio.model.graph import Graph
+from mlsp_studio.model.presets import load_preset
 
 
 def _losses(engine: Engine) -> list[float]:

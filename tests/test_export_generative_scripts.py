@@ -15,10 +15,10 @@ import torch
 
 from mlsp_studio.data import make_dataset
 from mlsp_studio.engine import Engine
+from mlsp_studio.errors import StudioError
 from mlsp_studio.export.python_script import export_python, python_source
-from mlsp_studio.spec.errors import StudioError
-from mlsp_studio.spec.presets import load_preset
-from mlsp_studio.spec.project import Project
+from mlsp_studio.model.presets import load_preset
+from mlsp_studio.model.project import Project
 
 PRESETS = ("autoencoder-digits", "denoising-ae", "anomaly-ae", "gan-ring", "gan-digits",
            "ddpm-2d", "ddpm-digits")

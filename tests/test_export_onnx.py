@@ -11,6 +11,7 @@ import torch
 
 from mlsp_studio.engine.checkpoints import CheckpointError, save_checkpoint
 from mlsp_studio.engine.engine import Engine
+from mlsp_studio.errors import ProjectError, StudioError
 from mlsp_studio.export.onnx_export import (
     ExportError,
     check_onnx,
@@ -18,8 +19,7 @@ from mlsp_studio.export.onnx_export import (
     run_torch,
     sample_inputs,
 )
-from mlsp_studio.spec.errors import ProjectError, StudioError
-from mlsp_studio.spec.presets import load_preset, preset_names
+from mlsp_studio.model.presets import load_preset, preset_names
 
 ort = pytest.importorskip("onnxruntime")
 pytest.importorskip("onnx")

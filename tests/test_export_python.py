@@ -19,16 +19,16 @@ from block_cases_skip import skip_graph
 
 from mlsp_studio.data import make_dataset
 from mlsp_studio.engine import Engine
+from mlsp_studio.errors import StudioError
 from mlsp_studio.export import script_data
 from mlsp_studio.export.python_script import export_python, python_source
+from mlsp_studio.model.blocks import BlockSpec
+from mlsp_studio.model.catalog import BLOCKS, builtin_blocks
+from mlsp_studio.model.graph import Graph
+from mlsp_studio.model.params import ParamSet
+from mlsp_studio.model.presets import load_preset, preset_names
+from mlsp_studio.model.project import Project
 from mlsp_studio.nn.compile import compile_graph
-from mlsp_studio.spec.blocks import BlockSpec
-from mlsp_studio.spec.catalog import BLOCKS, builtin_blocks
-from mlsp_studio.spec.errors import StudioError
-from mlsp_studio.spec.graph import Graph
-from mlsp_studio.spec.params import ParamSet
-from mlsp_studio.spec.presets import load_preset, preset_names
-from mlsp_studio.spec.project import Project
 
 FINAL = re.compile(r"^test (accuracy|mse) (\d+\.\d+)$")
 EPOCH = re.compile(r"^epoch\s+(\d+)/(\d+)\s+loss (\d+\.\d+)")

@@ -14,13 +14,13 @@ import torch
 
 from mlsp_studio.data import make_dataset
 from mlsp_studio.engine import Engine
+from mlsp_studio.errors import StudioError
 from mlsp_studio.export.python_script import python_source
 from mlsp_studio.export.script_data import SPLIT, make_data_source
 from mlsp_studio.export.script_text_data import corpus_source
-from mlsp_studio.spec.datasets import dataset_context
-from mlsp_studio.spec.errors import StudioError
-from mlsp_studio.spec.presets import load_preset
-from mlsp_studio.spec.project import Project
+from mlsp_studio.model.datasets import dataset_context
+from mlsp_studio.model.presets import load_preset
+from mlsp_studio.model.project import Project
 
 PARADIGM_PRESETS = ("gpt-chars", "bert-mlm", "seq2seq-attention", "transfer-lora",
                     "contrastive-digits", "word2vec", "cross-modal")

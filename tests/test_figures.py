@@ -21,7 +21,7 @@ from mlsp_studio.report.figures import (
     snapshot_figure,
     write_figures,
 )
-from mlsp_studio.spec.snapshots import (
+from mlsp_studio.snapshots.kinds import (
     SNAPSHOT_KINDS,
     ConfusionMatrix,
     DecisionBoundary,

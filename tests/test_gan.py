@@ -14,11 +14,11 @@ import torch
 import torch.nn.functional as F
 
 from mlsp_studio.engine.engine import Engine, EngineState
+from mlsp_studio.model.presets import load_preset
 from mlsp_studio.paradigms.base import NonFiniteLoss
 from mlsp_studio.paradigms.gan.snapshots import arrow_segments, sample_mosaic
 from mlsp_studio.paradigms.gan.train import BalanceHistory, mode_metrics
 from mlsp_studio.report.figures import FILE_NAMES, snapshot_figure
-from mlsp_studio.spec.presets import load_preset
 
 sys.path.insert(0, str(Path(__file__).parent / "gui"))
 from gan_snapshot_cases import GAN_SNAPSHOTS, ring_centres  # noqa: E402

@@ -10,6 +10,11 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from mlsp_studio.errors import ShapeError
+from mlsp_studio.model.blocks import Context, Shape
+from mlsp_studio.model.catalog import BLOCKS
+from mlsp_studio.model.catalog.generative import group_count
+from mlsp_studio.model.graph import Graph
 from mlsp_studio.nn import build_block
 from mlsp_studio.nn.generative import (
     ConditionEmbedding,
@@ -18,11 +23,6 @@ from mlsp_studio.nn.generative import (
     ResBlock,
     TimeEmbedding,
 )
-from mlsp_studio.spec.blocks import Context, Shape
-from mlsp_studio.spec.catalog import BLOCKS
-from mlsp_studio.spec.catalog.generative import group_count
-from mlsp_studio.spec.errors import ShapeError
-from mlsp_studio.spec.graph import Graph
 
 NO_CTX = Context()
 
@@ -229,7 +229,7 @@ def test_every_generative_block_exports_to_onnx(tmp_path: Path) -> None:
     onnx = pytest.importorskip("onnx")
     pytest.importorskip("onnxruntime")
     from mlsp_studio.export.onnx_export import check_onnx, export_onnx, sample_inputs
-    from mlsp_studio.spec.presets import load_preset
+    from mlsp_studio.model.presets import load_preset
 
     project = load_preset("digits-cnn")
     project.slots["model"] = onnx_graph()

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from mlsp_studio.spec.blocks import Context
-from mlsp_studio.spec.catalog import BLOCKS
-from mlsp_studio.spec.errors import GraphError
-from mlsp_studio.spec.graph import Graph
+from mlsp_studio.errors import GraphError
+from mlsp_studio.model.blocks import Context
+from mlsp_studio.model.catalog import BLOCKS
+from mlsp_studio.model.graph import Graph
 
 CTX = Context(inputs={"x": (2,)}, num_classes=3)
 IMG = Context(inputs={"x": (1, 8, 8)}, num_classes=10)

@@ -11,9 +11,18 @@ from pathlib import Path
 import pytest
 
 from mlsp_studio.host.entry import child_main
-from mlsp_studio.spec.events import Built, Ended, Finished, Kept, MetricsBatch, Ready, Reply, Status
-from mlsp_studio.spec.presets import load_preset
-from mlsp_studio.spec.wire import decode, encode
+from mlsp_studio.messages.events import (
+    Built,
+    Ended,
+    Finished,
+    Kept,
+    MetricsBatch,
+    Ready,
+    Reply,
+    Status,
+)
+from mlsp_studio.messages.wire import decode, encode
+from mlsp_studio.model.presets import load_preset
 
 
 class Child:

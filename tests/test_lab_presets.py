@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from mlsp_studio.engine import Engine
-from mlsp_studio.spec.presets import load_preset
+from mlsp_studio.model.presets import load_preset
 
 
 def _final(preset: str, variant: str) -> dict[str, float]:

@@ -13,6 +13,9 @@ from torch import nn
 
 from mlsp_studio.data.bundle import DataBundle, Split
 from mlsp_studio.engine import Engine
+from mlsp_studio.errors import ProjectError
+from mlsp_studio.model.presets import load_preset
+from mlsp_studio.model.project import Project
 from mlsp_studio.paradigms.language_model.train import LanguageModelParadigm, next_token_loss
 from mlsp_studio.paradigms.masked_lm.train import MaskedLMParadigm
 from mlsp_studio.paradigms.text_common import (
@@ -27,11 +30,8 @@ from mlsp_studio.paradigms.text_common import (
     special_mask,
 )
 from mlsp_studio.paradigms.word2vec.train import Word2VecParadigm, skipgram_pairs
-from mlsp_studio.spec.errors import ProjectError
-from mlsp_studio.spec.presets import load_preset
-from mlsp_studio.spec.project import Project
-from mlsp_studio.spec.snapshots import Generation
-from mlsp_studio.spec.tokenizer import Tokenizer
+from mlsp_studio.readers.tokenizer import Tokenizer
+from mlsp_studio.snapshots.kinds import Generation
 
 LETTERS = "abcdefgh"
 

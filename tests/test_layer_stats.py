@@ -10,13 +10,13 @@ import torch
 import torch.nn.functional as F
 
 from mlsp_studio.engine import Engine
+from mlsp_studio.model.blocks import Context
+from mlsp_studio.model.catalog import BLOCKS
+from mlsp_studio.model.graph import Graph
+from mlsp_studio.model.presets import load_preset
 from mlsp_studio.nn.compile import compile_graph
 from mlsp_studio.paradigms.layer_stats import layer_stats
 from mlsp_studio.report.lab_drawings import layer_stats_figure
-from mlsp_studio.spec.blocks import Context
-from mlsp_studio.spec.catalog import BLOCKS
-from mlsp_studio.spec.graph import Graph
-from mlsp_studio.spec.presets import load_preset
 
 
 def _trained(variant: str, steps: int) -> Engine:

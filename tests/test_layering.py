@@ -84,7 +84,8 @@ def test_paradigm_folders_do_not_import_each_other(folder: str) -> None:
             if parts[:2] == ["mlsp_studio", "paradigms"] and len(parts) > 2:
                 assert parts[2] == folder or parts[2] not in FOLDERS, (
                     f"paradigms/{folder}/{path.name} imports {name}: paradigms do not import "
-                    "each other (share through spec/, nn/ or paradigms/'s shared modules)")
+                    "each other (share through model/, snapshots/, nn/ or paradigms/'s shared "
+                    "modules)")
 
 
 @pytest.mark.parametrize("folder", FOLDERS)
@@ -110,8 +111,12 @@ def test_nothing_outside_a_folder_names_a_paradigm_module() -> None:
                         and parts[2] in FOLDERS), f"{path} imports {name}"
 
 
-@pytest.mark.parametrize("path", _modules("spec"), ids=lambda p: str(p.relative_to(PACKAGE)))
-def test_spec_imports_neither_torch_nor_qt(path: Path) -> None:
+PLAIN = ("model", "readers", "snapshots", "messages")
+
+
+@pytest.mark.parametrize("path", [p for sub in PLAIN for p in _modules(sub)]
+                         + [PACKAGE / "errors.py"], ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_plain_layers_import_neither_torch_nor_qt(path: Path) -> None:
     assert not _imports(path) & {"torch", "matplotlib", *QT}, path
 
 
@@ -121,12 +126,12 @@ def _fresh(code: str) -> subprocess.CompletedProcess:
                           env=env, timeout=120)
 
 
-def test_spec_loads_without_torch_in_a_fresh_interpreter() -> None:
+def test_the_model_loads_without_torch_in_a_fresh_interpreter() -> None:
     result = _fresh(
         "import sys\n"
-        "from mlsp_studio.spec.presets import load_preset\n"
-        "from mlsp_studio.spec.project import check_project\n"
-        "from mlsp_studio.spec.catalog import BLOCKS\n"
+        "from mlsp_studio.model.presets import load_preset\n"
+        "from mlsp_studio.model.project import check_project\n"
+        "from mlsp_studio.model.catalog import BLOCKS\n"
         "c = check_project(load_preset('digits-cnn'), BLOCKS)\n"
         "assert c.ok, c.errors\n"
         "bad = [m for m in sys.modules if m.split('.')[0] in ('torch', 'PySide6', 'pyqtgraph')]\n"

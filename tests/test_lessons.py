@@ -7,7 +7,7 @@ import re
 import pytest
 from PIL import Image
 
-from mlsp_studio.spec.presets import list_presets, load_preset, try_steps
+from mlsp_studio.model.presets import list_presets, load_preset, try_steps
 
 PRESETS = list_presets()
 

@@ -7,12 +7,12 @@ import pytest
 import torch
 from torch import nn
 
+from mlsp_studio.errors import ParamError
+from mlsp_studio.model.blocks import Context
+from mlsp_studio.model.catalog import BLOCKS
+from mlsp_studio.model.graph import Graph
 from mlsp_studio.nn.compile import compile_graph
 from mlsp_studio.nn.lora import LoRA, add_lora, lora_dims, merge_lora
-from mlsp_studio.spec.blocks import Context
-from mlsp_studio.spec.catalog import BLOCKS
-from mlsp_studio.spec.errors import ParamError
-from mlsp_studio.spec.graph import Graph
 
 LAYERS = {
     "dense": (lambda: nn.Linear(12, 7), (5, 12)),
@@ -106,8 +106,8 @@ def test_the_transfer_script_carries_the_studios_adapter() -> None:
     LoRA builds the very same weights from the same seed."""
     from mlsp_studio.export.python_script import python_source
     from mlsp_studio.export.source_copy import source_of
+    from mlsp_studio.model.presets import load_preset
     from mlsp_studio.nn.lora import LoRA, LowRankAdapter
-    from mlsp_studio.spec.presets import load_preset
 
     script = python_source(load_preset("transfer-lora"))
     assert source_of("mlsp_studio.nn.lora", "LowRankAdapter") in script

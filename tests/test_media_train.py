@@ -11,7 +11,7 @@ from test_userfiles_media import make_idx, make_pictures, make_sounds
 
 from mlsp_studio.data import make_dataset
 from mlsp_studio.engine import Engine, EngineState
-from mlsp_studio.spec.presets import load_preset
+from mlsp_studio.model.presets import load_preset
 
 
 def _data(kind: str, root: Path) -> tuple[str, str, dict]:

@@ -11,11 +11,11 @@ import pytest
 import torch
 
 from mlsp_studio.engine import Engine
+from mlsp_studio.errors import ParamError, StudioError
 from mlsp_studio.export.python_script import export_python, python_source
+from mlsp_studio.model.paradigms import PARADIGM_SPECS
+from mlsp_studio.model.presets import load_preset
 from mlsp_studio.paradigms.optim import lr_factor, make_optimizer
-from mlsp_studio.spec.errors import ParamError, StudioError
-from mlsp_studio.spec.paradigms import PARADIGM_SPECS
-from mlsp_studio.spec.presets import load_preset
 
 
 def _hparams(**changes) -> dict:

@@ -65,13 +65,13 @@ def test_the_pyinstaller_spec_bundles_the_resources_where_the_studio_looks(tmp_p
     resources folder there too: presets.resources_dir() must find it in that layout."""
     import ast
 
-    from mlsp_studio.spec import presets
+    from mlsp_studio.model import presets
 
     spec_text = (ROOT / "packaging" / "pyinstaller" / "mlsp-studio.spec").read_text("utf-8")
     ast.parse(spec_text)  # plain Python, as PyInstaller reads it
     assert '(str(ROOT / "resources"), "resources")' in spec_text
     assert (ROOT / "packaging" / "pyinstaller" / "launch.py").is_file()
-    # the frozen layout: _internal/mlsp_studio/spec/presets.pyc beside _internal/resources/
+    # the frozen layout: _internal/mlsp_studio/model/presets.pyc beside _internal/resources/
     frozen = tmp_path / "_internal"
     (frozen / "mlsp_studio" / "spec").mkdir(parents=True)
     (frozen / "resources" / "presets").mkdir(parents=True)

@@ -27,7 +27,7 @@ import pytest
 
 from mlsp_studio.cli import main
 from mlsp_studio.engine import Engine, EngineState
-from mlsp_studio.spec.presets import load_preset
+from mlsp_studio.model.presets import load_preset
 
 pytestmark = pytest.mark.slow
 

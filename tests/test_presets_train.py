@@ -7,7 +7,7 @@ import math
 import pytest
 
 from mlsp_studio.engine import Engine, EngineState
-from mlsp_studio.spec.presets import load_preset, preset_names
+from mlsp_studio.model.presets import load_preset, preset_names
 
 
 @pytest.mark.parametrize("name", preset_names())

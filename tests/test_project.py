@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from mlsp_studio.spec.catalog import BLOCKS
-from mlsp_studio.spec.errors import ProjectError
-from mlsp_studio.spec.presets import list_presets, load_preset, preset_names, resolve_target
-from mlsp_studio.spec.project import Project, check_project, load_project, save_project
+from mlsp_studio.errors import ProjectError
+from mlsp_studio.model.catalog import BLOCKS
+from mlsp_studio.model.presets import list_presets, load_preset, preset_names, resolve_target
+from mlsp_studio.model.project import Project, check_project, load_project, save_project
 
 CORE_PRESETS = ["xor-perceptron", "spiral", "regression-sine", "digits-cnn", "signal-cnn1d"]
 

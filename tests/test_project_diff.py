@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from mlsp_studio.spec.paradigms import PARADIGM_SPECS
-from mlsp_studio.spec.presets import resolve_target
-from mlsp_studio.spec.project_diff import graph_differences, project_differences
+from mlsp_studio.model.paradigms import PARADIGM_SPECS
+from mlsp_studio.model.presets import resolve_target
+from mlsp_studio.model.project_diff import graph_differences, project_differences
 
 
 def _base():

@@ -11,10 +11,10 @@ import jsonschema
 import numpy as np
 import pytest
 
-from mlsp_studio.spec.datasets import dataset_context
-from mlsp_studio.spec.migrations import CURRENT, migrate
-from mlsp_studio.spec.presets import load_preset, presets_dir
-from mlsp_studio.spec.project import SCHEMA_VERSION, Project, load_project, save_project
+from mlsp_studio.model.datasets import dataset_context
+from mlsp_studio.model.migrations import CURRENT, migrate
+from mlsp_studio.model.presets import load_preset, presets_dir
+from mlsp_studio.model.project import SCHEMA_VERSION, Project, load_project, save_project
 
 SCHEMA = json.loads((Path(__file__).parents[1] / "docs" / "project-format.schema.json")
                     .read_text(encoding="utf-8"))

@@ -20,11 +20,11 @@ import pytest
 from hypothesis import HealthCheck, Phase, currently_in_test_context, event, given, settings
 from hypothesis import strategies as st
 
-from mlsp_studio.spec.catalog import BLOCKS
-from mlsp_studio.spec.errors import StudioError
-from mlsp_studio.spec.graph import MAX_NODES
-from mlsp_studio.spec.presets import presets_dir
-from mlsp_studio.spec.project import FORMAT, MAX_VALUES, Project, check_project, load_project
+from mlsp_studio.errors import StudioError
+from mlsp_studio.model.catalog import BLOCKS
+from mlsp_studio.model.graph import MAX_NODES
+from mlsp_studio.model.presets import presets_dir
+from mlsp_studio.model.project import FORMAT, MAX_VALUES, Project, check_project, load_project
 
 PRESET_FILES = sorted(presets_dir().glob("*.mlsp.json"))
 PRESET_TEXTS = {p.name: p.read_text(encoding="utf-8") for p in PRESET_FILES}

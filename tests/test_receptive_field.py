@@ -7,14 +7,14 @@ import numpy as np
 import torch
 
 from mlsp_studio.engine import Engine
+from mlsp_studio.model.blocks import Context
+from mlsp_studio.model.catalog import BLOCKS
+from mlsp_studio.model.graph import Graph
+from mlsp_studio.model.presets import load_preset
 from mlsp_studio.nn.compile import compile_graph
 from mlsp_studio.paradigms.receptive_field import map_layers, receptive_field, theoretical_span
 from mlsp_studio.report.lab_drawings import receptive_field_figure
-from mlsp_studio.spec.blocks import Context
-from mlsp_studio.spec.catalog import BLOCKS
-from mlsp_studio.spec.graph import Graph
-from mlsp_studio.spec.presets import load_preset
-from mlsp_studio.spec.snapshots_lab import span_words
+from mlsp_studio.snapshots.lab import span_words
 
 
 def _net(shape: tuple[int, ...], *blocks) -> torch.nn.Module:

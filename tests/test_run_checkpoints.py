@@ -19,7 +19,7 @@ from mlsp_studio.engine.run_checkpoints import (
     load_initial_weights,
     resolve_fork,
 )
-from mlsp_studio.spec.presets import resolve_target
+from mlsp_studio.model.presets import resolve_target
 
 
 def test_the_keeper_stays_bounded_and_evenly_spread() -> None:

@@ -13,15 +13,15 @@ from pathlib import Path
 
 import pytest
 
-from mlsp_studio.spec.graph import Graph
-from mlsp_studio.spec.project import Project, load_project, save_project
+from mlsp_studio.model.graph import Graph
+from mlsp_studio.model.project import Project, load_project, save_project
 
 TRIALS = 50
 
 # The child saves two large projects in turn, as fast as it can, until it is killed.
 CHILD = """
 import sys
-from mlsp_studio.spec.project import load_project, save_project
+from mlsp_studio.model.project import load_project, save_project
 a, b = load_project(sys.argv[1]), load_project(sys.argv[2])
 print("ready", flush=True)
 while True:

@@ -17,10 +17,10 @@ from block_cases_generative import export_graph as generative_graph
 from mlsp_studio.data import make_dataset
 from mlsp_studio.export.python_script import python_source
 from mlsp_studio.export.source_copy import source_of
+from mlsp_studio.model.catalog import BLOCKS
+from mlsp_studio.model.graph import Graph
+from mlsp_studio.model.presets import load_preset
 from mlsp_studio.nn.compile import compile_graph
-from mlsp_studio.spec.catalog import BLOCKS
-from mlsp_studio.spec.graph import Graph
-from mlsp_studio.spec.presets import load_preset
 
 EXPORT = Path(__file__).resolve().parents[1] / "mlsp_studio" / "export"
 

@@ -10,10 +10,10 @@ import torch
 from torch import nn
 
 from mlsp_studio.data.bundle import DataBundle, Split
+from mlsp_studio.model.graph import Graph
+from mlsp_studio.model.project import Project
 from mlsp_studio.paradigms.registry import PARADIGMS
 from mlsp_studio.paradigms.seq2seq.train import exact_match, shift_right, token_accuracy
-from mlsp_studio.spec.graph import Graph
-from mlsp_studio.spec.project import Project
 
 VOCAB = ("<pad>", "<bos>", "a", "b", "c", "d")
 BOS, LENGTH = 1, 4
@@ -194,7 +194,7 @@ def test_a_network_with_a_wrong_input_is_refused() -> None:
     class Odd(Cheater):
         sources = ("x", "y")
 
-    from mlsp_studio.spec.errors import ProjectError
+    from mlsp_studio.errors import ProjectError
 
     with pytest.raises(ProjectError, match="source 'x'"):
         _paradigm(Odd(), _bundle())
@@ -205,7 +205,7 @@ def test_a_network_that_does_not_score_each_position_is_refused() -> None:
         def forward(self, x: torch.Tensor, dec: torch.Tensor) -> torch.Tensor:
             return super().forward(x, dec)[:, 0]  # one score vector per example
 
-    from mlsp_studio.spec.errors import ProjectError
+    from mlsp_studio.errors import ProjectError
 
     with pytest.raises(ProjectError, match=r"each of the 4 target positions"):
         _paradigm(Summary(), _bundle())
@@ -215,7 +215,7 @@ def test_a_network_that_does_not_score_each_position_is_refused() -> None:
 
 def _preset_engine(steps: int, **options):
     from mlsp_studio.engine import Engine
-    from mlsp_studio.spec.presets import load_preset
+    from mlsp_studio.model.presets import load_preset
 
     project = load_preset("seq2seq-attention")
     project.dataset_options.update({"n_samples": 400, **options})
@@ -225,7 +225,7 @@ def _preset_engine(steps: int, **options):
 
 
 def test_alignment_snapshot_shape_and_labels() -> None:
-    from mlsp_studio.spec.snapshots import Alignment, AttentionMaps
+    from mlsp_studio.snapshots.kinds import Alignment, AttentionMaps
 
     engine = _preset_engine(3, length=6)
     engine.run_blocking()
@@ -259,7 +259,7 @@ def test_the_alignment_picks_up_the_reversal() -> None:
 
 def test_a_network_without_cross_attention_has_no_alignment() -> None:
     from mlsp_studio.engine import Engine
-    from mlsp_studio.spec.presets import load_preset
+    from mlsp_studio.model.presets import load_preset
 
     project = load_preset("seq2seq-attention")
     g = Graph()
@@ -304,7 +304,7 @@ def _transformer_seq2seq() -> Graph:
 
 def test_attention_maps_label_encoder_and_decoder_tokens() -> None:
     from mlsp_studio.engine import Engine
-    from mlsp_studio.spec.presets import load_preset
+    from mlsp_studio.model.presets import load_preset
 
     project = load_preset("seq2seq-attention")
     project.slots["model"] = _transformer_seq2seq()

@@ -14,14 +14,14 @@ import torch
 
 from mlsp_studio.data import MAKERS, DataBundle, make_dataset
 from mlsp_studio.data.sequences import event_patterns
-from mlsp_studio.spec import corpus as grammar
-from mlsp_studio.spec import textfiles
-from mlsp_studio.spec.catalog import BLOCKS
-from mlsp_studio.spec.datasets import DATASET_SPECS, dataset_context
-from mlsp_studio.spec.errors import DataError, ParamError
-from mlsp_studio.spec.graph import Graph
-from mlsp_studio.spec.project import Project, check_project
-from mlsp_studio.spec.tokenizer import SPECIALS, Tokenizer
+from mlsp_studio.errors import DataError, ParamError
+from mlsp_studio.model.catalog import BLOCKS
+from mlsp_studio.model.datasets import DATASET_SPECS, dataset_context
+from mlsp_studio.model.graph import Graph
+from mlsp_studio.model.project import Project, check_project
+from mlsp_studio.readers import corpus as grammar
+from mlsp_studio.readers import textfiles
+from mlsp_studio.readers.tokenizer import SPECIALS, Tokenizer
 
 GENERATED = ["recall", "tagging", "counting", "seq_pairs", "token_map", "events", "corpus",
              "spectrograms"]
@@ -125,7 +125,7 @@ def test_splits_follow_fractions_and_share_no_example(name):
 
 
 def test_spec_layer_gives_contexts_without_torch_or_numpy():
-    code = ("import sys, mlsp_studio.spec.datasets as d\n"
+    code = ("import sys, mlsp_studio.model.datasets as d\n"
             "for n in ('recall', 'seq_pairs', 'corpus', 'events', 'spectrograms'):\n"
             "    d.dataset_context(n, {})\n"
             "assert 'torch' not in sys.modules and 'numpy' not in sys.modules")

@@ -13,13 +13,13 @@ import torch
 from mlsp_studio.data.bundle import DataBundle, Split
 from mlsp_studio.engine import Engine
 from mlsp_studio.export.python_script import python_source
+from mlsp_studio.model.catalog import BLOCKS
+from mlsp_studio.model.graph import Graph
+from mlsp_studio.model.presets import load_preset
+from mlsp_studio.model.project import Project
 from mlsp_studio.nn.attention import MultiHeadAttention
 from mlsp_studio.nn.compile import compile_graph
 from mlsp_studio.paradigms.registry import PARADIGMS
-from mlsp_studio.spec.catalog import BLOCKS
-from mlsp_studio.spec.graph import Graph
-from mlsp_studio.spec.presets import load_preset
-from mlsp_studio.spec.project import Project
 
 SEQ_KINDS = {"attention", "recurrent", "bptt", "pooling", "patch_attention"}
 

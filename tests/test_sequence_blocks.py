@@ -10,7 +10,12 @@ import numpy as np
 import pytest
 import torch
 
+from mlsp_studio.errors import GraphError, ShapeError
 from mlsp_studio.export.python_script import model_source
+from mlsp_studio.model.blocks import Context, Shape
+from mlsp_studio.model.catalog import BLOCKS
+from mlsp_studio.model.graph import Graph
+from mlsp_studio.model.presets import load_preset
 from mlsp_studio.nn import build_block
 from mlsp_studio.nn.compile import compile_graph
 from mlsp_studio.nn.sequence import (
@@ -20,11 +25,6 @@ from mlsp_studio.nn.sequence import (
     capture_pooling,
     sinusoid_table,
 )
-from mlsp_studio.spec.blocks import Context, Shape
-from mlsp_studio.spec.catalog import BLOCKS
-from mlsp_studio.spec.errors import GraphError, ShapeError
-from mlsp_studio.spec.graph import Graph
-from mlsp_studio.spec.presets import load_preset
 
 NO_CTX = Context()
 

@@ -13,7 +13,7 @@ import pytest
 
 from mlsp_studio.report.figures import FILE_NAMES, snapshot_figure, write_figures
 from mlsp_studio.report.text_drawings import _wrap
-from mlsp_studio.spec.snapshots import (
+from mlsp_studio.snapshots.kinds import (
     Alignment,
     AttentionLayer,
     AttentionMaps,

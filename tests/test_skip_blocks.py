@@ -12,13 +12,13 @@ from block_cases_skip import skip_graph
 
 from mlsp_studio.engine import Engine
 from mlsp_studio.export.onnx_export import check_onnx, export_onnx
+from mlsp_studio.model.blocks import Context
+from mlsp_studio.model.catalog import BLOCKS
+from mlsp_studio.model.composite import expand, expand_node_parts, is_composite
+from mlsp_studio.model.graph import Graph
+from mlsp_studio.model.presets import load_preset
 from mlsp_studio.nn import build_block
 from mlsp_studio.nn.compile import compile_graph
-from mlsp_studio.spec.blocks import Context
-from mlsp_studio.spec.catalog import BLOCKS
-from mlsp_studio.spec.composite import expand, expand_node_parts, is_composite
-from mlsp_studio.spec.graph import Graph
-from mlsp_studio.spec.presets import load_preset
 
 CTX = Context()
 

@@ -12,7 +12,7 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 from mlsp_studio.engine import Engine
 from mlsp_studio.engine.outputs import write_run
 from mlsp_studio.engine.tensorboard import crc32c, write_events
-from mlsp_studio.spec.presets import load_preset
+from mlsp_studio.model.presets import load_preset
 
 
 def _read(folder: Path) -> dict[str, list[tuple[int, float]]]:

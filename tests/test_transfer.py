@@ -7,9 +7,9 @@ import pytest
 import torch
 
 from mlsp_studio.engine import Engine
+from mlsp_studio.errors import StudioError
+from mlsp_studio.model.presets import load_preset
 from mlsp_studio.nn.lora import LoRA
-from mlsp_studio.spec.errors import StudioError
-from mlsp_studio.spec.presets import load_preset
 
 PRETRAIN = 20
 

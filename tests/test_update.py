@@ -10,9 +10,9 @@ import math
 import pytest
 import torch
 
+from mlsp_studio.model.project import Project
 from mlsp_studio.paradigms.base import NonFiniteLoss
 from mlsp_studio.paradigms.update import TrainerBase, optimise
-from mlsp_studio.spec.project import Project
 
 
 def _net(seed: int = 0) -> torch.nn.Module:

@@ -13,11 +13,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mlsp_studio.spec.datasets import dataset_context
-from mlsp_studio.spec.errors import DataError
-from mlsp_studio.spec.media_datasets import detect_kind
-from mlsp_studio.spec.userfiles_idx import load_idx
-from mlsp_studio.spec.userfiles_media import load_image_folder, load_wav_folder
+from mlsp_studio.errors import DataError
+from mlsp_studio.model.datasets import dataset_context
+from mlsp_studio.model.media_datasets import detect_kind
+from mlsp_studio.readers.userfiles_idx import load_idx
+from mlsp_studio.readers.userfiles_media import load_image_folder, load_wav_folder
 
 
 def make_pictures(root: Path, per_class: int = 6, classes: tuple[str, ...] = ("cat", "dog"),
@@ -121,7 +121,7 @@ def test_a_file_instead_of_a_folder_is_refused(tmp_path: Path) -> None:
 
 
 def test_a_picture_with_too_many_pixels_is_refused_by_name(tmp_path: Path, monkeypatch) -> None:
-    from mlsp_studio.spec import userfiles_media
+    from mlsp_studio.readers import userfiles_media
     monkeypatch.setattr(userfiles_media, "MAX_PICTURE_PIXELS", 12 * 12 - 1)
     make_pictures(tmp_path)
     with pytest.raises(DataError, match=r"0.png' is 12 x 12 pixels, too large"):
@@ -129,7 +129,7 @@ def test_a_picture_with_too_many_pixels_is_refused_by_name(tmp_path: Path, monke
 
 
 def test_too_many_pictures_are_refused(tmp_path: Path, monkeypatch) -> None:
-    from mlsp_studio.spec import userfiles_media
+    from mlsp_studio.readers import userfiles_media
     monkeypatch.setattr(userfiles_media, "MAX_MEDIA_FILES", 8)
     make_pictures(tmp_path)
     with pytest.raises(DataError, match="more than 8 pictures"):

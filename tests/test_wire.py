@@ -12,10 +12,10 @@ import pytest
 
 from mlsp_studio.engine import Engine
 from mlsp_studio.host.outbox import Outbox
-from mlsp_studio.spec.events import Answered, Built, MetricsBatch, Ready, Status
-from mlsp_studio.spec.presets import load_preset
-from mlsp_studio.spec.snapshots import SNAPSHOT_KINDS, ConfusionMatrix
-from mlsp_studio.spec.wire import MAGIC, WireError, decode, encode
+from mlsp_studio.messages.events import Answered, Built, MetricsBatch, Ready, Status
+from mlsp_studio.messages.wire import MAGIC, WireError, decode, encode
+from mlsp_studio.model.presets import load_preset
+from mlsp_studio.snapshots.kinds import SNAPSHOT_KINDS, ConfusionMatrix
 
 # one preset per paradigm, and those with pictures of their own
 PRESETS = ("spiral", "regression-sine", "digits-cnn", "rnn-vs-lstm", "attention-pooling",

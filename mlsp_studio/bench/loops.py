@@ -14,9 +14,9 @@ import torch
 import torch.nn.functional as F
 
 from ..engine import Engine, MetricHistory
+from ..model.presets import load_preset
+from ..model.project import Project
 from ..paradigms.optim import make_optimizer
-from ..spec.presets import load_preset
-from ..spec.project import Project
 
 BENCH_PRESETS = ("spiral", "digits-cnn")
 ROUNDS = 3

@@ -18,12 +18,12 @@ import torch
 from ..data import make_dataset
 from ..engine import Engine, EngineState
 from ..engine.checkpoints import CheckpointError, load_checkpoint
-from ..spec.catalog import BLOCKS
-from ..spec.errors import StudioError
-from ..spec.graph import MAX_NODES
-from ..spec.presets import load_preset, presets_dir
-from ..spec.project import check_project, load_project
-from ..spec.userfiles_idx import load_idx
+from ..errors import StudioError
+from ..model.catalog import BLOCKS
+from ..model.graph import MAX_NODES
+from ..model.presets import load_preset, presets_dir
+from ..model.project import check_project, load_project
+from ..readers.userfiles_idx import load_idx
 
 BUILTIN_DATASETS = ("spiral", "circles", "xor", "blobs", "moons", "ring", "sine", "digits",
                     "noisy_digits", "signals")

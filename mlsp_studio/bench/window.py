@@ -14,10 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..spec.presets import load_preset
-from ..spec.project import save_project
-from ..spec.snapshots import FeatureMaps
-from ..spec.wire import decode, encode
+from ..messages.wire import decode, encode
+from ..model.presets import load_preset
+from ..model.project import save_project
+from ..snapshots.kinds import FeatureMaps
 from .loops import ROUNDS, bare_loop_rate, built, engine_rates
 
 
@@ -217,7 +217,7 @@ def canvas_hundred_blocks() -> dict[str, float]:
     from ..gui.canvas import GraphScene, GraphView
     from ..gui.commands import MoveBlocksCommand
     from ..gui.document import StudioDocument
-    from ..spec.graph import Graph
+    from ..model.graph import Graph
 
     app = make_app()
     doc = StudioDocument(load_preset("spiral"))

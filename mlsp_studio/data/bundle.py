@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..spec.blocks import Context
+from ..model.blocks import Context
 
 
 @dataclass

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..spec.errors import DataError
+from ..errors import DataError
 from .bundle import DataBundle, Split, build_bundle, seed_streams
 
 

@@ -1,4 +1,4 @@
-"""A person's own data: a CSV table or a NumPy .npz archive, read by the spec-layer readers."""
+"""A person's own data: a CSV table or a NumPy .npz archive, read by ``mlsp_studio.readers``."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..spec.userfiles import TableData, load_csv_table, load_npz_arrays
+from ..readers.userfiles import TableData, load_csv_table, load_npz_arrays
 from .bundle import DataBundle, build_bundle, seed_streams
 
 _KIND_BY_AXES = {1: "table", 2: "signal", 3: "image"}

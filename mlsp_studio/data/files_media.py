@@ -1,4 +1,4 @@
-"""A person's own pictures, sounds and MNIST-format files, read by the spec-layer readers and
+"""A person's own pictures, sounds and MNIST-format files, read by ``mlsp_studio.readers`` and
 split into tensors."""
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..spec.userfiles import TableData
-from ..spec.userfiles_idx import load_idx
-from ..spec.userfiles_media import load_image_folder, load_wav_folder
+from ..readers.userfiles import TableData
+from ..readers.userfiles_idx import load_idx
+from ..readers.userfiles_media import load_image_folder, load_wav_folder
 from .bundle import DataBundle, build_bundle, seed_streams
 
 

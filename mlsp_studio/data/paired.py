@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ..spec.paired_datasets import digit_tones
+from ..model.paired_datasets import digit_tones
 from .bundle import DataBundle, seed_streams
 from .digits import load_digit_arrays
 from .sequences import sequence_bundle

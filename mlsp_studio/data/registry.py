@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from ..spec.datasets import DATASET_SPECS, dataset_context
-from ..spec.errors import DataError
+from ..errors import DataError
+from ..model.datasets import DATASET_SPECS, dataset_context
 from . import digits, files, files_media, paired, sequences, signals, spectrograms, text, toys
 from .bundle import DataBundle
 
@@ -71,8 +71,8 @@ MAKERS = builtin_makers()
 def make_dataset(name: str, options: dict[str, Any] | None = None) -> DataBundle:
     """Check the options, make the dataset and split it; the same ``seed`` gives the same data.
 
-    Raises :class:`~mlsp_studio.spec.errors.ParamError` for a bad option and
-    :class:`~mlsp_studio.spec.errors.DataError` for an unknown name or a file that does not fit.
+    Raises :class:`~mlsp_studio.errors.ParamError` for a bad option and
+    :class:`~mlsp_studio.errors.DataError` for an unknown name or a file that does not fit.
     """
     values, ctx = dataset_context(name, options)
     bundle = MAKERS.get(name)(values)

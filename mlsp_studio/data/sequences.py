@@ -1,7 +1,7 @@
 """Generated sequence tasks: recall after a delay, tagging with future context, counting, the
 copy / reverse / sort / add pairs, per-position token maps and events hidden in noise.
 
-Token inputs are int64 ids of the dataset's vocabulary (``mlsp_studio.spec.seq_datasets``
+Token inputs are int64 ids of the dataset's vocabulary (``mlsp_studio.model.seq_datasets``
 builds the same tokenizers, so the window knows the vocabulary size before torch loads).
 """
 
@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..spec import seq_datasets as sd
+from ..model import seq_datasets as sd
 from .bundle import DataBundle, Split, seed_streams, split_indices
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ..spec.datasets import SIGNAL_CLASSES
+from ..model.datasets import SIGNAL_CLASSES
 from .bundle import DataBundle, build_bundle, seed_streams
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..spec.seq_datasets import spectrogram_shape
+from ..model.seq_datasets import spectrogram_shape
 from .bundle import DataBundle, Split
 from .signals import make_signals
 

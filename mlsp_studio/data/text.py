@@ -23,9 +23,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..spec import corpus as grammar
-from ..spec.textfiles import load_text_file
-from ..spec.tokenizer import Tokenizer
+from ..readers import corpus as grammar
+from ..readers.textfiles import load_text_file
+from ..readers.tokenizer import Tokenizer
 from .bundle import DataBundle, Split, seed_streams, split_indices, split_sizes
 
 PARTS = ("train", "val", "test")

@@ -9,7 +9,7 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
-from ..spec.errors import StudioError
+from ..errors import StudioError
 
 
 class CheckpointError(StudioError):

@@ -9,9 +9,9 @@ import time
 from enum import Enum
 from typing import Any
 
+from ..errors import ParamError, StudioError
+from ..model.paradigms import PARADIGM_SPECS
 from ..paradigms.live import apply_live
-from ..spec.errors import ParamError, StudioError
-from ..spec.paradigms import PARADIGM_SPECS
 
 
 class EngineState(str, Enum):

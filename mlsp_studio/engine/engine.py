@@ -18,18 +18,18 @@ from typing import Any
 import torch
 
 from ..data import make_dataset
+from ..errors import ProjectError, StudioError
+from ..messages.events import Answered, Built, Finished, MetricsBatch, Status
+from ..messages.history import MetricHistory
+from ..model.blocks import BlockRegistry, Context
+from ..model.catalog import BLOCKS
+from ..model.paradigms import PARADIGM_SPECS
+from ..model.project import Project, check_project
 from ..nn.compile import compile_graph
 from ..paradigms.base import NonFiniteLoss
 from ..paradigms.registry import PARADIGMS
-from ..spec.blocks import BlockRegistry, Context
-from ..spec.catalog import BLOCKS
-from ..spec.errors import ProjectError, StudioError
-from ..spec.events import Answered, Built, Finished, MetricsBatch, Status
-from ..spec.frames import FrameRecorder
-from ..spec.history import MetricHistory
-from ..spec.paradigms import PARADIGM_SPECS
-from ..spec.project import Project, check_project
-from ..spec.snapshots import Snapshot
+from ..snapshots.frames import FrameRecorder
+from ..snapshots.kinds import Snapshot
 from .controls import Controls, EngineState
 from .divergence import DivergenceGuard
 from .early_stop import EarlyStopping

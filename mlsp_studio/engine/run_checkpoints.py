@@ -153,9 +153,9 @@ def load_initial_weights(nets: dict[str, torch.nn.Module], weights: dict) -> Non
 def fork_engine(engine, path: Path) -> ForkSource:
     """Make ``engine`` start from the checkpoint at ``path`` and record where it came from
     and what its project changes from that run's."""
-    from ..spec.errors import StudioError
-    from ..spec.project import Project
-    from ..spec.project_diff import project_differences
+    from ..errors import StudioError
+    from ..model.project import Project
+    from ..model.project_diff import project_differences
 
     source = resolve_fork(path)
     try:

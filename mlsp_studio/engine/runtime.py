@@ -9,7 +9,7 @@ import random
 import numpy as np
 import torch
 
-from ..spec.errors import ProjectError
+from ..errors import ProjectError
 
 
 def resolve_device(name: str) -> torch.device:

@@ -14,8 +14,8 @@ import torch
 from ..data import DataBundle
 from ..engine.checkpoints import load_checkpoint
 from ..engine.engine import Engine
-from ..spec.errors import StudioError
-from ..spec.project import Project
+from ..errors import StudioError
+from ..model.project import Project
 
 OPSET = 17            # the legacy exporter goes to 20; 17 runs on every recent onnxruntime
 EXAMPLE_BATCH = 2     # the traced batch; the batch axis is exported as dynamic

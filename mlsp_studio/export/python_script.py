@@ -16,14 +16,14 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-from ..spec.blocks import BlockRegistry, BlockSpec, Shape, format_shape
-from ..spec.catalog import BLOCKS
-from ..spec.catalog.merge import concat_axis
-from ..spec.catalog.reshape import resolve_reshape
-from ..spec.datasets import context_task, dataset_context
-from ..spec.errors import ProjectError, StudioError
-from ..spec.graph import Analysis, Graph, Node
-from ..spec.project import Project, check_project
+from ..errors import ProjectError, StudioError
+from ..model.blocks import BlockRegistry, BlockSpec, Shape, format_shape
+from ..model.catalog import BLOCKS
+from ..model.catalog.merge import concat_axis
+from ..model.catalog.reshape import resolve_reshape
+from ..model.datasets import context_task, dataset_context
+from ..model.graph import Analysis, Graph, Node
+from ..model.project import Project, check_project
 from .script_attention_blocks import attention_block_code, attention_helpers
 from .script_data import SPLIT, make_data_source
 from .script_generative_blocks import generative_block_code, generative_helpers

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..spec.project import Project
+from ..model.project import Project
 from .python_script import SCHEDULE_SOURCE, _aligned, _constants, _header, _scheduled
 
 OPTIMIZERS = {"adam": "Adam", "adamw": "AdamW", "sgd": "SGD", "rmsprop": "RMSprop"}

@@ -11,18 +11,11 @@ import io
 import json
 import os
 import textwrap
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-from ..spec.datasets import SIGNAL_CLASSES
-from ..spec.errors import DataError, StudioError
-
-STREAMS = ("    # two random streams from one seed: changing the split never changes the examples\n"
-           "    rng, split_rng = (np.random.default_rng(s)\n"
-           "                      for s in np.random.SeedSequence(seed).spawn(2))\n")
-SPLIT_STREAM = ("    # the split's random stream (the second of two from the seed)\n"
-                "    split_rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(2)[1])\n")
+from ..errors import DataError, StudioError
+from .data_code import SPLIT_STREAM, STREAMS, DataCode, Writer, signals_data
+from .script_seq_data import SEQ_DATA_WRITERS
 
 SPLIT = '''\
 def split(x, y, classification, rng, tokens=False):
@@ -50,21 +43,6 @@ def split(x, y, classification, rng, tokens=False):
     return {name: (torch.from_numpy(x[rows]), torch.from_numpy(y[rows]))
             for name, rows in (("train", train), ("val", val), ("test", test))}
 '''
-
-
-@dataclass(frozen=True)
-class DataCode:
-    """One dataset's ``make_data``: its docstring's first line and its body (indented by 4),
-    the import lines it needs beyond numpy and torch, and constants it reads."""
-
-    doc: str
-    body: str
-    imports: tuple[str, ...] = ()
-    constants: tuple[str, ...] = ()
-    x_type: str = "float32"
-
-
-Writer = Callable[[dict[str, Any], str], DataCode]
 
 
 def make_data_source(dataset: str, options: dict[str, Any], task: str, x_shape: str,
@@ -203,44 +181,6 @@ def _noisy_digits(o: dict[str, Any], task: str) -> DataCode:
 """, imports=("from sklearn.datasets import load_digits",))
 
 
-def _signals(o: dict[str, Any], task: str) -> DataCode:
-    names = ", ".join(SIGNAL_CLASSES)
-    return DataCode(f"Short noisy signals of five shapes: {names}.", STREAMS + f"""
-    n, length, noise = {o['n_samples']!r}, {o['length']!r}, {o['noise']!r}
-    y = np.arange(n) % 5             # (n,) 0 sine, 1 square, 2 sawtooth, 3 chirp, 4 burst
-    t = np.arange(length) / length                 # (L,) time from 0 to 1
-    top = min(8.0, length / 4)                     # at least 4 samples per cycle
-    cycles = rng.uniform(2.0, top, (n, 1))         # (n, 1) cycles in the window
-    phase = rng.uniform(0.0, 1.0, (n, 1))          # in cycles
-    amplitude = rng.uniform(0.5, 1.0, (n, 1))
-    turns = cycles * t + phase                     # (n, L)
-    f0 = rng.uniform(1.0, 2.0, (n, 1))             # the chirp's start and end frequencies
-    f1 = rng.uniform(top * 0.75, top * 1.5, (n, 1))
-    centre = rng.uniform(0.2, 0.8, (n, 1))         # where the noise burst is, and how wide
-    width = rng.uniform(0.05, 0.15, (n, 1))
-    x = np.empty((n, length))
-    for c in range(5):
-        rows = y == c
-        turn = turns[rows]
-        if c == 0:    # sine
-            wave = np.sin(2 * np.pi * turn)
-        elif c == 1:  # square
-            wave = np.where(np.mod(turn, 1.0) < 0.5, 1.0, -1.0)
-        elif c == 2:  # sawtooth
-            wave = 2.0 * np.mod(turn, 1.0) - 1.0
-        elif c == 3:  # chirp: phase = f0 t + (f1 - f0) t^2 / 2 sweeps from f0 up to f1
-            sweep = f0[rows] * t + (f1[rows] - f0[rows]) * t**2 / 2
-            wave = np.sin(2 * np.pi * (sweep + phase[rows]))
-        else:         # noise burst
-            envelope = np.exp(-0.5 * ((t - centre[rows]) / width[rows]) ** 2)
-            wave = rng.normal(0.0, 1.0, turn.shape) * envelope
-        x[rows] = amplitude[rows] * wave
-    x += rng.normal(0.0, noise, x.shape)
-    x = x[:, None, :]                              # (n, 1, L): one channel
-    return split(x, y, classification=True, rng=split_rng)
-""")
-
-
 # --- a person's own files ------------------------------------------------------------------
 
 
@@ -331,7 +271,7 @@ def _csv(o: dict[str, Any], task: str) -> DataCode:
 
 
 def _npz(o: dict[str, Any], task: str) -> DataCode:
-    from ..spec.userfiles import load_npz_arrays
+    from ..readers.userfiles import load_npz_arrays
 
     path = os.path.abspath(o["path"])
     table = load_npz_arrays(path, o["x_key"], o["y_key"], o["task"])
@@ -354,11 +294,7 @@ def _npz(o: dict[str, Any], task: str) -> DataCode:
 
 DATA_WRITERS: dict[str, Writer] = {
     "spiral": _spiral, "circles": _circles, "xor": _xor, "blobs": _blobs, "moons": _moons,
-    "sine": _sine, "digits": _digits, "noisy_digits": _noisy_digits, "signals": _signals,
+    "sine": _sine, "digits": _digits, "noisy_digits": _noisy_digits, "signals": signals_data,
     "csv": _csv, "npz": _npz,
 }
-
-# isort: off
-from .script_seq_data import SEQ_DATA_WRITERS  # noqa: E402  (it imports this module's parts)
-
 DATA_WRITERS.update(SEQ_DATA_WRITERS)

@@ -6,10 +6,10 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
-from ..spec.blocks import BlockRegistry, format_shape
-from ..spec.datasets import context_task, dataset_context
-from ..spec.errors import StudioError
-from ..spec.project import Project, ProjectCheck
+from ..errors import StudioError
+from ..model.blocks import BlockRegistry, format_shape
+from ..model.datasets import context_task, dataset_context
+from ..model.project import Project, ProjectCheck
 from .python_script import (
     OPTIMIZERS,
     SCHEDULE_SOURCE,

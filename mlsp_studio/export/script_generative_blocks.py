@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..spec.blocks import BlockSpec, Shape
-from ..spec.catalog.generative import group_count
+from ..model.blocks import BlockSpec, Shape
+from ..model.catalog.generative import group_count
 from .source_copy import source_of
 
 GENERATIVE = "mlsp_studio.nn.generative"

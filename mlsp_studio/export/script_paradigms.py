@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..spec.blocks import BlockRegistry
-from ..spec.errors import StudioError
-from ..spec.plugins import load_role
-from ..spec.project import Project, ProjectCheck
+from ..errors import StudioError
+from ..model.blocks import BlockRegistry
+from ..model.plugins import load_role
+from ..model.project import Project, ProjectCheck
 
 ScriptWriter = Callable[[Project, ProjectCheck, BlockRegistry, str], str]
 PARADIGM_SCRIPTS: dict[str, ScriptWriter] = {}

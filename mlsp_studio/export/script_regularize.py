@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..errors import StudioError
+from ..model.datasets import DATASET_SPECS
+from ..model.project import Project
 from ..paradigms.augment import (
     IMAGE_NOISE,
     POINT_JITTER,
@@ -14,9 +17,6 @@ from ..paradigms.augment import (
     SIGNAL_SHIFT,
     refusal,
 )
-from ..spec.datasets import DATASET_SPECS
-from ..spec.errors import StudioError
-from ..spec.project import Project
 
 POINTS = ("points2d", "scalar", "table")
 

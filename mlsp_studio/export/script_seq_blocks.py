@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..spec.blocks import BlockSpec, Shape
+from ..model.blocks import BlockSpec, Shape
 from .source_copy import source_of
 
 RECURRENT = ("RNN", "LSTM", "GRU")

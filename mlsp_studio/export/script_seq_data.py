@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..spec import seq_datasets as sd
-from .script_data import STREAMS, DataCode
+from ..model import seq_datasets as sd
+from .data_code import STREAMS, DataCode, signals_data
 
 SPECIALS = len(sd.SPECIALS)  # ids 0..4 are the special tokens; the symbols come after
 
@@ -137,9 +137,8 @@ def _events(o: dict[str, Any], task: str) -> DataCode:
 
 
 def _spectrograms(o: dict[str, Any], task: str) -> DataCode:
-    from .script_data import _signals
 
-    waves = _signals(o, task)
+    waves = signals_data(o, task)
     body = waves.body.replace("    return split(x, y, classification=True, rng=split_rng)\n",
                               "    waves = split(x, y, classification=True, rng=split_rng)\n")
     return DataCode("The five signal shapes as log spectrograms: frames of frequency bins.",

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..spec.blocks import BlockSpec, Shape
-from ..spec.catalog.skip import residual_widths
+from ..model.blocks import BlockSpec, Shape
+from ..model.catalog.skip import residual_widths
 
 _ACTIVATIONS = {"relu": "nn.ReLU()", "gelu": "nn.GELU()", "tanh": "nn.Tanh()",
                 "silu": "nn.SiLU()"}

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..spec import corpus as grammar
-from ..spec.errors import StudioError
+from ..errors import StudioError
+from ..readers import corpus as grammar
 
 
 def wrapped_list(items: list, indent: str = "    ") -> str:

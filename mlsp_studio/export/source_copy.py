@@ -14,7 +14,7 @@ import importlib.util
 from functools import lru_cache
 from pathlib import Path
 
-from ..spec.errors import StudioError
+from ..errors import StudioError
 
 
 @lru_cache(maxsize=64)

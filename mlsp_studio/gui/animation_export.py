@@ -13,7 +13,7 @@ from pathlib import Path
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 
-from ..spec.frames import FrameRecorder, animated_kinds, animates_itself, animation_words
+from ..snapshots.frames import FrameRecorder, animated_kinds, animates_itself, animation_words
 from .bridge import Mail, assert_gui_thread
 
 WINDOW_FRAMES = 60

@@ -17,8 +17,8 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from ..spec.errors import StudioError
-from ..spec.presets import load_preset, resolve_target, resources_dir
+from ..errors import StudioError
+from ..model.presets import load_preset, resolve_target, resources_dir
 from .document import StudioDocument
 from .main_window import APP, ORG, MainWindow
 from .theme import apply_theme

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
-from ..spec.events import (
+from ..messages.events import (
     Answered,
     Built,
     Ended,
@@ -32,10 +32,10 @@ from ..spec.events import (
     Reply,
     Status,
 )
-from ..spec.project import Project
+from ..model.project import Project
 
 if TYPE_CHECKING:
-    from ..spec.history import MetricHistory
+    from ..messages.history import MetricHistory
     from .training_process import TrainingProcess
 
 STOP_TIMEOUT_S = 1.0  # a step that has not ended by then is ended with its process
@@ -211,7 +211,7 @@ class EngineBridge(QObject):
         """A fresh run of ``project``, running or paused; returns its number."""
         if self.process is None:
             raise RuntimeError("the training process is not started")
-        from ..spec.history import MetricHistory
+        from ..messages.history import MetricHistory
         from .training_process import next_run_number
 
         self.shutdown()

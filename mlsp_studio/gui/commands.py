@@ -13,11 +13,11 @@ from typing import Any
 
 from PySide6.QtGui import QUndoCommand
 
-from ..spec.blocks import Context
-from ..spec.composite import expand_node_parts
-from ..spec.errors import GraphError
-from ..spec.graph import MAX_NODES, Edge, Graph
-from ..spec.live import pace_of, pace_text
+from ..errors import GraphError
+from ..model.blocks import Context
+from ..model.composite import expand_node_parts
+from ..model.graph import MAX_NODES, Edge, Graph
+from ..model.live import pace_of, pace_text
 from .document import StudioDocument
 
 Pos = tuple[float, float]

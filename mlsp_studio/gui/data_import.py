@@ -27,15 +27,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..spec.datasets import DATASET_SPECS, dataset_context
-from ..spec.errors import DataError, StudioError
-from ..spec.media_datasets import detect_kind
-from ..spec.project import check_project
-from ..spec.textfiles import load_text_file
-from ..spec.tokenizer import LEVELS
-from ..spec.userfiles import TASKS, TableData, load_csv_table, load_npz_arrays
-from ..spec.userfiles_idx import LABELS_MAGIC, guess_labels_path, idx_magic, load_idx
-from ..spec.userfiles_media import COLOURS, REPRESENTATIONS, load_image_folder, load_wav_folder
+from ..errors import DataError, StudioError
+from ..model.datasets import DATASET_SPECS, dataset_context
+from ..model.media_datasets import detect_kind
+from ..model.project import check_project
+from ..readers.textfiles import load_text_file
+from ..readers.tokenizer import LEVELS
+from ..readers.userfiles import TASKS, TableData, load_csv_table, load_npz_arrays
+from ..readers.userfiles_idx import LABELS_MAGIC, guess_labels_path, idx_magic, load_idx
+from ..readers.userfiles_media import COLOURS, REPRESENTATIONS, load_image_folder, load_wav_folder
 from . import data_preview as preview
 from .bridge import assert_gui_thread
 from .document import StudioDocument

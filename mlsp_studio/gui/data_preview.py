@@ -24,8 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..spec.errors import DataError
-from ..spec.userfiles_media import (
+from ..errors import DataError
+from ..readers.userfiles_media import (
     IMAGE_EXTENSIONS,
     WAV_EXTENSIONS,
     class_folders,

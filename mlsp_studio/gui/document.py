@@ -12,10 +12,10 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
-from ..spec.blocks import BlockRegistry
-from ..spec.catalog import BLOCKS
-from ..spec.graph import Analysis, Graph
-from ..spec.project import Project, ProjectCheck, check_project
+from ..model.blocks import BlockRegistry
+from ..model.catalog import BLOCKS
+from ..model.graph import Analysis, Graph
+from ..model.project import Project, ProjectCheck, check_project
 
 
 class StudioDocument(QObject):

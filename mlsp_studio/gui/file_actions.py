@@ -8,9 +8,9 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QMessageBox
 
-from ..spec.errors import StudioError
-from ..spec.presets import load_preset
-from ..spec.project import load_project, save_project
+from ..errors import StudioError
+from ..model.presets import load_preset
+from ..model.project import load_project, save_project
 from .bridge import assert_gui_thread
 from .panel_export import save_metrics_csv, save_widget_picture
 

@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..spec.errors import StudioError
-from ..spec.presets import PresetInfo, list_presets, load_preset
+from ..errors import StudioError
+from ..model.presets import PresetInfo, list_presets, load_preset
 from .bridge import assert_gui_thread
 
 COLUMNS = 3

@@ -8,8 +8,8 @@ from typing import Any
 
 from PySide6.QtGui import QUndoCommand
 
-from ..spec.datasets import DATASET_SPECS
-from ..spec.project import Project
+from ..model.datasets import DATASET_SPECS
+from ..model.project import Project
 from .document import StudioDocument
 
 

@@ -22,12 +22,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..spec.blocks import format_shape
-from ..spec.datasets import DATASET_SPECS
-from ..spec.errors import StudioError
-from ..spec.paradigms import PARADIGM_SPECS
-from ..spec.params import ParamSpec
-from ..spec.project import DEVICE, SEED
+from ..errors import StudioError
+from ..model.blocks import format_shape
+from ..model.datasets import DATASET_SPECS
+from ..model.paradigms import PARADIGM_SPECS
+from ..model.params import ParamSpec
+from ..model.project import DEVICE, SEED
 from .bridge import assert_gui_thread
 from .commands import SetParamsCommand, SetSettingCommand
 from .document import StudioDocument

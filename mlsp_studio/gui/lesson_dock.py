@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..spec.presets import try_steps
+from ..model.presets import try_steps
 from .bridge import assert_gui_thread
 
 NO_STEPS = ("This project has no steps to try. The lesson gallery (File → Lesson gallery…, "

@@ -14,8 +14,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..spec.live import live_changes
-from ..spec.presets import list_presets
+from ..model.live import live_changes
+from ..model.presets import list_presets
 from .animation_export import AnimationExport
 from .bridge import EngineBridge, Mail, assert_gui_thread
 from .canvas import GraphScene, GraphView

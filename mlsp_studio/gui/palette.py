@@ -15,8 +15,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..spec.blocks import CATEGORIES, BlockRegistry, BlockSpec
-from ..spec.catalog import BLOCKS
+from ..model.blocks import CATEGORIES, BlockRegistry, BlockSpec
+from ..model.catalog import BLOCKS
 from .bridge import assert_gui_thread
 from .canvas.items import BLOCK_MIME
 from .theme import category_colour, is_dark

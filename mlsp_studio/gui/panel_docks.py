@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Slot
 
-from ..spec.errors import StudioError
+from ..errors import StudioError
 from .bridge import assert_gui_thread
 from .panel_holder import PanelHolder
 from .redraw import dock_shown
@@ -91,7 +91,7 @@ class PanelDocks:
     # -- panels --------------------------------------------------------------------------
     def _expected_kinds(self) -> set[str]:
         """A guess before the first run of which pictures the project will have."""
-        from ..spec.datasets import DATASET_SPECS
+        from ..model.datasets import DATASET_SPECS
 
         try:
             spec = DATASET_SPECS.get(self.doc.project.dataset)

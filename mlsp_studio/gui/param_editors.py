@@ -26,8 +26,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..spec.errors import ParamError
-from ..spec.params import ParamSpec
+from ..errors import ParamError
+from ..model.params import ParamSpec
 
 INT_LIMIT = 2**31 - 1  # QSpinBox holds a C int
 FIELD_POINT_SIZE = 11.0

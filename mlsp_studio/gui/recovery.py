@@ -9,8 +9,8 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QSettings, QTimer
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from ..spec.errors import StudioError
-from ..spec.project import load_project, save_project
+from ..errors import StudioError
+from ..model.project import load_project, save_project
 from .bridge import assert_gui_thread
 from .document import StudioDocument
 

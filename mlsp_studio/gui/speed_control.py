@@ -10,7 +10,7 @@ from __future__ import annotations
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QComboBox, QLabel, QToolBar
 
-from ..spec.live import PACES, pace_of, pace_text
+from ..model.live import PACES, pace_of, pace_text
 from .bridge import assert_gui_thread
 from .commands import SetPaceCommand
 

@@ -18,8 +18,8 @@ import threading
 from typing import Any, Protocol
 
 from ..host.entry import child_main
-from ..spec.events import Ready
-from ..spec.wire import WireError, decode, encode
+from ..messages.events import Ready
+from ..messages.wire import WireError, decode, encode
 
 POOL_SIZE = 2  # idle processes kept warm
 _run_numbers = itertools.count(1)  # unique in this program, whichever window starts the run

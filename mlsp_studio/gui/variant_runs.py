@@ -12,8 +12,8 @@ from pathlib import Path
 from PySide6.QtCore import QTimer, Slot
 from PySide6.QtWidgets import QInputDialog
 
-from ..spec.errors import StudioError
-from ..spec.project_diff import project_differences
+from ..errors import StudioError
+from ..model.project_diff import project_differences
 from .bridge import assert_gui_thread
 
 RUNS_WITH_WEIGHTS = 4  # the last runs keep their checkpoints in memory to be forked

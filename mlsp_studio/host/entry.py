@@ -11,8 +11,8 @@ def child_main(commands, events, weights_dir: str) -> None:
     try:
         from .serve import serve
     except Exception as err:  # a missing or broken torch install: say so, never a traceback
-        from ..spec.events import Failed
-        from ..spec.wire import encode
+        from ..messages.events import Failed
+        from ..messages.wire import encode
 
         text = f"PyTorch could not be loaded in the training process ({type(err).__name__}: {err})"
         events.send_bytes(encode({"events": [[0, 0.0, Failed(text)]]}))

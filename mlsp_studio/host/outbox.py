@@ -16,9 +16,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ..spec.events import MetricsBatch, Status
-from ..spec.snapshots import Snapshot
-from ..spec.wire import WireError, encode
+from ..messages.events import MetricsBatch, Status
+from ..messages.wire import WireError, encode
+from ..snapshots.kinds import Snapshot
 
 Entry = list  # [run, monotonic seconds when filed, event]
 GATHER_S = 0.004  # after the first event, wait this long for the rest of the engine's tick

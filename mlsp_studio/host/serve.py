@@ -21,10 +21,10 @@ from ..engine.checkpoints import save_checkpoint
 from ..engine.engine import Engine
 from ..engine.run_checkpoints import copy_weights
 from ..engine.runtime import default_threads, warm_up
-from ..spec.errors import StudioError
-from ..spec.events import Ended, Finished, Ready, Reply, Status
-from ..spec.project import Project
-from ..spec.wire import WireError, decode
+from ..errors import StudioError
+from ..messages.events import Ended, Finished, Ready, Reply, Status
+from ..messages.wire import WireError, decode
+from ..model.project import Project
 from .outbox import Outbox
 from .weights import WeightFiles
 

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..engine.run_checkpoints import Weights, save_state
-from ..spec.events import Kept
+from ..messages.events import Kept
 
 
 class WeightFiles:

@@ -21,7 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..spec.blocks import BlockSpec, Context, Shape
+from ..model.blocks import BlockSpec, Context, Shape
 from .builders import BUILDERS
 
 # --- plain torch: exported scripts carry these as written ------------------------------------

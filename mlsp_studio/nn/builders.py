@@ -13,9 +13,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..spec.blocks import BlockSpec, Context, Shape
-from ..spec.catalog.merge import concat_axis
-from ..spec.catalog.reshape import resolve_reshape
+from ..model.blocks import BlockSpec, Context, Shape
+from ..model.catalog.merge import concat_axis
+from ..model.catalog.reshape import resolve_reshape
 
 Builder = Callable[[BlockSpec, dict, list[Shape], Context], nn.Module]
 
@@ -57,7 +57,7 @@ def build_block(spec: BlockSpec, params: dict, in_shapes: list[Shape], ctx: Cont
     """The torch module for one block, given validated ``params`` and its input shapes.
 
     Shapes carry no batch axis. The block's shape rule runs first, so inputs that do not fit
-    raise :class:`~mlsp_studio.spec.errors.ShapeError` with the same words the canvas shows.
+    raise :class:`~mlsp_studio.errors.ShapeError` with the same words the canvas shows.
     """
     if spec.ports(params):
         spec.shape_rule(params, in_shapes, ctx)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..spec.blocks import BlockRegistry, Context
-from ..spec.errors import GraphError
-from ..spec.graph import Analysis, Graph
+from ..errors import GraphError
+from ..model.blocks import BlockRegistry, Context
+from ..model.graph import Analysis, Graph
 from .builders import build_block
 
 

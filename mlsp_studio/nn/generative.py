@@ -1,4 +1,4 @@
-"""Torch modules and builders for the generative blocks (see ``spec/catalog/generative.py``).
+"""Torch modules and builders for the generative blocks (see ``model/catalog/generative.py``).
 
 Time features follow the sinusoidal encoding of Vaswani et al. (2017), "Attention is all you
 need", as used for the time step of a DDPM denoiser by Ho et al. (2020), "Denoising diffusion
@@ -19,8 +19,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..spec.blocks import BlockSpec, Context, Shape
-from ..spec.catalog.generative import condition_classes, group_count
+from ..model.blocks import BlockSpec, Context, Shape
+from ..model.catalog.generative import condition_classes, group_count
 from .builders import BUILDERS
 
 MAX_PERIOD = 10000.0  # the slowest wave repeats every 2π·10000 steps

@@ -11,7 +11,7 @@ import math
 import torch
 from torch import nn
 
-from ..spec.errors import ParamError
+from ..errors import ParamError
 
 ADAPTABLE = (nn.Linear, nn.Conv1d, nn.Conv2d)
 

@@ -1,4 +1,4 @@
-"""Torch modules and builders for the sequence blocks (see ``spec/catalog/sequence.py``).
+"""Torch modules and builders for the sequence blocks (see ``model/catalog/sequence.py``).
 
 Every module takes and gives tensors with the batch axis first; sequences are (N, L, D).
 
@@ -14,8 +14,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..spec.blocks import BlockSpec, Context, Shape
-from ..spec.catalog.sequence import embedding_vocab
+from ..model.blocks import BlockSpec, Context, Shape
+from ..model.catalog.sequence import embedding_vocab
 from .builders import BUILDERS
 
 

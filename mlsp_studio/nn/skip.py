@@ -8,8 +8,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..spec.blocks import BlockSpec, Context, Shape
-from ..spec.catalog.skip import residual_widths
+from ..model.blocks import BlockSpec, Context, Shape
+from ..model.catalog.skip import residual_widths
 from .builders import BUILDERS, _unknown
 
 ACTIVATIONS = {"relu": nn.ReLU, "gelu": nn.GELU, "tanh": nn.Tanh, "silu": nn.SiLU}

@@ -9,8 +9,8 @@ import math
 import torch
 import torch.nn.functional as F
 
-from ..spec.errors import ParamError
-from ..spec.paradigms import augment_refusal as refusal
+from ..errors import ParamError
+from ..model.paradigms import augment_refusal as refusal
 
 POINT_JITTER = 0.2   # points and tables: noise std as a share of each feature's spread
 IMAGE_NOISE = 0.05   # images: noise std as a share of the value range

@@ -6,8 +6,8 @@ from typing import Any, Protocol
 
 import torch
 
-from ..spec.project import Project
-from ..spec.snapshots import Snapshot
+from ..model.project import Project
+from ..snapshots.kinds import Snapshot
 
 
 class NonFiniteLoss(ArithmeticError):

@@ -12,7 +12,7 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-from ..spec.snapshots_lab import LayerStats, histogram
+from ..snapshots.lab import LayerStats, histogram
 
 WEIGHTED = ("Dense", "Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d", "ClassifierHead",
             "RegressionHead")

@@ -14,8 +14,8 @@ from typing import Any
 
 import torch
 
-from ..spec.errors import ParamError
-from ..spec.paradigms import LIVE_SETTINGS
+from ..errors import ParamError
+from ..model.paradigms import LIVE_SETTINGS
 from .augment import refusal
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import torch
 
-from ..spec.errors import ParamError
+from ..errors import ParamError
 
 
 def lr_factor(step: int, schedule: str, warmup: int, total: int) -> float:

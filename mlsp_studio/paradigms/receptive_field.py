@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from ..nn.skip import Gated, Residual
-from ..spec.snapshots_lab import ReceptiveField
+from ..snapshots.lab import ReceptiveField
 
 # Blocks that work value by value (or across channels only): a unit sees what its own place
 # on the map saw.

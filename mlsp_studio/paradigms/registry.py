@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..spec.errors import ProjectError
-from ..spec.plugins import load_role
+from ..errors import ProjectError
+from ..model.plugins import load_role
 
 
 class ParadigmRegistry:

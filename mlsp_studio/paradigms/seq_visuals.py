@@ -19,7 +19,7 @@ from typing import Any
 
 import torch
 
-from ..spec.snapshots import (
+from ..snapshots.kinds import (
     AttentionLayer,
     AttentionMaps,
     GradientThroughTime,

@@ -10,8 +10,8 @@ from typing import Any
 
 import torch
 
-from ..spec.paradigms import PARADIGM_SPECS
-from ..spec.project import Project
+from ..model.paradigms import PARADIGM_SPECS
+from ..model.project import Project
 from .base import NonFiniteLoss
 from .batching import EpochBatches
 

@@ -20,11 +20,11 @@ import numpy as np
 from matplotlib.figure import Figure
 from PIL import Image, ImageDraw
 
-from mlsp_studio.spec.drawing import finite_floats
-from mlsp_studio.spec.frames import FrameRecorder, animated_kinds, thin_evenly
-from mlsp_studio.spec.snapshots import Snapshot
+from mlsp_studio.snapshots.drawing import finite_floats
+from mlsp_studio.snapshots.frames import FrameRecorder, animated_kinds, thin_evenly
+from mlsp_studio.snapshots.kinds import Snapshot
 
-from ..spec.plugins import load_role
+from ..model.plugins import load_role
 from .figures import _DRAWERS, FILE_NAMES
 
 __all__ = ["gif_name", "MAX_FRAMES", "own_animation", "render_frames", "save_gif",

@@ -12,14 +12,14 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from mlsp_studio.spec.drawing import (
+from mlsp_studio.snapshots.drawing import (
     UNKNOWN_CLASS,
     blend_classes,
     boundary_picture,
     class_colour,
     finite_floats,
 )
-from mlsp_studio.spec.snapshots import ConfusionMatrix, DecisionBoundary, RegressionFit
+from mlsp_studio.snapshots.kinds import ConfusionMatrix, DecisionBoundary, RegressionFit
 
 from .canvas import new_figure, padded_range, show_message
 

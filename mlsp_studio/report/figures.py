@@ -17,9 +17,9 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from mlsp_studio.spec.snapshots import Snapshot
+from mlsp_studio.snapshots.kinds import Snapshot
 
-from ..spec.plugins import load_role
+from ..model.plugins import load_role
 from . import lab_drawings
 from .canvas import DPI, new_figure, show_message
 from .data_drawings import boundary_figure, confusion_figure, regression_figure

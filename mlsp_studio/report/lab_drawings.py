@@ -9,8 +9,8 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from mlsp_studio.spec.drawing import finite_floats
-from mlsp_studio.spec.snapshots_lab import LayerStats, ReceptiveField, span_words
+from mlsp_studio.snapshots.drawing import finite_floats
+from mlsp_studio.snapshots.lab import LayerStats, ReceptiveField, span_words
 
 from .canvas import new_figure, show_message
 

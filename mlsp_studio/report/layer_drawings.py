@@ -13,8 +13,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from mlsp_studio.spec.drawing import as_channels, class_colour, finite_floats, input_kind
-from mlsp_studio.spec.snapshots import FeatureMaps, Kernels
+from mlsp_studio.snapshots.drawing import as_channels, class_colour, finite_floats, input_kind
+from mlsp_studio.snapshots.kinds import FeatureMaps, Kernels
 
 from .canvas import (
     WIDTH,

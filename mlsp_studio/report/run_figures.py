@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from ..spec.frames import FrameRecorder
-from ..spec.snapshots import Snapshot
+from ..snapshots.frames import FrameRecorder
+from ..snapshots.kinds import Snapshot
 from .animation import write_animations
 from .figures import Record, write_figures
 

@@ -16,8 +16,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from mlsp_studio.spec.drawing import finite_floats
-from mlsp_studio.spec.snapshots import (
+from mlsp_studio.snapshots.drawing import finite_floats
+from mlsp_studio.snapshots.kinds import (
     Alignment,
     AttentionMaps,
     GradientThroughTime,

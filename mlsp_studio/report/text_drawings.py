@@ -14,8 +14,8 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from mlsp_studio.spec.drawing import UNKNOWN_CLASS, class_colour, finite_floats
-from mlsp_studio.spec.snapshots import Embeddings, FillMask, Generation
+from mlsp_studio.snapshots.drawing import UNKNOWN_CLASS, class_colour, finite_floats
+from mlsp_studio.snapshots.kinds import Embeddings, FillMask, Generation
 
 from .canvas import new_figure, padded_range, show_message
 from .sequence_drawings import token_text

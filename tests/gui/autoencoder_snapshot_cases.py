@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from mlsp_studio.paradigms.autoencoder.snapshots import AnomalyScores, LatentCodes
-from mlsp_studio.spec.snapshots import SNAPSHOT_KINDS, Reconstructions
+from mlsp_studio.snapshots.kinds import SNAPSHOT_KINDS, Reconstructions
 
 NAN = np.nan
 DIGITS = tuple(str(d) for d in range(10))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-import mlsp_studio.spec.snapshots  # noqa: F401  (first: it loads the paradigms' snapshots)
+import mlsp_studio.snapshots.kinds  # noqa: F401  (first: it loads the paradigms' snapshots)
 from mlsp_studio.paradigms.contrastive.snapshots import (
     ContrastiveEmbedding,
     Retrieval,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-import mlsp_studio.spec.snapshots  # noqa: F401  (first: it imports the per-paradigm modules)
+import mlsp_studio.snapshots.kinds  # noqa: F401  (first: it imports the per-paradigm modules)
 from mlsp_studio.paradigms.gan.snapshots import GanBalance, GanField, GanSamples
 
 NAN = np.nan

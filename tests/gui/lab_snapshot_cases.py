@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from mlsp_studio.spec.snapshots import Snapshot  # noqa: F401  (registers every kind first)
-from mlsp_studio.spec.snapshots_lab import BINS, LayerStats, ReceptiveField
+from mlsp_studio.snapshots.kinds import Snapshot  # noqa: F401  (registers every kind first)
+from mlsp_studio.snapshots.lab import BINS, LayerStats, ReceptiveField
 
 NAN = np.nan
 

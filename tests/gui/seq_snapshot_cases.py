@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mlsp_studio.spec.snapshots import (
+from mlsp_studio.snapshots.kinds import (
     Alignment,
     AttentionLayer,
     AttentionMaps,

@@ -15,7 +15,7 @@ from autoencoder_snapshot_cases import anomaly, latent, reconstructions
 from panel_helpers import show_panel
 
 from mlsp_studio.paradigms.autoencoder.snapshots import AnomalyScores, rates_at
-from mlsp_studio.spec.snapshots import Reconstructions
+from mlsp_studio.snapshots.kinds import Reconstructions
 
 SIZE = (640, 440)
 

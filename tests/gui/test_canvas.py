@@ -20,8 +20,8 @@ from mlsp_studio.gui.commands import (  # noqa: E402
     SetSettingCommand,
 )
 from mlsp_studio.gui.palette import BlockPalette  # noqa: E402
-from mlsp_studio.spec.graph import Edge, Graph  # noqa: E402
-from mlsp_studio.spec.presets import load_preset  # noqa: E402
+from mlsp_studio.model.graph import Edge, Graph  # noqa: E402
+from mlsp_studio.model.presets import load_preset  # noqa: E402
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLabel, QMessageBo
 from mlsp_studio.gui.app import open_window
 from mlsp_studio.gui.commands import SetSettingCommand
 from mlsp_studio.gui.lesson_dock import NO_STEPS
-from mlsp_studio.spec.presets import list_presets, load_preset
+from mlsp_studio.model.presets import list_presets, load_preset
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QLabel, QTableWidget
 
 from mlsp_studio.gui.data_import import DataImportDialog
 from mlsp_studio.gui.document import StudioDocument
-from mlsp_studio.spec.presets import load_preset
+from mlsp_studio.model.presets import load_preset
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from test_userfiles_media import make_idx, make_pictures, make_sounds  # noqa: E402

@@ -10,8 +10,8 @@ from PySide6.QtCore import QPoint, Qt, QTimer  # noqa: E402
 from PySide6.QtGui import QContextMenuEvent  # noqa: E402
 from PySide6.QtWidgets import QApplication, QMenu  # noqa: E402
 
-from mlsp_studio.spec.graph import Graph  # noqa: E402
-from mlsp_studio.spec.presets import load_preset  # noqa: E402
+from mlsp_studio.model.graph import Graph  # noqa: E402
+from mlsp_studio.model.presets import load_preset  # noqa: E402
 
 
 def _project():

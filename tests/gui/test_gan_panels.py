@@ -13,8 +13,8 @@ from panel_helpers import panel_and_options, show_panel
 from PySide6.QtWidgets import QApplication
 
 from mlsp_studio.engine.engine import Engine
+from mlsp_studio.model.presets import load_preset
 from mlsp_studio.paradigms.gan.snapshots import GanField
-from mlsp_studio.spec.presets import load_preset
 
 SIZE = (640, 560)
 

@@ -25,14 +25,14 @@ from mlsp_studio.gui.theme import (  # noqa: E402
     category_colour,
     plot_colours,
 )
-from mlsp_studio.spec.blocks import CATEGORIES  # noqa: E402
-from mlsp_studio.spec.catalog import BLOCKS  # noqa: E402
-from mlsp_studio.spec.datasets import DATASET_SPECS  # noqa: E402
-from mlsp_studio.spec.graph import Graph  # noqa: E402
-from mlsp_studio.spec.paradigms import PARADIGM_SPECS  # noqa: E402
-from mlsp_studio.spec.params import ParamSpec  # noqa: E402
-from mlsp_studio.spec.presets import list_presets, load_preset  # noqa: E402
-from mlsp_studio.spec.project import DEVICE, SEED, Project  # noqa: E402
+from mlsp_studio.model.blocks import CATEGORIES  # noqa: E402
+from mlsp_studio.model.catalog import BLOCKS  # noqa: E402
+from mlsp_studio.model.datasets import DATASET_SPECS  # noqa: E402
+from mlsp_studio.model.graph import Graph  # noqa: E402
+from mlsp_studio.model.paradigms import PARADIGM_SPECS  # noqa: E402
+from mlsp_studio.model.params import ParamSpec  # noqa: E402
+from mlsp_studio.model.presets import list_presets, load_preset  # noqa: E402
+from mlsp_studio.model.project import DEVICE, SEED, Project  # noqa: E402
 
 
 def _project() -> Project:

@@ -12,7 +12,7 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 from mlsp_studio.gui.app import open_window
-from mlsp_studio.spec.project import load_project
+from mlsp_studio.model.project import load_project
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 SHIFT = Qt.KeyboardModifier.ShiftModifier

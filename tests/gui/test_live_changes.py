@@ -10,8 +10,8 @@ import pytest
 from PySide6.QtWidgets import QMessageBox
 
 from mlsp_studio.gui.commands import SetParamsCommand, SetSettingCommand
-from mlsp_studio.spec.live import live_changes
-from mlsp_studio.spec.presets import load_preset
+from mlsp_studio.model.live import live_changes
+from mlsp_studio.model.presets import load_preset
 
 
 @pytest.fixture

@@ -39,7 +39,7 @@ def test_a_trained_panel_saves_as_png_and_svg_and_the_curves_as_csv(window, qtbo
     picture = tmp_path / "boundary.png"
     assert picture.read_bytes().startswith(PNG)
     # read back: the plane is coloured by the classes, and each class's colour is there
-    from mlsp_studio.spec.drawing import class_colour
+    from mlsp_studio.snapshots.drawing import class_colour
 
     assert drawn.ink(picture) > 0.3
     for k in range(3):  # spiral's three arms

@@ -24,7 +24,7 @@ from text_snapshot_cases import TEXT_ORDINARY, TEXT_SNAPSHOTS
 from mlsp_studio.gui.panels import PANELS, Panel, PanelRegistry, assert_gui_thread
 from mlsp_studio.gui.panels.curve_kit import CAP, MetricHistory
 from mlsp_studio.gui.panels.curves import CurvesPanel
-from mlsp_studio.spec.snapshots import (
+from mlsp_studio.snapshots.kinds import (
     SNAPSHOT_KINDS,
     ConfusionMatrix,
     DecisionBoundary,

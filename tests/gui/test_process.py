@@ -13,7 +13,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QMessageBox
 
 from mlsp_studio.gui.app import open_window
-from mlsp_studio.spec.live import pace_of
+from mlsp_studio.model.live import pace_of
 
 
 def _window_in_fresh_python(tmp_path, target: str, body: str, first: str = ""):

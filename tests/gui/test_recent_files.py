@@ -9,8 +9,8 @@ from PySide6.QtWidgets import QMessageBox
 
 from mlsp_studio.gui.app import open_window
 from mlsp_studio.gui.file_actions import RECENT
-from mlsp_studio.spec.presets import load_preset
-from mlsp_studio.spec.project import save_project
+from mlsp_studio.model.presets import load_preset
+from mlsp_studio.model.project import save_project
 
 
 @pytest.fixture

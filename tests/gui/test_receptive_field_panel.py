@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QApplication
 
 from mlsp_studio.engine import Engine
 from mlsp_studio.gui.panels.receptive_field import ReceptiveFieldPanel, map_place
-from mlsp_studio.spec.presets import load_preset
+from mlsp_studio.model.presets import load_preset
 
 
 def _snapshot(preset: str, **options):

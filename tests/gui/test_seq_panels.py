@@ -33,8 +33,8 @@ from mlsp_studio.gui.panels import PANELS, Panel
 from mlsp_studio.gui.panels.attention import MAX_HEADS_SHOWN
 from mlsp_studio.gui.panels.bptt import EARLIER
 from mlsp_studio.gui.panels.sequence_kit import ExampleChooser, same, token_text
-from mlsp_studio.spec.graph import Graph
-from mlsp_studio.spec.snapshots import AttentionMaps, GradientThroughTime
+from mlsp_studio.model.graph import Graph
+from mlsp_studio.snapshots.kinds import AttentionMaps, GradientThroughTime
 
 PANELS_DIR = Path(__file__).resolve().parents[2] / "mlsp_studio" / "gui" / "panels"
 SEQ_MODULES = ("attention", "alignment", "recurrent", "bptt", "pooling", "patch_attention",

@@ -8,9 +8,9 @@ from PySide6.QtGui import QColor
 from mlsp_studio.gui.canvas import GraphScene
 from mlsp_studio.gui.document import StudioDocument
 from mlsp_studio.gui.slot_tabs import PROBLEM_COLOUR, SlotTabs
-from mlsp_studio.spec.graph import Graph
-from mlsp_studio.spec.presets import load_preset
-from mlsp_studio.spec.project import Project
+from mlsp_studio.model.graph import Graph
+from mlsp_studio.model.presets import load_preset
+from mlsp_studio.model.project import Project
 
 
 def autoencoder(decoder_units: int = 64) -> Project:

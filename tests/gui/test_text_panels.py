@@ -18,7 +18,7 @@ from text_snapshot_cases import DEGENERATE, ORDINARY, embeddings, fill_mask, gen
 from mlsp_studio.gui.panels.fill_mask import FillMaskPanel, sentence_text
 from mlsp_studio.gui.panels.generation import GenerationPanel
 from mlsp_studio.gui.panels.projector import MAX_LABELS, ProjectorPanel
-from mlsp_studio.spec.snapshots import Embeddings, FillMask, Generation
+from mlsp_studio.snapshots.kinds import Embeddings, FillMask, Generation
 
 SIZE = (700, 500)
 

@@ -189,7 +189,7 @@ def test_screenshot_command_writes_a_big_png(tmp_path, drawn) -> None:
     width, height = _png_size(out)
     assert width >= 1280 and height >= 800
     # read back: the window with its panels, the spiral's three classes in their colours
-    from mlsp_studio.spec.drawing import class_colour
+    from mlsp_studio.snapshots.drawing import class_colour
 
     assert drawn.colours(out) > 1000  # panels, curves and blocks, not a flat page
     for k in range(3):
@@ -227,9 +227,9 @@ def test_export_from_the_window_uses_the_trained_weights(window, qtbot, tmp_path
     qtbot.waitUntil(lambda: onnx_file.exists() and weights.exists(), timeout=60_000)
     qtbot.waitUntil(lambda: "written to" in window.lbl_state.text(), timeout=10_000)
     from mlsp_studio.engine.checkpoints import load_checkpoint
+    from mlsp_studio.model.catalog import BLOCKS
+    from mlsp_studio.model.datasets import dataset_context
     from mlsp_studio.nn.compile import compile_graph
-    from mlsp_studio.spec.catalog import BLOCKS
-    from mlsp_studio.spec.datasets import dataset_context
 
     project = window.doc.project
     net = compile_graph(project.slots["model"], BLOCKS,

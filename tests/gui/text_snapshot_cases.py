@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mlsp_studio.spec.snapshots import Embeddings, FillMask, Generation
+from mlsp_studio.snapshots.kinds import Embeddings, FillMask, Generation
 
 NAN = np.nan
 GROUPS = {"animal": ("cat", "dog", "horse", "bird", "fish", "mouse"),

@@ -32,8 +32,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...spec.blocks import format_shape
-from ...spec.graph import Edge
+from ...model.blocks import format_shape
+from ...model.graph import Edge
 from ..theme import category_colour
 
 BLOCK_MIME = "application/x-mlsp-block"  # drag data from the palette: the block type name

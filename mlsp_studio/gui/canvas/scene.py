@@ -8,9 +8,9 @@ from PySide6.QtCore import QPointF, QRectF, Signal
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication, QGraphicsScene
 
-from ...spec.blocks import format_shape
-from ...spec.errors import GraphError, ParamError
-from ...spec.graph import Analysis, Edge, Node
+from ...errors import GraphError, ParamError
+from ...model.blocks import format_shape
+from ...model.graph import Analysis, Edge, Node
 from ..bridge import assert_gui_thread
 from ..commands import ConnectCommand, MoveBlocksCommand
 from ..document import StudioDocument

@@ -8,8 +8,8 @@ from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt
 from PySide6.QtGui import QKeySequence, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsView, QMenu, QWidget
 
-from ...spec.composite import is_composite
-from ...spec.errors import GraphError
+from ...errors import GraphError
+from ...model.composite import is_composite
 from ..commands import (
     AddBlockCommand,
     DisconnectCommand,

@@ -8,7 +8,7 @@ the panels whose ``kinds`` hold its kind.
 
 from __future__ import annotations
 
-from ...spec.plugins import load_role
+from ...model.plugins import load_role
 from .base import PANELS, Panel, PanelRegistry, assert_gui_thread
 
 # isort: off

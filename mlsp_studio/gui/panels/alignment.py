@@ -18,7 +18,7 @@ from PySide6.QtCore import QRectF
 from PySide6.QtGui import QPainterPath
 from PySide6.QtWidgets import QGraphicsPathItem, QWidget
 
-from mlsp_studio.spec.snapshots import Alignment
+from mlsp_studio.snapshots.kinds import Alignment
 
 from .base import FONT_PT, PANELS, new_plot, set_text, style_plot
 from .sequence_kit import (

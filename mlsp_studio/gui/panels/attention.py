@@ -19,8 +19,8 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QBrush, QPainterPath
 from PySide6.QtWidgets import QGraphicsPathItem, QWidget
 
-from mlsp_studio.spec.drawing import finite_floats
-from mlsp_studio.spec.snapshots import AttentionLayer, AttentionMaps
+from mlsp_studio.snapshots.drawing import finite_floats
+from mlsp_studio.snapshots.kinds import AttentionLayer, AttentionMaps
 
 from .base import FONT_PT, PANELS, font, new_plot, rgba, set_text, style_plot
 from .sequence_kit import (

@@ -13,8 +13,13 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QWidget
 
-from mlsp_studio.spec.drawing import UNKNOWN_CLASS, blend_classes, boundary_picture, class_colour
-from mlsp_studio.spec.snapshots import DecisionBoundary
+from mlsp_studio.snapshots.drawing import (
+    UNKNOWN_CLASS,
+    blend_classes,
+    boundary_picture,
+    class_colour,
+)
+from mlsp_studio.snapshots.kinds import DecisionBoundary
 
 from .base import (
     DARK,

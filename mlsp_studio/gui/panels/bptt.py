@@ -16,8 +16,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QWidget
 
-from mlsp_studio.spec.drawing import finite_floats
-from mlsp_studio.spec.snapshots import GradientThroughTime
+from mlsp_studio.snapshots.drawing import finite_floats
+from mlsp_studio.snapshots.kinds import GradientThroughTime
 
 from .base import (
     FONT_PT,

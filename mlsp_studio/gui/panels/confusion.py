@@ -13,8 +13,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 from PySide6.QtWidgets import QWidget
 
-from mlsp_studio.spec.drawing import finite_floats
-from mlsp_studio.spec.snapshots import ConfusionMatrix
+from mlsp_studio.snapshots.drawing import finite_floats
+from mlsp_studio.snapshots.kinds import ConfusionMatrix
 
 from .base import (
     DARK,

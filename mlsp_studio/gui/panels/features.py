@@ -23,8 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mlsp_studio.spec.drawing import as_channels, class_colour, finite_floats, input_kind
-from mlsp_studio.spec.snapshots import FeatureMaps, Kernels
+from mlsp_studio.snapshots.drawing import as_channels, class_colour, finite_floats, input_kind
+from mlsp_studio.snapshots.kinds import FeatureMaps, Kernels
 
 from .base import (
     DARK,

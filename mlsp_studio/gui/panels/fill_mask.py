@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mlsp_studio.spec.snapshots import FillMask
+from mlsp_studio.snapshots.kinds import FillMask
 
 from .base import (
     FONT_PT,

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mlsp_studio.spec.snapshots import Generation
+from mlsp_studio.snapshots.kinds import Generation
 
 from .base import (
     FONT_PT,

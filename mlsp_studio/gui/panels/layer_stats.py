@@ -18,8 +18,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QWidget
 
-from mlsp_studio.spec.drawing import finite_floats
-from mlsp_studio.spec.snapshots_lab import LayerStats
+from mlsp_studio.snapshots.drawing import finite_floats
+from mlsp_studio.snapshots.lab import LayerStats
 
 from .base import (
     FONT_PT,

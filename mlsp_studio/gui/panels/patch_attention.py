@@ -17,8 +17,8 @@ from PySide6.QtCore import QRectF
 from PySide6.QtGui import QPainterPath
 from PySide6.QtWidgets import QGraphicsPathItem, QWidget
 
-from mlsp_studio.spec.drawing import finite_floats
-from mlsp_studio.spec.snapshots import PatchAttention
+from mlsp_studio.snapshots.drawing import finite_floats
+from mlsp_studio.snapshots.kinds import PatchAttention
 
 from .base import FONT_PT, PANELS, finite_range, picture_view, set_text, show_text
 from .sequence_kit import (

@@ -17,8 +17,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtWidgets import QWidget
 
-from mlsp_studio.spec.drawing import finite_floats
-from mlsp_studio.spec.snapshots import PoolingWeights
+from mlsp_studio.snapshots.drawing import finite_floats
+from mlsp_studio.snapshots.kinds import PoolingWeights
 
 from .base import FONT_PT, PANELS, finite_range, new_plot, rgba, set_text, show_text, style_plot
 from .sequence_kit import VIRIDIS, LatestPanel, heading_label, plural, verdict

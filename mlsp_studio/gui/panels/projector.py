@@ -22,8 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mlsp_studio.spec.drawing import UNKNOWN_CLASS, class_colour, finite_floats
-from mlsp_studio.spec.snapshots import Embeddings
+from mlsp_studio.snapshots.drawing import UNKNOWN_CLASS, class_colour, finite_floats
+from mlsp_studio.snapshots.kinds import Embeddings
 
 from .base import (
     FONT_PT,

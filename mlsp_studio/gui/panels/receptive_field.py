@@ -17,8 +17,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QSpinBox, QWidget
 
-from mlsp_studio.spec.drawing import finite_floats
-from mlsp_studio.spec.snapshots_lab import ReceptiveField, span_words
+from mlsp_studio.snapshots.drawing import finite_floats
+from mlsp_studio.snapshots.lab import ReceptiveField, span_words
 
 from .base import (
     FONT_PT,

@@ -15,7 +15,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 from PySide6.QtWidgets import QWidget
 
-from mlsp_studio.spec.snapshots import RecurrentStates
+from mlsp_studio.snapshots.kinds import RecurrentStates
 
 from .base import (
     FONT_PT,

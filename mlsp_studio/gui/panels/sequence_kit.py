@@ -23,7 +23,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QFontMetrics, QShowEvent
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSpinBox, QWidget
 
-from mlsp_studio.spec.drawing import finite_floats
+from mlsp_studio.snapshots.drawing import finite_floats
 
 from .base import (
     DARK,

@@ -15,8 +15,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from ...report.canvas import bare_axes, new_figure, padded_range, show_message
-from ...spec.drawing import UNKNOWN_CLASS, class_colour, finite_floats
-from ...spec.snapshots import Reconstructions
+from ...snapshots.drawing import UNKNOWN_CLASS, class_colour, finite_floats
+from ...snapshots.kinds import Reconstructions
 from .snapshots import (
     AnomalyScores,
     LatentCodes,

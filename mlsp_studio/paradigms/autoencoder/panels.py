@@ -26,8 +26,8 @@ from ...gui.panels.base import (
     text_label,
 )
 from ...gui.panels.text_bits import colours, escape
-from ...spec.drawing import UNKNOWN_CLASS, class_colour, finite_floats
-from ...spec.snapshots import Reconstructions
+from ...snapshots.drawing import UNKNOWN_CLASS, class_colour, finite_floats
+from ...snapshots.kinds import Reconstructions
 from .panel_parts import ANOMALY, COLUMNS, NORMAL, ErrorPlots, PointPairs, ReconstructionGrid
 from .panel_parts import set_text as _set_text
 from .panel_parts import text_label as _label

@@ -3,6 +3,7 @@ loss on clean targets (with the project's input noise), and the studio's final m
 
 from __future__ import annotations
 
+from ...errors import StudioError
 from ...export.script_gen_common import (
     BATCHES,
     assemble,
@@ -12,10 +13,9 @@ from ...export.script_gen_common import (
     refuse_unwritten,
 )
 from ...export.script_paradigms import register_script
-from ...spec.blocks import BlockRegistry
-from ...spec.datasets import context_task, dataset_context
-from ...spec.errors import StudioError
-from ...spec.project import Project, ProjectCheck
+from ...model.blocks import BlockRegistry
+from ...model.datasets import context_task, dataset_context
+from ...model.project import Project, ProjectCheck
 
 NOISES = {
     "gaussian": '''\

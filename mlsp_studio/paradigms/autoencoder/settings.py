@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...spec.blocks import Context, Shape, p_choice, p_float, p_int, p_ints
-from ...spec.paradigms import OPTIMIZER_PARAMS, PARADIGM_SPECS, ParadigmSpec
-from ...spec.params import ParamSet
+from ...model.blocks import Context, Shape, p_choice, p_float, p_int, p_ints
+from ...model.paradigms import OPTIMIZER_PARAMS, PARADIGM_SPECS, ParadigmSpec
+from ...model.params import ParamSet
 
 NOISE_KINDS = ("none", "gaussian", "masking", "salt_pepper")
 

@@ -11,9 +11,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ...spec.errors import ProjectError
-from ...spec.project import Project
-from ...spec.snapshots import Reconstructions, Snapshot
+from ...errors import ProjectError
+from ...model.project import Project
+from ...snapshots.kinds import Reconstructions, Snapshot
 from ..optim import make_optimizer
 from ..registry import PARADIGMS
 from ..text_common import pca_2d

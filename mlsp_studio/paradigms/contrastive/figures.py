@@ -15,7 +15,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
 from ...report.canvas import bare_axes, nan_note, new_figure, padded_range, show_message
-from ...spec.drawing import UNKNOWN_CLASS, class_colour, finite_floats
+from ...snapshots.drawing import UNKNOWN_CLASS, class_colour, finite_floats
 from .snapshots import (
     ContrastiveEmbedding,
     Retrieval,

@@ -35,7 +35,7 @@ from ...gui.panels.base import (
     text_label,
     variance_axes,
 )
-from ...spec.drawing import UNKNOWN_CLASS, class_colour, finite_floats
+from ...snapshots.drawing import UNKNOWN_CLASS, class_colour, finite_floats
 from .snapshots import (
     ContrastiveEmbedding,
     Retrieval,

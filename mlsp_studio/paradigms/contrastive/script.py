@@ -5,6 +5,7 @@ encoder each into a shared space, the symmetric InfoNCE loss."""
 
 from __future__ import annotations
 
+from ...errors import StudioError
 from ...export.python_script import _attr_name, model_source
 from ...export.script_common import (
     assemble,
@@ -15,11 +16,10 @@ from ...export.script_common import (
 )
 from ...export.script_data import SPLIT, make_data_source
 from ...export.script_paradigms import register_script
-from ...spec.blocks import BlockRegistry
-from ...spec.datasets import context_task, dataset_context
-from ...spec.errors import StudioError
-from ...spec.paired_datasets import digit_tones
-from ...spec.project import Project, ProjectCheck
+from ...model.blocks import BlockRegistry
+from ...model.datasets import context_task, dataset_context
+from ...model.paired_datasets import digit_tones
+from ...model.project import Project, ProjectCheck
 
 CROP = '''\
     # a random square of 1 - CROP to 1 of the side, stretched back, moved by up to SHIFT pixels

@@ -3,9 +3,9 @@ each example, and cross-modal learning from pairs of two kinds of data."""
 
 from __future__ import annotations
 
-from ...spec.blocks import p_bool, p_float, p_int
-from ...spec.paradigms import OPTIMIZER_PARAMS, PARADIGM_SPECS, ParadigmSpec
-from ...spec.params import ParamSet
+from ...model.blocks import p_bool, p_float, p_int
+from ...model.paradigms import OPTIMIZER_PARAMS, PARADIGM_SPECS, ParadigmSpec
+from ...model.params import ParamSet
 
 
 def augment_params(shift: int = 1, crop: float = 0.25, scale: float = 0.2,

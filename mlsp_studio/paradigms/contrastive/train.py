@@ -13,9 +13,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from ...spec.errors import ProjectError
-from ...spec.project import Project
-from ...spec.snapshots import Snapshot
+from ...errors import ProjectError
+from ...model.project import Project
+from ...snapshots.kinds import Snapshot
 from ..optim import make_optimizer
 from ..registry import PARADIGMS
 from ..update import TrainerBase

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ...spec.errors import ProjectError
-from ...spec.graph import Graph
+from ...errors import ProjectError
+from ...model.graph import Graph
 
 EVAL_TRAIN_SUBSET = 512   # training examples used for the train-split metrics
 CHUNK = 1024              # rows per forward pass when encoding a whole split

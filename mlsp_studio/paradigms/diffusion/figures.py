@@ -13,7 +13,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ...report.canvas import bare_axes, new_figure, padded_range, show_message
-from ...spec.drawing import class_colour, finite_floats
+from ...snapshots.drawing import class_colour, finite_floats
 from .snapshots import (
     DiffusionForward,
     DiffusionSamples,

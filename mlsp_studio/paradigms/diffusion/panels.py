@@ -29,7 +29,7 @@ from ...gui.panels.base import (
     style_plot,
     text_label,
 )
-from ...spec.drawing import class_colour, finite_floats
+from ...snapshots.drawing import class_colour, finite_floats
 from .settings import MAX_GUIDANCE
 from .snapshots import (
     EACH_CLASS,

@@ -4,6 +4,7 @@ and the studio's sample-quality measures."""
 
 from __future__ import annotations
 
+from ...errors import StudioError
 from ...export.python_script import _source_shapes
 from ...export.script_gen_common import (
     BATCHES,
@@ -14,10 +15,9 @@ from ...export.script_gen_common import (
     refuse_unwritten,
 )
 from ...export.script_paradigms import register_script
-from ...spec.blocks import BlockRegistry
-from ...spec.datasets import context_task, dataset_context
-from ...spec.errors import StudioError
-from ...spec.project import Project, ProjectCheck
+from ...model.blocks import BlockRegistry
+from ...model.datasets import context_task, dataset_context
+from ...model.project import Project, ProjectCheck
 from .script_parts import JUDGE, MMD, RING, SAMPLER, SCHEDULE
 
 IMAGE_DATA = ("digits", "noisy_digits", "paired_digits")

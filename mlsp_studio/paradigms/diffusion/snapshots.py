@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ...spec.snapshots import Snapshot, register_snapshots
+from ...snapshots.kinds import Snapshot, register_snapshots
 from .settings import MAX_GUIDANCE
 
 NO_CLASS = -1      # guidance_class: sample without a class (the unconditional model)

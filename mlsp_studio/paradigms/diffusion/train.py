@@ -19,9 +19,9 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from ...spec.errors import ParamError, ProjectError
-from ...spec.project import Project
-from ...spec.snapshots import Snapshot
+from ...errors import ParamError, ProjectError
+from ...model.project import Project
+from ...snapshots.kinds import Snapshot
 from ..optim import make_optimizer
 from ..registry import PARADIGMS
 from ..update import TrainerBase

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ...spec.errors import ParamError
+from ...errors import ParamError
 from .settings import MAX_GUIDANCE
 
 MAX_BETA = 0.999   # Nichol & Dhariwal clip β there, so the last steps never divide by zero

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ...spec.snapshots import Snapshot
+from ...snapshots.kinds import Snapshot
 from .snapshots import (
     EACH_CLASS,
     NO_CLASS,

@@ -14,7 +14,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Circle
 
 from ...report.canvas import bare_axes, new_figure, padded_range, show_message
-from ...spec.drawing import finite_floats
+from ...snapshots.drawing import finite_floats
 from .snapshots import (
     FAKE_COLOUR,
     HEAT_COLOURS,

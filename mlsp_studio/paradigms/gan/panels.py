@@ -27,7 +27,7 @@ from ...gui.panels.base import (
     style_plot,
     text_label,
 )
-from ...spec.drawing import finite_floats
+from ...snapshots.drawing import finite_floats
 from .snapshots import (
     FAKE_COLOUR,
     HEAT_COLOURS,

@@ -3,6 +3,7 @@ with the project's generator loss, and the studio's final metrics (mode coverage
 
 from __future__ import annotations
 
+from ...errors import StudioError
 from ...export.script_gen_common import (
     BATCHES,
     assemble,
@@ -12,9 +13,8 @@ from ...export.script_gen_common import (
     refuse_unwritten,
 )
 from ...export.script_paradigms import register_script
-from ...spec.blocks import BlockRegistry
-from ...spec.errors import StudioError
-from ...spec.project import Project, ProjectCheck
+from ...model.blocks import BlockRegistry
+from ...model.project import Project, ProjectCheck
 
 LOSSES = '''\
 def d_loss_of(real_logit, fake_logit):

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...spec.blocks import Context, Shape, p_choice, p_float, p_int
-from ...spec.paradigms import OPTIMIZER_PARAMS, PARADIGM_SPECS, ParadigmSpec
-from ...spec.params import ParamSet
+from ...model.blocks import Context, Shape, p_choice, p_float, p_int
+from ...model.paradigms import OPTIMIZER_PARAMS, PARADIGM_SPECS, ParadigmSpec
+from ...model.params import ParamSet
 
 GENERATOR_LOSSES = ("flip", "reversal")
 GENERATOR_LR = p_float("lr", 0.001, 1e-6, 10.0, "the generator's learning rate: its step size "

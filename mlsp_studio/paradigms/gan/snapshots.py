@@ -10,7 +10,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from ...spec.snapshots import Snapshot, register_snapshots
+from ...snapshots.kinds import Snapshot, register_snapshots
 
 
 @dataclass(frozen=True)

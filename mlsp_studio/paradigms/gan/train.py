@@ -16,10 +16,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ...errors import ProjectError
+from ...model.project import Project
 from ...nn.generative import GradientReversal
-from ...spec.errors import ProjectError
-from ...spec.project import Project
-from ...spec.snapshots import Snapshot
+from ...snapshots.kinds import Snapshot
 from ..base import NonFiniteLoss
 from ..optim import make_optimizer
 from ..registry import PARADIGMS

@@ -13,8 +13,8 @@ from ...export.script_common import (
 )
 from ...export.script_paradigms import register_script
 from ...export.script_text_data import corpus_source
-from ...spec.blocks import BlockRegistry
-from ...spec.project import Project, ProjectCheck
+from ...model.blocks import BlockRegistry
+from ...model.project import Project, ProjectCheck
 
 EVALUATE = '''\
 @torch.no_grad()

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ...spec.blocks import p_float, p_int
-from ...spec.paradigms import OPTIMIZER_PARAMS, PARADIGM_SPECS, ParadigmSpec
-from ...spec.params import ParamSet
+from ...model.blocks import p_float, p_int
+from ...model.paradigms import OPTIMIZER_PARAMS, PARADIGM_SPECS, ParadigmSpec
+from ...model.params import ParamSet
 
 PARADIGM_SPECS.register(ParadigmSpec(
     "language_model", "Next-token language model (GPT)",

@@ -11,9 +11,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ...spec.errors import DataError
-from ...spec.project import Project
-from ...spec.snapshots import Generation, Snapshot
+from ...errors import DataError
+from ...model.project import Project
+from ...snapshots.kinds import Generation, Snapshot
 from ..optim import make_optimizer
 from ..registry import PARADIGMS
 from ..seq_visuals import ATTENTION_TYPES, attention_snapshot, keys_of

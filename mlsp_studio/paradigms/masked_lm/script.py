@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from ...errors import StudioError
 from ...export.python_script import model_source
 from ...export.script_common import (
     assemble,
@@ -13,9 +14,8 @@ from ...export.script_common import (
 )
 from ...export.script_paradigms import register_script
 from ...export.script_text_data import corpus_source
-from ...spec.blocks import BlockRegistry
-from ...spec.errors import StudioError
-from ...spec.project import Project, ProjectCheck
+from ...model.blocks import BlockRegistry
+from ...model.project import Project, ProjectCheck
 
 MASKING = '''\
 def sentence_rows(sentences, word_level):

@@ -9,9 +9,9 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from ...spec.errors import ProjectError
-from ...spec.project import Project
-from ...spec.snapshots import FillMask, Snapshot
+from ...errors import ProjectError
+from ...model.project import Project
+from ...snapshots.kinds import FillMask, Snapshot
 from ..optim import make_optimizer
 from ..registry import PARADIGMS
 from ..seq_visuals import ATTENTION_TYPES, attention_snapshot, keys_of

@@ -4,6 +4,7 @@ score."""
 
 from __future__ import annotations
 
+from ...errors import StudioError
 from ...export.python_script import _source_shapes, model_source
 from ...export.script_common import (
     assemble,
@@ -14,11 +15,10 @@ from ...export.script_common import (
 )
 from ...export.script_data import SPLIT, make_data_source
 from ...export.script_paradigms import register_script
-from ...spec import seq_datasets as sd
-from ...spec.blocks import BlockRegistry
-from ...spec.datasets import context_task, dataset_context
-from ...spec.errors import StudioError
-from ...spec.project import Project, ProjectCheck
+from ...model import seq_datasets as sd
+from ...model.blocks import BlockRegistry
+from ...model.datasets import context_task, dataset_context
+from ...model.project import Project, ProjectCheck
 
 DECODING = '''\
 def shift_right(y):

@@ -21,10 +21,10 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
+from ...errors import ProjectError
+from ...model.project import Project
 from ...nn.attention import capture_attention
-from ...spec.errors import ProjectError
-from ...spec.project import Project
-from ...spec.snapshots import Alignment, AttentionLayer, AttentionMaps, Snapshot
+from ...snapshots.kinds import Alignment, AttentionLayer, AttentionMaps, Snapshot
 from ..optim import make_optimizer
 from ..registry import PARADIGMS
 from ..seq_visuals import step_labels, token_texts

@@ -9,9 +9,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ...spec.errors import ParamError
-from ...spec.project import Project
-from ...spec.snapshots import (
+from ...errors import ParamError
+from ...model.project import Project
+from ...snapshots.kinds import (
     ConfusionMatrix,
     DecisionBoundary,
     FeatureMaps,

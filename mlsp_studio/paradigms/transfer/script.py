@@ -4,6 +4,7 @@ a linear probe (the body frozen) or LoRA (the body frozen, low-rank corrections 
 
 from __future__ import annotations
 
+from ...errors import StudioError
 from ...export.python_script import _attr_name, model_source
 from ...export.script_common import (
     assemble,
@@ -15,10 +16,9 @@ from ...export.script_common import (
 from ...export.script_data import SPLIT, make_data_source
 from ...export.script_paradigms import register_script
 from ...export.source_copy import source_of
-from ...spec.blocks import BlockRegistry
-from ...spec.datasets import context_task, dataset_context
-from ...spec.errors import StudioError
-from ...spec.project import Project, ProjectCheck
+from ...model.blocks import BlockRegistry
+from ...model.datasets import context_task, dataset_context
+from ...model.project import Project, ProjectCheck
 
 LORA_TYPES = {"dense": ("Dense",), "conv": ("Conv1d", "Conv2d"),
               "dense_conv": ("Dense", "Conv1d", "Conv2d")}

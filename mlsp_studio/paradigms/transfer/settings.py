@@ -3,9 +3,9 @@ another by full fine-tuning, a linear probe or LoRA, and see what each costs and
 
 from __future__ import annotations
 
-from ...spec.blocks import p_choice, p_float, p_int, p_ints
-from ...spec.paradigms import OPTIMIZER_PARAMS, PARADIGM_SPECS, ParadigmSpec
-from ...spec.params import ParamSet
+from ...model.blocks import p_choice, p_float, p_int, p_ints
+from ...model.paradigms import OPTIMIZER_PARAMS, PARADIGM_SPECS, ParadigmSpec
+from ...model.params import ParamSet
 
 TRANSFER_MODES = ("finetune", "probe", "lora")
 LORA_TARGETS = ("dense", "conv", "dense_conv")

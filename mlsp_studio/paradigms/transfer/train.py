@@ -11,10 +11,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ...errors import DataError, ParamError, ProjectError
+from ...model.project import Project
 from ...nn.lora import add_lora, lora_dims
-from ...spec.errors import DataError, ParamError, ProjectError
-from ...spec.project import Project
-from ...spec.snapshots import ConfusionMatrix, Snapshot
+from ...snapshots.kinds import ConfusionMatrix, Snapshot
 from ..batching import EpochBatches
 from ..optim import make_optimizer
 from ..registry import PARADIGMS

@@ -9,9 +9,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ...spec.errors import DataError, ProjectError
-from ...spec.project import Project
-from ...spec.snapshots import Embeddings, Snapshot
+from ...errors import DataError, ProjectError
+from ...model.project import Project
+from ...snapshots.kinds import Embeddings, Snapshot
 from ..optim import make_optimizer
 from ..registry import PARADIGMS
 from ..text_common import (

@@ -1,0 +1,145 @@
+"""Block metadata: ports, typed parameters, a pure-Python shape rule and a parameter count.
+
+Shapes here never include the batch dimension: a Dense output of 64 features is ``(64,)``,
+shown to the person as ``(N, 64)``. The torch builder for each block lives in ``nn/``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import ParamError
+from .params import ParamSet, ParamSpec
+
+Shape = tuple[int, ...]
+
+CATEGORIES = ("Input", "Core", "Activation", "Convolution", "Pooling", "Normalization",
+              "Reshape", "Merge", "Sequence", "Attention", "Generative", "Output")
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a graph's shapes depend on outside the graph: the dataset's input and targets.
+
+    ``inputs`` maps an Input block's ``source`` name (``"x"`` for the usual single input) to
+    the shape the data gives it; ``num_classes`` and ``num_targets`` fill output heads whose
+    size is left at 0 ("from the dataset"); ``vocab_size`` fills an Embedding whose vocabulary
+    is left at 0 (token data: how many different token ids the data uses).
+    """
+
+    inputs: Mapping[str, Shape] = field(default_factory=dict)
+    num_classes: int = 0
+    num_targets: int = 0
+    vocab_size: int = 0
+
+
+ShapeRule = Callable[[dict[str, Any], list[Shape], Context], Shape]
+CountRule = Callable[[dict[str, Any], list[Shape], Context], int]
+PortsRule = Callable[[dict[str, Any]], tuple[str, ...]]
+
+
+def format_shape(shape: Shape | None) -> str:
+    """``(64,)`` → ``(N, 64)``; ``None`` → ``?``."""
+    if shape is None:
+        return "?"
+    return "(" + ", ".join(["N", *[str(d) for d in shape]]) + ")"
+
+
+def no_params(params: dict[str, Any], in_shapes: list[Shape], ctx: Context) -> int:
+    return 0
+
+
+@dataclass(frozen=True)
+class BlockSpec:
+    """What the studio knows about one block type, without torch.
+
+    ``shape_rule(params, in_shapes, ctx)`` returns the output shape or raises
+    :class:`~mlsp_studio.errors.ShapeError` with a sentence that starts after the block's
+    name, e.g. ``"needs a 4-D input (N, C, H, W)"``; the graph adds who feeds it.
+    ``input_ports(params)`` names the input ports (most blocks: ``("in",)``); every block has
+    exactly one output. ``family`` names the torch builder family in ``nn/``.
+    """
+
+    type: str
+    category: str
+    doc: str
+    params: ParamSet
+    shape_rule: ShapeRule
+    param_count: CountRule = no_params
+    input_ports: PortsRule = lambda params: ("in",)
+    family: str = ""
+    is_output: bool = False
+
+    def __post_init__(self) -> None:
+        if self.category not in CATEGORIES:
+            raise ValueError(f"{self.type}: unknown category {self.category!r}")
+
+    def validate_params(self, values: Mapping[str, Any] | None, owner: str = "") -> dict[str, Any]:
+        return self.params.validate(dict(values or {}), owner or self.type)
+
+    def ports(self, params: Mapping[str, Any]) -> tuple[str, ...]:
+        return self.input_ports(dict(params))
+
+
+class BlockRegistry:
+    """Block types by name. Registering a name twice is an error, built-ins included."""
+
+    def __init__(self) -> None:
+        self._blocks: dict[str, BlockSpec] = {}
+
+    def register(self, spec: BlockSpec) -> BlockSpec:
+        if spec.type in self._blocks:
+            raise ValueError(f"a block called {spec.type!r} is already registered")
+        self._blocks[spec.type] = spec
+        return spec
+
+    def get(self, type_name: str) -> BlockSpec:
+        try:
+            return self._blocks[type_name]
+        except KeyError:
+            raise ParamError(f"unknown block type {type_name!r}") from None
+
+    def __contains__(self, type_name: object) -> bool:
+        return type_name in self._blocks
+
+    def __iter__(self):
+        return iter(self._blocks.values())
+
+    def __len__(self) -> int:
+        return len(self._blocks)
+
+    def names(self) -> list[str]:
+        return list(self._blocks)
+
+    def by_category(self) -> dict[str, list[BlockSpec]]:
+        out: dict[str, list[BlockSpec]] = {c: [] for c in CATEGORIES}
+        for spec in self._blocks.values():
+            out.setdefault(spec.category, []).append(spec)
+        return {k: v for k, v in out.items() if v}
+
+
+def p_int(name: str, default: int, lo: int | None = None, hi: int | None = None,
+          doc: str = "") -> ParamSpec:
+    return ParamSpec(name, "int", default, lo, hi, doc=doc)
+
+
+def p_float(name: str, default: float, lo: float | None = None, hi: float | None = None,
+            doc: str = "", log_scale: bool = False) -> ParamSpec:
+    return ParamSpec(name, "float", default, lo, hi, doc=doc, log_scale=log_scale)
+
+
+def p_bool(name: str, default: bool, doc: str = "") -> ParamSpec:
+    return ParamSpec(name, "bool", default, doc=doc)
+
+
+def p_choice(name: str, default: Any, choices: tuple[Any, ...], doc: str = "") -> ParamSpec:
+    return ParamSpec(name, "choice", default, choices=choices, doc=doc)
+
+
+def p_ints(name: str, default: tuple[int, ...], lo: int | None = None, hi: int | None = None,
+           length: int | None = None, min_length: int = 0, max_length: int = 8,
+           doc: str = "") -> ParamSpec:
+    return ParamSpec(name, "ints", tuple(default), lo, hi, length=length, min_length=min_length,
+                     max_length=max_length, doc=doc)

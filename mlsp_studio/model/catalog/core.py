@@ -1,0 +1,119 @@
+"""Input, Dense, activations, Dropout and the output heads."""
+
+from __future__ import annotations
+
+from ...errors import ShapeError
+from ..blocks import BlockSpec, Context, Shape, p_bool, p_choice, p_float, p_int, p_ints
+from ..params import ParamSet, ParamSpec
+
+
+def _input_shape(params: dict, in_shapes: list[Shape], ctx: Context) -> Shape:
+    source = params["source"]
+    given = tuple(params["shape"])
+    from_data = ctx.inputs.get(source)
+    if from_data is not None and given and tuple(from_data) != given:
+        raise ShapeError(f"is set to {_fmt(given)} but the data gives {_fmt(from_data)}; "
+                         "set its shape to empty to follow the data", about_input=False)
+    shape = given or (tuple(from_data) if from_data is not None else ())
+    if not shape:
+        raise ShapeError(f"has no shape: the data has no input called {source!r} "
+                         "and none is set on the block", about_input=False)
+    return shape
+
+
+def _fmt(shape: Shape) -> str:
+    return "(" + ", ".join(["N", *map(str, shape)]) + ")"
+
+
+def _last_dim(in_shapes: list[Shape], what: str) -> int:
+    shape = in_shapes[0]
+    if len(shape) < 1:
+        raise ShapeError(f"needs {what}")
+    return shape[-1]
+
+
+def _dense_shape(params: dict, in_shapes: list[Shape], ctx: Context) -> Shape:
+    _last_dim(in_shapes, "at least one feature axis, (N, F)")
+    return (*in_shapes[0][:-1], params["units"])
+
+
+def _dense_count(params: dict, in_shapes: list[Shape], ctx: Context) -> int:
+    fan_in = in_shapes[0][-1]
+    return fan_in * params["units"] + (params["units"] if params["bias"] else 0)
+
+
+def _same(params: dict, in_shapes: list[Shape], ctx: Context) -> Shape:
+    return in_shapes[0]
+
+
+def _head_size(params: dict, ctx: Context, key: str, ctx_value: int, what: str) -> int:
+    size = params[key] or ctx_value
+    if size <= 0:
+        raise ShapeError(f"does not know how many {what} to give: set '{key}' or pick a dataset",
+                         about_input=False)
+    return size
+
+
+def _classifier_shape(params: dict, in_shapes: list[Shape], ctx: Context) -> Shape:
+    _last_dim(in_shapes, "at least one feature axis, (N, F)")
+    return (*in_shapes[0][:-1], _head_size(params, ctx, "classes", ctx.num_classes, "classes"))
+
+
+def _classifier_count(params: dict, in_shapes: list[Shape], ctx: Context) -> int:
+    size = _head_size(params, ctx, "classes", ctx.num_classes, "classes")
+    return in_shapes[0][-1] * size + size
+
+
+def _regression_shape(params: dict, in_shapes: list[Shape], ctx: Context) -> Shape:
+    _last_dim(in_shapes, "at least one feature axis, (N, F)")
+    return (*in_shapes[0][:-1], _head_size(params, ctx, "outputs", ctx.num_targets, "outputs"))
+
+
+def _regression_count(params: dict, in_shapes: list[Shape], ctx: Context) -> int:
+    size = _head_size(params, ctx, "outputs", ctx.num_targets, "outputs")
+    return in_shapes[0][-1] * size + size
+
+
+def _activation(name: str, doc: str, *specs: ParamSpec) -> BlockSpec:
+    return BlockSpec(name, "Activation", doc, ParamSet(specs), _same, family="activation")
+
+
+BLOCKS = (
+    BlockSpec("Input", "Input", "Where the data enters the network. Its shape comes from the "
+              "dataset unless set here.",
+              ParamSet((ParamSpec("source", "str", "x", doc="which input of the data feeds it"),
+                        p_ints("shape", (), 1, 1 << 20, doc="shape without the batch axis; "
+                               "empty follows the data"))),
+              _input_shape, input_ports=lambda params: (), family="input"),
+    BlockSpec("Dense", "Core", "A fully connected layer: every output is a weighted sum of all "
+              "inputs plus a bias. Works on the last axis.",
+              ParamSet((p_int("units", 64, 1, 65536, "number of outputs"),
+                        p_bool("bias", True, "add a learned bias"))),
+              _dense_shape, _dense_count, family="dense"),
+    _activation("ReLU", "max(0, x): keeps positive values, zeroes the rest."),
+    _activation("LeakyReLU", "Like ReLU, but lets a small slope through for negative values.",
+                p_float("negative_slope", 0.01, 0.0, 1.0, "slope for x < 0")),
+    _activation("GELU", "A smooth ReLU used in transformers: x times the chance a standard "
+                "normal is below x."),
+    _activation("Tanh", "Squashes values into (-1, 1)."),
+    _activation("Sigmoid", "Squashes values into (0, 1)."),
+    _activation("Softmax", "Turns the last axis into probabilities that sum to 1."),
+    BlockSpec("Dropout", "Core", "While training, zeroes each value with probability p and "
+              "scales the rest up; does nothing at test time.",
+              ParamSet((p_float("p", 0.5, 0.0, 0.95, "chance of dropping a value"),)),
+              _same, family="dropout"),
+    BlockSpec("ClassifierHead", "Output", "The class scores (logits): a dense layer with one "
+              "output per class. Training uses softmax + cross-entropy on it.",
+              ParamSet((p_int("classes", 0, 0, 100000, "number of classes; 0 follows the "
+                              "dataset"),)),
+              _classifier_shape, _classifier_count, family="head", is_output=True),
+    BlockSpec("RegressionHead", "Output", "The predicted values: a dense layer with one output "
+              "per target. Training uses the mean squared error.",
+              ParamSet((p_int("outputs", 0, 0, 100000, "number of outputs; 0 follows the "
+                              "dataset"),)),
+              _regression_shape, _regression_count, family="head", is_output=True),
+    BlockSpec("Output", "Output", "Marks the network's output as it is, with no layer of its "
+              "own.", ParamSet(()), _same, family="identity", is_output=True),
+)
+
+__all__ = ["BLOCKS", "p_choice"]

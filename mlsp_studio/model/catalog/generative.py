@@ -1,0 +1,156 @@
+"""Generative blocks: time and class embeddings and the residual block of a diffusion denoiser,
+gradient reversal for adversarial training, and the projection head of contrastive learning."""
+
+from __future__ import annotations
+
+from ...errors import ShapeError
+from ..blocks import BlockSpec, Context, Shape, format_shape, p_bool, p_float, p_int
+from ..params import ParamSet
+
+ONE_NUMBER = "one number per example, (N, 1)"
+
+
+def _dense(fan_in: int, fan_out: int) -> int:
+    """Learned numbers of a Dense layer with a bias."""
+    return fan_in * fan_out + fan_out
+
+
+def group_count(channels: int, groups: int) -> int:
+    """The groups a group norm over ``channels`` uses: ``groups`` when it divides the channels,
+    else the largest number below it that does (1 always does)."""
+    return next(g for g in range(min(groups, channels), 0, -1) if channels % g == 0)
+
+
+# --- TimeEmbedding --------------------------------------------------------------------------
+
+def _one_number(in_shapes: list[Shape], what: str) -> None:
+    if tuple(in_shapes[0]) != (1,):
+        raise ShapeError(f"needs {what}: {ONE_NUMBER}")
+
+
+def _time_shape(params: dict, in_shapes: list[Shape], ctx: Context) -> Shape:
+    _one_number(in_shapes, "the time step")
+    return (params["dim"],)
+
+
+def _time_count(params: dict, in_shapes: list[Shape], ctx: Context) -> int:
+    # sinusoidal features (dim, fixed) -> Dense(hidden) -> SiLU -> Dense(dim)
+    return _dense(params["dim"], params["hidden"]) + _dense(params["hidden"], params["dim"])
+
+
+# --- ConditionEmbedding ---------------------------------------------------------------------
+
+def condition_classes(params: dict, ctx: Context) -> int:
+    """How many classes the table has rows for (0 follows the data); one more row, the last,
+    stands for 'no condition'."""
+    classes = params["classes"] or ctx.num_classes
+    if classes <= 0:
+        raise ShapeError("does not know how many classes there are: set 'classes' or pick a "
+                         "dataset with classes", about_input=False)
+    return classes
+
+
+def _condition_shape(params: dict, in_shapes: list[Shape], ctx: Context) -> Shape:
+    _one_number(in_shapes, "the class")
+    condition_classes(params, ctx)
+    return (params["dim"],)
+
+
+def _condition_count(params: dict, in_shapes: list[Shape], ctx: Context) -> int:
+    return (condition_classes(params, ctx) + 1) * params["dim"]
+
+
+# --- ResBlock -------------------------------------------------------------------------------
+
+RES_INPUT = "an image (N, C, H, W), a signal (N, C, L) or features (N, F)"
+
+
+def res_ports(params: dict) -> tuple[str, ...]:
+    """("in", "cond") when the block is conditioned, else ("in",)."""
+    return ("in", "cond") if params.get("conditioned", True) else ("in",)
+
+
+def _res_widths(params: dict, in_shapes: list[Shape]) -> tuple[int, int]:
+    """(input channels, output channels) after checking both inputs."""
+    shape = tuple(in_shapes[0])
+    if not 1 <= len(shape) <= 3:
+        raise ShapeError(f"needs {RES_INPUT} at its in input")
+    if params["conditioned"]:
+        cond = tuple(in_shapes[1])
+        if len(cond) != 1:
+            raise ShapeError(f"needs a vector (N, D) at its cond input, got {format_shape(cond)}",
+                             about_input=False)
+    return shape[0], params["channels"] or shape[0]
+
+
+def _res_shape(params: dict, in_shapes: list[Shape], ctx: Context) -> Shape:
+    _, width = _res_widths(params, in_shapes)
+    return (width, *in_shapes[0][1:])
+
+
+def _res_count(params: dict, in_shapes: list[Shape], ctx: Context) -> int:
+    c_in, c_out = _res_widths(params, in_shapes)
+    taps = {1: 1, 2: 3, 3: 9}[len(in_shapes[0])]  # Dense, 3-tap Conv1d or 3x3 Conv2d
+    total = 2 * c_in + (c_in * taps * c_out + c_out)          # norm, first layer
+    total += 2 * c_out + (c_out * taps * c_out + c_out)       # norm, second layer
+    if params["conditioned"]:
+        total += _dense(in_shapes[1][0], c_out)               # projection of cond
+    if c_in != c_out:
+        total += _dense(c_in, c_out)                          # 1x1 skip
+    return total
+
+
+# --- ProjectionHead -------------------------------------------------------------------------
+
+def _projection_shape(params: dict, in_shapes: list[Shape], ctx: Context) -> Shape:
+    if len(in_shapes[0]) != 1:
+        raise ShapeError("needs one vector per example, (N, F)")
+    return (params["out"],)
+
+
+def _projection_count(params: dict, in_shapes: list[Shape], ctx: Context) -> int:
+    return _dense(in_shapes[0][0], params["hidden"]) + _dense(params["hidden"], params["out"])
+
+
+def _same(params: dict, in_shapes: list[Shape], ctx: Context) -> Shape:
+    return in_shapes[0]
+
+
+BLOCKS = (
+    BlockSpec("TimeEmbedding", "Generative", "Turns a diffusion time step t into a vector: "
+              "sine and cosine waves of t at many speeds, then Dense, SiLU, Dense.",
+              ParamSet((p_int("dim", 32, 2, 8192, "length of the vector it gives (also the "
+                              "number of waves; an odd length ends on a 0)"),
+                        p_int("hidden", 64, 1, 8192, "size of the layer between the waves and "
+                              "the output"))),
+              _time_shape, _time_count, family="time_embed"),
+    BlockSpec("ConditionEmbedding", "Generative", "Turns a class id into a learned vector; "
+              "an id below 0 or past the last class picks an extra row meaning 'no class'.",
+              ParamSet((p_int("dim", 32, 1, 8192, "length of each class's vector"),
+                        p_int("classes", 0, 0, 100_000, "how many classes there are; 0 follows "
+                              "the dataset"))),
+              _condition_shape, _condition_count, family="cond_embed"),
+    BlockSpec("ResBlock", "Generative", "A residual block of a diffusion denoiser: norm, SiLU, "
+              "3-wide convolution (Dense for vectors), norm, plus the condition, SiLU, "
+              "convolution, plus the input.",
+              ParamSet((p_int("channels", 0, 0, 4096, "channels (or features) it gives; 0 keeps "
+                              "those of its input"),
+                        p_bool("conditioned", True, "add a learned projection of the cond "
+                               "input (a time or class vector) to every channel"),
+                        p_int("groups", 8, 1, 512, "channel groups of the group norm; when the "
+                              "channels are not a multiple of it, the largest smaller number "
+                              "that divides them"))),
+              _res_shape, _res_count, input_ports=res_ports, family="resblock"),
+    BlockSpec("GradientReversal", "Generative", "Passes values on unchanged, but turns the "
+              "gradient around (times -scale) on the way back, so the layers before it learn "
+              "to fool the layers after it.",
+              ParamSet((p_float("scale", 1.0, 0.0, 100.0, "how strongly the reversed "
+                                "gradient is scaled"),)),
+              _same, family="grad_reverse"),
+    BlockSpec("ProjectionHead", "Generative", "A small two-layer network (Dense, ReLU, Dense) "
+              "that maps an encoder's features into the space where a contrastive loss "
+              "compares them.",
+              ParamSet((p_int("hidden", 128, 1, 8192, "size of the middle layer"),
+                        p_int("out", 64, 1, 8192, "length of the vector it gives"))),
+              _projection_shape, _projection_count, family="projection_head"),
+)

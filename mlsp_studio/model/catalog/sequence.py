@@ -1,0 +1,211 @@
+"""Sequence blocks: Embedding, positional encoding, recurrent layers, attention pooling,
+patch embedding and token selection. Shapes are (L, D): tokens along the first axis."""
+
+from __future__ import annotations
+
+from ...errors import ShapeError
+from ..blocks import BlockSpec, Context, Shape, p_bool, p_choice, p_float, p_int
+from ..params import ParamSet
+
+SEQUENCE = "a sequence (N, L, D), one row of D features per token"
+GATES = {"RNN": 1, "LSTM": 4, "GRU": 3}  # weight blocks per recurrent layer and direction
+
+
+def sequence_input(in_shapes: list[Shape]) -> Shape:
+    """The single input as (L, D), after checking it is a sequence of feature vectors."""
+    shape = in_shapes[0]
+    if len(shape) != 2:
+        raise ShapeError(f"needs {SEQUENCE}")
+    return shape
+
+
+# --- Embedding ------------------------------------------------------------------------------
+
+def embedding_vocab(params: dict, ctx: Context) -> int:
+    """How many different token ids the table has rows for (0 follows the data)."""
+    vocab = params["vocab"] or ctx.vocab_size
+    if vocab <= 0:
+        raise ShapeError("does not know how many different tokens there are: set 'vocab' or "
+                         "pick a dataset of tokens", about_input=False)
+    if params["vocab"] and ctx.vocab_size > params["vocab"]:
+        raise ShapeError(f"has rows for {params['vocab']} tokens but the data uses "
+                         f"{ctx.vocab_size}; set vocab to 0 to follow the data",
+                         about_input=False)
+    return vocab
+
+
+def _embedding_shape(params: dict, in_shapes: list[Shape], ctx: Context) -> Shape:
+    if len(in_shapes[0]) != 1:
+        raise ShapeError("needs token ids (N, L), one whole number per position")
+    embedding_vocab(params, ctx)
+    return (in_shapes[0][0], params["dim"])
+
+
+def _embedding_count(params: dict, in_shapes: list[Shape], ctx: Context) -> int:
+    return embedding_vocab(params, ctx) * params["dim"]
+
+
+# --- positional encoding --------------------------------------------------------------------
+
+def _posenc_shape(params: dict, in_shapes: list[Shape], ctx: Context) -> Shape:
+    length, _ = sequence_input(in_shapes)
+    limit = params["max_len"]
+    if params["kind"] != "none" and length > limit:
+        raise ShapeError(f"handles sequences up to {limit} tokens; this one has {length} — "
+                         "raise max_len", about_input=False)
+    return in_shapes[0]
+
+
+def _posenc_count(params: dict, in_shapes: list[Shape], ctx: Context) -> int:
+    return params["max_len"] * in_shapes[0][1] if params["kind"] == "learned" else 0
+
+
+# --- recurrent layers -----------------------------------------------------------------------
+
+def _recurrent_shape(params: dict, in_shapes: list[Shape], ctx: Context) -> Shape:
+    length, _ = sequence_input(in_shapes)
+    width = params["hidden"] * (2 if params["bidirectional"] else 1)
+    return (length, width) if params["return_sequence"] else (width,)
+
+
+def recurrent_count(cell: str, features: int, hidden: int, layers: int,
+                    bidirectional: bool) -> int:
+    """Learned numbers in torch's RNN/LSTM/GRU: per layer and direction, each gate has input
+    weights, recurrent weights and two biases."""
+    dirs = 2 if bidirectional else 1
+    total = 0
+    for layer in range(layers):
+        fan_in = features if layer == 0 else hidden * dirs
+        total += dirs * GATES[cell] * hidden * (fan_in + hidden + 2)
+    return total
+
+
+def _recurrent_counter(cell: str):
+    def count(params: dict, in_shapes: list[Shape], ctx: Context) -> int:
+        return recurrent_count(cell, in_shapes[0][1], params["hidden"], params["layers"],
+                               params["bidirectional"])
+    return count
+
+
+GATE_BIAS = {cell: (p_float("gate_bias", 0.0, -10.0, 10.0, f"starting bias of the {gate}: "
+                            "above 0 the layer at first keeps its state from step to step, "
+                            "so it can learn to remember over long gaps; 0 leaves torch's "
+                            "random start"),)
+             for cell, gate in (("LSTM", "forget gate"), ("GRU", "update gate"))}
+
+
+def _recurrent(cell: str, doc: str) -> BlockSpec:
+    params = ParamSet((
+        p_int("hidden", 64, 1, 4096, "size of the state carried from step to step"),
+        p_int("layers", 1, 1, 8, "recurrent layers stacked on top of each other"),
+        p_bool("bidirectional", False, "also read the sequence backwards and join both "
+               "directions' states (twice the features)"),
+        p_bool("return_sequence", True, "give the state at every step (L, hidden); off gives "
+               "only the final state (hidden,)"),
+        p_float("dropout", 0.0, 0.0, 0.9, "chance of dropping values between stacked layers "
+                "while training"),
+        *GATE_BIAS.get(cell, ()),
+    ))
+    return BlockSpec(cell, "Sequence", doc, params, _recurrent_shape, _recurrent_counter(cell),
+                     family="recurrent")
+
+
+# --- pooling, patches and token selection ---------------------------------------------------
+
+def _pooling_shape(params: dict, in_shapes: list[Shape], ctx: Context) -> Shape:
+    return (sequence_input(in_shapes)[1],)
+
+
+def _pooling_count(params: dict, in_shapes: list[Shape], ctx: Context) -> int:
+    # score layer (D -> hidden, with bias) and the scoring vector v (hidden -> 1, no bias)
+    return params["hidden"] * (in_shapes[0][1] + 2)
+
+
+def _patch_shape(params: dict, in_shapes: list[Shape], ctx: Context) -> Shape:
+    shape = in_shapes[0]
+    if len(shape) != 3:
+        raise ShapeError("needs an image (N, C, H, W)")
+    _, height, width = shape
+    p = params["patch"]
+    if height % p or width % p:
+        raise ShapeError(f"needs the height ({height}) and width ({width}) to be multiples of "
+                         f"the patch size ({p})")
+    tokens = (height // p) * (width // p) + (1 if params["class_token"] else 0)
+    return (tokens, params["dim"])
+
+
+def _patch_count(params: dict, in_shapes: list[Shape], ctx: Context) -> int:
+    dim = params["dim"]
+    conv = in_shapes[0][0] * params["patch"] ** 2 * dim + dim
+    return conv + (dim if params["class_token"] else 0)
+
+
+def _take_shape(params: dict, in_shapes: list[Shape], ctx: Context) -> Shape:
+    length, features = sequence_input(in_shapes)
+    index = params["index"]
+    if not -length <= index < length:
+        raise ShapeError(f"takes token {index}, but a sequence of {length} tokens has indices "
+                         f"0 to {length - 1} (or -{length} to -1)", about_input=False)
+    return (features,)
+
+
+def _transpose_shape(params: dict, in_shapes: list[Shape], ctx: Context) -> Shape:
+    shape = in_shapes[0]
+    if len(shape) != 2:
+        raise ShapeError("needs exactly two axes besides the batch, (N, A, B)")
+    return (shape[1], shape[0])
+
+
+def _repeat_shape(params: dict, in_shapes: list[Shape], ctx: Context) -> Shape:
+    shape = in_shapes[0]
+    if len(shape) != 1:
+        raise ShapeError("needs one vector per example, (N, D)")
+    return (params["times"], shape[0])
+
+
+BLOCKS = (
+    BlockSpec("Embedding", "Sequence", "Turns each token id into a learned vector: a table "
+              "with one row of dim numbers per token, looked up by the id.",
+              ParamSet((p_int("vocab", 0, 0, 1_000_000, "how many different token ids there "
+                              "are; 0 follows the dataset"),
+                        p_int("dim", 64, 1, 8192, "length of each token's vector"))),
+              _embedding_shape, _embedding_count, family="embedding"),
+    BlockSpec("PositionalEncoding", "Sequence", "Adds to each token a pattern that depends on "
+              "its position, so later layers can tell the first token from the tenth.",
+              ParamSet((p_choice("kind", "sinusoidal", ("sinusoidal", "learned", "none"),
+                                 "sinusoidal: fixed waves of different speeds; learned: one "
+                                 "trained vector per position; none: adds nothing"),
+                        p_int("max_len", 512, 1, 100_000, "longest sequence it can handle"))),
+              _posenc_shape, _posenc_count, family="posenc"),
+    _recurrent("RNN", "A simple recurrent layer: reads the sequence one step at a time and "
+               "mixes each input into a state, h = tanh(W x + U h + b)."),
+    _recurrent("LSTM", "A recurrent layer with a memory cell and gates that decide what to "
+               "write, keep and show, so it can remember over long gaps."),
+    _recurrent("GRU", "A recurrent layer with a reset and an update gate: a lighter cousin "
+               "of the LSTM that also remembers over long gaps."),
+    BlockSpec("AttentionPooling", "Sequence", "Sums a sequence into one vector, weighting "
+              "each token by a learned score (softmax over the tokens), so it can focus on "
+              "the tokens that matter.",
+              ParamSet((p_int("hidden", 64, 1, 4096, "size of the small layer that scores "
+                              "each token"),)),
+              _pooling_shape, _pooling_count, family="attention_pool"),
+    BlockSpec("PatchEmbedding", "Sequence", "Cuts an image into square patches and turns each "
+              "into a vector, making a sequence of tokens as in a vision transformer.",
+              ParamSet((p_int("patch", 4, 1, 64, "side of each square patch, in pixels"),
+                        p_int("dim", 64, 1, 8192, "length of each patch's vector"),
+                        p_bool("class_token", True, "put a learned extra token first, whose "
+                               "output can summarise the image"))),
+              _patch_shape, _patch_count, family="patch_embed"),
+    BlockSpec("TakeToken", "Reshape", "Keeps one token of a sequence, e.g. the first "
+              "(class) token or the last one.",
+              ParamSet((p_int("index", 0, -100_000, 100_000, "which token: 0 is the first, "
+                              "-1 the last"),)),
+              _take_shape, family="token_select"),
+    BlockSpec("Transpose", "Reshape", "Swaps the two axes of each example: (A, B) becomes "
+              "(B, A), e.g. to run a Conv1d along a sequence of tokens.",
+              ParamSet(()), _transpose_shape, family="transpose"),
+    BlockSpec("RepeatVector", "Reshape", "Repeats one vector several times to make a "
+              "sequence, e.g. to feed a summary to a recurrent decoder at every step.",
+              ParamSet((p_int("times", 8, 1, 10_000, "length of the sequence it makes"),)),
+              _repeat_shape, family="repeat"),
+)

@@ -1,1 +1,0 @@
-"""The studio's model of a project, with no torch and no Qt: blocks, graphs, settings, snapshots."""
