@@ -124,6 +124,13 @@ class Engine(Controls, DivergenceGuard):
         paradigm = PARADIGMS.create(self.project.paradigm)
         data = data.to(self.device)
         paradigm.setup(self.project, nets, data, self.device)
+        # networks the paradigm made itself (a flow's other couplings) are kept like the
+        # slots': checkpoints, saved weights, forks, the fallback copy, early stopping
+        extra = paradigm.extra_nets() if hasattr(paradigm, "extra_nets") else {}
+        if extra:
+            nets.update(extra)
+            if self.init_weights:
+                load_initial_weights(extra, self.init_weights)
         self.data, self.nets, self.paradigm = data, nets, paradigm
         self.total_steps = self.max_steps or paradigm.total_steps
         self.frames = FrameRecorder.for_run(paradigm.visual_kinds, self.total_steps)

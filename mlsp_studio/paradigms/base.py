@@ -39,6 +39,10 @@ class Paradigm(Protocol):
 
     def evaluate(self, split: str = "val") -> dict[str, float]: ...
 
+    # Optional: ``extra_nets() -> dict[str, torch.nn.Module]``, networks the paradigm makes
+    # itself besides the slots' (a flow's other couplings), named "<slot>.<n>"; the engine
+    # keeps them with the slots' in checkpoints, saved weights and forks.
+
     def visualize(self, kinds: set[str]) -> list[Snapshot]: ...
 
     def set_visual_option(self, name: str, value: Any) -> None: ...
