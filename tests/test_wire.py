@@ -20,7 +20,7 @@ from mlsp_studio.snapshots.kinds import SNAPSHOT_KINDS, ConfusionMatrix
 # one preset per paradigm, and those with pictures of their own
 PRESETS = ("spiral", "regression-sine", "digits-cnn", "rnn-vs-lstm", "attention-pooling",
            "seq2seq-attention", "gpt-chars", "bert-mlm", "word2vec", "vit-digits",
-           "autoencoder-digits", "anomaly-ae", "gan-ring", "ddpm-digits",
+           "autoencoder-digits", "anomaly-ae", "gan-ring", "ddpm-digits", "flow-2d",
            "contrastive-digits", "cross-modal", "transfer-lora")
 
 

@@ -14,6 +14,7 @@ import pytest
 from autoencoder_snapshot_cases import AE_ORDINARY, AE_SNAPSHOTS
 from contrastive_snapshot_cases import CONTRASTIVE_ORDINARY, CONTRASTIVE_SNAPSHOTS
 from diffusion_snapshot_cases import DIFFUSION_ORDINARY, DIFFUSION_SNAPSHOTS
+from flow_snapshot_cases import FLOW_ORDINARY, FLOW_SNAPSHOTS
 from gan_snapshot_cases import GAN_ORDINARY, GAN_SNAPSHOTS
 from lab_snapshot_cases import LAB_ORDINARY, LAB_SNAPSHOTS
 from panel_helpers import assert_items_kept, errors_from_another_thread, show_panel
@@ -130,6 +131,7 @@ SNAPSHOTS.update(TEXT_SNAPSHOTS)  # generation, fill in the blank, word vectors
 ORDINARY.update(TEXT_ORDINARY)
 for _cases, _ordinary in ((AE_SNAPSHOTS, AE_ORDINARY), (GAN_SNAPSHOTS, GAN_ORDINARY),
                           (DIFFUSION_SNAPSHOTS, DIFFUSION_ORDINARY),
+                          (FLOW_SNAPSHOTS, FLOW_ORDINARY),
                           (CONTRASTIVE_SNAPSHOTS, CONTRASTIVE_ORDINARY),
                           (LAB_SNAPSHOTS, LAB_ORDINARY)):
     SNAPSHOTS.update(_cases)  # the generative and self-supervised panels

@@ -1,0 +1,1 @@
+"""Normalizing flows: affine coupling layers (RealNVP) trained by maximum likelihood."""

@@ -1,0 +1,148 @@
+"""Figures of the normalizing-flow paradigm: the learned density over the data, samples over
+the data, and the Gaussian's grid carried to the data at a few stages. None raises on empty
+or non-finite data: it draws what it can and says the rest in words."""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.colors import LinearSegmentedColormap
+from matplotlib.figure import Figure
+
+from ...report.canvas import bare_axes, new_figure, show_message
+from .snapshots import (
+    COLUMN_COLOUR,
+    DATA_COLOUR,
+    DENSITY_COLOURS,
+    LOG_SPAN,
+    ROW_COLOUR,
+    SAMPLE_COLOUR,
+    FlowDensity,
+    FlowLayers,
+    FlowSamples,
+    density_extent,
+    density_picture,
+    finite_points,
+    layer_stages,
+    log_density_picture,
+    nll_words,
+    shown_stages,
+    stage_extent,
+    stage_lines,
+    stage_points,
+    stage_words,
+)
+
+DENSITY = LinearSegmentedColormap.from_list("flow_density", DENSITY_COLOURS)
+
+
+def _limits(points: list[np.ndarray]) -> tuple[float, float, float, float] | None:
+    kept = [p for p in points if len(p)]
+    if not kept:
+        return None
+    pts = np.concatenate(kept)
+    lo, hi = np.percentile(pts, 0.5, axis=0), np.percentile(pts, 99.5, axis=0)
+    pad = 0.08 * max(float(max(hi - lo)), 1e-6)
+    return lo[0] - pad, hi[0] + pad, lo[1] - pad, hi[1] + pad
+
+
+def density_figure(snap: FlowDensity) -> Figure:
+    """p(x) over the plane (left) and log p(x) over its top 10 nats (right, where the leaks
+    between the clouds show), held-out data points on both."""
+    fig = new_figure(10.4, 5.0)
+    words = nll_words(snap)
+    fig.suptitle(f"The flow's density — step {snap.step}" + (f"\n{words}" if words else ""),
+                 fontsize=10)
+    extent = density_extent(snap)
+    data = finite_points(snap.data)
+    if extent is None and not len(data):
+        show_message(fig.add_subplot(), "No density grid and no data points to show yet")
+        return fig
+    if extent is None:
+        extent = _limits([data])
+    for ax, log in zip(fig.subplots(1, 2), (False, True), strict=True):
+        if density_extent(snap) is not None:
+            if log:
+                values, (lo, hi) = log_density_picture(snap)
+                label = f"log p(x), nats (the top {LOG_SPAN:g})"
+            else:
+                values, hi = density_picture(snap)
+                lo, label = 0.0, "density p(x) (the top 0.5 % drawn as the darkest)"
+            image = ax.imshow(values, extent=extent, origin="lower", cmap=DENSITY, vmin=lo,
+                              vmax=hi, interpolation="nearest", aspect="auto", zorder=0)
+            bar = fig.colorbar(image, ax=ax, shrink=0.8, pad=0.02)
+            bar.set_label(label, fontsize=8)
+        if len(data):
+            ax.scatter(data[:, 0], data[:, 1], s=1, color=DATA_COLOUR, alpha=0.5,
+                       linewidths=0, zorder=2, label="held-out data")
+            ax.legend(loc="upper right", fontsize=8, markerscale=6, framealpha=0.85)
+        ax.set_xlim(extent[0], extent[1])
+        ax.set_ylim(extent[2], extent[3])
+        ax.set_aspect("equal", adjustable="box")
+        ax.set_xlabel("x1")
+        ax.set_ylabel("x2")
+        ax.set_title("log p(x)" if log else "p(x)", fontsize=10)
+    return fig
+
+
+def samples_figure(snap: FlowSamples) -> Figure:
+    """The flow's samples (blue) over held-out data points (grey)."""
+    fig = new_figure(5.2, 5.2)
+    ax = fig.add_subplot()
+    ax.set_title(f"Samples from the flow over the data — step {snap.step}", fontsize=10)
+    samples, data = finite_points(snap.samples), finite_points(snap.data)
+    limits = _limits([samples, data])
+    if limits is None:
+        show_message(ax, "No samples or data points to show yet")
+        return fig
+    if len(data):
+        ax.scatter(data[:, 0], data[:, 1], s=4, color=DATA_COLOUR, linewidths=0,
+                   label="held-out data")
+    if len(samples):
+        ax.scatter(samples[:, 0], samples[:, 1], s=4, color=SAMPLE_COLOUR, linewidths=0,
+                   label="samples")
+    ax.set_xlim(limits[0], limits[1])
+    ax.set_ylim(limits[2], limits[3])
+    ax.set_aspect("equal", adjustable="box")
+    ax.set_xlabel("x1")
+    ax.set_ylabel("x2")
+    ax.legend(loc="upper right", fontsize=8, markerscale=3, framealpha=0.85)
+    return fig
+
+
+def layers_figure(snap: FlowLayers) -> Figure:
+    """The Gaussian's grid and some of its samples at a few stages, from z (left) to the data
+    (right), each coupling undone in turn."""
+    stages = layer_stages(snap)
+    shown = shown_stages(stages)
+    fig = new_figure(2.7 * max(len(shown), 2) + 0.4, 3.4)
+    fig.suptitle(f"The Gaussian's grid carried to the data, coupling by coupling — step "
+                 f"{snap.step}", fontsize=10)
+    if not shown:
+        show_message(fig.add_subplot(), "No layers to show yet")
+        return fig
+    axes = fig.subplots(1, len(shown), squeeze=False)[0]
+    data = finite_points(snap.data)
+    for ax, stage in zip(axes, shown, strict=True):
+        rows, columns = stage_lines(snap, stage)
+        ax.plot(rows[:, 0], rows[:, 1], color=ROW_COLOUR, linewidth=0.6)
+        ax.plot(columns[:, 0], columns[:, 1], color=COLUMN_COLOUR, linewidth=0.6)
+        if stage == stages - 1 and len(data):
+            ax.scatter(data[:, 0], data[:, 1], s=2, color=DATA_COLOUR, linewidths=0)
+        points = stage_points(snap, stage)
+        if len(points):
+            ax.scatter(points[:, 0], points[:, 1], s=2, color=SAMPLE_COLOUR, linewidths=0,
+                       zorder=3)
+        x0, x1, y0, y1 = stage_extent(snap, stage)
+        ax.set_xlim(x0, x1)
+        ax.set_ylim(y0, y1)
+        ax.set_aspect("equal", adjustable="box")
+        bare_axes(ax)
+        ax.set_title(stage_words(stage, stages), fontsize=8, wrap=True)
+    return fig
+
+
+FIGURES: dict = {
+    "flow_density": ("flow_density.png", density_figure),
+    "flow_samples": ("flow_samples.png", samples_figure),
+    "flow_layers": ("flow_layers.png", layers_figure),
+}
