@@ -133,3 +133,19 @@ def test_failed_export_leaves_nothing_behind(monkeypatch, tmp_path: Path) -> Non
     assert str(info.value) == ("PyTorch cannot export network 'model' to ONNX: Exporting the "
                                "operator 'aten::frobnicate' is not supported")
     assert out.read_bytes() == b"previous export" and leftovers(tmp_path) == []
+
+
+def test_an_input_the_data_does_not_fit_gets_seeded_examples_of_its_own_shape() -> None:
+    """A network whose ``x`` is not shaped like the data's (a paradigm feeding it something
+    else) is checked on examples of its own shape, not on the data."""
+    from types import SimpleNamespace
+
+    from mlsp_studio.export.onnx_export import _inputs
+
+    net = SimpleNamespace(input_shapes={"x": (1,)}, sources=("x",))
+    data = SimpleNamespace(test=SimpleNamespace(x=torch.zeros(5, 2)), vocab=())
+    (x,) = _inputs(net, data, 4)
+    assert tuple(x.shape) == (4, 1) and x.dtype == torch.float32
+    fits = SimpleNamespace(input_shapes={"x": (2,)}, sources=("x",))
+    (x,) = _inputs(fits, SimpleNamespace(test=SimpleNamespace(x=torch.ones(5, 2)), vocab=()), 4)
+    assert torch.equal(x, torch.ones(4, 2))  # the data itself when it fits

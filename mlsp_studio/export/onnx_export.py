@@ -146,13 +146,13 @@ def _inputs(net: torch.nn.Module, data: DataBundle,
         if count is None:
             tensors.append(torch.zeros((EXAMPLE_BATCH, *shape),
                                        dtype=torch.int64 if tokens else torch.float32))
-        elif source == "x":
+        elif source == "x" and tuple(data.test.x.shape[1:]) == shape:
             x = data.test.x[:count].detach().cpu()
             tensors.append((x if tokens else x.float()).contiguous())
         elif tokens:  # another token input (a decoder's): seeded ids from the vocabulary
             tensors.append(torch.randint(0, max(1, len(data.vocab)), (count, *shape),
                                          generator=generator))
-        else:  # a source the data does not fill (a latent): seeded noise
+        else:  # a source the data does not fill (a latent, or x shaped otherwise): noise
             tensors.append(torch.randn((count, *shape), generator=generator))
     return tuple(tensors)
 
