@@ -2,6 +2,8 @@
 the samplers and the studio's sample-quality measures, each written as the studio computes it
 (``train_schedule.py`` and ``train_metrics.py`` of this folder)."""
 
+from ...export.source_copy import source_of
+
 SCHEDULE = '''\
 def make_schedule():
     """Every per-step number of the forward process and the samplers, float64 (T,).
@@ -93,22 +95,7 @@ def sample(eps_fn, x, sampler, steps, generator=None):
     return x
 '''
 
-MMD = '''\
-def mmd_rbf(a, b):
-    """Unbiased squared maximum mean discrepancy between two point sets, RBF kernel with the
-    median distance of the pooled points as its width: near 0 for one distribution."""
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    n, m = len(a), len(b)
-    z = np.concatenate([a, b])
-    sq = (z * z).sum(1)
-    d2 = np.maximum(sq[:, None] + sq[None, :] - 2.0 * z @ z.T, 0.0)
-    h = float(np.median(np.sqrt(d2[np.triu_indices(n + m, 1)])))
-    k = np.exp(-d2 / (2.0 * max(h, 1e-12) ** 2))
-    kaa, kbb = k[:n, :n], k[n:, n:]
-    within_a = (kaa.sum() - np.trace(kaa)) / (n * (n - 1))
-    within_b = (kbb.sum() - np.trace(kbb)) / (m * (m - 1))
-    return float(within_a + within_b - 2.0 * k[:n, n:].mean())
-'''
+MMD = source_of("mlsp_studio.paradigms.diffusion.train_metrics", "mmd_rbf")
 
 RING = '''
 
