@@ -53,6 +53,18 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--variant", help="export one of the preset's variants")
     export.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                         help="change a setting first, as for 'run'")
+    check = sub.add_parser("check", help="what a project's networks cost before they run: "
+                                         "multiply-adds and memory per block and per step")
+    check.add_argument("target", help="a preset name or a .mlsp.json project file")
+    check.add_argument("--json", action="store_true", help="print the same as JSON")
+    check.add_argument("--variant", help="check one of the preset's variants")
+    check.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                       help="change a setting first, e.g. --set batch_size=256")
+    check.add_argument("--measure", action="store_true",
+                       help="also train a few steps on this device (headless) and print the "
+                            "measured time per step beside the estimate")
+    check.add_argument("--device", choices=("auto", "cpu", "cuda"),
+                       help="where --measure trains")
     sub.add_parser("presets", help="list the built-in presets")
     open_ = sub.add_parser("open", help="open the studio on a preset or project file")
     open_.add_argument("target", help="a preset name or a .mlsp.json project file")
@@ -86,6 +98,8 @@ def main(argv: list[str] | None = None) -> int:
             return _cmd_run(args)
         if args.command == "export":
             return _cmd_export(args)
+        if args.command == "check":
+            return _cmd_check(args)
         if args.command == "presets":
             return _cmd_presets()
         if args.command == "open":
@@ -353,6 +367,40 @@ def _cmd_export(args: argparse.Namespace) -> int:
         raise CommandError(f"{args.output}: {err.strerror or err}") from None
     print(f"{written}: {args.format} export of {project.name}")
     return EXIT_OK
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    import json
+
+    from .model.catalog import BLOCKS
+    from .model.cost import project_cost
+    from .model.cost_table import cost_text
+    from .model.project import check_project
+
+    args.seed = None  # not a check setting
+    project = _load_target(args)
+    check = check_project(project, BLOCKS)
+    measured = None
+    if args.measure:
+        if not check.ok:
+            raise CommandError(f"{project.name} cannot train, so nothing can be measured: "
+                               f"{check.errors[0]}")
+        from .bench.preflight import measure_steps
+
+        measured = measure_steps(project, check)
+    cost = project_cost(project, check, BLOCKS,
+                        memory_available=measured.memory if measured else None,
+                        rates=measured.rates if measured else None)
+    if args.json:
+        out = {**cost.to_dict(), "problems": list(check.errors)}
+        if measured:
+            out["measured"] = measured.to_dict()
+        print(json.dumps(out, indent=2))
+    else:
+        print(cost_text(cost, check.errors))
+        if measured:
+            print("\n" + measured.text())
+    return EXIT_OK if check.ok else EXIT_BAD_INPUT
 
 
 def _safe_name(name: str) -> str:

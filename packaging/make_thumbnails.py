@@ -3,12 +3,14 @@
 Run from the checkout: ``.venv/bin/python packaging/make_thumbnails.py [PRESET ...]``.
 Each preset trains a few seconds on one thread with ``mlsp-studio run`` (one at a time, so a
 shared machine stays usable); the figure that best shows the lesson is fitted into a small
-PNG in ``resources/thumbnails/NAME.png``.
+PNG in ``resources/thumbnails/NAME.png``. Which figure, and how long to train first, each
+preset's own file says (``ui.thumbnail``).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import subprocess
 import sys
 import tempfile
@@ -21,36 +23,25 @@ OUT = ROOT / "resources" / "thumbnails"
 SIZE = (320, 200)
 MAX_BYTES = 40_000
 
-# The figure that tells a preset's story best, where the general order below would miss it.
-CHOICE = {
-    "optimizers": "curves", "overfit-regularize": "curves", "deep-gradients": "layer_stats",
-    "anomaly-ae": "anomaly_scores", "rnn-vs-lstm": "gradient_through_time",
-    "rnn-stacked": "recurrent_states", "signal-cnn1d": "kernels", "word2vec": "embeddings",
-    "digits-cnn": "feature_maps", "gan-ring": "gan_field", "transfer-lora": "curves",
-    # the forward process shows the idea at once; good samples need minutes of training
-    "ddpm-2d": "diffusion_forward", "ddpm-digits": "diffusion_forward",
-}
-# Otherwise the first of these the run drew.
-ORDER = ("boundary", "regression_fit", "gan_samples", "diffusion_samples", "reconstructions",
-         "contrastive_embedding", "retrieval", "alignment", "patch_attention",
-         "attention_pooling", "generated_text", "attention", "fill_mask", "embeddings",
-         "gradient_through_time", "recurrent_states", "feature_maps", "kernels",
-         "layer_stats", "confusion", "curves")
-TOP_ONLY = {"digits-cnn"}  # feature maps: the input and the first layer's maps say enough
-SECONDS = {"gan-ring": 20.0, "gan-digits": 10.0, "ddpm-2d": 10.0, "ddpm-digits": 10.0,
-           "autoencoder-digits": 6.0, "denoising-ae": 6.0, "contrastive-digits": 6.0}
 
 
-def pick_figure(folder: Path, name: str) -> Path:
-    """The run's figure for ``name``'s thumbnail (the preferred one, else the first drawn)."""
-    drawn = {p.stem: p for p in folder.glob("*.png")}
-    wanted = [CHOICE[name]] if name in CHOICE else []
-    for stem in (*wanted, *ORDER):
-        if stem in drawn:
-            return drawn[stem]
-    if not drawn:
-        raise SystemExit(f"{name}: the run drew no figure")
-    return sorted(drawn.values())[0]
+def thumbnail_choice(name: str) -> dict:
+    """What the preset's file says of its thumbnail (``ui.thumbnail``): the ``figure`` that
+    tells its story best (a run's PNG name without ``.png``), the training ``seconds`` before
+    it is drawn, and whether only its ``top`` is kept (readable rather than all of it tiny)."""
+    preset = json.loads((ROOT / "resources" / "presets" / f"{name}.mlsp.json").read_text())
+    return {"figure": "curves", "seconds": 4.0, "top": False,
+            **preset.get("ui", {}).get("thumbnail", {})}
+
+
+def pick_figure(folder: Path, name: str, figure: str) -> Path:
+    """The run's figure ``figure`` for ``name``'s thumbnail."""
+    path = folder / f"{figure}.png"
+    if not path.exists():
+        drawn = ", ".join(sorted(p.stem for p in folder.glob("*.png"))) or "none"
+        raise SystemExit(f"{name}: the run drew no {figure}.png (it drew: {drawn}); change "
+                         "ui.thumbnail.figure in the preset's file")
+    return path
 
 
 def fit(source: Path, target: Path, top: bool = False) -> int:
@@ -71,15 +62,16 @@ def fit(source: Path, target: Path, top: bool = False) -> int:
 
 
 def make(name: str, seconds: float | None) -> None:
+    choice = thumbnail_choice(name)
     with tempfile.TemporaryDirectory() as folder:
         run = Path(folder) / "run"
-        secs = seconds if seconds is not None else SECONDS.get(name, 4.0)
+        secs = seconds if seconds is not None else choice["seconds"]
         cmd = [str(Path(sys.executable).with_name("mlsp-studio")), "run", name, "--threads", "1",
                "--seconds", str(secs), "--seed", "0", "--out", str(run), "--quiet"]
         subprocess.run(cmd, check=True, cwd=ROOT)
-        figure = pick_figure(run, name)
+        figure = pick_figure(run, name, choice["figure"])
         OUT.mkdir(parents=True, exist_ok=True)
-        size = fit(figure, OUT / f"{name}.png", top=name in TOP_ONLY)
+        size = fit(figure, OUT / f"{name}.png", top=choice["top"])
         print(f"{name}: {figure.name} -> {size:,} bytes", flush=True)
 
 

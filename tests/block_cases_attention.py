@@ -3,16 +3,9 @@
 
 from __future__ import annotations
 
-from mlsp_studio.model.blocks import Context, Shape
-from mlsp_studio.model.catalog import BLOCKS
+from block_helpers import case, wired_graph
+
 from mlsp_studio.model.graph import Graph
-
-NO_CTX = Context()
-
-
-def case(params: dict, *shapes: Shape) -> tuple:
-    return params, list(shapes), NO_CTX
-
 
 CASES: dict[str, list[tuple]] = {
     "MultiHeadAttention": [
@@ -70,8 +63,7 @@ INVALID = [
 
 def export_graph() -> Graph:
     """A digits network (1, 8, 8) that uses every attention block, for the export tests."""
-    g = Graph()
-    blocks = [
+    return wired_graph([
         (1, "Input", {}, []), (2, "Reshape", {"shape": [8, 8]}, [1]),
         (3, "TransformerEncoderLayer", {"heads": 2, "ff": 16, "causal": True,
                                         "activation": "gelu"}, [2]),
@@ -84,10 +76,4 @@ def export_graph() -> Graph:
         (12, "Scale", {"factor": -1.5}, [11]),
         (13, "MultiHeadAttention", {"heads": 1, "dropout": 0.2}, [12]),
         (14, "Flatten", {}, [13]), (15, "ClassifierHead", {}, [14]),
-    ]
-    for node_id, kind, params, feeds in blocks:
-        g.add_node(kind, params, (0.0, 90.0 * node_id), node_id=node_id)
-        ports = BLOCKS.get(kind).ports(BLOCKS.get(kind).validate_params(params))
-        for src, port in zip(feeds, ports, strict=True):
-            g.connect(src, node_id, port)
-    return g
+    ])

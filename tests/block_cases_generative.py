@@ -5,16 +5,10 @@ and a digits network that uses every one of them for the export tests."""
 from __future__ import annotations
 
 import torch
+from block_helpers import case, wired_graph
 
 from mlsp_studio.model.blocks import Context, Shape
-from mlsp_studio.model.catalog import BLOCKS
 from mlsp_studio.model.graph import Graph
-
-NO_CTX = Context()
-
-
-def case(params: dict, *shapes: Shape, ctx: Context = NO_CTX) -> tuple:
-    return params, list(shapes), ctx
 
 
 def class_ids(name: str, params: dict, shape: Shape, ctx: Context,
@@ -59,8 +53,7 @@ GEN_CASES: dict[str, list[tuple]] = {
 def export_graph() -> Graph:
     """A digits network (1, 8, 8) that uses every generative block, for the script export
     test: the script reads only ``x``, so the time step and class come from Dense layers."""
-    g = Graph()
-    blocks = [
+    return wired_graph([
         (1, "Input", {}, []), (2, "Flatten", {}, [1]), (3, "Dense", {"units": 1}, [2]),
         (4, "Scale", {"factor": 20.0}, [3]),                  # t spans several steps
         (5, "TimeEmbedding", {"dim": 9, "hidden": 12}, [4]),
@@ -73,13 +66,7 @@ def export_graph() -> Graph:
         (16, "ResBlock", {"conditioned": False}, [15]),
         (17, "GradientReversal", {"scale": 0.5}, [16]),
         (18, "ProjectionHead", {"hidden": 16, "out": 8}, [17]), (19, "ClassifierHead", {}, [18]),
-    ]
-    for node_id, kind, params, feeds in blocks:
-        g.add_node(kind, params, (0.0, 90.0 * node_id), node_id=node_id)
-        ports = BLOCKS.get(kind).ports(BLOCKS.get(kind).validate_params(params))
-        for src, port in zip(feeds, ports, strict=True):
-            g.connect(src, node_id, port)
-    return g
+    ])
 
 
 # Inputs that do not fit, as (block, params, input shapes, words in the message, about_input)

@@ -4,15 +4,11 @@
 from __future__ import annotations
 
 import torch
+from block_helpers import case
 
 from mlsp_studio.model.blocks import Context, Shape
 
-NO_CTX = Context()
 TOKEN_BLOCKS = {"Embedding"}  # blocks that read token ids rather than numbers
-
-
-def case(params: dict, *shapes: Shape, ctx: Context = NO_CTX) -> tuple:
-    return params, list(shapes), ctx
 
 
 def token_ids(name: str, params: dict, shape: Shape, ctx: Context,

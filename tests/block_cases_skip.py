@@ -3,16 +3,9 @@
 
 from __future__ import annotations
 
-from mlsp_studio.model.blocks import Context, Shape
-from mlsp_studio.model.catalog import BLOCKS
+from block_helpers import case, wired_graph
+
 from mlsp_studio.model.graph import Graph
-
-NO_CTX = Context()
-
-
-def case(params: dict, *shapes: Shape, ctx: Context = NO_CTX) -> tuple:
-    return params, list(shapes), ctx
-
 
 SKIP_CASES: dict[str, list[tuple]] = {
     "Residual": [case({}, (16,)), case({"layers": 1}, (3, 8, 8)),
@@ -38,16 +31,9 @@ SKIP_INVALID: list[tuple] = [
 
 def skip_graph() -> Graph:
     """A digits network (1, 8, 8) that uses both skip blocks on images and on vectors."""
-    g = Graph()
-    blocks = [
+    return wired_graph([
         (1, "Input", {}, []), (2, "Conv2d", {"out_channels": 4}, [1]),
         (3, "Residual", {"hidden": 6}, [2]), (4, "Gated", {"kernel_size": 3}, [3]),
         (5, "Flatten", {}, [4]), (6, "Residual", {"layers": 3, "activation": "gelu"}, [5]),
         (7, "Gated", {"activation": "tanh"}, [6]), (8, "ClassifierHead", {}, [7]),
-    ]
-    for node_id, kind, params, feeds in blocks:
-        g.add_node(kind, params, (0.0, 90.0 * node_id), node_id=node_id)
-        ports = BLOCKS.get(kind).ports(BLOCKS.get(kind).validate_params(params))
-        for src, port in zip(feeds, ports, strict=True):
-            g.connect(src, node_id, port)
-    return g
+    ])

@@ -13,10 +13,11 @@ import mlsp_studio.snapshots.kinds  # noqa: F401  (first: it imports the per-par
 from mlsp_studio.paradigms.diffusion.figures import trajectory_gif
 from mlsp_studio.paradigms.diffusion.snapshots import DiffusionTrajectory
 from mlsp_studio.paradigms.gan.snapshots import GanSamples
+from mlsp_studio.paradigms.seq2seq.snapshots import Alignment
 from mlsp_studio.report import animation
 from mlsp_studio.report.animation import save_gif, snapshot_gif, weight_range
 from mlsp_studio.snapshots.frames import FrameRecorder, thin_evenly
-from mlsp_studio.snapshots.kinds import Alignment, AttentionLayer, AttentionMaps
+from mlsp_studio.snapshots.kinds import AttentionLayer, AttentionMaps
 
 NAN = np.nan
 

@@ -3,29 +3,17 @@ kept, reproducible from the seed, refused for token data, and switched on live."
 
 from __future__ import annotations
 
-import time
-
 import pytest
 import torch
+from engine_steps import built_engine, paused_engine, step_and_wait
 
 from mlsp_studio.data import make_dataset
-from mlsp_studio.engine.engine import Engine
 from mlsp_studio.errors import StudioError
 from mlsp_studio.model.catalog import BLOCKS
 from mlsp_studio.model.live import live_changes
 from mlsp_studio.model.presets import load_preset
 from mlsp_studio.model.project import check_project
 from mlsp_studio.paradigms.augment import Augmenter, _shifted, refusal
-
-
-def _engine(preset: str = "overfit-regularize", variant: str | None = "plain",
-            **hparams) -> Engine:
-    project = load_preset(preset)
-    project = project.with_variant(variant) if variant else project
-    project.hparams.update(hparams)
-    engine = Engine(project, max_steps=1000, threads=1)
-    engine.build()
-    return engine
 
 
 def _fed(net: torch.nn.Module, training: bool | None = None) -> list[torch.Tensor]:
@@ -48,7 +36,7 @@ def _rows_of(batch: torch.Tensor, data: torch.Tensor) -> int:
 
 
 def test_augmentation_alters_training_batches_only() -> None:
-    plain, augmented = _engine(), _engine(augment=True)
+    plain, augmented = built_engine(), built_engine(augment=True)
     fed = _fed(augmented.nets["model"])
     augmented.paradigm.step()
     batch = fed[-1]
@@ -104,7 +92,7 @@ def test_augmentation_is_reproducible_from_the_seed() -> None:
     again = Augmenter("image", data.train.x, seed=5)(x, y, 1.0)[0]
     other = Augmenter("image", data.train.x, seed=6)(x, y, 1.0)[0]
     assert torch.equal(first, again) and not torch.equal(first, other)
-    runs = [_engine(augment=True) for _ in range(2)]
+    runs = [built_engine(augment=True) for _ in range(2)]
     for engine in runs:
         for _ in range(3):
             engine.paradigm.step()
@@ -116,22 +104,13 @@ def test_augmentation_is_refused_for_token_data_with_a_sentence() -> None:
     assert refusal("points2d") is None and refusal("image") is None
     assert "not available for token or sequence data" in refusal("tokens")
     with pytest.raises(StudioError, match="not available for token or sequence data"):
-        _engine("rnn-vs-lstm", None, augment=True)
+        built_engine("rnn-vs-lstm", None, augment=True)
     # the project check says it too, so the window can show it before Run is pressed
     project = load_preset("rnn-vs-lstm")
     project.hparams["augment"] = True
     errors = check_project(project, BLOCKS).errors
     assert sum("not available for token or sequence data" in e for e in errors) == 1
     assert not check_project(load_preset("rnn-vs-lstm"), BLOCKS).errors
-
-
-def _wait(engine: Engine, steps: int) -> None:
-    for _ in range(steps):
-        engine.step()
-    deadline = time.time() + 20
-    while engine._steps_owed or engine._commands:
-        assert time.time() < deadline
-        time.sleep(0.005)
 
 
 def test_augmentation_switches_on_live_at_the_next_step_and_is_marked() -> None:
@@ -141,37 +120,27 @@ def test_augmentation_switches_on_live_at_the_next_step_and_is_marked() -> None:
     assert live_changes(running, edited) == [("augment", True)]
     edited.hparams["ensemble"] = 3
     assert live_changes(running, edited) is None  # more networks: the run starts over
-    engine = Engine(running, max_steps=1000, threads=1)
-    engine.start(running=False)
-    try:
+    with paused_engine(running) as engine:
         fed = _fed(engine.nets["model"], training=True)
-        _wait(engine, 2)
+        step_and_wait(engine, 2)
         train_x = engine.data.train.x
         assert _rows_of(fed[-1], train_x) == len(fed[-1])
         engine.set_live("augment", True)
-        _wait(engine, 1)
+        step_and_wait(engine, 1)
         assert _rows_of(fed[-1], train_x) == 0  # the very next step was augmented
         assert (2, "change", "augment", 1.0) in list(engine.history.records())
         engine.set_live("augment_strength", 9.0)
-        _wait(engine, 1)
+        step_and_wait(engine, 1)
         assert "augment_strength must be" in engine.message
         engine.set_live("augment", False)
-        _wait(engine, 1)
+        step_and_wait(engine, 1)
         assert _rows_of(fed[-1], train_x) == len(fed[-1])
-    finally:
-        engine.stop()
-        engine.join(5)
 
 
 def test_augmentation_cannot_be_switched_on_live_for_token_data() -> None:
-    engine = Engine(load_preset("rnn-vs-lstm"), max_steps=100, threads=1)
-    engine.start(running=False)
-    try:
-        _wait(engine, 1)
+    with paused_engine(load_preset("rnn-vs-lstm"), max_steps=100) as engine:
+        step_and_wait(engine, 1)
         engine.set_live("augment", True)
-        _wait(engine, 1)
+        step_and_wait(engine, 1)
         assert "not available for token or sequence data" in engine.message
         assert engine.paradigm.hparams["augment"] is False
-    finally:
-        engine.stop()
-        engine.join(5)

@@ -12,6 +12,7 @@ from block_cases_generative import GEN_CASES, GEN_INVALID, class_ids
 from block_cases_seq import CASES as SEQ_CASES
 from block_cases_seq import token_ids
 from block_cases_skip import SKIP_CASES, SKIP_INVALID
+from block_helpers import NO_CTX, case
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -21,11 +22,6 @@ from mlsp_studio.model.catalog import BLOCKS
 from mlsp_studio.nn import BUILDERS, BuilderRegistry, build_block
 
 BATCH = 3
-NO_CTX = Context()
-
-
-def case(params: dict, *shapes: Shape, ctx: Context = NO_CTX) -> tuple:
-    return params, list(shapes), ctx
 
 
 def data(given: Shape, **kw) -> tuple:

@@ -8,6 +8,7 @@ import time
 
 import pytest
 import torch
+from engine_steps import paused_engine, preset_project, step_and_wait
 
 from mlsp_studio.engine import Engine, EngineState, MetricHistory, MetricsBatch, Status
 from mlsp_studio.engine.checkpoints import CheckpointError, load_checkpoint, save_checkpoint
@@ -20,27 +21,24 @@ def _losses(engine: Engine) -> list[float]:
     return values.tolist()
 
 
-def test_same_seed_same_loss_curve_value_for_value() -> None:
-    runs = []
-    for _ in range(2):
-        engine = Engine(load_preset("spiral"), max_steps=120)
-        engine.run_blocking()
-        runs.append(_losses(engine))
-    assert len(runs[0]) == 120
-    assert runs[0] == runs[1]
-    other = Engine(load_preset("spiral"), max_steps=120)
-    other.project.seed = 7
-    other.run_blocking()
-    assert _losses(other) != runs[0]
+def _run_losses(preset: str, steps: int, seed: int | None = None) -> list[float]:
+    """The training loss at every step of a whole run of ``preset`` (with ``seed`` if given)."""
+    engine = Engine(load_preset(preset), max_steps=steps)
+    if seed is not None:
+        engine.project.seed = seed
+    engine.run_blocking()
+    return _losses(engine)
 
 
-def test_same_seed_reproduces_for_a_cnn() -> None:
-    curves = []
-    for _ in range(2):
-        engine = Engine(load_preset("digits-cnn"), max_steps=15)
-        engine.run_blocking()
-        curves.append(_losses(engine))
-    assert curves[0] == curves[1]
+@pytest.mark.parametrize(("preset", "steps"), [("spiral", 120), ("digits-cnn", 15)])
+def test_same_seed_same_loss_curve_value_for_value(preset: str, steps: int) -> None:
+    first = _run_losses(preset, steps)
+    assert len(first) == steps
+    assert _run_losses(preset, steps) == first
+
+
+def test_another_seed_gives_another_loss_curve() -> None:
+    assert _run_losses("spiral", 120, seed=7) != _run_losses("spiral", 120)
 
 
 class Collector:
@@ -327,28 +325,10 @@ def test_a_paradigms_final_note_reaches_the_runs_message() -> None:
     assert engine.summary()["message"] == engine.message
 
 
-def _live_engine(preset: str = "spiral", **hparams) -> Engine:
-    project = load_preset(preset)
-    project.hparams.update(hparams)
-    engine = Engine(project, max_steps=1000, threads=1)
-    engine.start(running=False)
-    return engine
-
-
-def _wait_steps(engine: Engine, steps: int) -> None:
-    for _ in range(steps):
-        engine.step()
-    deadline = time.time() + 20
-    while engine._steps_owed or engine._commands:
-        assert time.time() < deadline
-        time.sleep(0.005)
-
-
 @pytest.mark.parametrize("schedule", ["constant", "cosine"])
 def test_a_live_learning_rate_is_in_the_optimiser_at_the_next_step(schedule: str) -> None:
-    engine = _live_engine(schedule=schedule, lr=0.01)
-    try:
-        _wait_steps(engine, 3)
+    with paused_engine(preset_project("spiral", schedule=schedule, lr=0.01)) as engine:
+        step_and_wait(engine, 3)
         optimizer = engine.paradigm.optimizer
         seen = []
         original = optimizer.step
@@ -359,57 +339,45 @@ def test_a_live_learning_rate_is_in_the_optimiser_at_the_next_step(schedule: str
 
         optimizer.step = spy
         engine.set_live("lr", 0.5)
-        _wait_steps(engine, 1)
+        step_and_wait(engine, 1)
         factor = 1.0 if schedule == "constant" else optimizer.schedule.lr_lambdas[0](3)
         assert seen == [pytest.approx(0.5 * factor)]  # the very next step used it
         assert engine.project.hparams["lr"] == 0.5 and engine.paradigm.hparams["lr"] == 0.5
         marks = [r for r in engine.history.records() if r[1] == "change"]
         assert marks == [(3, "change", "lr", 0.5)]
         assert "lr set to 0.5 from step 4" in engine.message
-    finally:
-        engine.stop()
-        engine.join(5)
 
 
 def test_live_changes_that_do_not_fit_are_refused_and_the_run_goes_on() -> None:
-    engine = _live_engine()
-    try:
-        _wait_steps(engine, 1)
+    with paused_engine(preset_project("spiral")) as engine:
+        step_and_wait(engine, 1)
         engine.set_live("lr", -1.0)
-        _wait_steps(engine, 1)
+        step_and_wait(engine, 1)
         assert "lr must be" in engine.message
         assert engine.paradigm.optimizer.param_groups[0]["lr"] == 0.01
         engine.set_live("epochs", 3)
-        _wait_steps(engine, 1)
+        step_and_wait(engine, 1)
         assert "cannot change while training" in engine.message
         engine.set_live("dropout", ("model", 2, 0.5))  # block 2 is a Dense layer
-        _wait_steps(engine, 1)
+        step_and_wait(engine, 1)
         assert "no Dropout block 2" in engine.message
         engine.set_live("batch_size", 8)
         engine.set_live("weight_decay", 0.01)
-        _wait_steps(engine, 1)
+        step_and_wait(engine, 1)
         assert engine.paradigm.batch_size == 8
         assert engine.paradigm.optimizer.param_groups[0]["weight_decay"] == 0.01
         assert engine.state.value == "paused" and engine.step_count == 5
-    finally:
-        engine.stop()
-        engine.join(5)
 
 
 def test_a_dropout_rate_changes_live() -> None:
-    project = load_preset("overfit-regularize").with_variant("regularized")
-    engine = Engine(project, max_steps=100, threads=1)
-    engine.start(running=False)
-    try:
-        _wait_steps(engine, 1)
+    project = preset_project("overfit-regularize", "regularized")
+    with paused_engine(project, max_steps=100) as engine:
+        step_and_wait(engine, 1)
         node = next(n for n in project.slots["model"].nodes.values() if n.type == "Dropout")
         engine.set_live("dropout", ("model", node.id, 0.1))
-        _wait_steps(engine, 1)
+        step_and_wait(engine, 1)
         assert engine.nets["model"].blocks[f"n{node.id}"].p == 0.1
         assert (1, "change", f"dropout {node.id}", 0.1) in list(engine.history.records())
-    finally:
-        engine.stop()
-        engine.join(5)
 
 
 def test_an_explicit_eval_every_is_kept_exactly_so_runs_repeat() -> None:

@@ -3,10 +3,9 @@ averaged, every live change reaching every member, and a size of 0 refused with 
 
 from __future__ import annotations
 
-import time
-
 import pytest
 import torch
+from engine_steps import built_engine, paused_engine, preset_project, step_and_wait
 
 from mlsp_studio.data import make_dataset
 from mlsp_studio.engine.engine import Engine
@@ -17,18 +16,8 @@ from mlsp_studio.model.presets import load_preset
 from mlsp_studio.model.project import check_project
 
 
-def _engine(preset: str = "overfit-regularize", variant: str | None = "plain",
-            **hparams) -> Engine:
-    project = load_preset(preset)
-    project = project.with_variant(variant) if variant else project
-    project.hparams.update(hparams)
-    engine = Engine(project, max_steps=1000, threads=1)
-    engine.build()
-    return engine
-
-
 def test_the_ensemble_predicts_the_mean_of_its_members_probabilities() -> None:
-    engine = _engine(ensemble=3)
+    engine = built_engine(ensemble=3)
     paradigm = engine.paradigm
     for _ in range(5):
         paradigm.step()
@@ -50,7 +39,7 @@ def test_the_ensemble_predicts_the_mean_of_its_members_probabilities() -> None:
 
 
 def test_a_regression_ensemble_averages_the_outputs() -> None:
-    engine = _engine("regression-sine", None, ensemble=3)
+    engine = built_engine("regression-sine", None, ensemble=3)
     paradigm = engine.paradigm
     paradigm.step()
     x = engine.data.test.x
@@ -62,7 +51,7 @@ def test_a_regression_ensemble_averages_the_outputs() -> None:
 
 
 def test_members_start_from_different_weights_and_each_learns() -> None:
-    engine = _engine(ensemble=3)
+    engine = built_engine(ensemble=3)
     members = engine.paradigm.members
     states = [dict(m.named_parameters()) for m in members]
     for name in states[0]:
@@ -77,7 +66,7 @@ def test_members_start_from_different_weights_and_each_learns() -> None:
 
 
 def test_a_single_network_is_unchanged_by_the_ensemble_setting() -> None:
-    engine = _engine(ensemble=1)
+    engine = built_engine(ensemble=1)
     assert engine.paradigm.predictor is engine.nets["model"]
     assert "test_accuracy_single_mean" not in engine.paradigm.final_metrics()
 
@@ -92,35 +81,20 @@ def test_an_ensemble_outside_its_range_is_refused_with_the_range(size: int) -> N
         Engine(project, threads=1).build()
 
 
-def _wait(engine: Engine, steps: int) -> None:
-    for _ in range(steps):
-        engine.step()
-    deadline = time.time() + 20
-    while engine._steps_owed or engine._commands:
-        assert time.time() < deadline
-        time.sleep(0.005)
-
-
 def test_live_changes_reach_every_member() -> None:
-    project = load_preset("overfit-regularize").with_variant("regularized")
-    project.hparams["ensemble"] = 2
-    engine = Engine(project, max_steps=100, threads=1)
-    engine.start(running=False)
-    try:
-        _wait(engine, 1)
+    project = preset_project("overfit-regularize", "regularized", ensemble=2)
+    with paused_engine(project, max_steps=100) as engine:
+        step_and_wait(engine, 1)
         node = next(n for n in project.slots["model"].nodes.values() if n.type == "Dropout")
         engine.set_live("dropout", ("model", node.id, 0.1))
         engine.set_live("lr", 0.2)
-        _wait(engine, 1)
+        step_and_wait(engine, 1)
         assert [m.blocks[f"n{node.id}"].p for m in engine.paradigm.members] == [0.1, 0.1]
         assert {g["lr"] for g in engine.paradigm.optimizer.param_groups} == {0.2}
-    finally:
-        engine.stop()
-        engine.join(5)
 
 
 def test_early_stopping_keeps_every_member_from_the_same_moment() -> None:
-    engine = _engine(ensemble=2, patience=2, lr=0.05)
+    engine = built_engine(ensemble=2, patience=2, lr=0.05)
     paradigm = engine.paradigm
     paradigm.step()
     best = paradigm.evaluate("val")["loss"]
@@ -151,10 +125,13 @@ def test_the_exported_script_averages_and_augments_as_the_studio_does() -> None:
     with torch.no_grad():
         mean = torch.stack([torch.softmax(m(x), -1) for m in model.members]).mean(0)
         assert torch.allclose(model(x).exp(), mean, atol=1e-6)
+    augment = script["PictureAugmentation"](make_dataset("digits", {}).train.x)
+    assert (augment.low, augment.high) == (0.0, 1.0)  # the training pictures' value range
     y = torch.zeros(16, dtype=torch.long)
-    out, labels = script["augment"](x, y, 0.0, 1.0)
+    out, labels = augment(x, y)
     assert out.shape == x.shape and torch.equal(labels, y) and not torch.equal(out, x)
     assert out.min() >= 0.0 and out.max() <= 1.0
+    assert "train(network=Ensemble, augmentation=PictureAugmentation)" in python_source(project)
     tokens = load_preset("rnn-vs-lstm")
     tokens.hparams["augment"] = True
     with pytest.raises(StudioError, match="not available for token or sequence data"):
@@ -165,7 +142,7 @@ def test_the_run_folder_holds_every_member(tmp_path) -> None:
     from mlsp_studio.engine.checkpoints import load_checkpoint
     from mlsp_studio.engine.outputs import write_run
 
-    engine = _engine(ensemble=3)
+    engine = built_engine(ensemble=3)
     for _ in range(3):
         engine.paradigm.step()
     names = {p.name for p in write_run(tmp_path, engine)}

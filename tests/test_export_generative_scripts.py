@@ -127,11 +127,12 @@ def test_the_script_follows_the_settings_it_writes() -> None:
     assert "D_STEPS = 5" in python_source(gan.with_variant("k5"))
     digits = python_source(load_preset("ddpm-digits"))
     assert "CONDITIONAL = True" in digits and "CLIP = 1.0" in digits
-    assert "return model(x, t.float()[:, None], c.float()[:, None])" in digits
+    assert "DENOISER_INPUTS = ('x', 't', 'c')" in digits  # fed to the denoiser in this order
     two_d = python_source(load_preset("ddpm-2d"))
-    assert "CONDITIONAL = False" in two_d and "def lr_factor" in two_d  # its cosine schedule
-    assert "def corrupt" in python_source(load_preset("denoising-ae").with_variant("gaussian"))
-    assert "def corrupt" not in python_source(load_preset("autoencoder-digits"))
+    assert "CONDITIONAL = False" in two_d and "SCHEDULE = 'cosine'" in two_d
+    assert "NOISE = 'gaussian'" in python_source(load_preset("denoising-ae")
+                                                 .with_variant("gaussian"))
+    assert "NOISE = 'none'" in python_source(load_preset("autoencoder-digits"))
 
 
 def test_the_scripts_are_ruff_clean(tmp_path: Path) -> None:

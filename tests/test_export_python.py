@@ -22,6 +22,7 @@ from mlsp_studio.engine import Engine
 from mlsp_studio.errors import StudioError
 from mlsp_studio.export import script_data
 from mlsp_studio.export.python_script import export_python, python_source
+from mlsp_studio.export.source_copy import source_of
 from mlsp_studio.model.blocks import BlockSpec
 from mlsp_studio.model.catalog import BLOCKS, builtin_blocks
 from mlsp_studio.model.graph import Graph
@@ -129,6 +130,35 @@ def test_export_is_atomic_and_the_script_is_ruff_clean(tmp_path: Path) -> None:
     result = subprocess.run([ruff, "check", "--isolated", "--line-length", "100", "--select",
                              "E,F,W,I,B,UP", str(path)], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout
+
+
+@pytest.mark.parametrize("settings", [{"ensemble": 3, "augment": True, "grad_clip": 1.0},
+                                      {"schedule": "cosine", "warmup_steps": 5}])
+def test_a_script_with_regularisers_is_ruff_clean(tmp_path: Path, settings: dict) -> None:
+    project = load_preset("digits-cnn")
+    project.hparams.update(settings)
+    path = export_python(project, tmp_path / "digits.py")
+    ruff = shutil.which("ruff") or shutil.which("ruff", path=str(Path(sys.executable).parent))
+    if ruff is None:
+        pytest.skip("ruff is not installed")
+    result = subprocess.run([ruff, "check", "--isolated", "--line-length", "100", "--select",
+                             "E,F,W,I,B,UP", str(path)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout
+
+
+def test_the_script_copies_the_studios_step() -> None:
+    """The loss, the accuracy, the chunked predictions and the moving of pictures are the
+    studio's own code, copied as it stands; only the loop is the script's."""
+    project = load_preset("digits-cnn")
+    project.hparams.update(augment=True, grad_clip=1.0)
+    source = python_source(project)
+    copied = [source_of("mlsp_studio.paradigms.supervised.train_parts", "supervised_loss",
+                        "accuracy", "predict"),
+              source_of("mlsp_studio.paradigms.augment", "_as_pictures", "_shifted")]
+    assert all(text in source for text in copied)
+    assert source.rstrip().endswith("train(augmentation=PictureAugmentation)")
+    for old in ("torch.optim.Adam(", "epoch_batches", "def augment(", "def lr_factor(step, total)"):
+        assert old not in source
 
 
 def _toy_project(dataset: str, options: dict, head: str) -> Project:

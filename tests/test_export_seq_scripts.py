@@ -18,6 +18,7 @@ from mlsp_studio.errors import StudioError
 from mlsp_studio.export.python_script import python_source
 from mlsp_studio.export.script_data import SPLIT, make_data_source
 from mlsp_studio.export.script_text_data import corpus_source
+from mlsp_studio.export.source_copy import source_of
 from mlsp_studio.model.datasets import dataset_context
 from mlsp_studio.model.presets import load_preset
 from mlsp_studio.model.project import Project
@@ -70,6 +71,29 @@ def test_a_setting_the_script_cannot_write_is_named_in_one_sentence() -> None:
     assert "next_sentence" in text and "\n" not in text and text.count(". ") == 0
 
 
+# the studio's own steps each text and sequence script copies as they stand
+COPIED_STEPS = [
+    ("seq2seq-attention", "seq2seq", ("greedy_decode", "teacher_forced", "decoder_input",
+                                      "sequence_loss", "token_accuracy", "exact_match")),
+    ("gpt-chars", "language_model", ("random_windows", "window_scores", "next_token_loss",
+                                     "next_token")),
+    ("bert-mlm", "masked_lm", ("mask_tokens", "masked_prediction", "masked_accuracy")),
+    ("word2vec", "word2vec", ("skipgram_pairs", "negative_samples", "skipgram_loss")),
+]
+
+
+@pytest.mark.parametrize("name,folder,names", COPIED_STEPS, ids=[c[0] for c in COPIED_STEPS])
+def test_the_script_copies_the_studios_steps(name: str, folder: str, names: tuple) -> None:
+    source = python_source(load_preset(name))
+    assert all(source_of(f"mlsp_studio.paradigms.{folder}.train", n) in source for n in names)
+    assert source_of(f"mlsp_studio.paradigms.{folder}.script_code", "train") in source
+    # the optimiser and the batches are the studio's too (make_optimizer, EpochBatches)
+    assert not re.search(r"^\s*scheduler\.step\(\)$", source, re.MULTILINE)
+    for old in ("optimizer = torch.optim.", "epoch_batches", "order[start:start"):
+        assert old not in source
+    assert "batches = EpochBatches(" in source or name == "gpt-chars"  # random windows there
+
+
 SEQ_DATA = [("recall", {"delay": 12, "n_samples": 400}), ("tagging", {"n_samples": 300}),
             ("counting", {"with_step": False}), ("token_map", {"operation": "sort"}),
             ("seq_pairs", {"operation": "add", "n_samples": 300}), ("seq_pairs", {}),
@@ -103,6 +127,35 @@ def test_corpus_text_is_the_studios(options: dict) -> None:
     for part in ("train", "val", "test"):
         assert torch.equal(streams[part], bundle.extras["stream"][part]), part
         assert sentences[part] == bundle.extras["sentences"][part], part
+
+
+# the drawing functions of the studio's makers each data part copies as they stand
+COPIED_DATA = [("recall", {}, "mlsp_studio.data.sequences", ("recall_examples",)),
+               ("seq_pairs", {"operation": "add"}, "mlsp_studio.data.sequences",
+                ("distinct_rows", "sum_pairs")),
+               ("events", {}, "mlsp_studio.data.sequences", ("event_patterns", "event_examples")),
+               ("spectrograms", {}, "mlsp_studio.data.spectrograms", ("spectrogram_parts",))]
+
+
+@pytest.mark.parametrize("name,options,module,names", COPIED_DATA,
+                         ids=[c[0] for c in COPIED_DATA])
+def test_sequence_data_copies_the_studios_makers(name: str, options: dict, module: str,
+                                                 names: tuple) -> None:
+    values, _ = dataset_context(name, options)
+    source, _ = make_data_source(name, values, "classification", "(N, L)", "labels")
+    assert all(source_of(module, n) in source for n in names)
+
+
+@pytest.mark.parametrize("level", ["char", "word"])
+def test_corpus_text_copies_the_studios_grammar(level: str) -> None:
+    values, _ = dataset_context("corpus", {"level": level})
+    source = corpus_source("corpus", values)
+    corpus, bundle = "mlsp_studio.readers.corpus", "mlsp_studio.data.bundle"
+    for module, name in ((corpus, "story"), (corpus, "corpus_paragraphs"),
+                         (bundle, "split_indices"), (bundle, "seed_streams")):
+        assert source_of(module, name) in source, name
+    assert (source_of("mlsp_studio.readers.tokenizer", "split_words") in source) == \
+        (level == "word")
 
 
 def test_paired_digits_are_the_studios() -> None:

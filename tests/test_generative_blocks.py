@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 import torch
 import torch.nn.functional as F
+from block_helpers import NO_CTX, build, wired_graph
 
 from mlsp_studio.errors import ShapeError
 from mlsp_studio.model.blocks import Context, Shape
 from mlsp_studio.model.catalog import BLOCKS
 from mlsp_studio.model.catalog.generative import group_count
 from mlsp_studio.model.graph import Graph
-from mlsp_studio.nn import build_block
 from mlsp_studio.nn.generative import (
     ConditionEmbedding,
     GradientReversal,
@@ -23,14 +23,6 @@ from mlsp_studio.nn.generative import (
     ResBlock,
     TimeEmbedding,
 )
-
-NO_CTX = Context()
-
-
-def build(name: str, raw: dict, *shapes: Shape, ctx: Context = NO_CTX) -> torch.nn.Module:
-    spec = BLOCKS.get(name)
-    torch.manual_seed(0)
-    return build_block(spec, spec.validate_params(raw), list(shapes), ctx)
 
 
 def refusal(name: str, raw: dict, *shapes: Shape, ctx: Context = NO_CTX) -> ShapeError:
@@ -204,8 +196,7 @@ def test_time_frequencies_span_the_period() -> None:
 
 def onnx_graph() -> Graph:
     """A digits network with a time and a class input that uses every generative block."""
-    g = Graph()
-    blocks = [
+    return wired_graph([
         (1, "Input", {}, []), (2, "Input", {"source": "t", "shape": [1]}, []),
         (3, "Input", {"source": "c", "shape": [1]}, []),
         (4, "TimeEmbedding", {"dim": 9, "hidden": 12}, [2]),
@@ -216,13 +207,7 @@ def onnx_graph() -> Graph:
         (11, "GlobalAvgPool1d", {}, [10]), (12, "ResBlock", {"channels": 5}, [11, 5]),
         (13, "GradientReversal", {"scale": 0.5}, [12]),
         (14, "ProjectionHead", {"hidden": 16, "out": 8}, [13]), (15, "ClassifierHead", {}, [14]),
-    ]
-    for node_id, kind, params, feeds in blocks:
-        g.add_node(kind, params, (0.0, 90.0 * node_id), node_id=node_id)
-        ports = BLOCKS.get(kind).ports(BLOCKS.get(kind).validate_params(params))
-        for src, port in zip(feeds, ports, strict=True):
-            g.connect(src, node_id, port)
-    return g
+    ])
 
 
 def test_every_generative_block_exports_to_onnx(tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ from mlsp_studio.engine import Engine
 from mlsp_studio.errors import ProjectError
 from mlsp_studio.model.presets import load_preset
 from mlsp_studio.model.project import Project
+from mlsp_studio.paradigms.language_model.snapshots import Generation
 from mlsp_studio.paradigms.language_model.train import LanguageModelParadigm, next_token_loss
 from mlsp_studio.paradigms.masked_lm.train import MaskedLMParadigm
 from mlsp_studio.paradigms.text_common import (
@@ -31,7 +32,6 @@ from mlsp_studio.paradigms.text_common import (
 )
 from mlsp_studio.paradigms.word2vec.train import Word2VecParadigm, skipgram_pairs
 from mlsp_studio.readers.tokenizer import Tokenizer
-from mlsp_studio.snapshots.kinds import Generation
 
 LETTERS = "abcdefgh"
 

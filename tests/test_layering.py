@@ -48,7 +48,7 @@ def _full_imports(path: Path) -> set[str]:
 
 FOLDERS = sorted(p.parent.name for p in (PACKAGE / "paradigms").glob("*/__init__.py"))
 ROLES = ("settings", "snapshots", "train", "panels", "panel_parts", "figures", "script",
-         "script_parts")
+         "script_parts", "script_code")
 GUI_ROLES = ("panels", "panel_parts")
 
 
@@ -109,6 +109,15 @@ def test_nothing_outside_a_folder_names_a_paradigm_module() -> None:
             parts = name.split(".")
             assert not (parts[:2] == ["mlsp_studio", "paradigms"] and len(parts) > 2
                         and parts[2] in FOLDERS), f"{path} imports {name}"
+
+
+def test_code_copied_into_scripts_is_never_imported() -> None:
+    """A ``script_code`` module is text for the exporter (``source_of``): its settings exist
+    only in the script, so importing it would be a mistake."""
+    for path in _modules():
+        for name in _full_imports(path):
+            assert not any(part.endswith("script_code") for part in name.split(".")), (
+                f"{path} imports {name}")
 
 
 PLAIN = ("model", "readers", "snapshots", "messages")

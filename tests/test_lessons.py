@@ -49,6 +49,18 @@ def test_each_preset_has_a_small_thumbnail_that_opens(info):
         assert colours is None or len(colours) > 8
 
 
+@pytest.mark.parametrize("info", PRESETS, ids=[p.name for p in PRESETS])
+def test_each_preset_names_a_figure_for_its_thumbnail(info):
+    """``ui.thumbnail.figure`` (what ``packaging/make_thumbnails.py`` draws from) is one of
+    the figures a run writes: a snapshot kind's PNG or the curves."""
+    from mlsp_studio.report.figures import FILE_NAMES
+
+    thumbnail = load_preset(info.name).ui.get("thumbnail", {})
+    figures = {name.removesuffix(".png") for name in FILE_NAMES.values()} | {"curves"}
+    assert thumbnail.get("figure") in figures, f"{info.name}: {thumbnail!r}"
+    assert set(thumbnail) <= {"figure", "seconds", "top"}, f"{info.name}: {thumbnail!r}"
+
+
 def test_try_steps_tolerate_odd_ui():
     assert try_steps({}) == ()
     assert try_steps({"try": "not a list"}) == ()

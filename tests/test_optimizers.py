@@ -88,11 +88,17 @@ def test_the_script_follows_the_schedule(tmp_path) -> None:
                         ("warmup_steps", 5), ("epochs", 3)):
         project.apply_setting(name, value)
     source = python_source(project)
-    assert "nesterov=True" in source and "LambdaLR" in source and "import math" in source
+    assert "NESTEROV = True" in source and "LambdaLR" in source and "import math" in source
     path = export_python(project, tmp_path / "run.py")
     code = ("import runpy, torch\n"
             "ns = runpy.run_path('run.py', run_name='exported')\n"
-            "print([round(ns['lr_factor'](s, 100), 4) for s in (0, 4, 50, 75)])\n")
+            "weight = torch.nn.Parameter(torch.zeros(1))\n"
+            "optimizer = ns['make_optimizer']([weight], 1.0, 100)  # the script's settings\n"
+            "seen = []\n"
+            "for _ in range(76):\n"
+            "    seen.append(optimizer.param_groups[0]['lr'])\n"
+            "    optimizer.step()\n"
+            "print([round(seen[s], 4) for s in (0, 4, 50, 75)])\n")
     result = subprocess.run([sys.executable, "-c", code], cwd=path.parent, capture_output=True,
                             text=True, timeout=120)
     assert result.returncode == 0, result.stderr

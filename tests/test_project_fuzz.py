@@ -9,7 +9,6 @@ or raise a ``StudioError`` whose message is one line, and no file hangs.
 
 from __future__ import annotations
 
-import gc
 import json
 import math
 import os
@@ -17,8 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, Phase, currently_in_test_context, event, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from project_fuzzing import assert_sentence, exercise
 
 from mlsp_studio.errors import StudioError
 from mlsp_studio.model.catalog import BLOCKS
@@ -28,8 +28,6 @@ from mlsp_studio.model.project import FORMAT, MAX_VALUES, Project, check_project
 
 PRESET_FILES = sorted(presets_dir().glob("*.mlsp.json"))
 PRESET_TEXTS = {p.name: p.read_text(encoding="utf-8") for p in PRESET_FILES}
-BAD_WORDS = ("Traceback", "NoneType", "object of type", "not subscriptable", "unhashable",
-             "Exceeds the limit", "maximum recursion")
 
 KEYS = ("format", "version", "name", "description", "paradigm", "dataset", "options", "slots",
         "model", "nodes", "edges", "id", "type", "params", "pos", "from", "to", "port", "hparams",
@@ -84,73 +82,6 @@ HUGE_LISTS = (
     '"' + "é" * 1_400_000 + '"',
 )
 SPLICES = {"DEEP": DEEP, "NUMBER": NUMBER_TEXTS, "HUGE": HUGE_LISTS}
-
-
-# -- the checks every file goes through ---------------------------------------------------------
-
-def _assert_sentence(message: str) -> None:
-    assert message and message.strip(), "empty message"
-    assert len(message.splitlines()) == 1 and "\r" not in message, repr(message[:300])
-    assert len(message) < 1000, repr(message[:300])
-    for word in BAD_WORDS:
-        assert word not in message, repr(message[:300])
-
-
-def _note(text: str) -> None:
-    """Counted in ``--hypothesis-show-statistics``, to see what the files got as far as."""
-    if currently_in_test_context():
-        event(text)
-
-
-def _refused_plainly(action, *args) -> Any:
-    """Run ``action``; a StudioError is fine if it is one plain sentence. Returns the result."""
-    try:
-        return action(*args)
-    except StudioError as err:
-        _assert_sentence(str(err))
-        words = [w for w in str(err).split(": ")[-1].split() if w.isalpha()]
-        _note(f"{action.__name__} refused: {' '.join(words[:5])}")
-        return None
-
-
-def exercise(folder: Path, raw: bytes, setting: tuple[str, Any] = ("seed", 1)) -> None:
-    """Everything the studio does with a file it opens; only plain refusals may escape.
-
-    Opening, checking, saving, reopening and changing a setting, and making each variant (a
-    copy of the whole project). No time is asserted: a file that hangs is caught by the test's
-    timeout, and the bench's ``largest_project_open_s`` times the largest network. The cycle
-    collector is off meanwhile: its pauses grow with this process's heap (hypothesis keeps a
-    lot), not with the file, and JSON values hold no cycles.
-    """
-    gc.disable()
-    try:
-        _exercise(folder, raw, setting)
-    finally:
-        gc.enable()
-
-
-def _exercise(folder: Path, raw: bytes, setting: tuple[str, Any]) -> None:
-    path = folder / "fuzz.mlsp.json"
-    path.write_bytes(raw)
-    project = _refused_plainly(load_project, path)
-    if project is None:
-        return
-    check = check_project(project, BLOCKS)  # problems come back as sentences, never raised
-    for message in check.errors:
-        _assert_sentence(message)
-    _note("opened, " + ("checks fine" if check.ok else "with check errors"))
-    first = project.to_json()
-    saved = folder / "saved.mlsp.json"
-    saved.write_text(first, encoding="utf-8")
-    again = load_project(saved)  # whatever the studio saves, it must open
-    assert again.to_json() == first
-    _refused_plainly(project.apply_setting, *setting)
-    json.dumps([project.seed, project.device, project.hparams, project.dataset_options])
-    for name in list(project.variants)[:2]:
-        variant = _refused_plainly(project.with_variant, name)
-        if variant is not None:
-            for message in check_project(variant, BLOCKS).errors:
-                _assert_sentence(message)
 
 
 # -- building hostile files ---------------------------------------------------------------------
@@ -526,4 +457,4 @@ def test_long_setting_names_and_values_are_refused_briefly() -> None:
                         ("lr", "9" * 5000), ("classes", list(range(5000)))):
         with pytest.raises(StudioError) as info:
             project.apply_setting(name, value)
-        _assert_sentence(str(info.value))
+        assert_sentence(str(info.value))

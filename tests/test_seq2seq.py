@@ -225,7 +225,8 @@ def _preset_engine(steps: int, **options):
 
 
 def test_alignment_snapshot_shape_and_labels() -> None:
-    from mlsp_studio.snapshots.kinds import Alignment, AttentionMaps
+    from mlsp_studio.paradigms.seq2seq.snapshots import Alignment
+    from mlsp_studio.snapshots.kinds import AttentionMaps
 
     engine = _preset_engine(3, length=6)
     engine.run_blocking()

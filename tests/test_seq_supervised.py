@@ -174,11 +174,13 @@ def test_gradient_clipping_bounds_each_step() -> None:
 
 def test_the_exported_script_clips_when_asked() -> None:
     project = load_preset("spiral")
-    assert "clip_grad_norm_" not in python_source(project)
+    text = python_source(project)
+    assert "GRAD_CLIP = 0.0" in text  # the clip is skipped while GRAD_CLIP is 0
+    assert "if GRAD_CLIP > 0:" in text
     project.hparams["grad_clip"] = 1.0
     text = python_source(project)
     assert "GRAD_CLIP = 1.0" in text
-    assert "nn.utils.clip_grad_norm_(model.parameters(), GRAD_CLIP)" in text
+    assert "nn.utils.clip_grad_norm_(m.parameters(), GRAD_CLIP)" in text
 
 
 # --- the presets -----------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from block_helpers import NO_CTX, build
 
 from mlsp_studio.errors import GraphError, ShapeError
 from mlsp_studio.export.python_script import model_source
@@ -16,7 +17,6 @@ from mlsp_studio.model.blocks import Context, Shape
 from mlsp_studio.model.catalog import BLOCKS
 from mlsp_studio.model.graph import Graph
 from mlsp_studio.model.presets import load_preset
-from mlsp_studio.nn import build_block
 from mlsp_studio.nn.compile import compile_graph
 from mlsp_studio.nn.sequence import (
     AttentionPoolingModule,
@@ -25,15 +25,6 @@ from mlsp_studio.nn.sequence import (
     capture_pooling,
     sinusoid_table,
 )
-
-NO_CTX = Context()
-
-
-def build(name: str, raw: dict, *shapes: Shape, ctx: Context = NO_CTX) -> torch.nn.Module:
-    spec = BLOCKS.get(name)
-    torch.manual_seed(0)
-    return build_block(spec, spec.validate_params(raw), list(shapes), ctx)
-
 
 # --- recurrent layers ----------------------------------------------------------------------
 

@@ -11,15 +11,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from mlsp_studio.paradigms.language_model.snapshots import Generation
+from mlsp_studio.paradigms.masked_lm.snapshots import FillMask
+from mlsp_studio.paradigms.seq2seq.snapshots import Alignment
+from mlsp_studio.paradigms.word2vec.snapshots import Embeddings
 from mlsp_studio.report.figures import FILE_NAMES, snapshot_figure, write_figures
 from mlsp_studio.report.text_drawings import _wrap
 from mlsp_studio.snapshots.kinds import (
-    Alignment,
     AttentionLayer,
     AttentionMaps,
-    Embeddings,
-    FillMask,
-    Generation,
     GradientThroughTime,
     PatchAttention,
     PoolingWeights,

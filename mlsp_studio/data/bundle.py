@@ -105,7 +105,7 @@ def split_indices(y: np.ndarray, classification: bool, val_fraction: float,
         order = np.lexsort((rng.permutation(n), key))
     else:
         order = rng.permutation(n)
-    n_train, n_val, n_test = split_sizes(n, val_fraction, test_fraction)
+    _, n_val, n_test = split_sizes(n, val_fraction, test_fraction)
     parts = order[:n_test], order[n_test:n_test + n_val], order[n_test + n_val:]
     test, val, train = (rng.permutation(p) for p in parts)
     return train, val, test
@@ -127,8 +127,8 @@ def seed_streams(seed: int) -> tuple[np.random.Generator, np.random.Generator]:
 
     Kept apart so that changing the split fractions does not change the examples themselves.
     """
-    make, split = np.random.SeedSequence(seed).spawn(2)
-    return np.random.default_rng(make), np.random.default_rng(split)
+    examples, parts = np.random.SeedSequence(seed).spawn(2)
+    return np.random.default_rng(examples), np.random.default_rng(parts)
 
 
 def build_bundle(name: str, task: str, input_kind: str, x: np.ndarray, y: np.ndarray,

@@ -1,4 +1,7 @@
-"""scikit-learn's 8x8 handwritten digits, read from the copy installed with scikit-learn."""
+"""scikit-learn's 8x8 handwritten digits, read from the copy installed with scikit-learn.
+
+``digit_subset`` and ``noisy_digit_parts`` make the datasets from the pictures; an exported
+script copies them as they stand and feeds them scikit-learn's ``load_digits``."""
 
 from __future__ import annotations
 
@@ -41,17 +44,47 @@ def load_digit_arrays() -> tuple[np.ndarray, np.ndarray]:
     return images, labels
 
 
+def digit_subset(images, labels, keep, flatten):
+    """The pictures of the digits ``keep`` (sorted), scaled from 0..16 to 0..1: x (n, 1, 8, 8)
+    pictures, or (n, 64) numbers when ``flatten``, and y (n,) the digit renumbered 0..k-1 in
+    the order of ``keep``, so a classifier head has exactly k outputs."""
+    keep = np.array(keep)
+    rows = np.isin(labels, keep)
+    x = np.asarray(images, dtype=np.float32)[rows] / 16.0  # (n, 64) pixels from 0..16 to 0..1
+    y = np.searchsorted(keep, labels[rows])                 # (n,) renumbered 0..k-1
+    if not flatten:
+        x = x.reshape(-1, 1, 8, 8)                          # (n, 1, 8, 8) pictures
+    return x, y
+
+
+def noisy_digit_parts(images, copies, noise, val_fraction, test_fraction, rng, split_rng):
+    """Train, validation and test parts of noisy pictures of every digit, each a pair of
+    tensors: x the noisy picture (k * copies, 1, 8, 8), y the clean one as 64 numbers.
+
+    The digits are dealt out over the parts first (in ``split_rng``'s order), so the
+    ``copies`` noisy copies of one digit stay in one part; Gaussian noise of std ``noise`` is
+    drawn from ``rng``."""
+    clean = np.asarray(images, dtype=np.float32) / 16.0    # (n, 64) pixels from 0..16 to 0..1
+    n = len(clean)
+    order = split_rng.permutation(n)
+    n_test = max(1, round(n * test_fraction))
+    n_val = round(n * val_fraction)
+    parts = {"test": order[:n_test], "val": order[n_test:n_test + n_val],
+             "train": order[n_test + n_val:]}
+    out = {}
+    for name, rows in parts.items():
+        y = np.repeat(clean[rows], copies, axis=0).astype(np.float32)  # (k * copies, 64)
+        x = y + rng.normal(0.0, noise, y.shape).astype(np.float32)    # the noisy inputs
+        out[name] = (torch.from_numpy(x.reshape(-1, 1, 8, 8)), torch.from_numpy(y))
+    return out
+
+
 def make_digits(options: dict[str, Any]) -> DataBundle:
     """Digit images scaled to [0, 1], as (1, 8, 8) pictures or 64 numbers, optionally a subset."""
     _, split_rng = seed_streams(options["seed"])
     images, labels = load_digit_arrays()
     keep = sorted(set(options["classes"])) or list(range(10))
-    rows = np.isin(labels, keep)
-    x = images[rows] / 16.0
-    # renumber the kept digits 0..k-1 so a classifier head has exactly k outputs
-    y = np.searchsorted(np.array(keep), labels[rows])
-    if not options["flatten"]:
-        x = x.reshape(-1, 1, 8, 8)
+    x, y = digit_subset(images, labels, keep, options["flatten"])
     # still "image" when flattened: the examples are pictures whatever shape the network gets
     return build_bundle("digits", "classification", "image", x, y, options, split_rng,
                         class_names=[str(d) for d in keep])
@@ -62,18 +95,9 @@ def make_noisy_digits(options: dict[str, Any]) -> DataBundle:
     target the clean one as 64 numbers. Copies of one digit stay in one split."""
     rng, split_rng = seed_streams(options["seed"])
     images, _ = load_digit_arrays()
-    clean = images / 16.0                                                   # (n, 64)
-    n, copies = len(clean), options["copies"]
-    order = split_rng.permutation(n)
-    n_test = max(1, round(n * options["test_fraction"]))
-    n_val = round(n * options["val_fraction"])
-    parts = {"test": order[:n_test], "val": order[n_test:n_test + n_val],
-             "train": order[n_test + n_val:]}
-    splits = {}
-    for name, rows in parts.items():
-        y = np.repeat(clean[rows], copies, axis=0).astype(np.float32)      # (k·copies, 64)
-        x = y + rng.normal(0.0, options["noise"], y.shape).astype(np.float32)
-        splits[name] = Split(torch.from_numpy(x.reshape(-1, 1, 8, 8)), torch.from_numpy(y))
+    parts = noisy_digit_parts(images, options["copies"], options["noise"],
+                              options["val_fraction"], options["test_fraction"], rng, split_rng)
+    splits = {name: Split(x, y) for name, (x, y) in parts.items()}
     return DataBundle(name="noisy_digits", task="regression", input_kind="image",
                       train=splits["train"], val=splits["val"], test=splits["test"],
                       input_shape=(1, 8, 8), num_classes=0, num_targets=64, class_names=[],

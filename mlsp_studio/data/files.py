@@ -1,4 +1,6 @@
-"""A person's own data: a CSV table or a NumPy .npz archive, read by ``mlsp_studio.readers``."""
+"""A person's own data: a CSV table or a NumPy .npz archive, read by ``mlsp_studio.readers``.
+
+``standardize_columns`` is a plain function an exported script copies as it stands."""
 
 from __future__ import annotations
 
@@ -21,17 +23,26 @@ def _bundle(name: str, table: TableData, input_kind: str, options: dict[str, Any
                         num_targets=0 if classification else table.y.shape[1])
 
 
+def standardize_columns(parts):
+    """Every input column to mean 0 and spread 1, measured on the training rows only.
+
+    ``parts`` maps "train", "val" and "test" to (x, y) tensors, x (n, F); returns them with x
+    scaled. A constant column (spread under 1e-8) is only moved, not scaled."""
+    mean = parts["train"][0].mean(dim=0)
+    std = parts["train"][0].std(dim=0, unbiased=False)
+    std = torch.where(std > 1e-8, std, torch.ones_like(std))  # constant columns stay
+    return {name: ((x - mean) / std, y) for name, (x, y) in parts.items()}
+
+
 def make_csv(options: dict[str, Any]) -> DataBundle:
     """Rows of a CSV file; with ``standardize`` each input column gets the training rows' mean
     0 and spread 1, so columns in very different units train well together."""
     table = load_csv_table(options["path"], options["label_column"], options["task"])
     bundle = _bundle("csv", table, "table", options)
     if options["standardize"]:
-        mean = bundle.train.x.mean(dim=0)
-        std = bundle.train.x.std(dim=0, unbiased=False)
-        std = torch.where(std > 1e-8, std, torch.ones_like(std))
-        for split in bundle.splits().values():
-            split.x = (split.x - mean) / std
+        scaled = standardize_columns({k: (s.x, s.y) for k, s in bundle.splits().items()})
+        for name, split in bundle.splits().items():
+            split.x = scaled[name][0]
     return bundle
 
 

@@ -1,5 +1,8 @@
 """Spectrograms of the synthetic signal shapes: sequences of frames, each a vector of
-frequency bins, as speech and audio models read sound."""
+frequency bins, as speech and audio models read sound.
+
+``log_spectrogram`` and ``spectrogram_parts`` are plain functions an exported script copies
+as they stand."""
 
 from __future__ import annotations
 
@@ -8,12 +11,11 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..model.seq_datasets import spectrogram_shape
 from .bundle import DataBundle, Split
 from .signals import make_signals
 
 
-def log_spectrogram(signals: np.ndarray, n_fft: int, hop: int) -> np.ndarray:
+def log_spectrogram(signals, n_fft, hop):
     """Log magnitude of the short-time Fourier transform with a Hann window.
 
     Parameters
@@ -25,22 +27,31 @@ def log_spectrogram(signals: np.ndarray, n_fft: int, hop: int) -> np.ndarray:
     -------
     (n, frames, n_fft // 2 + 1) float array, ``log(|STFT| + 1e-3)``
     """
-    frames, _ = spectrogram_shape(signals.shape[1], n_fft, hop)
+    frames = 1 + (signals.shape[1] - n_fft) // hop
     starts = hop * np.arange(frames)
-    windows = signals[:, starts[:, None] + np.arange(n_fft)]            # (n, frames, n_fft)
+    windows = signals[:, starts[:, None] + np.arange(n_fft)]          # (n, frames, n_fft)
     spectrum = np.fft.rfft(windows * np.hanning(n_fft), axis=-1)      # (n, frames, bins)
     return np.log(np.abs(spectrum) + 1e-3)
+
+
+def spectrogram_parts(waves, n_fft, hop):
+    """The parts ``waves`` ("train", "val", "test": signals (n, 1, L) and labels, as tensors)
+    as log spectrograms (n, frames, bins), scaled to mean 0 and spread 1 over the training
+    examples; the labels stay as they are."""
+    spectra = {name: log_spectrogram(x[:, 0].double().numpy(), n_fft, hop)
+               for name, (x, _) in waves.items()}
+    mean, std = spectra["train"].mean(), max(spectra["train"].std(), 1e-6)
+    return {name: (torch.from_numpy(((spectra[name] - mean) / std).astype(np.float32)), y)
+            for name, (_, y) in waves.items()}
 
 
 def make_spectrograms(options: dict[str, Any]) -> DataBundle:
     """The ``signals`` dataset (same seed, same splits) as log spectrograms (frames, bins),
     scaled to mean 0 and spread 1 over the training examples."""
     waves = make_signals(options)
-    parts = {k: log_spectrogram(s.x[:, 0].double().numpy(), options["n_fft"], options["hop"])
-             for k, s in waves.splits().items()}
-    mean, std = parts["train"].mean(), max(parts["train"].std(), 1e-6)
-    splits = {k: Split(torch.from_numpy(((v - mean) / std).astype(np.float32)), s.y)
-              for (k, v), s in zip(parts.items(), waves.splits().values(), strict=True)}
+    parts = spectrogram_parts({k: (s.x, s.y) for k, s in waves.splits().items()},
+                              options["n_fft"], options["hop"])
+    splits = {k: Split(x, y) for k, (x, y) in parts.items()}
     return DataBundle(
         name="spectrograms", task="classification", input_kind="sequence", **splits,
         input_shape=tuple(int(d) for d in splits["train"].x.shape[1:]),

@@ -140,37 +140,20 @@ def fill_examples(part: TextPart, level: str, rng: np.random.Generator,
 
 # ---------------------------------------------------------------- the built-in corpus
 
-def _story(rng: np.random.Generator) -> list[str]:
-    """3 to 6 sentences about one coloured animal, each from a different template."""
-    animal, colour = (int(v) for v in rng.integers(0, 8, 2))
-    count = int(rng.integers(3, 7))
-    templates = rng.choice(len(grammar.TEMPLATES), size=count, replace=False)
-    return [grammar.sentence(int(t), animal, colour).replace(" .", ".") for t in templates]
-
-
-def _puzzle_word(rng: np.random.Generator) -> str:
-    return "".join(rng.choice(list(grammar.PATTERN_LETTERS), size=3, replace=False))
-
-
-def _puzzle(rule: str, words: list[str]) -> str:
-    arrow, end = grammar.PATTERN_ARROW, grammar.PATTERN_END
-    return "".join(f"{w}{arrow}{grammar.apply_rule(rule, w)}{end}" for w in words)
-
-
 def _pattern_eval(rng: np.random.Generator, used: set[str]) -> list[tuple[str, str, str]]:
     """Held-out prompts, the rules taking turns: the query word is in no training line."""
     items = []
     for i in range(PATTERN_EVAL_ITEMS):
         rule = grammar.PATTERN_RULES[i % len(grammar.PATTERN_RULES)]
-        query = _puzzle_word(rng)
+        query = grammar.puzzle_word(rng)
         for _ in range(10_000):  # a word no training line uses, while there are such words
             if query not in used:
                 break
-            query = _puzzle_word(rng)
+            query = grammar.puzzle_word(rng)
         used.add(query)
-        shots = [_puzzle_word(rng) for _ in range(2)]
+        shots = [grammar.puzzle_word(rng) for _ in range(2)]
         zero = f"{query}{grammar.PATTERN_ARROW}"
-        items.append((zero, _puzzle(rule, shots) + zero, grammar.apply_rule(rule, query)))
+        items.append((zero, grammar.puzzle(rule, shots) + zero, grammar.apply_rule(rule, query)))
     return items
 
 
@@ -179,17 +162,8 @@ def make_corpus(options: dict[str, Any]) -> DataBundle:
     whole paragraphs (a story, or one puzzle line) are dealt out to the splits."""
     rng, split_rng = seed_streams(options["seed"])
     level = options["level"]
-    units = [_story(rng) for _ in range(options["n_paragraphs"])]
-    used: set[str] = set()
-    if level == "char" and options["patterns"] > 0:
-        share = options["patterns"]
-        lines = sum(len(u) for u in units)
-        for _ in range(round(lines * share / (1.0 - share))):
-            rule = grammar.PATTERN_RULES[int(rng.integers(len(grammar.PATTERN_RULES)))]
-            words = [_puzzle_word(rng) for _ in range(int(rng.integers(3, 6)))]
-            used.update(words)
-            units.append([_puzzle(rule, words)])
-        units = [units[i] for i in rng.permutation(len(units))]
+    share = options["patterns"] if level == "char" else 0.0
+    units, used = grammar.corpus_paragraphs(options["n_paragraphs"], share, rng)
     pattern_eval = _pattern_eval(rng, used) if level == "char" else []
     index = split_indices(np.zeros(len(units)), False, options["val_fraction"],
                           options["test_fraction"], split_rng)

@@ -1,4 +1,9 @@
-"""The small 2-D classification toys (spiral, circles, xor, blobs, moons) and the noisy sine."""
+"""The small 2-D classification toys (spiral, circles, xor, blobs, moons, ring) and the noisy
+sine.
+
+Each is drawn by a plain function of its settings and a random generator (``spiral_points``
+and the rest), which an exported script copies as it stands, so the script makes the very
+examples the studio makes from the same seed."""
 
 from __future__ import annotations
 
@@ -9,74 +14,120 @@ import numpy as np
 from .bundle import DataBundle, build_bundle, padded_extent, seed_streams
 
 
+def spiral_points(n, classes, noise, rng):
+    """Interleaved spiral arms, one per class, radius 0 to 1: points x (n, 2) and their arm
+    y (n,), as many points on every arm, with Gaussian noise of std ``noise`` added."""
+    y = np.arange(n) % classes                     # (n,) as many points in every class
+    t = rng.uniform(0.05, 1.0, n)                  # distance from the centre
+    angle = 5.0 * t + 2 * np.pi * y / classes      # each arm turns 5 radians
+    x = t[:, None] * np.stack([np.cos(angle), np.sin(angle)], axis=1)  # (n, 2)
+    x += rng.normal(0.0, noise, x.shape)
+    return x, y
+
+
+def circle_points(n, noise, rng):
+    """A ring of radius 0.5 (class 1) inside a ring of radius 1 (class 0): x (n, 2), y (n,)."""
+    y = np.arange(n) % 2                           # (n,) 0: outer ring, 1: inner ring
+    angle = rng.uniform(0.0, 2 * np.pi, n)
+    radius = np.where(y == 0, 1.0, 0.5)
+    x = radius[:, None] * np.stack([np.cos(angle), np.sin(angle)], axis=1)  # (n, 2)
+    x += rng.normal(0.0, noise, x.shape)
+    return x, y
+
+
+def xor_points(n, noise, rng):
+    """Uniform points x (n, 2) in [-1, 1]^2; y (n,) is 1 where the two coordinates have
+    opposite signs."""
+    x = rng.uniform(-1.0, 1.0, (n, 2))             # (n, 2)
+    # a small gap around the axes, so the classes are separable without noise
+    x += np.sign(x) * 0.05
+    y = (x[:, 0] * x[:, 1] < 0).astype(np.int64)   # (n,) 1 where the signs differ
+    x += rng.normal(0.0, noise, x.shape)
+    return x, y
+
+
+def circle_centres(k, radius, turn):
+    """``k`` points (k, 2) spaced evenly on a circle of ``radius``, the first at the angle
+    ``turn``."""
+    angle = turn + 2 * np.pi * np.arange(k) / k
+    return radius * np.stack([np.cos(angle), np.sin(angle)], axis=1)
+
+
+def cloud_points(n, centres, spread, rng):
+    """Round Gaussian clouds (std ``spread``) around ``centres`` (k, 2): points x (n, 2) and
+    the cloud y (n,) of each, as many points in every cloud."""
+    y = np.arange(n) % len(centres)                # (n,) the cloud of each point
+    x = centres[y] + rng.normal(0.0, spread, (n, 2))  # (n, 2)
+    return x, y
+
+
+def blob_points(n, classes, spread, rng):
+    """Round clouds around ``classes`` centres spaced evenly on the unit circle, turned by a
+    random angle: x (n, 2), y (n,)."""
+    turn = rng.uniform(0.0, 2 * np.pi)
+    return cloud_points(n, circle_centres(classes, 1.0, turn), spread, rng)
+
+
+def moon_points(n, noise, rng):
+    """Two interleaved half circles, centred on the origin: x (n, 2), y (n,) 0 for the upper
+    moon, 1 for the lower."""
+    y = np.arange(n) % 2                           # (n,) 0: upper moon, 1: lower moon
+    angle = rng.uniform(0.0, np.pi, n)
+    upper = np.stack([np.cos(angle), np.sin(angle)], axis=1)
+    lower = np.stack([1.0 - np.cos(angle), 0.5 - np.sin(angle)], axis=1)
+    x = np.where(y[:, None] == 0, upper, lower) - np.array([0.5, 0.25])  # (n, 2)
+    x += rng.normal(0.0, noise, x.shape)
+    return x, y
+
+
+def sine_points(n, frequency, noise, rng):
+    """x (n, 1) uniform in [-pi, pi] and y = sin(frequency * x) + noise (n, 1); the noise
+    variance ``noise**2`` is the smallest test error any model can reach."""
+    x = rng.uniform(-np.pi, np.pi, (n, 1))                       # (n, 1)
+    y = np.sin(frequency * x) + rng.normal(0.0, noise, (n, 1))   # (n, 1)
+    return x, y
+
+
 def _points_bundle(name: str, x: np.ndarray, y: np.ndarray, names: list[str],
                    options: dict[str, Any], split_rng: np.random.Generator) -> DataBundle:
     return build_bundle(name, "classification", "points2d", x, y, options, split_rng,
                         class_names=names, extent=padded_extent(x[:, 0], x[:, 1]))
 
 
-def _balanced_labels(n: int, classes: int) -> np.ndarray:
-    return np.arange(n) % classes
-
-
 def make_spiral(options: dict[str, Any]) -> DataBundle:
     """Interleaved spiral arms, one per class, radius 0 to 1."""
     rng, split_rng = seed_streams(options["seed"])
-    n, k = options["n_samples"], options["classes"]
-    y = _balanced_labels(n, k)
-    t = rng.uniform(0.05, 1.0, n)
-    angle = 5.0 * t + 2 * np.pi * y / k
-    x = t[:, None] * np.stack([np.cos(angle), np.sin(angle)], axis=1)
-    x += rng.normal(0.0, options["noise"], x.shape)
+    k = options["classes"]
+    x, y = spiral_points(options["n_samples"], k, options["noise"], rng)
     return _points_bundle("spiral", x, y, [f"arm {i + 1}" for i in range(k)], options, split_rng)
 
 
 def make_circles(options: dict[str, Any]) -> DataBundle:
     """A ring of radius 0.5 (class 1) inside a ring of radius 1 (class 0)."""
     rng, split_rng = seed_streams(options["seed"])
-    n = options["n_samples"]
-    y = _balanced_labels(n, 2)
-    angle = rng.uniform(0.0, 2 * np.pi, n)
-    radius = np.where(y == 0, 1.0, 0.5)
-    x = radius[:, None] * np.stack([np.cos(angle), np.sin(angle)], axis=1)
-    x += rng.normal(0.0, options["noise"], x.shape)
+    x, y = circle_points(options["n_samples"], options["noise"], rng)
     return _points_bundle("circles", x, y, ["outer ring", "inner ring"], options, split_rng)
 
 
 def make_xor(options: dict[str, Any]) -> DataBundle:
     """Uniform points in [-1, 1]^2, class 1 where x and y have opposite signs."""
     rng, split_rng = seed_streams(options["seed"])
-    n = options["n_samples"]
-    x = rng.uniform(-1.0, 1.0, (n, 2))
-    # keep a small gap around the axes so the classes are separable without noise
-    x += np.sign(x) * 0.05
-    y = (x[:, 0] * x[:, 1] < 0).astype(np.int64)
-    x += rng.normal(0.0, options["noise"], x.shape)
+    x, y = xor_points(options["n_samples"], options["noise"], rng)
     return _points_bundle("xor", x, y, ["same sign", "opposite signs"], options, split_rng)
 
 
 def make_blobs(options: dict[str, Any]) -> DataBundle:
     """Gaussian clouds around centres spaced evenly on the unit circle."""
     rng, split_rng = seed_streams(options["seed"])
-    n, k = options["n_samples"], options["classes"]
-    y = _balanced_labels(n, k)
-    turn = rng.uniform(0.0, 2 * np.pi)
-    angle = turn + 2 * np.pi * np.arange(k) / k
-    centres = np.stack([np.cos(angle), np.sin(angle)], axis=1)
-    x = centres[y] + rng.normal(0.0, options["spread"], (n, 2))
+    k = options["classes"]
+    x, y = blob_points(options["n_samples"], k, options["spread"], rng)
     return _points_bundle("blobs", x, y, [f"blob {i + 1}" for i in range(k)], options, split_rng)
 
 
 def make_moons(options: dict[str, Any]) -> DataBundle:
     """Two interleaved half circles, centred on the origin."""
     rng, split_rng = seed_streams(options["seed"])
-    n = options["n_samples"]
-    y = _balanced_labels(n, 2)
-    angle = rng.uniform(0.0, np.pi, n)
-    upper = np.stack([np.cos(angle), np.sin(angle)], axis=1)
-    lower = np.stack([1.0 - np.cos(angle), 0.5 - np.sin(angle)], axis=1)
-    x = np.where(y[:, None] == 0, upper, lower) - np.array([0.5, 0.25])
-    x += rng.normal(0.0, options["noise"], x.shape)
+    x, y = moon_points(options["n_samples"], options["noise"], rng)
     return _points_bundle("moons", x, y, ["upper moon", "lower moon"], options, split_rng)
 
 
@@ -85,11 +136,9 @@ def make_ring(options: dict[str, Any]) -> DataBundle:
     on a circle of radius ``radius``; the class is the cloud. The mixture GANs and diffusion
     models learn to draw from: missing clouds show mode collapse at a glance."""
     rng, split_rng = seed_streams(options["seed"])
-    n, k = options["n_samples"], options["modes"]
-    y = _balanced_labels(n, k)
-    angle = 2 * np.pi * np.arange(k) / k
-    centres = options["radius"] * np.stack([np.cos(angle), np.sin(angle)], axis=1)
-    x = centres[y] + rng.normal(0.0, options["spread"], (n, 2))
+    k = options["modes"]
+    centres = circle_centres(k, options["radius"], 0.0)
+    x, y = cloud_points(options["n_samples"], centres, options["spread"], rng)
     bundle = _points_bundle("ring", x, y, [f"mode {i + 1}" for i in range(k)], options,
                             split_rng)
     bundle.extras["centres"] = centres.astype(np.float32)
@@ -100,9 +149,8 @@ def make_ring(options: dict[str, Any]) -> DataBundle:
 def make_sine(options: dict[str, Any]) -> DataBundle:
     """y = sin(frequency * x) + noise for x uniform in [-pi, pi]; noise variance is noise**2."""
     rng, split_rng = seed_streams(options["seed"])
-    n, frequency = options["n_samples"], options["frequency"]
-    x = rng.uniform(-np.pi, np.pi, (n, 1))
-    y = np.sin(frequency * x) + rng.normal(0.0, options["noise"], (n, 1))
+    frequency = options["frequency"]
+    x, y = sine_points(options["n_samples"], frequency, options["noise"], rng)
 
     def truth(inputs: np.ndarray) -> np.ndarray:
         return np.sin(frequency * np.asarray(inputs, dtype=np.float64)).astype(np.float32)

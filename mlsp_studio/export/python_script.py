@@ -4,6 +4,10 @@ The script holds the data (``make_data``), each network as plain ``nn.Module`` c
 attribute per block named after its canvas label, and the training loop, and needs only numpy
 and torch (and scikit-learn for the digits). Its layers are built in the studio's order with
 the same seeds, so it starts from the same weights and trains on the same batches.
+
+This module is the entry point (:func:`export_python`, :func:`python_source`) and holds what
+every paradigm's writer shares: the networks (:func:`model_source`), the header and the
+settings block. Each paradigm's own writer is its folder's ``script.py``.
 """
 
 from __future__ import annotations
@@ -21,18 +25,11 @@ from ..model.blocks import BlockRegistry, BlockSpec, Shape, format_shape
 from ..model.catalog import BLOCKS
 from ..model.catalog.merge import concat_axis
 from ..model.catalog.reshape import resolve_reshape
-from ..model.datasets import context_task, dataset_context
 from ..model.graph import Analysis, Graph, Node
 from ..model.project import Project, check_project
 from .script_attention_blocks import attention_block_code, attention_helpers
-from .script_data import SPLIT, make_data_source
 from .script_generative_blocks import generative_block_code, generative_helpers
-from .script_regularize import (
-    augment_training,
-    ensemble_source,
-    input_kind,
-    regularize_constants,
-)
+from .script_regularize import regularize_constants
 from .script_seq_blocks import seq_block_code, seq_helpers
 from .script_skip_blocks import skip_block_code
 
@@ -72,41 +69,15 @@ def export_python(project: Project, out: str | os.PathLike, *,
 
 def python_source(project: Project, *, registry: BlockRegistry = BLOCKS,
                   script_name: str | None = None) -> str:
-    """The text of the standalone script for ``project`` (checked, and compiled once)."""
+    """The text of the standalone script for ``project`` (checked, and compiled once), written
+    by its paradigm's script writer (``paradigms/<name>/script.py``)."""
     check = check_project(project, registry)
     if not check.ok:
         raise ProjectError(check.errors[0])
-    if project.paradigm != "supervised":
-        from .script_paradigms import paradigm_script  # its modules import this one
+    from .script_paradigms import paradigm_script  # its writers import this module
 
-        return paradigm_script(project, check, registry, script_name or
-                               f"{_slug(project.name)}.py")
-    analysis = check.analyses["model"]
-    ctx = dataset_context(project.dataset, check.dataset_options)[1]
-    classify = context_task(ctx) == "classification"
-    x_shape = format_shape(analysis.shapes[analysis.inputs[0]])
-    # one class per token (tagging, counting…): the output is (L, classes), the labels (n, L)
-    per_token = classify and len(analysis.shapes[analysis.outputs[0]]) == 2
-    y_text = ("int64 class indices (n, L), one per token" if per_token
-              else "int64 class indices (n,)" if classify
-              else f"float32 targets (n, {ctx.num_targets})")
-    data, code = make_data_source(project.dataset, check.dataset_options, context_task(ctx),
-                                  x_shape, y_text)
-    model = model_source("model", project.slots["model"], analysis, registry, classify,
-                         vector_output=not per_token)
-    script_name = script_name or f"{_slug(project.name)}.py"
-    imports = [*(["import math"] if _scheduled(check.hparams) else []), "import os", "",
-               "import numpy as np", "import torch",
-               "import torch.nn.functional as F", *code.imports, "from torch import nn"]
-    top = [_header(project, script_name, bool(code.imports)), "\n".join(imports),
-           _constants(project, check.hparams, check.dataset_options, code.constants)]
-    definitions = [SPLIT, data, model, _training(check.hparams, classify, per_token,
-                                                 input_kind(project)),
-                   'if __name__ == "__main__":\n    train()']
-    source = ("\n\n".join(top) + "\n\n\n"
-              + "\n\n\n".join(part.strip("\n") for part in definitions) + "\n")
-    compile(source, script_name, "exec")  # a SyntaxError here is a bug in the exporter
-    return source
+    return paradigm_script(project, check, registry, script_name or
+                           f"{_slug(project.name)}.py")
 
 
 # --- the network ---------------------------------------------------------------------------
@@ -339,7 +310,10 @@ def _header(project: Project, script_name: str, sklearn: bool) -> str:
 
 
 def _constants(project: Project, hparams: dict[str, Any], options: dict[str, Any],
-               data_constants: tuple[str, ...]) -> str:
+               data_constants: tuple[str, ...],
+               own_rows: tuple[tuple[str, str], ...] = ()) -> str:
+    """The settings block: the training settings every script shares, then ``own_rows`` (a
+    paradigm's own settings as (code, comment), lined up with the rest), the data's."""
     device = {"auto": 'torch.device("cuda" if torch.cuda.is_available() else "cpu")',
               "cpu": 'torch.device("cpu")', "cuda": 'torch.device("cuda")'}[project.device]
     rows = [
@@ -349,141 +323,25 @@ def _constants(project: Project, hparams: dict[str, Any], options: dict[str, Any
          "passes over the training data"),
         (f"BATCH_SIZE = {hparams['batch_size']}", "examples per step"),
         (f"LR = {hparams['lr']!r}", "learning rate: the size of each step"),
+        (f"OPTIMIZER = {hparams['optimizer']!r}", "sgd, rmsprop, adam or adamw"),
+        (f"MOMENTUM = {hparams.get('momentum', 0.0)!r}",
+         "sgd: how much of the last step is kept"),
+        (f"NESTEROV = {bool(hparams.get('nesterov'))!r}", "sgd: look ahead before each step"),
+        (f"WEIGHT_DECAY = {hparams['weight_decay']!r}", "pulls the weights toward zero"),
+        (f"SCHEDULE = {hparams.get('schedule', 'constant')!r}",
+         "constant, step (x0.1 at 1/2 and 3/4) or cosine"),
+        (f"WARMUP_STEPS = {hparams.get('warmup_steps', 0)!r}",
+         "steps over which the learning rate rises to LR"),
+        (f"GRAD_CLIP = {hparams.get('grad_clip', 0.0)!r}",
+         "the longest gradient allowed; 0: no limit"),
     ]
-    if hparams["optimizer"] == "sgd":
-        rows.append((f"MOMENTUM = {hparams['momentum']!r}", "how much of the last step is kept"))
-    if hparams["weight_decay"] or hparams["optimizer"] == "adamw":
-        rows.append((f"WEIGHT_DECAY = {hparams['weight_decay']!r}",
-                     "pulls the weights toward zero"))
-    if _scheduled(hparams):
-        rows.append((f"SCHEDULE = {hparams['schedule']!r}",
-                     "constant, step (x0.1 at 1/2 and 3/4) or cosine"))
-        rows.append((f"WARMUP_STEPS = {hparams['warmup_steps']!r}",
-                     "steps over which the learning rate rises to LR"))
-    if hparams.get("grad_clip"):
-        rows.append((f"GRAD_CLIP = {hparams['grad_clip']!r}",
-                     "the longest gradient allowed; longer ones are scaled down"))
     if project.paradigm == "supervised":  # other paradigms' scripts share these constants
         rows += regularize_constants(project, hparams)
     rows += [
+        *own_rows,
         (f"VAL_FRACTION = {options['val_fraction']!r}", "share kept aside to check progress"),
         (f"TEST_FRACTION = {options['test_fraction']!r}", "share kept aside for the final score"),
         *((line, "") for line in data_constants),
         (f"DEVICE = {device}", ""),
     ]
     return "\n".join(_aligned(rows, ""))
-
-
-SCHEDULE_SOURCE = '''
-
-def lr_factor(step, total):
-    """What LR is multiplied by after `step` steps: warm-up, then the schedule."""
-    factor = min(1.0, (step + 1) / WARMUP_STEPS) if WARMUP_STEPS > 0 else 1.0
-    if SCHEDULE == "step":
-        factor *= 0.1 ** ((step >= total // 2) + (step >= 3 * total // 4))
-    elif SCHEDULE == "cosine":
-        factor *= 0.5 * (1.0 + math.cos(math.pi * min(step, total) / max(1, total)))
-    return factor
-'''
-
-
-def _scheduled(hparams: dict[str, Any]) -> bool:
-    return hparams.get("schedule", "constant") != "constant" or hparams.get("warmup_steps", 0) > 0
-
-
-def _training(hparams: dict[str, Any], classify: bool, per_token: bool = False,
-              kind: str = "") -> str:
-    """The evaluation and training functions; ``kind`` is the data's input kind, for the
-    augmentation written out when the ``augment`` setting is on."""
-    name = OPTIMIZERS[hparams["optimizer"]]
-    extra = ", momentum=MOMENTUM" if hparams["optimizer"] == "sgd" else ""
-    if hparams["optimizer"] == "sgd" and hparams.get("nesterov"):
-        extra += ", nesterov=True"
-    if hparams["weight_decay"] or hparams["optimizer"] == "adamw":
-        extra += ", weight_decay=WEIGHT_DECAY"
-    if classify:
-        metric, loss = "accuracy", "F.cross_entropy"
-        evaluate = '''\
-@torch.no_grad()
-def evaluate(model, x, y):
-    """The share of examples whose highest class score is the right class."""
-    model.eval()
-    out = torch.cat([model(x[i:i + 1024]) for i in range(0, len(x), 1024)])  # (n, classes)
-    return (out.argmax(dim=-1) == y).float().mean().item()
-'''
-    else:
-        metric, loss = "mse", "F.mse_loss"
-        evaluate = '''\
-@torch.no_grad()
-def evaluate(model, x, y):
-    """The mean squared error of the predictions."""
-    model.eval()
-    out = torch.cat([model(x[i:i + 1024]) for i in range(0, len(x), 1024)])  # (n, targets)
-    return F.mse_loss(out, y).item()
-'''
-    digits = 3 if classify else 4
-    ensemble = hparams.get("ensemble", 1) > 1
-    net = "m" if ensemble else "model"
-    xs, ys, before, measure = "x[batch]", "y[batch]", "", ""
-    if hparams.get("augment") and not per_token:  # token data is refused before this
-        source, stats, args = augment_training(kind)
-        evaluate += "\n" + source
-        measure = f"\n    {stats}"
-        xs, ys = "xb", "yb"
-        before = f"xb, yb = augment(x[batch], y[batch], {args})  # altered at random\n"
-    expr = f"{loss}({net}({xs}), {ys})"
-    if per_token:  # every token is one example of the loss: (B, L, classes) -> (B * L, classes)
-        before += "# one class per token: score every position as an example of its own\n"
-        expr = f"F.cross_entropy({net}({xs}).flatten(0, 1), {ys}.flatten())"
-    if ensemble:
-        evaluate += ensemble_source(classify)
-        before += "# every member learns on its own: their losses are simply added up\n"
-        expr = f"sum({expr} for m in model.members)"
-    loss_line = (before + f"loss = {expr}").replace("\n", "\n            ")
-    clip = ("\n            nn.utils.clip_grad_norm_(model.parameters(), GRAD_CLIP)"
-            if hparams.get("grad_clip") else "")
-    if clip and ensemble:
-        clip = ("\n            for m in model.members:  # each member's gradient on its own"
-                "\n                nn.utils.clip_grad_norm_(m.parameters(), GRAD_CLIP)")
-    optimizer = f"torch.optim.{name}(model.parameters(), lr=LR{extra})"
-    if len(optimizer) > WIDTH - 16:  # "    optimizer = " comes first
-        optimizer = f"torch.optim.{name}(\n        model.parameters(), lr=LR{extra})"
-    schedule = schedule_step = ""
-    if _scheduled(hparams):
-        evaluate += SCHEDULE_SOURCE
-        schedule = ("\n    total_steps = EPOCHS * -(-len(data['train'][0]) // BATCH_SIZE)"
-                    "\n    scheduler = torch.optim.lr_scheduler.LambdaLR("
-                    "\n        optimizer, lambda step: lr_factor(step, total_steps))")
-        schedule_step = "\n            scheduler.step()"
-    return evaluate + f'''
-
-def train():
-    """Mini-batch training: every epoch visits the training examples once, in a new order."""
-    data = {{part: (x.to(DEVICE), y.to(DEVICE)) for part, (x, y) in make_data(DATA_SEED).items()}}
-    torch.manual_seed(SEED)  # the starting weights (and which values dropout drops)
-    model = {"Ensemble" if ensemble else "Model"}().to(DEVICE)
-    optimizer = {optimizer}{schedule}
-    shuffle = torch.Generator().manual_seed(SEED)  # its own stream for the order of examples
-    x, y = data["train"]{measure}
-    n = len(x)
-    batch_size = min(BATCH_SIZE, n)
-    report_every = max(1, EPOCHS // 10)
-    for epoch in range(1, EPOCHS + 1):
-        model.train()
-        order = torch.randperm(n, generator=shuffle).to(DEVICE)
-        total = 0.0
-        for start in range(0, n, batch_size):
-            batch = order[start:start + batch_size]
-            {loss_line}
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward(){clip}
-            optimizer.step(){schedule_step}
-            total += loss.item() * len(batch){" / ENSEMBLE" if ensemble else ""}
-        if epoch % report_every == 0 or epoch == EPOCHS:
-            line = f"epoch {{epoch:4d}}/{{EPOCHS}}  loss {{total / n:.4f}}"
-            if len(data["val"][0]):
-                line += f"  val {metric} {{evaluate(model, *data['val']):.{digits}f}}"
-            print(line)
-    print(f"test {metric} {{evaluate(model, *data['test']):.{digits}f}}")
-    return model
-'''

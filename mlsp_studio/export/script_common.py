@@ -1,14 +1,14 @@
 """Parts shared by the scripts of the sequence, text and transfer paradigms: the top of the
-script (header, imports, settings), the optimiser lines and the assembly of the parts."""
+script (header, imports, settings), the optimiser and the batches as the studio makes them,
+and the assembly of the parts."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from ..model.project import Project
-from .python_script import SCHEDULE_SOURCE, _aligned, _constants, _header, _scheduled
-
-OPTIMIZERS = {"adam": "Adam", "adamw": "AdamW", "sgd": "SGD", "rmsprop": "RMSprop"}
+from .python_script import _aligned, _constants, _header
+from .source_copy import source_of
 
 
 def script_top(project: Project, hparams: dict[str, Any], options: dict[str, Any],
@@ -25,32 +25,19 @@ def script_top(project: Project, hparams: dict[str, Any], options: dict[str, Any
                         _constants(project, hparams, options, extra)])
 
 
-def optimizer_source(hparams: dict[str, Any], params: str, total: str,
-                     indent: str = "    ") -> str:
-    """``optimizer = ...`` (and the learning-rate schedule) as the studio's ``make_optimizer``
-    builds it for ``params``, with ``total`` the planned number of steps."""
-    name = OPTIMIZERS[hparams["optimizer"]]
-    extra = ""
-    if hparams["optimizer"] == "sgd":
-        extra += ", momentum=MOMENTUM" + (", nesterov=True" if hparams.get("nesterov") else "")
-    if hparams["weight_decay"] or hparams["optimizer"] == "adamw":
-        extra += ", weight_decay=WEIGHT_DECAY"
-    lines = [f"optimizer = torch.optim.{name}({params}, lr=LR{extra})"]
-    if _scheduled(hparams):
-        lines += ["scheduler = torch.optim.lr_scheduler.LambdaLR(",
-                  f"    optimizer, lambda step: lr_factor(step, {total}))"]
-    return "\n".join(indent + line for line in lines)
+def optimizer_code() -> str:
+    """``make_optimizer(params, lr, total_steps, betas=None)`` and what it calls, copied from
+    the studio's ``paradigms/optim.py``: the optimiser ``OPTIMIZER`` with its settings and the
+    learning-rate schedule, exactly as the studio builds them."""
+    return (source_of("mlsp_studio.paradigms.optim", "lr_factor", "new_optimizer",
+                      "attach_schedule")
+            + "\n\n" + source_of("mlsp_studio.export.script_code", "make_optimizer"))
 
 
-def schedule_source(hparams: dict[str, Any]) -> str:
-    """``lr_factor`` when the settings ask for a schedule or a warm-up, else nothing."""
-    return SCHEDULE_SOURCE.strip("\n") if _scheduled(hparams) else ""
-
-
-def scheduler_step(hparams: dict[str, Any], indent: str) -> str:
-    """The line that advances the schedule after an optimiser step, on a line of its own
-    after ``optimizer.step()`` (empty without a schedule)."""
-    return f"\n{indent}scheduler.step()" if _scheduled(hparams) else ""
+def batches_code() -> str:
+    """``EpochBatches``, copied from the studio's ``paradigms/batching.py``: row indices a
+    batch at a time, in a new random order every epoch, drawn as the studio draws them."""
+    return source_of("mlsp_studio.paradigms.batching", "EpochBatches")
 
 
 def assemble(top: str, parts: list[str]) -> str:

@@ -1,7 +1,10 @@
-"""The data part of an exported script: each dataset's maker written out in plain numpy.
+"""The data part of an exported script: each dataset's ``make_data``.
 
-Every writer follows its maker in ``mlsp_studio.data`` step by step, with the same random
-streams, so the script trains on exactly the examples the studio makes from the same seed.
+A ``make_data`` only calls the studio's own functions with the dataset's settings: the random
+streams (``seed_streams``), the drawing function of the dataset's maker in
+``mlsp_studio.data`` (``spiral_points``, ``signal_waves``, ...) and the split. Those are
+copied into the script as they stand in the studio's files (``source_of``), so the script
+trains on exactly the examples the studio makes from the same seed.
 """
 
 from __future__ import annotations
@@ -10,175 +13,149 @@ import csv
 import io
 import json
 import os
+import re
 import textwrap
 from typing import Any
 
 from ..errors import DataError, StudioError
 from .data_code import SPLIT_STREAM, STREAMS, DataCode, Writer, signals_data
-from .script_seq_data import SEQ_DATA_WRITERS
+from .script_seq_data import SEQ_COPIED, SEQ_DATA_WRITERS
+from .source_copy import source_of
 
-SPLIT = '''\
-def split(x, y, classification, rng, tokens=False):
-    """Train, validation and test parts as (x, y) tensors (x int64 token ids when `tokens`).
+DATA = "mlsp_studio.data"
 
-    For one class per example, each example gets the key (its random rank within its class
-    + 0.5) / the class size; sorting by that key deals every class out evenly over the three
-    parts. Other labels (one class per token, numbers) are dealt out in a random order.
-    """
-    n = len(y)
-    if classification and np.ndim(y) == 1:
-        key = np.empty(n)
-        for c in np.unique(y):
-            members = np.flatnonzero(y == c)
-            key[members] = (rng.permutation(len(members)) + 0.5) / len(members)
-        order = np.lexsort((rng.permutation(n), key))  # ties broken at random
-    else:
-        order = rng.permutation(n)
-    n_test = max(1, round(n * TEST_FRACTION))
-    n_val = max(1, round(n * VAL_FRACTION)) if VAL_FRACTION > 0 else 0
-    parts = order[:n_test], order[n_test:n_test + n_val], order[n_test + n_val:]
-    test, val, train = (rng.permutation(part) for part in parts)
-    x = np.ascontiguousarray(x, dtype=np.int64 if tokens else np.float32)
-    y = np.ascontiguousarray(y, dtype=np.int64 if classification else np.float32)
-    return {name: (torch.from_numpy(x[rows]), torch.from_numpy(y[rows]))
-            for name, rows in (("train", train), ("val", val), ("test", test))}
-'''
+# ``split(x, y, classification, rng, tokens=False)``: the parts as tensors, with the studio's
+# split_indices (every script's make_data ends with it)
+SPLIT = (source_of(f"{DATA}.bundle", "split_sizes", "split_indices") + "\n\n"
+         + source_of(f"{DATA}.script_code", "split"))
+
+# The functions a make_data body may call, by name: the module under mlsp_studio.data and
+# what is copied for it, the functions it calls first. Every one the body calls is copied.
+COPIED: dict[str, tuple[str, tuple[str, ...]]] = {
+    "seed_streams": ("bundle", ("seed_streams",)),
+    "spiral_points": ("toys", ("spiral_points",)),
+    "circle_points": ("toys", ("circle_points",)),
+    "xor_points": ("toys", ("xor_points",)),
+    "blob_points": ("toys", ("circle_centres", "cloud_points", "blob_points")),
+    "moon_points": ("toys", ("moon_points",)),
+    "cloud_points": ("toys", ("cloud_points",)),
+    "sine_points": ("toys", ("sine_points",)),
+    "digit_subset": ("digits", ("digit_subset",)),
+    "noisy_digit_parts": ("digits", ("noisy_digit_parts",)),
+    "signal_waves": ("signals", ("signal_waves",)),
+    "log_spectrogram": ("spectrograms", ("log_spectrogram",)),
+    "spectrogram_parts": ("spectrograms", ("log_spectrogram", "spectrogram_parts")),
+    "tone_signals": ("paired", ("tone_signals",)),
+    "read_csv": ("script_code", ("read_csv",)),
+    "read_npz": ("script_code", ("read_npz",)),
+    "standardize_columns": ("files", ("standardize_columns",)),
+}
+COPIED.update(SEQ_COPIED)  # the sequence tasks' (script_seq_data)
+
+
+def copied_functions(body: str) -> str:
+    """The source of every function of ``COPIED`` that ``body`` calls (and what they call),
+    each once, in ``COPIED``'s order; empty if it calls none."""
+    seen: list[tuple[str, str]] = []
+    for name, (module, names) in COPIED.items():
+        if re.search(rf"(?<![\w.]){name}\(", body):
+            seen += [(module, n) for n in names if (module, n) not in seen]
+    return "\n\n".join(source_of(f"{DATA}.{module}", name) for module, name in seen)
 
 
 def make_data_source(dataset: str, options: dict[str, Any], task: str, x_shape: str,
                      y_text: str) -> tuple[str, DataCode]:
-    """The ``make_data(seed)`` function for ``dataset`` with its checked ``options``, and the
-    rest of its code. ``task`` is the resolved task; ``x_shape`` the input shape as the canvas
-    shows it, e.g. ``(N, 2)``; ``y_text`` what the labels are, for the docstring."""
+    """The ``make_data(seed)`` function for ``dataset`` with its checked ``options``, after
+    the studio's functions it calls, and the rest of its code. ``task`` is the resolved task;
+    ``x_shape`` the input shape as the canvas shows it, e.g. ``(N, 2)``; ``y_text`` what the
+    labels are, for the docstring."""
     writer = DATA_WRITERS.get(dataset)
     if writer is None:
         raise StudioError(f"The {dataset!r} dataset cannot be written out as a script yet; "
                           "pick a built-in dataset or a CSV or NPZ file.")
     code = writer(options, task)
-    body = textwrap.indent(textwrap.dedent(code.body).strip("\n"), "    ")
-    source = (f'def make_data(seed):\n    """{code.doc}\n\n'
-              '    Returns the parts "train", "val" and "test", each a pair (x, y) with\n'
-              f'    x {code.x_type} {x_shape.replace("(N", "(n")} and y {y_text}.\n'
-              f'    """\n{body}\n')
-    return source, code
+    lines = textwrap.dedent(code.body).strip("\n").splitlines()
+    shape = x_shape.replace("(N", "(n")
+    source = "\n".join(["def make_data(seed):", f'    """{code.doc}', "",
+                        '    Returns the parts "train", "val" and "test", each a pair (x, y) with',
+                        f"    x {code.x_type} {shape} and y {y_text}.", '    """',
+                        *(f"    {line}".rstrip() for line in lines)]) + "\n"
+    functions = copied_functions(code.body)
+    return (functions + "\n\n" if functions else "") + source, code
+
+
+def _body(*lines: str) -> str:
+    """A make_data body from its lines (each without the indent)."""
+    return "".join(f"    {line}\n" for line in lines)
+
+
+def _points(doc: str, settings: str, call: str, classification: bool = True) -> DataCode:
+    """A dataset drawn by one call: the streams, the settings, the call, the split."""
+    return DataCode(doc, STREAMS + _body(
+        settings, call, f"return split(x, y, classification={classification}, rng=split_rng)"))
 
 
 def _spiral(o: dict[str, Any], task: str) -> DataCode:
-    return DataCode("Interleaved spiral arms, one per class, radius 0 to 1.", STREAMS + f"""
-    n, classes, noise = {o['n_samples']!r}, {o['classes']!r}, {o['noise']!r}
-    y = np.arange(n) % classes                     # (n,) as many points in every class
-    t = rng.uniform(0.05, 1.0, n)                  # distance from the centre
-    angle = 5.0 * t + 2 * np.pi * y / classes      # each arm turns 5 radians
-    x = t[:, None] * np.stack([np.cos(angle), np.sin(angle)], axis=1)  # (n, 2)
-    x += rng.normal(0.0, noise, x.shape)
-    return split(x, y, classification=True, rng=split_rng)
-""")
+    return _points("Interleaved spiral arms, one per class, radius 0 to 1.",
+                   f"n, classes, noise = {o['n_samples']!r}, {o['classes']!r}, {o['noise']!r}",
+                   "x, y = spiral_points(n, classes, noise, rng)  # x (n, 2), y (n,) the arm")
 
 
 def _circles(o: dict[str, Any], task: str) -> DataCode:
-    return DataCode("A ring of radius 0.5 (class 1) inside a ring of radius 1 (class 0).",
-                    STREAMS + f"""
-    n, noise = {o['n_samples']!r}, {o['noise']!r}
-    y = np.arange(n) % 2                           # (n,) 0: outer ring, 1: inner ring
-    angle = rng.uniform(0.0, 2 * np.pi, n)
-    radius = np.where(y == 0, 1.0, 0.5)
-    x = radius[:, None] * np.stack([np.cos(angle), np.sin(angle)], axis=1)  # (n, 2)
-    x += rng.normal(0.0, noise, x.shape)
-    return split(x, y, classification=True, rng=split_rng)
-""")
+    return _points("A ring of radius 0.5 (class 1) inside a ring of radius 1 (class 0).",
+                   f"n, noise = {o['n_samples']!r}, {o['noise']!r}",
+                   "x, y = circle_points(n, noise, rng)  # x (n, 2), y (n,) 0 outer, 1 inner")
 
 
 def _xor(o: dict[str, Any], task: str) -> DataCode:
-    return DataCode("Points in [-1, 1]^2; class 1 where x and y have opposite signs.",
-                    STREAMS + f"""
-    n, noise = {o['n_samples']!r}, {o['noise']!r}
-    x = rng.uniform(-1.0, 1.0, (n, 2))             # (n, 2)
-    x += np.sign(x) * 0.05                         # a small gap around the axes
-    y = (x[:, 0] * x[:, 1] < 0).astype(np.int64)   # (n,) 1 where the signs differ
-    x += rng.normal(0.0, noise, x.shape)
-    return split(x, y, classification=True, rng=split_rng)
-""")
+    return _points("Points in [-1, 1]^2; class 1 where x and y have opposite signs.",
+                   f"n, noise = {o['n_samples']!r}, {o['noise']!r}",
+                   "x, y = xor_points(n, noise, rng)  # x (n, 2), y (n,)")
 
 
 def _blobs(o: dict[str, Any], task: str) -> DataCode:
-    return DataCode("Round clouds of points around centres spaced evenly on the unit "
-                    "circle.", STREAMS + f"""
-    n, classes, spread = {o['n_samples']!r}, {o['classes']!r}, {o['spread']!r}
-    y = np.arange(n) % classes                     # (n,) as many points in every cloud
-    turn = rng.uniform(0.0, 2 * np.pi)
-    angle = turn + 2 * np.pi * np.arange(classes) / classes
-    centres = np.stack([np.cos(angle), np.sin(angle)], axis=1)  # (classes, 2)
-    x = centres[y] + rng.normal(0.0, spread, (n, 2))  # (n, 2)
-    return split(x, y, classification=True, rng=split_rng)
-""")
+    return _points("Round clouds of points around centres spaced evenly on the unit circle.",
+                   f"n, classes, spread = {o['n_samples']!r}, {o['classes']!r}, "
+                   f"{o['spread']!r}",
+                   "x, y = blob_points(n, classes, spread, rng)  # x (n, 2), y (n,) the cloud")
 
 
 def _moons(o: dict[str, Any], task: str) -> DataCode:
-    return DataCode("Two interleaved half circles, centred on the origin.", STREAMS + f"""
-    n, noise = {o['n_samples']!r}, {o['noise']!r}
-    y = np.arange(n) % 2                           # (n,) 0: upper moon, 1: lower moon
-    angle = rng.uniform(0.0, np.pi, n)
-    upper = np.stack([np.cos(angle), np.sin(angle)], axis=1)
-    lower = np.stack([1.0 - np.cos(angle), 0.5 - np.sin(angle)], axis=1)
-    x = np.where(y[:, None] == 0, upper, lower) - np.array([0.5, 0.25])  # (n, 2)
-    x += rng.normal(0.0, noise, x.shape)
-    return split(x, y, classification=True, rng=split_rng)
-""")
+    return _points("Two interleaved half circles, centred on the origin.",
+                   f"n, noise = {o['n_samples']!r}, {o['noise']!r}",
+                   "x, y = moon_points(n, noise, rng)  # x (n, 2), y (n,) 0 upper, 1 lower")
 
 
 def _sine(o: dict[str, Any], task: str) -> DataCode:
-    return DataCode("y = sin(frequency * x) + noise for x uniform in [-pi, pi]; the noise "
-                    "variance is the\n    smallest test error any model can reach.",
-                    STREAMS + f"""
-    n, noise, frequency = {o['n_samples']!r}, {o['noise']!r}, {o['frequency']!r}
-    x = rng.uniform(-np.pi, np.pi, (n, 1))                       # (n, 1)
-    y = np.sin(frequency * x) + rng.normal(0.0, noise, (n, 1))   # (n, 1)
-    return split(x, y, classification=False, rng=split_rng)
-""")
+    return _points("y = sin(frequency * x) + noise for x uniform in [-pi, pi]; the noise "
+                   "variance is the\n    smallest test error any model can reach.",
+                   f"n, noise, frequency = {o['n_samples']!r}, {o['noise']!r}, "
+                   f"{o['frequency']!r}",
+                   "x, y = sine_points(n, frequency, noise, rng)  # x (n, 1), y (n, 1)",
+                   classification=False)
 
 
 def _digits(o: dict[str, Any], task: str) -> DataCode:
-    keep = sorted(set(o["classes"]))
-    lines = [SPLIT_STREAM, "\n    digits = load_digits()                         # 1,797 images\n"]
-    if keep:
-        lines.append(f"""\
-    keep = np.array({keep!r})                      # the digits to learn
-    rows = np.isin(digits.target, keep)
-    x = digits.data[rows].astype(np.float32) / 16.0    # (n, 64) pixels from 0..16 to 0..1
-    y = np.searchsorted(keep, digits.target[rows])      # (n,) renumbered 0..{len(keep) - 1}
-""")
-    else:
-        lines.append("""\
-    x = digits.data.astype(np.float32) / 16.0      # (n, 64) pixels from 0..16 to 0..1
-    y = digits.target                              # (n,) the digit shown, 0..9
-""")
-    if not o["flatten"]:
-        lines.append("    x = x.reshape(-1, 1, 8, 8)                     # (n, 1, 8, 8) images\n")
-    lines.append("    return split(x, y, classification=True, rng=split_rng)\n")
-    return DataCode("scikit-learn's 1,797 handwritten digits, 8 by 8 pixels.",
-                    "".join(lines),
+    keep = sorted(set(o["classes"])) or list(range(10))
+    return DataCode("scikit-learn's 1,797 handwritten digits, 8 by 8 pixels.", SPLIT_STREAM
+                    + _body(f"keep = {keep!r}  # the digits to learn, renumbered 0..k-1",
+                            f"flatten = {bool(o['flatten'])!r}  # True: 64 numbers each, not "
+                            "a (1, 8, 8) picture",
+                            "digits = load_digits()  # 1,797 pictures of 64 pixels 0..16",
+                            "x, y = digit_subset(digits.data, digits.target, keep, flatten)",
+                            "return split(x, y, classification=True, rng=split_rng)"),
                     imports=("from sklearn.datasets import load_digits",))
 
 
 def _noisy_digits(o: dict[str, Any], task: str) -> DataCode:
     return DataCode("The 8x8 digits with noise added: noisy pictures in, clean ones out.",
-                    STREAMS + f"""
-    noise, copies = {o['noise']!r}, {o['copies']!r}
-    digits = load_digits()                         # 1,797 images
-    clean = digits.data.astype(np.float32) / 16.0  # (n, 64) pixels from 0..16 to 0..1
-    n = len(clean)
-    order = split_rng.permutation(n)               # the copies of a digit stay in one part
-    n_test = max(1, round(n * TEST_FRACTION))
-    n_val = round(n * VAL_FRACTION)
-    parts = {{"test": order[:n_test], "val": order[n_test:n_test + n_val],
-             "train": order[n_test + n_val:]}}
-    out = {{}}
-    for name, rows in parts.items():
-        y = np.repeat(clean[rows], copies, axis=0)                # (k * copies, 64) targets
-        x = y + rng.normal(0.0, noise, y.shape).astype(np.float32)  # the noisy inputs
-        out[name] = (torch.from_numpy(x.reshape(-1, 1, 8, 8)), torch.from_numpy(y))
-    return out
-""", imports=("from sklearn.datasets import load_digits",))
+                    STREAMS + _body(
+                        f"noise, copies = {o['noise']!r}, {o['copies']!r}",
+                        "images = load_digits().data  # (1797, 64) pixels 0..16",
+                        "return noisy_digit_parts(images, copies, noise, VAL_FRACTION, "
+                        "TEST_FRACTION,",
+                        "                         rng, split_rng)"),
+                    imports=("from sklearn.datasets import load_digits",))
 
 
 # --- a person's own files ------------------------------------------------------------------
@@ -235,61 +212,30 @@ def _csv_layout(path: str, label_column: str) -> tuple[str, int, int, str, bool]
 def _csv(o: dict[str, Any], task: str) -> DataCode:
     path = os.path.abspath(o["path"])
     delimiter, skip, label, name, numeric = _csv_layout(path, o["label_column"])
-    lines = [SPLIT_STREAM, f"""
-    cells = np.loadtxt(DATA_FILE, dtype=str, delimiter={_text(delimiter)}, skiprows={skip},
-                       comments=None, quotechar='"', encoding="utf-8-sig", ndmin=2)
-    cells = np.char.strip(cells)
-"""]
-    if delimiter == ";":
-        what = "cells" if numeric else "cells[:, columns]"
-        if not numeric:
-            lines.append(f"    columns = np.arange(cells.shape[1]) != {label}\n")
-        lines.append(f'    {what} = np.char.replace({what}, ",", ".")  # decimal commas\n')
-    lines.append(f"""
-    x = np.delete(cells, {label}, axis=1).astype(np.float64)  # (n, F) every other column
-    labels = cells[:, {label}]                                 # the column {_text(name)}
-""")
-    number = ".astype(np.float64)" if numeric else ""
-    if task == "classification":
-        lines.append(f"    classes, y = np.unique(labels{number}, return_inverse=True)"
-                     "  # (n,) 0..k-1\n")
-    else:
-        lines.append("    y = labels.astype(np.float64)[:, None]               # (n, 1) numbers\n")
-    lines.append(f"    data = split(x, y, classification={task == 'classification'}, "
-                 "rng=split_rng)\n")
+    classify = task == "classification"
+    lines = [f"# the labels: the column {_text(name)}, number {label} counting from 0",
+             f"x, y = read_csv(DATA_FILE, delimiter={_text(delimiter)}, skip={skip}, "
+             f"label={label},",
+             f"                numeric_labels={numeric}, classification={classify})"]
     if o["standardize"]:
-        lines.append("""
-    # every input column to mean 0 and spread 1, measured on the training rows only
-    mean = data["train"][0].mean(dim=0)
-    std = data["train"][0].std(dim=0, unbiased=False)
-    std = torch.where(std > 1e-8, std, torch.ones_like(std))  # constant columns stay
-    data = {part: ((x - mean) / std, y) for part, (x, y) in data.items()}
-""")
-    lines.append("    return data\n")
+        lines += [f"data = split(x, y, classification={classify}, rng=split_rng)",
+                  "# every input column to mean 0 and spread 1, measured on the training rows",
+                  "return standardize_columns(data)"]
+    else:
+        lines.append(f"return split(x, y, classification={classify}, rng=split_rng)")
     return DataCode("The rows of your CSV file: number columns in, one label column.",
-                    "".join(lines), constants=(f"DATA_FILE = {_text(path)}",))
+                    SPLIT_STREAM + _body(*lines), constants=(f"DATA_FILE = {_text(path)}",))
 
 
 def _npz(o: dict[str, Any], task: str) -> DataCode:
-    from ..readers.userfiles import load_npz_arrays
-
     path = os.path.abspath(o["path"])
-    table = load_npz_arrays(path, o["x_key"], o["y_key"], o["task"])
-    lines = [SPLIT_STREAM, f"""
-    with np.load(DATA_FILE, allow_pickle=False) as archive:
-        x, labels = archive[{_text(o['x_key'])}], archive[{_text(o['y_key'])}]
-"""]
-    if table.x.ndim == 2 and table.x.shape[1] == 1:
-        lines.append("    x = x.reshape(len(x), 1)                  # (n, 1) one number each\n")
-    if task == "classification":
-        lines.append("    classes, y = np.unique(labels.reshape(-1), return_inverse=True)"
-                     "  # (n,) 0..k-1\n")
-    else:
-        lines.append("    y = labels.reshape(len(labels), -1)        # (n, targets)\n")
-    lines.append(f"    return split(x, y, classification={task == 'classification'}, "
-                 "rng=split_rng)\n")
+    classify = task == "classification"
     return DataCode("The arrays of your NumPy .npz file: inputs and their labels.",
-                    "".join(lines), constants=(f"DATA_FILE = {_text(path)}",))
+                    SPLIT_STREAM + _body(
+                        f"x, y = read_npz(DATA_FILE, {_text(o['x_key'])}, {_text(o['y_key'])}, "
+                        f"classification={classify})",
+                        f"return split(x, y, classification={classify}, rng=split_rng)"),
+                    constants=(f"DATA_FILE = {_text(path)}",))
 
 
 DATA_WRITERS: dict[str, Writer] = {

@@ -1,8 +1,11 @@
-"""Parts shared by the scripts of the autoencoder, GAN and diffusion projects: the top of the
-script, the batch order, the optimiser, and the ring dataset written out in numpy."""
+"""Parts shared by the scripts of the autoencoder, GAN, diffusion and flow projects: the top
+of the script, its networks, the ring dataset written out in numpy, and the assembly of the
+parts. The batch order and the optimiser come from ``script_common`` (``batches_code``,
+``optimizer_code``), copied from the code the studio runs."""
 
 from __future__ import annotations
 
+import re
 import textwrap
 from typing import Any
 
@@ -10,48 +13,25 @@ from ..errors import StudioError
 from ..model.blocks import BlockRegistry, format_shape
 from ..model.datasets import context_task, dataset_context
 from ..model.project import Project, ProjectCheck
-from .python_script import (
-    OPTIMIZERS,
-    SCHEDULE_SOURCE,
-    _aligned,
-    _constants,
-    _scheduled,
-    model_source,
-)
+from .python_script import OPTIMIZERS, _aligned, _constants, model_source
 from .script_data import DATA_WRITERS, SPLIT, STREAMS, DataCode, make_data_source
-
-BATCHES = '''\
-def epoch_batches(n, batch_size, generator):
-    """Row indices batch by batch, without end: every epoch visits the rows in a new random
-    order. The next epoch's order is drawn as its last batch is handed out, as the studio does,
-    so the noise drawn from the same stream stays in step with the studio's."""
-    order = torch.randperm(n, generator=generator)
-    while True:
-        for start in range(0, n, batch_size):
-            batch = order[start:start + batch_size]
-            if start + batch_size >= n:
-                order = torch.randperm(n, generator=generator)
-            yield batch.to(DEVICE)
-'''
+from .source_copy import source_of
 
 
 def _ring(o: dict[str, Any], task: str) -> DataCode:
     return DataCode("Gaussian clouds around RING_MODES centres evenly spaced on a circle.",
-                    STREAMS + """
-    n = RING_SAMPLES
-    y = np.arange(n) % RING_MODES                  # (n,) the cloud of each point
-    x = ring_centres()[y] + rng.normal(0.0, RING_SPREAD, (n, 2))  # (n, 2)
-    return split(x, y, classification=True, rng=split_rng)
-""", constants=(f"RING_SAMPLES = {o['n_samples']!r}", f"RING_MODES = {o['modes']!r}",
-                f"RING_RADIUS = {o['radius']!r}", f"RING_SPREAD = {o['spread']!r}"))
+                    STREAMS + "".join(f"    {line}\n" for line in (
+                        "x, y = cloud_points(RING_SAMPLES, ring_centres(), RING_SPREAD, rng)",
+                        "return split(x, y, classification=True, rng=split_rng)")),
+                    constants=(f"RING_SAMPLES = {o['n_samples']!r}",
+                               f"RING_MODES = {o['modes']!r}", f"RING_RADIUS = {o['radius']!r}",
+                               f"RING_SPREAD = {o['spread']!r}"))
 
 
-RING_CENTRES = '''\
-def ring_centres():
-    """The centres of the ring's clouds, (RING_MODES, 2)."""
-    angle = 2 * np.pi * np.arange(RING_MODES) / RING_MODES
-    return RING_RADIUS * np.stack([np.cos(angle), np.sin(angle)], axis=1)
-'''
+# ``ring_centres()``: the centres of the ring's clouds from the settings RING_MODES and
+# RING_RADIUS, drawn by the studio's ``circle_centres``
+RING_CENTRES = (source_of("mlsp_studio.data.toys", "circle_centres") + "\n\n"
+                + source_of("mlsp_studio.data.script_code", "ring_centres"))
 
 DATA_WRITERS.setdefault("ring", _ring)
 
@@ -87,36 +67,6 @@ def networks(project: Project, check: ProjectCheck, registry: BlockRegistry,
             for slot, graph in project.slots.items()]
 
 
-def optimizer_source(hparams: dict[str, Any], betas: str | None = None) -> str:
-    """``make_optimizer(params, lr, total_steps)`` as the studio's ``make_optimizer``."""
-    name = OPTIMIZERS[hparams["optimizer"]]
-    extra = ""
-    if hparams["optimizer"] == "sgd":
-        extra += ", momentum=MOMENTUM" + (", nesterov=True" if hparams.get("nesterov") else "")
-    if hparams["weight_decay"] or hparams["optimizer"] == "adamw":
-        extra += ", weight_decay=WEIGHT_DECAY"
-    if betas and hparams["optimizer"] in ("adam", "adamw"):
-        extra += f", betas={betas}"
-    if not _scheduled(hparams):
-        return f'''\
-def make_optimizer(params, lr, total_steps):
-    """The optimiser of some weights; the learning rate stays lr for all total_steps steps."""
-    return torch.optim.{name}(params, lr=lr{extra})
-'''
-    return SCHEDULE_SOURCE.strip("\n") + f'''
-
-
-def make_optimizer(params, lr, total_steps):
-    """The optimiser of some weights, with the learning-rate schedule over total_steps steps:
-    the schedule moves on after every step of the optimiser."""
-    optimizer = torch.optim.{name}(params, lr=lr{extra})
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda step: lr_factor(step, total_steps))
-    optimizer.register_step_post_hook(lambda *_: schedule.step())
-    return optimizer
-'''
-
-
 def header(project: Project, script_name: str, sklearn: bool) -> str:
     """The script's docstring: the project's title and description, what it needs, how to
     run it."""
@@ -138,16 +88,19 @@ def header(project: Project, script_name: str, sklearn: bool) -> str:
 
 def assemble(project: Project, check: ProjectCheck, script_name: str, code: DataCode,
              rows: list[tuple[str, str]], definitions: list[str],
-             imports: tuple[str, ...] = ()) -> str:
+             main: tuple[str, ...] = ("train()",)) -> str:
     """The whole script: header, imports, constants (the studio's and ``rows``), then the
-    definitions and the call of ``train``."""
+    definitions and the lines run as the main program (``main``: by default ``train()``).
+    ``math`` and ``F`` are imported when the definitions use them."""
     hparams = check.hparams
-    lines = [*(["import math"] if _scheduled(hparams) or "math" in imports else []),
-             "import os", "", "import numpy as np", "import torch",
-             "import torch.nn.functional as F", *code.imports, "from torch import nn"]
+    body = "\n\n\n".join(part.strip("\n") for part in [SPLIT, *definitions] if part.strip())
+    lines = [*(["import math"] if "math." in body else []), "import os", "",
+             "import numpy as np", "import torch",
+             *(["import torch.nn.functional as F"] if re.search(r"\bF\.", body) else []),
+             *code.imports, "from torch import nn"]
     constants = _constants(project, hparams, check.dataset_options, code.constants)
     top = [header(project, script_name, bool(code.imports)), "\n".join(lines),
            constants + "\n" + "\n".join(_aligned(rows, ""))]
-    parts = [SPLIT, *definitions, 'if __name__ == "__main__":\n    train()']
-    return ("\n\n".join(top) + "\n\n\n"
-            + "\n\n\n".join(part.strip("\n") for part in parts) + "\n")
+    run = "\n".join(f"    {line}" for line in main)
+    return ("\n\n".join(top) + "\n\n\n" + body
+            + f'\n\n\nif __name__ == "__main__":\n{run}\n')

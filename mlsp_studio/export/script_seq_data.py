@@ -1,9 +1,11 @@
-"""The data part of an exported script for the generated sequence tasks, in plain numpy.
+"""The data part of an exported script for the generated sequence tasks.
 
-Each writer follows its maker in ``mlsp_studio.data.sequences`` (or ``spectrograms``) step by
-step with the same random streams, so the script gets the very examples the studio makes.
-Token ids count the five special tokens first (<pad> <unk> <mask> <cls> <sep>), as the
-studio's vocabularies do.
+Each ``make_data`` calls the drawing function of its maker in ``mlsp_studio.data.sequences``
+(``recall_examples``, ``digit_pairs``, ...; ``spectrograms`` for the spectrograms) with the
+dataset's settings and the same random streams, and ``script_data`` copies those functions
+into the script as they stand, so the script gets the very examples the studio makes. Token
+ids count the five special tokens first (<pad> <unk> <mask> <cls> <sep>), as the studio's
+vocabularies do; the settings rows say which id is which symbol.
 """
 
 from __future__ import annotations
@@ -11,151 +13,108 @@ from __future__ import annotations
 from typing import Any
 
 from ..model import seq_datasets as sd
-from .data_code import STREAMS, DataCode, signals_data
+from .data_code import STREAMS, DataCode
 
-SPECIALS = len(sd.SPECIALS)  # ids 0..4 are the special tokens; the symbols come after
+# The drawing functions a make_data body below calls: the module under mlsp_studio.data and
+# what is copied for each, the functions it calls first (the form of script_data.COPIED).
+SEQ_COPIED: dict[str, tuple[str, tuple[str, ...]]] = {
+    "recall_examples": ("sequences", ("recall_examples",)),
+    "tagging_examples": ("sequences", ("tagging_examples",)),
+    "counting_examples": ("sequences", ("counting_examples",)),
+    "token_map_examples": ("sequences", ("distinct_rows", "apply_operation",
+                                         "token_map_examples")),
+    "digit_pairs": ("sequences", ("distinct_rows", "apply_operation", "digit_pairs")),
+    "sum_pairs": ("sequences", ("distinct_rows", "sum_pairs")),
+    "event_examples": ("sequences", ("event_patterns", "event_examples")),
+}
 
-DISTINCT = '''
-    def distinct_rows(draw, n):
-        """Up to n different rows from draw(count), in the order drawn, so that no test
-        example is a copy of a training one."""
-        rows = draw(2 * n)
-        _, first = np.unique(rows, axis=0, return_index=True)
-        return rows[np.sort(first)][:n]
-'''
+TOKENS = "int64 token ids"
+SPLIT_TOKENS = "return split(x, y, classification=True, rng=split_rng, tokens=True)"
+ZERO = f"zero = {len(sd.SPECIALS)}  # the token id of the digit 0, after the special tokens"
 
-OPERATION = '''
-    def apply(operation, rows):
-        """Each row copied, reversed or sorted."""
-        if operation == "copy":
-            return rows.copy()
-        if operation == "reverse":
-            return rows[:, ::-1].copy()
-        return np.sort(rows, axis=1)
-'''
+
+def _body(*lines: str) -> str:
+    """A make_data body: the two random streams, then ``lines`` (each without the indent)."""
+    return STREAMS + "".join(f"    {line}\n" for line in lines)
 
 
 def _recall(o: dict[str, Any], task: str) -> DataCode:
     k = o["symbols"]
-    vocab = " ".join([*sd.RECALL_SYMBOLS[:k], *sd.RECALL_DISTRACTORS, sd.RECALL_QUERY])
+    ids = {text: i for i, text in enumerate(sd.recall_tokenizer(k).vocab)}
+    letters = sd.RECALL_SYMBOLS[:k]
     return DataCode(f"A symbol, {o['delay']} filler tokens, then '?': the label is the symbol.",
-                    STREAMS + f"""
-    n, delay, k = {o['n_samples']!r}, {o['delay']!r}, {k!r}
-    # token ids: {SPECIALS} special tokens, then {vocab}
-    symbols = {SPECIALS} + np.arange(k)                     # the symbols to remember
-    fillers = {SPECIALS} + k + np.arange({len(sd.RECALL_DISTRACTORS)})  # meaningless filler
-    query = {SPECIALS} + k + {len(sd.RECALL_DISTRACTORS)}                    # the '?' at the end
-    y = rng.permutation(np.arange(n) % k)                # (n,) as many of every symbol
-    x = np.empty((n, delay + 2), dtype=np.int64)         # (n, delay + 2) token ids
-    x[:, 0] = symbols[y]
-    x[:, 1:-1] = fillers[rng.integers(0, len(fillers), (n, delay))]
-    x[:, -1] = query
-    return split(x, y, classification=True, rng=split_rng, tokens=True)
-""", x_type="int64 token ids")
+                    _body(f"n, delay = {o['n_samples']!r}, {o['delay']!r}",
+                          f"# token ids: {len(sd.SPECIALS)} special tokens, then "
+                          + " ".join([*letters, *sd.RECALL_DISTRACTORS, sd.RECALL_QUERY]),
+                          f"symbols = {[ids[s] for s in letters]!r}  # to remember",
+                          f"fillers = {[ids[s] for s in sd.RECALL_DISTRACTORS]!r}  # "
+                          "meaningless filler",
+                          f"query = {ids[sd.RECALL_QUERY]}  # the '{sd.RECALL_QUERY}' at the end",
+                          "x, y = recall_examples(n, delay, symbols, fillers, query, rng)",
+                          SPLIT_TOKENS), x_type=TOKENS)
 
 
 def _tagging(o: dict[str, Any], task: str) -> DataCode:
     return DataCode("Random digits; each digit's tag is (it + the next digit) mod 3.",
-                    STREAMS + f"""
-    n, length = {o['n_samples']!r}, {o['length']!r}
-    digits = rng.integers(0, 10, (n, length))             # (n, L)
-    following = np.concatenate([digits[:, 1:], np.zeros((n, 1), dtype=digits.dtype)], axis=1)
-    y = (digits + following) % 3                          # (n, L) the last digit: itself mod 3
-    x = {SPECIALS} + digits                                    # token ids: the specials come first
-    return split(x, y, classification=True, rng=split_rng, tokens=True)
-""", x_type="int64 token ids")
+                    _body(f"n, length = {o['n_samples']!r}, {o['length']!r}", ZERO,
+                          "x, y = tagging_examples(n, length, zero, rng)  # both (n, length)",
+                          SPLIT_TOKENS), x_type=TOKENS)
 
 
 def _counting(o: dict[str, Any], task: str) -> DataCode:
-    parts = "[start, step]" if o["with_step"] else "[start]"
-    step = ("rng.integers(1, 10, n)" if o["with_step"] else "np.ones(n, dtype=np.int64)")
     return DataCode("A start digit (and a step digit) in; the next digits of the count out.",
-                    STREAMS + f"""
-    n, length = {o['n_samples']!r}, {o['length']!r}
-    start = rng.integers(0, 10, n)
-    step = {step}
-    y = (start[:, None] + step[:, None] * np.arange(1, length + 1)) % 10  # (n, length)
-    x = {SPECIALS} + np.stack({parts}, axis=1)           # token ids: the specials come first
-    return split(x, y, classification=True, rng=split_rng, tokens=True)
-""", x_type="int64 token ids")
+                    _body(f"n, length = {o['n_samples']!r}, {o['length']!r}",
+                          f"with_step = {bool(o['with_step'])!r}  # False: count in steps of 1",
+                          ZERO, "x, y = counting_examples(n, length, with_step, zero, rng)",
+                          SPLIT_TOKENS), x_type=TOKENS)
 
 
 def _token_map(o: dict[str, Any], task: str) -> DataCode:
     return DataCode(f"Rows of random symbols; each position's label: the {o['operation']} of "
-                    "the row.", STREAMS + DISTINCT + OPERATION + f"""
-    n, length, k = {o['n_samples']!r}, {o['length']!r}, {o['symbols']!r}
-    symbols = distinct_rows(lambda m: rng.integers(0, k, (m, length)), n)  # (n, L)
-    y = apply({o['operation']!r}, symbols)               # (n, L) the class at each position
-    x = {SPECIALS} + symbols                                   # token ids: the specials come first
-    return split(x, y, classification=True, rng=split_rng, tokens=True)
-""", x_type="int64 token ids")
+                    "the row.",
+                    _body(f"n, length, k = {o['n_samples']!r}, {o['length']!r}, "
+                          f"{o['symbols']!r}  # k different symbols",
+                          f"operation = {o['operation']!r}", ZERO,
+                          "x, y = token_map_examples(n, length, k, operation, zero, rng)",
+                          SPLIT_TOKENS), x_type=TOKENS)
 
 
 def _seq_pairs(o: dict[str, Any], task: str) -> DataCode:
     operation = o["operation"]
-    tokenizer = sd.seq_pairs_tokenizer(operation)
-    zero = tokenizer.vocab.index("0")
+    vocab = sd.seq_pairs_tokenizer(operation).vocab
+    zero = f"zero = {vocab.index('0')}  # the token id of the digit 0 (after the special tokens)"
     if operation == "add":
-        body = f"""
-    pairs = distinct_rows(lambda m: rng.integers(0, 10, (m, 2 * length)), n)
-    powers = 10 ** np.arange(length - 1, -1, -1, dtype=np.int64)
-    total = pairs[:, :length] @ powers + pairs[:, length:] @ powers  # the two numbers' sum
-    target = (total[:, None] // (10 ** np.arange(length, -1, -1, dtype=np.int64))) % 10
-    plus = np.full((len(pairs), 1), {tokenizer.vocab.index('+') - zero})  # '+' between them
-    source = np.concatenate([pairs[:, :length], plus, pairs[:, length:]], axis=1)
-"""
+        lines = [zero, f"plus = {vocab.index('+')}  # the token id of '+'",
+                 "x, y = sum_pairs(n, length, zero, plus, rng)  # 'a+b' and the sum's digits"]
     else:
-        body = f"""
-    source = distinct_rows(lambda m: rng.integers(0, 10, (m, length)), n)  # (n, L) digits
-    target = apply({operation!r}, source)
-"""
+        lines = [f"operation = {operation!r}", zero,
+                 "x, y = digit_pairs(n, length, operation, zero, rng)  # both (n, length)"]
     return DataCode(f"Pairs of digit rows: the target is the source's {operation}.",
-                    STREAMS + DISTINCT + (OPERATION if operation != "add" else "") + f"""
-    n, length = {o['n_samples']!r}, {o['length']!r}""" + body + f"""
-    # token ids: digit d is {zero} + d (the specials come first); y is the target row
-    return split({zero} + source, {zero} + target, classification=True, rng=split_rng,
-                 tokens=True)
-""", x_type="int64 token ids")
+                    _body(f"n, length = {o['n_samples']!r}, {o['length']!r}", *lines,
+                          SPLIT_TOKENS), x_type=TOKENS)
 
 
 def _events(o: dict[str, Any], task: str) -> DataCode:
     return DataCode("Noise with one class pattern added over a short random stretch.",
-                    STREAMS + f"""
-    n, length, features = {o['n_samples']!r}, {o['length']!r}, {o['features']!r}
-    classes, span, noise = {o['classes']!r}, {o['event_length']!r}, {o['noise']!r}
-    # one pattern across the features per class: orthogonal directions, then their negatives
-    basis, _ = np.linalg.qr(rng.normal(size=(features, features)))
-    patterns = np.concatenate([basis.T, -basis.T])[:classes] * np.sqrt(features)
-    y = rng.permutation(np.arange(n) % classes)           # (n,) as many of every class
-    start = rng.integers(0, length - span + 1, n)         # where each event begins
-    x = rng.standard_normal((n, length, features), dtype=np.float32) * noise  # (n, T, F)
-    inside = np.arange(length)[None, :] - start[:, None]  # (n, T) steps since the start
-    active = (inside >= 0) & (inside < span)
-    x += active[:, :, None] * patterns[y][:, None, :].astype(np.float32)
-    return split(x, y, classification=True, rng=split_rng)
-""")
+                    _body(f"n, length, features = {o['n_samples']!r}, {o['length']!r}, "
+                          f"{o['features']!r}",
+                          f"classes, span, noise = {o['classes']!r}, {o['event_length']!r}, "
+                          f"{o['noise']!r}",
+                          "x, y, _ = event_examples(n, length, features, classes, span, noise,"
+                          " rng)  # x (n, T, F)", "return split(x, y, classification=True, "
+                          "rng=split_rng)"))
 
 
 def _spectrograms(o: dict[str, Any], task: str) -> DataCode:
-
-    waves = signals_data(o, task)
-    body = waves.body.replace("    return split(x, y, classification=True, rng=split_rng)\n",
-                              "    waves = split(x, y, classification=True, rng=split_rng)\n")
     return DataCode("The five signal shapes as log spectrograms: frames of frequency bins.",
-                    body + f"""
-    n_fft, hop = {o['n_fft']!r}, {o['hop']!r}
-    frames = 1 + (length - n_fft) // hop
-    starts = hop * np.arange(frames)
-    spectra = {{}}
-    for name, (signal, _) in waves.items():
-        windows = signal[:, 0].double().numpy()[:, starts[:, None] + np.arange(n_fft)]
-        spectrum = np.fft.rfft(windows * np.hanning(n_fft), axis=-1)  # (n, frames, bins)
-        spectra[name] = np.log(np.abs(spectrum) + 1e-3)
-    # mean 0 and spread 1, measured on the training examples
-    mean, std = spectra["train"].mean(), max(spectra["train"].std(), 1e-6)
-    return {{name: (torch.from_numpy(((spectra[name] - mean) / std).astype(np.float32)), y)
-            for name, (_, y) in waves.items()}}
-""")
+                    _body(f"n, length, noise = {o['n_samples']!r}, {o['length']!r}, "
+                          f"{o['noise']!r}",
+                          "x, y = signal_waves(n, length, noise, rng)  # x (n, 1, L), y (n,) "
+                          "the shape 0..4",
+                          "waves = split(x, y, classification=True, rng=split_rng)",
+                          f"n_fft, hop = {o['n_fft']!r}, {o['hop']!r}  # samples per frame "
+                          "and between frames",
+                          "return spectrogram_parts(waves, n_fft, hop)  # x (n, frames, bins)"))
 
 
 SEQ_DATA_WRITERS = {"recall": _recall, "tagging": _tagging, "counting": _counting,

@@ -6,16 +6,20 @@ call the methods here, and views redraw from the signals. No torch here.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
-from ..model.blocks import BlockRegistry
+from ..model.blocks import BlockRegistry, Context
 from ..model.catalog import BLOCKS
+from ..model.cost import BlockCost, ProjectCost, block_costs, project_cost
 from ..model.graph import Analysis, Graph
 from ..model.project import Project, ProjectCheck, check_project
+
+log = logging.getLogger(__name__)
 
 
 class StudioDocument(QObject):
@@ -47,6 +51,8 @@ class StudioDocument(QObject):
         self.slot = next(iter(project.slots))
         self.selected = -1
         self.check: ProjectCheck = check_project(project, registry)
+        self.memory_available: int | None = None  # what a step must fit in; None: this machine
+        self._cost: tuple[Any, ProjectCost | None, dict[str, dict[int, BlockCost]]] | None = None
 
     # -- reading -------------------------------------------------------------------------
     @property
@@ -55,6 +61,41 @@ class StudioDocument(QObject):
 
     def analysis(self, slot: str | None = None) -> Analysis | None:
         return self.check.analyses.get(slot or self.slot)
+
+    def cost(self) -> ProjectCost | None:
+        """What a training step of the project costs (``model/cost.py``), worked out once per
+        check, when someone first asks; None when it cannot be worked out."""
+        return self._costs()[1]
+
+    def block_cost(self, node_id: int, slot: str | None = None) -> BlockCost | None:
+        """One block's cost per example; None when its shape is unknown."""
+        return self._costs()[2].get(slot or self.slot, {}).get(node_id)
+
+    def set_memory_available(self, count: int | None) -> None:
+        """Compare a step's memory with ``count`` bytes (None: this machine's memory)."""
+        self.memory_available = count
+        self.checked.emit()
+
+    def _costs(self) -> tuple[Any, ProjectCost | None, dict[str, dict[int, BlockCost]]]:
+        check, memory = self.check, self.memory_available
+        if self._cost is not None and self._cost[0][0] is check and self._cost[0][1] == memory:
+            return self._cost
+        total, blocks = None, {}
+        # arithmetic over the shapes the check found; a rule that fails leaves "cost unknown"
+        for slot, analysis in check.analyses.items():
+            try:
+                costs = block_costs(self.project.slots[slot], analysis, self.registry,
+                                    check.contexts.get(slot, Context()))
+            except Exception as err:  # a rule that failed: its blocks say "? MACs"
+                log.warning("could not work out the cost of %s: %s", slot, err)
+                continue
+            blocks[slot] = {cost.node: cost for cost in costs}
+        try:
+            total = project_cost(self.project, check, self.registry, memory)
+        except Exception as err:  # the window says the cost is unknown
+            log.warning("could not work out the network's cost: %s", err)
+        self._cost = ((check, memory), total, blocks)
+        return self._cost
 
     # -- whole-project changes -----------------------------------------------------------
     def replace_project(self, project: Project, path: Path | None = None) -> None:

@@ -30,6 +30,7 @@ from ..model.params import ParamSpec
 from ..model.project import DEVICE, SEED
 from .bridge import assert_gui_thread
 from .commands import SetParamsCommand, SetSettingCommand
+from .cost_view import CostSection, block_words
 from .document import StudioDocument
 from .param_editors import ERROR_COLOUR, RING, ChoiceEditor, ParamEditor, make_editor
 
@@ -149,6 +150,12 @@ class Inspector(QWidget):
         self.body.setContentsMargins(12, 10, 12, 12)
         self.body.setSpacing(6)
         self._build_block_section()
+        self.body.addSpacing(10)
+        self.body.addWidget(_rule())
+        self.body.addWidget(_heading("Network"))
+        self.cost_section = CostSection(doc)
+        self.cost_section.setFont(_font(self.cost_section, 11.0))
+        self.body.addWidget(self.cost_section)
         self.body.addSpacing(10)
         self.body.addWidget(_rule())
         self._build_run_section()
@@ -310,8 +317,10 @@ class Inspector(QWidget):
             count = analysis.counts.get(node.id)
             if count is not None:
                 facts.append(f"{count:,} learned parameter{'' if count == 1 else 's'}")
-        self.block_facts.setText("  ·  ".join(facts))
-        self.block_facts.setVisible(bool(facts))
+        cost = block_words(self.doc.block_cost(node.id)) if node is not None else ""
+        text = "\n".join(part for part in ("  ·  ".join(facts), cost) if part)
+        self.block_facts.setText(text)
+        self.block_facts.setVisible(bool(text))
 
     def _commit_param(self, node_id: int | None, spec: ParamSpec, editor: ParamEditor,
                       value: Any) -> None:

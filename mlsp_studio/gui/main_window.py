@@ -19,6 +19,7 @@ from ..model.presets import list_presets
 from .animation_export import AnimationExport
 from .bridge import EngineBridge, Mail, assert_gui_thread
 from .canvas import GraphScene, GraphView
+from .cost_view import CostView
 from .document import StudioDocument
 from .file_actions import FileActions
 from .gallery import GalleryActions
@@ -42,7 +43,7 @@ ACTIVE_STATES = ("running", "paused", "diverged")
 
 
 class MainWindow(Presentation, LessonDock, GalleryActions, VariantRuns, PanelDocks, FileActions,
-                 DataImportActions, AnimationExport, SpeedControl, QMainWindow):
+                 DataImportActions, AnimationExport, SpeedControl, CostView, QMainWindow):
     """One open project. Widgets are touched only here, in the GUI thread."""
 
     def __init__(self, doc: StudioDocument, bridge: EngineBridge | None = None,
@@ -67,6 +68,7 @@ class MainWindow(Presentation, LessonDock, GalleryActions, VariantRuns, PanelDoc
         self._build_docks()
         self._build_actions()
         self._build_status()
+        self._build_cost_view()
         self.scheduler = RedrawScheduler(self.bridge, self._draw, parent=self)
         self.recovery = Recovery(doc, self.settings, self)  # autosave of unsaved work
         self.bridge.ready.connect(self._on_engine_ready)
@@ -255,7 +257,7 @@ class MainWindow(Presentation, LessonDock, GalleryActions, VariantRuns, PanelDoc
     @Slot()
     def on_run(self) -> None:
         assert_gui_thread("MainWindow.on_run")
-        if self._run_blocker():
+        if self._run_blocker() or not self._cost_allows_run():
             return
         if self._needs_fresh_engine():
             self._start_engine(running=True)
@@ -280,7 +282,7 @@ class MainWindow(Presentation, LessonDock, GalleryActions, VariantRuns, PanelDoc
     @Slot()
     def on_step(self) -> None:
         assert_gui_thread("MainWindow.on_step")
-        if self._run_blocker() or self.state == "running":
+        if self._run_blocker() or self.state == "running" or not self._cost_allows_run():
             return
         if self._needs_fresh_engine():
             self._start_engine(running=False)

@@ -17,9 +17,6 @@ VISUAL_EVERY_S = 1 / 30  # a picture per frame at most; the training process thi
 ATTENTION_BLOCKS = {"MultiHeadAttention", "TransformerEncoderLayer", "TransformerDecoderLayer",
                     "ConformerBlock"}
 RECURRENT_BLOCKS = {"RNN", "LSTM", "GRU"}
-# what the text paradigms show: written text, filled blanks, word vectors
-TEXT_KINDS = {"language_model": ("generation",), "masked_lm": ("fill_mask",),
-              "word2vec": ("embeddings",)}
 
 
 def _sequence_kinds(project) -> set[str]:
@@ -29,8 +26,6 @@ def _sequence_kinds(project) -> set[str]:
     kinds = set()
     if types & ATTENTION_BLOCKS:
         kinds.add("attention")
-        if project.paradigm == "seq2seq":
-            kinds.add("alignment")
         if "PatchEmbedding" in types:
             kinds.add("patch_attention")
     if types & RECURRENT_BLOCKS:
@@ -92,6 +87,7 @@ class PanelDocks:
     def _expected_kinds(self) -> set[str]:
         """A guess before the first run of which pictures the project will have."""
         from ..model.datasets import DATASET_SPECS
+        from ..model.paradigms import PARADIGM_SPECS
 
         try:
             spec = DATASET_SPECS.get(self.doc.project.dataset)
@@ -109,7 +105,10 @@ class PanelDocks:
         if spec.task in ("sequence", "text"):  # no classes to confuse
             kinds.discard("confusion")
         kinds.update(_sequence_kinds(self.doc.project))
-        kinds.update(TEXT_KINDS.get(self.doc.project.paradigm, ()))
+        try:
+            kinds.update(PARADIGM_SPECS.get(self.doc.project.paradigm).pictures)
+        except StudioError:
+            pass
         return kinds
 
     def _show_relevant_panels(self, kinds: set[str]) -> None:

@@ -1,4 +1,5 @@
-"""Block metadata: ports, typed parameters, a pure-Python shape rule and a parameter count.
+"""Block metadata: ports, typed parameters, a pure-Python shape rule, a parameter count and
+what the block costs (multiply-adds, values kept for the backward pass).
 
 Shapes here never include the batch dimension: a Dense output of 64 features is ``(64,)``,
 shown to the person as ``(N, 64)``. The torch builder for each block lives in ``nn/``.
@@ -51,6 +52,18 @@ def no_params(params: dict[str, Any], in_shapes: list[Shape], ctx: Context) -> i
     return 0
 
 
+def a_view(params: dict[str, Any], in_shapes: list[Shape], ctx: Context) -> int:
+    """The kept rule of a block whose output is its input seen in another shape (flattened,
+    transposed, one token of it): it keeps nothing new for the backward pass."""
+    return 0
+
+
+def no_macs(params: dict[str, Any], in_shapes: list[Shape], ctx: Context) -> int:
+    """The cost rule of a block that does no matrix product (elementwise work, pooling,
+    norms, lookups, reshaping): 0 multiply-adds."""
+    return 0
+
+
 @dataclass(frozen=True)
 class BlockSpec:
     """What the studio knows about one block type, without torch.
@@ -60,6 +73,15 @@ class BlockSpec:
     name, e.g. ``"needs a 4-D input (N, C, H, W)"``; the graph adds who feeds it.
     ``input_ports(params)`` names the input ports (most blocks: ``("in",)``); every block has
     exactly one output. ``family`` names the torch builder family in ``nn/``.
+
+    ``macs(params, in_shapes, ctx)`` gives the multiply-adds of ONE example's forward pass
+    through the block, counting the products of matrices only: dense layers, convolutions,
+    the recurrent layers' weights and attention's query-key and weight-value products (the
+    work PyTorch's own flop counter sees); elementwise work (activations, norms, pooling,
+    additions) counts 0. ``None`` means the cost is unknown, and the studio says so; a
+    composite block (``model/composite.py``) with no rule of its own costs what its parts
+    cost. ``kept(params, in_shapes, ctx)`` gives how many values one example leaves held for
+    the backward pass (the output included); ``None`` means just the output.
     """
 
     type: str
@@ -71,6 +93,8 @@ class BlockSpec:
     input_ports: PortsRule = lambda params: ("in",)
     family: str = ""
     is_output: bool = False
+    macs: CountRule | None = None
+    kept: CountRule | None = None
 
     def __post_init__(self) -> None:
         if self.category not in CATEGORIES:

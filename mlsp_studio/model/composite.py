@@ -9,7 +9,7 @@ in a graph by them. The parts are named after the composite module's submodules
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -99,46 +99,44 @@ def _attention(p: dict[str, Any], mode: str, causal: bool) -> dict[str, Any]:
     return {"heads": p["heads"], "mode": mode, "causal": causal, "dropout": p["dropout"]}
 
 
-def _encoder(p: dict[str, Any], dim: int) -> Expansion:
-    b = _Builder()
-    x = "@in"
+def _sublayer(b: _Builder, p: dict[str, Any], x: str, k: int, body: Callable[[str], str]) -> str:
+    """Sublayer ``k`` of a transformer layer on ``x``: LayerNorm, ``body`` and the residual Add
+    when the norm comes first, else ``body``, the Add and then the LayerNorm."""
     if p["norm_first"]:
-        h = b.add("norm1", "LayerNorm", {}, x)
+        return b.residual(f"add{k}", x, body(b.add(f"norm{k}", "LayerNorm", {}, x)))
+    x = b.residual(f"add{k}", x, body(x))
+    return b.add(f"norm{k}", "LayerNorm", {}, x, branch=False)
+
+
+def _transformer_layer(p: dict[str, Any], dim: int, cross: bool) -> Expansion:
+    """Self-attention, then (in a decoder, ``cross``) attention to ``@memory``, then the
+    feed-forward network, each a sublayer with its own norm and residual Add."""
+    b = _Builder()
+
+    def self_attention(h: str) -> str:
         h = b.add("self_attn", "MultiHeadAttention", _attention(p, "self", p["causal"]), h)
-        x = b.residual("add1", x, b.dropout("dropout1", p["dropout"], h))
-        h = _feed_forward(b, dim, p, b.add("norm2", "LayerNorm", {}, x), "dropout2")
-        return b.done(b.residual("add2", x, h))
-    h = b.add("self_attn", "MultiHeadAttention", _attention(p, "self", p["causal"]), x)
-    x = b.residual("add1", x, b.dropout("dropout1", p["dropout"], h))
-    x = b.add("norm1", "LayerNorm", {}, x, branch=False)
-    h = _feed_forward(b, dim, p, x, "dropout2")
-    x = b.residual("add2", x, h)
-    return b.done(b.add("norm2", "LayerNorm", {}, x, branch=False))
+        return b.dropout("dropout1", p["dropout"], h)
+
+    def cross_attention(h: str) -> str:
+        h = b.add("cross_attn", "MultiHeadAttention", _attention(p, "cross", False), h,
+                  "@memory", ports=("query", "context"))
+        return b.dropout("dropout2", p["dropout"], h)
+
+    attentions = [self_attention, cross_attention] if cross else [self_attention]
+    x = "@in"
+    for k, body in enumerate(attentions, 1):
+        x = _sublayer(b, p, x, k, body)
+    last = len(attentions) + 1
+    x = _sublayer(b, p, x, last, lambda h: _feed_forward(b, dim, p, h, f"dropout{last}"))
+    return b.done(x)
+
+
+def _encoder(p: dict[str, Any], dim: int) -> Expansion:
+    return _transformer_layer(p, dim, cross=False)
 
 
 def _decoder(p: dict[str, Any], dim: int) -> Expansion:
-    b = _Builder()
-    x = "@in"
-    cross = _attention(p, "cross", False)
-    if p["norm_first"]:
-        h = b.add("norm1", "LayerNorm", {}, x)
-        h = b.add("self_attn", "MultiHeadAttention", _attention(p, "self", p["causal"]), h)
-        x = b.residual("add1", x, b.dropout("dropout1", p["dropout"], h))
-        h = b.add("norm2", "LayerNorm", {}, x)
-        h = b.add("cross_attn", "MultiHeadAttention", cross, h, "@memory",
-                  ports=("query", "context"))
-        x = b.residual("add2", x, b.dropout("dropout2", p["dropout"], h))
-        h = _feed_forward(b, dim, p, b.add("norm3", "LayerNorm", {}, x), "dropout3")
-        return b.done(b.residual("add3", x, h))
-    h = b.add("self_attn", "MultiHeadAttention", _attention(p, "self", p["causal"]), x)
-    x = b.residual("add1", x, b.dropout("dropout1", p["dropout"], h))
-    x = b.add("norm1", "LayerNorm", {}, x, branch=False)
-    h = b.add("cross_attn", "MultiHeadAttention", cross, x, "@memory",
-              ports=("query", "context"))
-    x = b.residual("add2", x, b.dropout("dropout2", p["dropout"], h))
-    x = b.add("norm2", "LayerNorm", {}, x, branch=False)
-    x = b.residual("add3", x, _feed_forward(b, dim, p, x, "dropout3"))
-    return b.done(b.add("norm3", "LayerNorm", {}, x, branch=False))
+    return _transformer_layer(p, dim, cross=True)
 
 
 def _conformer_feed_forward(b: _Builder, prefix: str, dim: int, p: dict[str, Any],

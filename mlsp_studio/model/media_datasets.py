@@ -28,6 +28,8 @@ from .params import ParamSpec
 
 __all__ = ["MEDIA_DATASETS", "detect_kind"]
 
+_CLASS_FOLDERS = ParamSpec("path", "str", "", doc="The folder holding one subfolder per class.")
+
 
 def _wav_context(o: dict[str, Any]) -> Any:
     check_wav_options(o["length"], o["representation"], o["n_fft"], o["hop"])
@@ -41,7 +43,7 @@ MEDIA_DATASETS = (
         "Your own pictures (PNG or JPG) in a folder with one subfolder per class; the "
         "subfolder names become the class names. Every picture is resized to a square.",
         "classification", "image",
-        _opts(ParamSpec("path", "str", "", doc="The folder holding one subfolder per class."),
+        _opts(_CLASS_FOLDERS,
               p_int("size", 28, 4, 128, "Side of the square each picture is resized to, in "
                     "pixels."),
               p_choice("colour", "gray", COLOURS, "gray gives one channel, rgb three.")),
@@ -53,7 +55,7 @@ MEDIA_DATASETS = (
         "the same length. As a signal the network hears the raw samples; as a spectrogram it "
         "sees a sequence of frames, each the frequency content of a short stretch of sound.",
         "classification", "signal",
-        _opts(ParamSpec("path", "str", "", doc="The folder holding one subfolder per class."),
+        _opts(_CLASS_FOLDERS,
               p_int("length", 8000, 64, 160000, "Samples kept from the start of each sound "
                     "(shorter sounds are padded with silence)."),
               p_choice("representation", "signal", REPRESENTATIONS, "signal (the samples) or "

@@ -24,6 +24,9 @@ class ParadigmSpec:
     slot_inputs: Callable[[str, dict[str, Any], Context], Context] | None = None
     slot_output: Callable[[str, dict[str, Any], Context], tuple[Shape, str] | None] | None = None
     menu_order: int = 50          # where it stands in the paradigm list (lower first)
+    # the snapshot kinds its runs give whatever the network: their panels show before the
+    # first run (the run then says which pictures it has)
+    pictures: tuple[str, ...] = ()
 
     def slot_context(self, slot: str, hparams: dict[str, Any], data: Context) -> Context:
         """What network ``slot`` is fed, from the data's context and the settings.
@@ -37,6 +40,13 @@ class ParadigmSpec:
                         data: Context) -> tuple[Shape, str] | None:
         """The output shape network ``slot`` must give and why in words, or None for any."""
         return self.slot_output(slot, hparams, data) if self.slot_output else None
+
+
+def shaped_like_data(data: Context, why: str) -> tuple[Shape, str] | None:
+    """For a ``slot_output``: the data's own shape (``x``) and ``why`` in words, or None when
+    the data has no ``x`` yet."""
+    x = data.inputs.get("x")
+    return (tuple(x), why) if x is not None else None
 
 
 class ParadigmSpecRegistry:

@@ -12,6 +12,10 @@ The pattern lines (character level only) hold one rule each: copy three letters 
 the line's own letter, e.g. ``abc>abcq;kfm>kfmq;``. Every line adds another letter, so a
 model can only tell which letter a line wants from its earlier examples, which is what
 few-shot prompting tests: asked cold (``xyz>``) it can only guess the last letter.
+
+``corpus_paragraphs`` writes the stories and the puzzle lines from a random generator; it
+and the functions it calls use only this module's names, so an exported script copies them
+as they stand.
 """
 
 from __future__ import annotations
@@ -30,8 +34,7 @@ DRINKS = ("tea", "water", "juice", "milk", "coffee", "cocoa", "cider", "lemonade
 WORD_GROUPS = {"animals": ANIMALS, "colours": COLOURS, "foods": FOODS, "verbs": VERBS,
                "places": PLACES, "drinks": DRINKS}
 
-# {a} animal, {c} colour, {f} its food, {v} its verb, {p} its place, {d} its drink
-TEMPLATES = (
+TEMPLATES = (  # {a} animal, {c} colour, {f} its food, {v} its verb, {p} its place, {d} its drink
     "the {c} {a} eats {f} in the {p} .",
     "the {c} {a} {v} to the {p} .",
     "in the {p} the {c} {a} {v} .",
@@ -44,7 +47,8 @@ TEMPLATES = (
 
 PATTERN_LETTERS = "abcdefghijklmnopqrstuvwxyz"
 PATTERN_RULES = tuple(f"+{c}" for c in PATTERN_LETTERS)  # "+q": copy, then add a q
-PATTERN_ARROW, PATTERN_END = ">", ";"
+PATTERN_ARROW = ">"  # between a word and its answer
+PATTERN_END = ";"  # after each answer
 
 
 def apply_rule(rule: str, word: str) -> str:
@@ -58,6 +62,47 @@ def sentence(template: int, animal: int, colour: int) -> str:
     """One sentence of the corpus, as space-separated words (the full stop is a word)."""
     return TEMPLATES[template].format(a=ANIMALS[animal], c=COLOURS[colour], f=FOODS[animal],
                                       v=VERBS[animal], p=PLACES[colour], d=DRINKS[colour])
+
+
+def story(rng) -> list[str]:
+    """3 to 6 sentences about one coloured animal, each from a different template."""
+    animal, colour = (int(v) for v in rng.integers(0, 8, 2))
+    count = int(rng.integers(3, 7))
+    templates = rng.choice(len(TEMPLATES), size=count, replace=False)
+    return [sentence(int(t), animal, colour).replace(" .", ".") for t in templates]
+
+
+def puzzle_word(rng) -> str:
+    """Three different random letters."""
+    return "".join(rng.choice(list(PATTERN_LETTERS), size=3, replace=False))
+
+
+def puzzle(rule: str, words: list[str]) -> str:
+    """Puzzle text: each word, the arrow, the rule's answer for it, the end mark."""
+    return "".join(f"{w}{PATTERN_ARROW}{apply_rule(rule, w)}{PATTERN_END}" for w in words)
+
+
+def puzzle_line(rng) -> tuple[str, list[str]]:
+    """One line of letter puzzles: 3 to 5 words under one random rule; and its words."""
+    rule = PATTERN_RULES[int(rng.integers(len(PATTERN_RULES)))]
+    words = [puzzle_word(rng) for _ in range(int(rng.integers(3, 6)))]
+    return puzzle(rule, words), words
+
+
+def corpus_paragraphs(count: int, puzzle_share: float, rng) -> tuple[list[list[str]], set[str]]:
+    """``count`` stories (each a list of sentences) and, when ``puzzle_share`` > 0, puzzle
+    lines (one each) making up about that share of all lines, all in a random order; and
+    the words the puzzles use."""
+    paragraphs = [story(rng) for _ in range(count)]
+    used: set[str] = set()
+    if puzzle_share > 0:
+        lines = sum(len(p) for p in paragraphs)
+        for _ in range(round(lines * puzzle_share / (1.0 - puzzle_share))):
+            line, words = puzzle_line(rng)
+            used.update(words)
+            paragraphs.append([line])
+        paragraphs = [paragraphs[i] for i in rng.permutation(len(paragraphs))]
+    return paragraphs, used
 
 
 def word_groups() -> dict[str, str]:

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import os
 import re
-import threading
 from dataclasses import dataclass
 
 from ..errors import DataError
+from .files import RecentReads, check_file
 from .tokenizer import LEVELS, Tokenizer, split_words
 
 MIN_CHARS = 1000
@@ -39,8 +39,7 @@ class TextFile:
     sentences: tuple[tuple[int, int, int], ...]
 
 
-_cache: dict[tuple, TextFile] = {}
-_cache_lock = threading.Lock()
+_recent: RecentReads[TextFile] = RecentReads()
 
 
 def load_text_file(path: str, level: str = "char", max_vocab: int = 0) -> TextFile:
@@ -53,12 +52,7 @@ def load_text_file(path: str, level: str = "char", max_vocab: int = 0) -> TextFi
     if level not in LEVELS:
         raise ValueError(f"unknown tokenizer level {level!r}")
     where = f"The file '{path}'"
-    if not path:
-        raise DataError("Choose a text file: the path is empty.")
-    if not os.path.exists(path):
-        raise DataError(f"{where} does not exist.")
-    if not os.path.isfile(path):
-        raise DataError(f"'{path}' is a folder, not a text file.")
+    check_file(path, "a text file")
     try:
         stat = os.stat(path)
     except OSError as err:
@@ -66,15 +60,7 @@ def load_text_file(path: str, level: str = "char", max_vocab: int = 0) -> TextFi
     if stat.st_size > MAX_TEXT_BYTES:
         raise _too_large(where)
     key = (os.path.realpath(path), stat.st_mtime_ns, stat.st_size, level, max_vocab)
-    with _cache_lock:
-        if key in _cache:
-            return _cache[key]
-    loaded = _read(path, where, level, max_vocab)
-    with _cache_lock:
-        _cache[key] = loaded
-        while len(_cache) > 4:
-            _cache.pop(next(iter(_cache)))
-    return loaded
+    return _recent.get(key, lambda: _read(path, where, level, max_vocab))
 
 
 def _read(path: str, where: str, level: str, max_vocab: int) -> TextFile:

@@ -17,7 +17,7 @@ LEVELS = ("char", "word")
 
 # a word: letters and digits (with inner apostrophes, "don't"); any other visible character
 # (punctuation) is a word of its own
-_WORD = re.compile(r"\w+(?:'\w+)*|[^\w\s]")
+_WORD = re.compile(r"\w+(?:'\w+)*|[^\w\s]")  # a word ("don't" is one) or a punctuation mark
 _SPECIAL_TEXT = re.compile(r"<[a-z]+>")
 _NO_SPACE_BEFORE = frozenset(".,;:!?)]}'\"")
 _NO_SPACE_AFTER = frozenset("([{")

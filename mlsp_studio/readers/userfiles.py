@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import io
 import os
-import threading
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ if TYPE_CHECKING:  # numpy loads when a file is read, not when the window starts
     import numpy as np
 
 from ..errors import DataError
+from .files import RecentReads, check_file
 
 MIN_ROWS = 10
 MAX_CLASSES = 1000
@@ -42,8 +42,19 @@ class TableData:
     class_names: tuple[str, ...]
 
 
-_cache: dict[tuple, TableData] = {}
-_cache_lock = threading.Lock()
+def read_only(read: Callable[[], TableData]) -> Callable[[], TableData]:
+    """``read``, with the arrays it returns made read-only (a kept table is shared)."""
+
+    def frozen() -> TableData:
+        table = read()
+        for arr in (table.x, table.y):
+            arr.setflags(write=False)
+        return table
+
+    return frozen
+
+
+_recent: RecentReads[TableData] = RecentReads()
 
 
 def _cached(kind: str, path: str, args: tuple, read: Callable[[], TableData]) -> TableData:
@@ -53,26 +64,11 @@ def _cached(kind: str, path: str, args: tuple, read: Callable[[], TableData]) ->
     except OSError as err:
         raise DataError(f"The file '{path}' cannot be read ({err.strerror or err}).") from None
     key = (kind, os.path.realpath(path), stat.st_mtime_ns, stat.st_size, args)
-    with _cache_lock:
-        if key in _cache:
-            return _cache[key]
-    table = read()
-    for arr in (table.x, table.y):
-        arr.setflags(write=False)
-    with _cache_lock:
-        _cache[key] = table
-        while len(_cache) > 4:
-            _cache.pop(next(iter(_cache)))
-    return table
+    return _recent.get(key, read_only(read))
 
 
 def _check_path(path: str, what: str) -> None:
-    if not path:
-        raise DataError(f"Choose a {what} file: the path is empty.")
-    if not os.path.exists(path):
-        raise DataError(f"The file '{path}' does not exist.")
-    if not os.path.isfile(path):
-        raise DataError(f"'{path}' is a folder, not a {what} file.")
+    check_file(path, f"a {what} file")
     if os.path.getsize(path) > MAX_FILE_BYTES:
         raise DataError(f"The file '{path}' is larger than {MAX_FILE_BYTES >> 20} MB, "
                         "too big to load here.")

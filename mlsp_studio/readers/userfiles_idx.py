@@ -11,12 +11,12 @@ import gzip
 import os
 import re
 import struct
-import threading
 import zlib
 from typing import TYPE_CHECKING, BinaryIO
 
 from ..errors import DataError
-from .userfiles import MIN_ROWS, TableData, _labels
+from .files import RecentReads, check_file
+from .userfiles import MIN_ROWS, TableData, _labels, read_only
 
 if TYPE_CHECKING:
     import numpy as np
@@ -26,8 +26,7 @@ LABELS_MAGIC = 0x00000801  # unsigned bytes, one dimension: (n,)
 MAX_IDX_BYTES = 256 * 1024 * 1024
 MAX_SIDE = 512
 
-_cache: dict[tuple, TableData] = {}
-_cache_lock = threading.Lock()
+_recent: RecentReads[TableData] = RecentReads()
 
 
 def guess_labels_path(images_path: str) -> str:
@@ -56,12 +55,7 @@ def idx_magic(path: str) -> int:
 def _open(path: str, what: str) -> tuple[BinaryIO, int | None]:
     """The file opened for reading (through gzip when compressed) and its size on disk when
     not compressed (a gzip stream's true length is only known by reading it)."""
-    if not path:
-        raise DataError(f"Choose the IDX {what} file: the path is empty.")
-    if not os.path.exists(path):
-        raise DataError(f"The file '{path}' does not exist.")
-    if not os.path.isfile(path):
-        raise DataError(f"'{path}' is a folder, not an IDX {what} file.")
+    check_file(path, f"an IDX {what} file", f"the IDX {what} file")
     try:
         handle = open(path, "rb")  # noqa: SIM115  (closed by the caller)
         head = handle.read(2)
@@ -128,18 +122,7 @@ def load_idx(images_path: str, labels_path: str = "") -> TableData:
             stamps.append((os.path.realpath(p), st.st_mtime_ns, st.st_size))
         except OSError:
             stamps.append((p, 0, 0))  # the reader says what is wrong with it
-    key = tuple(stamps)
-    with _cache_lock:
-        if key in _cache:
-            return _cache[key]
-    table = _read_pair(images_path, labels_path)
-    for arr in (table.x, table.y):
-        arr.setflags(write=False)
-    with _cache_lock:
-        _cache[key] = table
-        while len(_cache) > 4:
-            _cache.pop(next(iter(_cache)))
-    return table
+    return _recent.get(tuple(stamps), read_only(lambda: _read_pair(images_path, labels_path)))
 
 
 def _read_pair(images_path: str, labels_path: str) -> TableData:

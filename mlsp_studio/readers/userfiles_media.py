@@ -9,13 +9,13 @@ torch loads. The MNIST IDX reader is in ``userfiles_idx``.
 from __future__ import annotations
 
 import os
-import threading
 import wave
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ..errors import DataError
-from .userfiles import MIN_ROWS, TableData
+from .files import RecentReads
+from .userfiles import MIN_ROWS, TableData, read_only
 
 if TYPE_CHECKING:  # numpy loads when a folder is read, not when the window starts
     import numpy as np
@@ -29,8 +29,7 @@ MAX_PICTURE_PIXELS = 25_000_000  # one picture; a small file can unpack to a hug
 COLOURS = ("gray", "rgb")
 REPRESENTATIONS = ("signal", "spectrogram")
 
-_cache: dict[tuple, TableData] = {}
-_cache_lock = threading.Lock()
+_recent: RecentReads[TableData] = RecentReads()
 
 
 def class_folders(path: str, extensions: tuple[str, ...],
@@ -102,17 +101,7 @@ def _cached(kind: str, path: str, args: tuple, classes: list[tuple[str, list[str
                                 f"({err.strerror or err}).") from None
             stamp.append((name, st.st_mtime_ns, st.st_size))
     key = (kind, os.path.realpath(path), hash(tuple(stamp)), args)
-    with _cache_lock:
-        if key in _cache:
-            return _cache[key]
-    table = read()
-    for arr in (table.x, table.y):
-        arr.setflags(write=False)
-    with _cache_lock:
-        _cache[key] = table
-        while len(_cache) > 4:
-            _cache.pop(next(iter(_cache)))
-    return table
+    return _recent.get(key, read_only(read))
 
 
 def _labels_of(classes: list[tuple[str, list[str]]]) -> np.ndarray:

@@ -10,7 +10,6 @@ import math
 
 import numpy as np
 from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
 
 from mlsp_studio.snapshots.drawing import (
     UNKNOWN_CLASS,
@@ -21,7 +20,7 @@ from mlsp_studio.snapshots.drawing import (
 )
 from mlsp_studio.snapshots.kinds import ConfusionMatrix, DecisionBoundary, RegressionFit
 
-from .canvas import new_figure, padded_range, show_message
+from .canvas import new_figure, padded_range, show_message, side_legend
 
 # --- decision boundary -----------------------------------------------------------------------
 
@@ -58,11 +57,8 @@ def boundary_figure(snap: DecisionBoundary) -> Figure:
         ax.set_ylabel("second input (x2)")
         names = [snap.class_names[k] if k < len(snap.class_names) else f"class {k}"
                  for k in range(n_classes)]
-        handles = [Line2D([], [], marker="o", linestyle="", markersize=7,
-                          markerfacecolor=class_colour(k), markeredgecolor="#222222",
-                          label=names[k]) for k in range(min(n_classes, 20))]
-        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0),
-                  frameon=False, fontsize=9, title="classes", title_fontsize=9)
+        side_legend(ax, [(class_colour(k), names[k]) for k in range(min(n_classes, 20))],
+                    "classes", edge="#222222")
     ax.set_title(f"Decision boundary — step {snap.step}")
     return fig
 

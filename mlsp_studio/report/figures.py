@@ -25,14 +25,12 @@ from .canvas import DPI, new_figure, show_message
 from .data_drawings import boundary_figure, confusion_figure, regression_figure
 from .layer_drawings import feature_maps_figure, kernels_figure
 from .sequence_drawings import (
-    alignment_figure,
     attention_figure,
     bptt_figure,
     patch_attention_figure,
     pooling_figure,
     recurrent_figure,
 )
-from .text_drawings import embeddings_figure, fill_mask_figure, generation_figure
 
 __all__ = ["FILE_NAMES", "curves_figure", "snapshot_figure", "write_figures"]
 
@@ -46,14 +44,10 @@ FILE_NAMES = {
     "feature_maps": "feature_maps.png",
     "kernels": "kernels.png",
     "attention": "attention.png",
-    "alignment": "alignment.png",
     "recurrent": "recurrent_states.png",
     "bptt": "gradient_through_time.png",
     "pooling": "attention_pooling.png",
     "patch_attention": "patch_attention.png",
-    "generation": "generated_text.png",
-    "fill_mask": "fill_mask.png",
-    "embeddings": "embeddings.png",
 }
 
 _DRAWERS = {
@@ -63,14 +57,10 @@ _DRAWERS = {
     "feature_maps": feature_maps_figure,
     "kernels": kernels_figure,
     "attention": attention_figure,
-    "alignment": alignment_figure,
     "recurrent": recurrent_figure,
     "bptt": bptt_figure,
     "pooling": pooling_figure,
     "patch_attention": patch_attention_figure,
-    "generation": generation_figure,
-    "fill_mask": fill_mask_figure,
-    "embeddings": embeddings_figure,
 }
 
 # The lab drawings and each paradigm folder's ``figures`` module say their own kinds and file

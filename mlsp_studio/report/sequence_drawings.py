@@ -18,7 +18,6 @@ from matplotlib.ticker import MaxNLocator
 
 from mlsp_studio.snapshots.drawing import finite_floats
 from mlsp_studio.snapshots.kinds import (
-    Alignment,
     AttentionMaps,
     GradientThroughTime,
     PatchAttention,
@@ -26,7 +25,7 @@ from mlsp_studio.snapshots.kinds import (
     RecurrentStates,
 )
 
-from .canvas import bare_axes, count_words, nan_note, new_figure, show_message, symmetric_limit
+from .canvas import bare_axes, nan_note, new_figure, show_message, symmetric_limit
 
 _MAX_LAYERS = 6
 _MAX_HEADS = 6
@@ -66,7 +65,7 @@ def label_axis(ax: Axes, axis: str, tokens: tuple[str, ...], n: int, size: float
             label.set_color(colours[i])
 
 
-def _step_title(fig: Figure, what: str, step: int, extra: str = "") -> None:
+def step_title(fig: Figure, what: str, step: int, extra: str = "") -> None:
     fig.suptitle(f"{what} — step {step}" + (f"\n{extra}" if extra else ""), fontsize=11)
 
 
@@ -97,7 +96,7 @@ def attention_figure(snap: AttentionMaps) -> Figure:
         fig = new_figure()
         show_message(fig.add_subplot(), "No attention weights to show (does the network have "
                                         "an attention block?)")
-        _step_title(fig, "Attention", snap.step, extra)
+        step_title(fig, "Attention", snap.step, extra)
         return fig
     shown = layers[:_MAX_LAYERS]
     cols = min(max(w.shape[0] for _, w in shown), _MAX_HEADS)
@@ -142,48 +141,8 @@ def attention_figure(snap: AttentionMaps) -> Figure:
     note = extra
     if len(layers) > _MAX_LAYERS:
         note += f"\nthe first {_MAX_LAYERS} of {len(layers)} attention blocks"
-    _step_title(fig, "Attention (row: query token, column: the tokens it looks at)",
+    step_title(fig, "Attention (row: query token, column: the tokens it looks at)",
                 snap.step, note)
-    return fig
-
-
-# --- encoder–decoder alignment ---------------------------------------------------------------
-
-def alignment_figure(snap: Alignment) -> Figure:
-    """Where each written token looked in the source; wrong tokens in red with the right one."""
-    fig = new_figure()
-    ax = fig.add_subplot()
-    w = finite_floats(snap.weights)
-    heading = f"Alignment of example {snap.index}" + (f" ({snap.label})" if snap.label else "")
-    if w.ndim != 2 or w.size == 0:
-        show_message(ax, "No alignment to show yet (the decoder has written nothing)")
-        _step_title(fig, heading, snap.step)
-        return fig
-    rows, cols = w.shape
-    image = ax.imshow(w, cmap="Blues", vmin=0.0, interpolation="nearest", aspect="auto",
-                      vmax=float(np.nanmax(w)) if np.isfinite(w).any() and np.nanmax(w) > 0
-                      else 1.0)
-    fig.colorbar(image, ax=ax, shrink=0.85, label="attention (mean over heads)")
-    out, target = list(snap.output_tokens), list(snap.target_tokens)
-    names = list(out) if len(out) == rows else [str(i) for i in range(rows)]
-    colours = ["#222222"] * rows
-    wrong = 0
-    if len(target) >= rows and len(out) == rows:
-        for i in range(rows):
-            if out[i] != target[i]:
-                names[i] = f"{out[i]} (→ {target[i]})"
-                colours[i] = _WRONG
-                wrong += 1
-    size = 9 if max(rows, cols) <= 16 else 7 if max(rows, cols) <= 32 else 5.5
-    label_axis(ax, "x", snap.source_tokens, cols, size)
-    ax.set_yticks([])
-    label_axis(ax, "y", tuple(names), rows, size, colours)
-    ax.set_xlabel("source token (what the encoder read)")
-    ax.set_ylabel("token the decoder wrote")
-    extra = ("every written token is right" if len(target) >= rows and not wrong else
-             f"{count_words(wrong, 'wrong token')} in red, the right one in brackets"
-             if wrong else "")
-    _step_title(fig, heading, snap.step, extra + nan_note(w))
     return fig
 
 
@@ -211,7 +170,7 @@ def recurrent_figure(snap: RecurrentStates) -> Figure:
     if not rows:
         fig = new_figure()
         show_message(fig.add_subplot(), "No recurrent states to show yet")
-        _step_title(fig, heading, snap.step)
+        step_title(fig, heading, snap.step)
         return fig
     fig = new_figure(6.6, min(16.0, 1.0 + 1.45 * len(rows)))
     axes = fig.subplots(len(rows), 1, squeeze=False, sharex=True).ravel()
@@ -234,7 +193,7 @@ def recurrent_figure(snap: RecurrentStates) -> Figure:
         fig.colorbar(image, ax=ax, pad=0.01, aspect=8)
     label_axis(axes[-1], "x", snap.tokens, steps, 8 if steps <= 24 else 6)
     axes[-1].set_xlabel("time step (input token)")
-    _step_title(fig, heading, snap.step,
+    step_title(fig, heading, snap.step,
                 "gates: 0 closed … 1 open; states: blue negative, red positive")
     return fig
 
@@ -252,7 +211,7 @@ def bptt_figure(snap: GradientThroughTime) -> Figure:
     if not good.any():
         show_message(ax, "No gradient reached the inputs yet" if norms.size
                      else "No gradient norms to show yet")
-        _step_title(fig, heading, snap.step)
+        step_title(fig, heading, snap.step)
         return fig
     ax.semilogy(t[good], norms[good], color="#1f77b4", linewidth=1.6,
                 marker="o" if norms.size <= 60 else None, markersize=3.5)
@@ -272,7 +231,7 @@ def bptt_figure(snap: GradientThroughTime) -> Figure:
         extra += " — vanishing gradients"
     elif ratio > 1e3:
         extra += " — exploding gradients"
-    _step_title(fig, heading, snap.step, extra)
+    step_title(fig, heading, snap.step, extra)
     return fig
 
 
@@ -293,7 +252,7 @@ def pooling_figure(snap: PoolingWeights) -> Figure:
     if signal.size == 0 and weights.size == 0:
         fig = new_figure()
         show_message(fig.add_subplot(), "No pooling weights to show yet")
-        _step_title(fig, heading, snap.step, extra)
+        step_title(fig, heading, snap.step, extra)
         return fig
     fig = new_figure()
     top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=(1.2, 1.0))
@@ -335,7 +294,7 @@ def pooling_figure(snap: PoolingWeights) -> Figure:
             extra += (", " if extra else "") + f"{share:.0%} of the weight on the event"
     if weights.size:
         bottom.legend(fontsize=8, loc="upper right")
-    _step_title(fig, heading, snap.step, extra)
+    step_title(fig, heading, snap.step, extra)
     return fig
 
 
@@ -387,7 +346,7 @@ def patch_attention_figure(snap: PatchAttention) -> Figure:
             ax.set_title("no attention weights to show yet", fontsize=10)
         else:
             show_message(ax, "No image and no attention weights to show yet")
-        _step_title(fig, what, snap.step, ": ".join(filter(None, [heading, ", ".join(classes)])))
+        step_title(fig, what, snap.step, ": ".join(filter(None, [heading, ", ".join(classes)])))
         return fig
     heads = min(w.shape[0], _MAX_PATCH_HEADS)
     maps = [("mean of the heads" if w.shape[0] > 1 else "attention",
@@ -419,5 +378,5 @@ def patch_attention_figure(snap: PatchAttention) -> Figure:
     extra = ", ".join(classes)
     if heads < w.shape[0]:
         extra += (", " if extra else "") + f"the first {heads} of {w.shape[0]} heads"
-    _step_title(fig, what, snap.step, ": ".join(filter(None, [heading, extra])) + nan_note(w))
+    step_title(fig, what, snap.step, ": ".join(filter(None, [heading, extra])) + nan_note(w))
     return fig

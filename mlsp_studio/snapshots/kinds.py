@@ -1,5 +1,5 @@
 """The snapshot kinds several paradigms share (decision boundary, confusion, feature maps,
-attention, sequences, text, reconstructions), and the place that loads every kind: the
+attention, sequences, reconstructions), and the place that loads every kind: the
 lab's and each paradigm folder's. ``Snapshot``, ``SNAPSHOT_KINDS`` and the rest of
 ``base`` are here too."""
 
@@ -109,24 +109,6 @@ class AttentionMaps(Snapshot):
 
 
 @dataclass(frozen=True)
-class Alignment(Snapshot):
-    """Encoder–decoder attention for one example while the decoder writes its own output.
-
-    ``weights`` is (L_out, L_in): row i is where output token i looked in the source
-    (averaged over heads). ``output_tokens`` is what the model wrote (greedy decoding),
-    ``target_tokens`` what it should have written."""
-
-    kind: ClassVar[str] = "alignment"
-    animation: ClassVar[str] = "Alignment over training"
-    index: int = 0
-    weights: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
-    source_tokens: tuple[str, ...] = ()
-    output_tokens: tuple[str, ...] = ()
-    target_tokens: tuple[str, ...] = ()
-    label: str = ""
-
-
-@dataclass(frozen=True)
 class RecurrentStates(Snapshot):
     """A recurrent block's first layer (forward direction) run over one example.
 
@@ -192,60 +174,6 @@ class PatchAttention(Snapshot):
 
 
 @dataclass(frozen=True)
-class Generation(Snapshot):
-    """Text a language model wrote from a prompt with the current weights.
-
-    ``note`` says in words what was done with characters or words outside the vocabulary
-    (empty when there were none). ``examples`` are ready prompts a person can pick, as
-    (name, prompt) pairs, e.g. a zero-shot and a few-shot prompt of the pattern task.
-    ``seconds`` is how long the sampling took."""
-
-    kind: ClassVar[str] = "generation"
-    prompt: str = ""
-    completion: str = ""
-    temperature: float = 1.0
-    top_k: int = 0
-    note: str = ""
-    examples: tuple[tuple[str, str], ...] = ()
-    seconds: float = 0.0
-
-
-@dataclass(frozen=True)
-class FillMask(Snapshot):
-    """A masked language model's guesses for the blanks of one sentence.
-
-    ``tokens`` is the sentence as the model saw it (with the mask token at ``masked``
-    positions); ``predictions`` has one tuple of (token, probability) per masked position,
-    most likely first; ``truth`` the hidden tokens where known (else empty)."""
-
-    kind: ClassVar[str] = "fill_mask"
-    tokens: tuple[str, ...] = ()
-    masked: tuple[int, ...] = ()
-    predictions: tuple[tuple[tuple[str, float], ...], ...] = ()
-    truth: tuple[str, ...] = ()
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class Embeddings(Snapshot):
-    """Learned word (or token) vectors projected to 2-D by PCA.
-
-    ``points`` is (n, 2), one row per entry of ``words``; ``groups`` names each word's group
-    where the data has groups ("" otherwise); ``explained`` is the share of variance each of
-    the two axes keeps. ``query`` is the chosen word and ``neighbours`` its nearest words by
-    cosine similarity in the full space, as (word, similarity)."""
-
-    kind: ClassVar[str] = "embeddings"
-    label: str = ""
-    words: tuple[str, ...] = ()
-    points: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
-    groups: tuple[str, ...] = ()
-    explained: tuple[float, float] = (0.0, 0.0)
-    query: str = ""
-    neighbours: tuple[tuple[str, float], ...] = ()
-
-
-@dataclass(frozen=True)
 class Reconstructions(Snapshot):
     """A few test examples as the encoder saw them and as the decoder rebuilt them (an
     autoencoder's or a denoising network's; for 2-D points, a few hundred, drawn as points in
@@ -270,19 +198,13 @@ class Reconstructions(Snapshot):
 
 SNAPSHOTS: tuple[type[Snapshot], ...] = (
     DecisionBoundary, RegressionFit, ConfusionMatrix, FeatureMaps, Kernels,
-                   AttentionMaps, Alignment, RecurrentStates, GradientThroughTime,
-                   PoolingWeights, PatchAttention, Generation, FillMask, Embeddings,
+                   AttentionMaps, RecurrentStates, GradientThroughTime,
+                   PoolingWeights, PatchAttention,
                    Reconstructions)
 
 
 OPTIONS = {
     "example_index": "which test example the per-example pictures show (int)",
-    "prompt": "the generation panel's prompt (str)",
-    "temperature": "sampling temperature (float > 0)",
-    "top_k": "sample among the k likeliest tokens only; 0 = all (int)",
-    "sample_seed": "a new value re-samples the same prompt (int)",
-    "mask_text": "the fill-in-the-blank sentence, blanks written as [MASK] or _ (str)",
-    "query_word": "the word whose nearest neighbours the projector lists (str)",
 }
 
 register_snapshots(SNAPSHOTS, OPTIONS)

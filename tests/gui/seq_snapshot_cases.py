@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from mlsp_studio.paradigms.seq2seq.snapshots import Alignment
 from mlsp_studio.snapshots.kinds import (
-    Alignment,
     AttentionLayer,
     AttentionMaps,
     GradientThroughTime,

@@ -113,6 +113,21 @@ def test_lesson_dock_shows_the_open_projects_steps_and_resets_ticks(window):
     assert lesson.empty.isVisibleTo(lesson) and lesson.empty.text() == NO_STEPS
 
 
+@pytest.mark.parametrize("preset", ["flow-2d", "gpt-chars"])
+def test_a_paradigms_own_panels_show_before_the_first_run(window, preset):
+    """Opening a preset shows the panels of its paradigm's pictures at once (the paradigm's
+    settings name them), not only after the first run."""
+    window.open_preset(preset)
+    own = {"flow-2d": ("flow_density", "flow_samples", "flow_layers"),
+           "gpt-chars": ("generation",)}[preset]
+    shown = [name for name, panel in window.panels.items()
+             if set(panel.kinds) & set(own) and not window.docks[name].isHidden()]
+    assert shown, f"no panel for {own} is shown"
+    assert not any(not window.docks[name].isHidden()
+                   for name, panel in window.panels.items() if "boundary" in panel.kinds
+                   and preset == "gpt-chars")
+
+
 def test_presentation_mode_enlarges_hides_and_restores_exactly(qtbot, window):
     from mlsp_studio.gui.panels import base
 

@@ -11,7 +11,7 @@ import pytest
 
 GUI = Path(__file__).resolve().parents[2] / "mlsp_studio" / "gui"
 SLOT_MODULES = ["main_window.py", "panel_docks.py", "file_actions.py", "inspector.py",
-                "canvas/scene.py", "palette.py", "bridge.py", "redraw.py"]
+                "cost_view.py", "canvas/scene.py", "palette.py", "bridge.py", "redraw.py"]
 
 
 def _slots(module: str) -> list[tuple[str, ast.FunctionDef]]:

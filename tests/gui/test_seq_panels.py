@@ -37,7 +37,7 @@ from mlsp_studio.model.graph import Graph
 from mlsp_studio.snapshots.kinds import AttentionMaps, GradientThroughTime
 
 PANELS_DIR = Path(__file__).resolve().parents[2] / "mlsp_studio" / "gui" / "panels"
-SEQ_MODULES = ("attention", "alignment", "recurrent", "bptt", "pooling", "patch_attention",
+SEQ_MODULES = ("attention", "recurrent", "bptt", "pooling", "patch_attention",
                "sequence_kit")
 WITH_EXAMPLES = ("attention", "alignment", "recurrent", "pooling", "patch_attention")
 
@@ -274,7 +274,7 @@ def test_expected_kinds_are_guessed_from_the_blocks() -> None:
     assert _sequence_kinds(project) == set()
     graph.add_node("TransformerDecoderLayer")
     graph.add_node("LSTM")
-    assert _sequence_kinds(project) == {"attention", "alignment", "recurrent", "bptt"}
+    assert _sequence_kinds(project) == {"attention", "recurrent", "bptt"}
     graph.add_node("AttentionPooling")
     graph.add_node("PatchEmbedding")
     assert {"pooling", "patch_attention"} <= _sequence_kinds(project)

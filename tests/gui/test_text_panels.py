@@ -15,10 +15,12 @@ from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import QApplication
 from text_snapshot_cases import DEGENERATE, ORDINARY, embeddings, fill_mask, generation
 
-from mlsp_studio.gui.panels.fill_mask import FillMaskPanel, sentence_text
-from mlsp_studio.gui.panels.generation import GenerationPanel
-from mlsp_studio.gui.panels.projector import MAX_LABELS, ProjectorPanel
-from mlsp_studio.snapshots.kinds import Embeddings, FillMask, Generation
+from mlsp_studio.paradigms.language_model.panels import GenerationPanel
+from mlsp_studio.paradigms.language_model.snapshots import Generation
+from mlsp_studio.paradigms.masked_lm.panels import FillMaskPanel, sentence_text
+from mlsp_studio.paradigms.masked_lm.snapshots import FillMask
+from mlsp_studio.paradigms.word2vec.panels import MAX_LABELS, ProjectorPanel
+from mlsp_studio.paradigms.word2vec.snapshots import Embeddings
 
 SIZE = (700, 500)
 

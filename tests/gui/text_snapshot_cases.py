@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from mlsp_studio.snapshots.kinds import Embeddings, FillMask, Generation
+from mlsp_studio.paradigms.language_model.snapshots import Generation
+from mlsp_studio.paradigms.masked_lm.snapshots import FillMask
+from mlsp_studio.paradigms.word2vec.snapshots import Embeddings
 
 NAN = np.nan
 GROUPS = {"animal": ("cat", "dog", "horse", "bird", "fish", "mouse"),

@@ -37,7 +37,8 @@ from ...model.graph import Edge
 from ..theme import category_colour
 
 BLOCK_MIME = "application/x-mlsp-block"  # drag data from the palette: the block type name
-BLOCK_W, BLOCK_H = 160.0, 56.0
+BLOCK_W, BLOCK_H = 160.0, 64.0
+LINE_STEP = 0.9  # of a font's height, from one line of a block's text to the next
 PORT_ROW = 13.0  # extra height of a block whose several inputs are named inside it
 PORT_R = 6.0
 GRID = 10.0
@@ -82,6 +83,7 @@ def _font(pixels: int, bold: bool = False) -> QFont:
 
 
 TITLE_FONT, TEXT_FONT, SMALL_FONT = _font(14, True), _font(13), _font(12)
+COUNT_FONT = _font(11)  # a block's parameter count and multiply-adds
 PORT_FONT = _font(10)
 
 
@@ -92,6 +94,8 @@ class BlockLook:
     title: str
     summary: str
     count: str
+    cost: str       # multiply-adds for one example, under the parameter count
+    cost_note: str  # the block's cost for one example, in a sentence (its tooltip)
     category: str
     ports: tuple[str, ...]
     problems: tuple[str, ...]
@@ -165,7 +169,8 @@ class ProblemCaption(QGraphicsTextItem):
 
 
 class BlockItem(QGraphicsItem):
-    """One block: a rounded rectangle coloured by category, three lines of text and ports."""
+    """One block: a rounded rectangle coloured by category, four lines of text (its name,
+    settings, parameter count and multiply-adds) and ports."""
 
     def __init__(self, node_id: int, look: BlockLook, theme: CanvasTheme = LIGHT) -> None:
         super().__init__()
@@ -209,6 +214,8 @@ class BlockItem(QGraphicsItem):
         self.setZValue(2 if look.problems else 1)
         tip = f"<b>{html.escape(look.title)}</b> · {html.escape(look.category)}" \
               f"<p>{html.escape(look.doc)}</p>"
+        if look.cost_note:
+            tip += f"<p>{html.escape(look.cost_note)}</p>"
         if look.problems:
             tip += "".join(f"<p style='color:#c62828'>{html.escape(p)}</p>"
                            for p in look.problems)
@@ -265,9 +272,13 @@ class BlockItem(QGraphicsItem):
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRoundedRect(rect.adjusted(4, 4, -4, -4), 6, 6)
 
-        lines = [(look.title, TITLE_FONT), (look.summary, TEXT_FONT), (look.count, SMALL_FONT)]
+        lines = [(look.title, TITLE_FONT), (look.summary, TEXT_FONT), (look.count, COUNT_FONT),
+                 (look.cost, COUNT_FONT)]
         lines = [(text, font) for text, font in lines if text]
-        heights = [QFontMetricsF(font).height() for _, font in lines]
+        # lines a little closer than the fonts' boxes: only the room above the capitals and
+        # below the descenders overlaps, and four lines fit a block that stays low enough for
+        # the edges between blocks 90 apart (the presets' spacing)
+        heights = [LINE_STEP * QFontMetricsF(font).height() for _, font in lines]
         top = self.height - BLOCK_H
         y = top + (BLOCK_H - sum(heights)) / 2
         painter.setPen(self.theme.block_text)

@@ -13,6 +13,7 @@ from ...model.blocks import format_shape
 from ...model.graph import Analysis, Edge, Node
 from ..bridge import assert_gui_thread
 from ..commands import ConnectCommand, MoveBlocksCommand
+from ..cost_view import block_line, block_words
 from ..document import StudioDocument
 from .items import (
     DARK,
@@ -244,10 +245,13 @@ class GraphScene(QGraphicsScene):
                 ports = tuple(spec.ports(params))
             except (ParamError, KeyError, TypeError, ValueError):
                 ports = ("in",)
+        cost = self.doc.block_cost(node.id, self._slot)  # worked out once per check
         return BlockLook(
             title=node.label,
             summary=block_summary(node.type, params, shape) if spec else "unknown block type",
             count=count_text(analysis.counts.get(node.id) if analysis else None),
+            cost=block_line(cost) if spec else "",
+            cost_note=block_words(cost),
             category=spec.category if spec else "",
             ports=ports,
             problems=tuple(analysis.problems_for(node.id)) if analysis else (),

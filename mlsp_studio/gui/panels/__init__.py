@@ -20,14 +20,10 @@ from . import features  # noqa: F401,E402
 from . import layer_stats  # noqa: F401,E402
 from . import receptive_field  # noqa: F401,E402
 from . import attention  # noqa: F401,E402
-from . import alignment  # noqa: F401,E402
 from . import recurrent  # noqa: F401,E402
 from . import bptt  # noqa: F401,E402
 from . import pooling  # noqa: F401,E402
 from . import patch_attention  # noqa: F401,E402
-from . import generation  # noqa: F401,E402
-from . import fill_mask  # noqa: F401,E402
-from . import projector  # noqa: F401,E402
 load_role("panels")  # each paradigm folder's own panels, in folder order
 from . import runs  # noqa: F401,E402
 # isort: on

@@ -8,7 +8,7 @@ and Scale are the small parts a Conformer block needs for that, and useful on th
 from __future__ import annotations
 
 from ...errors import ShapeError
-from ..blocks import BlockSpec, Context, Shape, p_bool, p_choice, p_float, p_int
+from ..blocks import BlockSpec, Context, Shape, no_macs, p_bool, p_choice, p_float, p_int
 from ..params import ParamSet, ParamSpec
 
 SEQUENCE = "a sequence (N, L, D): steps first, features last"
@@ -56,6 +56,29 @@ def attention_count(dim: int, context_dim: int | None = None) -> int:
 def _attention_count(params: dict, in_shapes: list[Shape], ctx: Context) -> int:
     dim = in_shapes[0][-1]
     return attention_count(dim, in_shapes[1][-1] if params["mode"] == "cross" else dim)
+
+
+def attention_macs(steps: int, dim: int, keys: int, context_dim: int) -> int:
+    """Multiply-adds of one attention: the four projections, then every query against every
+    key (Lq·Lk·D) and the weights against the values (Lq·Lk·D), whatever the mask hides."""
+    projections = 2 * steps * dim * dim + 2 * keys * context_dim * dim
+    return projections + 2 * steps * keys * dim
+
+
+def _context(params: dict, in_shapes: list[Shape]) -> Shape:
+    return in_shapes[1] if params["mode"] == "cross" else in_shapes[0]
+
+
+def _attention_macs(params: dict, in_shapes: list[Shape], ctx: Context) -> int:
+    (steps, dim), (keys, context_dim) = in_shapes[0], _context(params, in_shapes)
+    return attention_macs(steps, dim, keys, context_dim)
+
+
+def _attention_kept(params: dict, in_shapes: list[Shape], ctx: Context) -> int:
+    # queries, keys and values, the heads' output and the projected output; the fast path
+    # keeps no matrix of weights
+    (steps, dim), (keys, _) = in_shapes[0], _context(params, in_shapes)
+    return 3 * steps * dim + 2 * keys * dim
 
 
 def _feed_forward_count(dim: int, hidden: int) -> int:
@@ -157,7 +180,7 @@ BLOCKS = (
                   _dropout(0.0),
               )),
               _attention_shape, _attention_count, input_ports=attention_ports,
-              family="attention"),
+              family="attention", macs=_attention_macs, kept=_attention_kept),
     BlockSpec("TransformerEncoderLayer", "Attention",
               "One transformer encoder layer: self-attention, then a small two-layer network "
               "applied to each step. Each adds its result to its own input, with a LayerNorm "
@@ -187,15 +210,15 @@ BLOCKS = (
               _conformer_shape, _conformer_count, family="attention"),
     BlockSpec("SiLU", "Activation", "x times sigmoid(x) (also called swish): a smooth ReLU "
               "that lets small negative values through.",
-              ParamSet(()), _same, family="attention_part"),
+              ParamSet(()), _same, family="attention_part", macs=no_macs),
     BlockSpec("GLU", "Activation", "A gated linear unit: splits the last axis in two halves "
               "and multiplies the first by sigmoid of the second, so the features are "
               "halved.",
-              ParamSet(()), _glu_shape, family="attention_part"),
+              ParamSet(()), _glu_shape, family="attention_part", macs=no_macs),
     BlockSpec("Scale", "Core", "Multiplies every value by a fixed number, e.g. 0.5 for the "
               "Conformer's half-step feed-forward parts.",
               ParamSet((p_float("factor", 0.5, -100.0, 100.0, "the number to multiply by"),)),
-              _same, family="attention_part"),
+              _same, family="attention_part", macs=no_macs),
 )
 
 COMPOSITE_TYPES = ("TransformerEncoderLayer", "TransformerDecoderLayer", "ConformerBlock")

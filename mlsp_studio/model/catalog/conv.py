@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from ...errors import ShapeError
 from ..blocks import BlockSpec, Context, Shape, p_bool, p_int
 from ..params import ParamSet
@@ -63,6 +65,23 @@ def _conv_count(dims: int):
     return count
 
 
+def conv_macs(out_shape: Shape, in_channels: int, kernel: int, groups: int = 1) -> int:
+    """Multiply-adds of a convolution giving ``out_shape`` (C_out, *positions): every output
+    value is a sum over a window of ``kernel`` taps per axis and the channels of its group."""
+    out_channels, *positions = out_shape
+    taps = kernel ** len(positions)
+    return math.prod(positions) * out_channels * (in_channels // groups) * taps
+
+
+def _conv_macs(dims: int):
+    shape_rule = _conv_shape(dims)
+
+    def macs(params: dict, in_shapes: list[Shape], ctx: Context) -> int:
+        out = shape_rule(params, in_shapes, ctx)
+        return conv_macs(out, in_shapes[0][0], params["kernel_size"], params["groups"])
+    return macs
+
+
 def _transpose_shape(dims: int):
     def rule(params: dict, in_shapes: list[Shape], ctx: Context) -> Shape:
         _, *sizes = spatial_input(in_shapes, dims)
@@ -87,6 +106,15 @@ def _transpose_count(dims: int):
         weights = in_shapes[0][0] * params["out_channels"] * params["kernel_size"] ** dims
         return weights + (params["out_channels"] if params["bias"] else 0)
     return count
+
+
+def _transpose_macs(dims: int):
+    def macs(params: dict, in_shapes: list[Shape], ctx: Context) -> int:
+        # each input value is spread over kernel taps of every output channel
+        channels, *positions = in_shapes[0]
+        taps = params["kernel_size"] ** dims
+        return math.prod(positions) * channels * params["out_channels"] * taps
+    return macs
 
 
 def _conv_params(causal: bool) -> ParamSet:
@@ -121,16 +149,18 @@ def _transpose_params() -> ParamSet:
 BLOCKS = (
     BlockSpec("Conv1d", "Convolution", "Slides small learned filters along a signal, each "
               "filter making one output channel.",
-              _conv_params(causal=True), _conv_shape(1), _conv_count(1), family="conv"),
+              _conv_params(causal=True), _conv_shape(1), _conv_count(1), family="conv",
+              macs=_conv_macs(1)),
     BlockSpec("Conv2d", "Convolution", "Slides small learned filters over an image, each "
               "filter making one output channel.",
-              _conv_params(causal=False), _conv_shape(2), _conv_count(2), family="conv"),
+              _conv_params(causal=False), _conv_shape(2), _conv_count(2), family="conv",
+              macs=_conv_macs(2)),
     BlockSpec("ConvTranspose1d", "Convolution", "Makes a signal longer by spreading each input "
               "step over several output steps with learned filters.",
               _transpose_params(), _transpose_shape(1), _transpose_count(1),
-              family="conv_transpose"),
+              family="conv_transpose", macs=_transpose_macs(1)),
     BlockSpec("ConvTranspose2d", "Convolution", "Makes an image larger by spreading each pixel "
               "over several output pixels with learned filters.",
               _transpose_params(), _transpose_shape(2), _transpose_count(2),
-              family="conv_transpose"),
+              family="conv_transpose", macs=_transpose_macs(2)),
 )

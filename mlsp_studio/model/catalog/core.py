@@ -2,8 +2,21 @@
 
 from __future__ import annotations
 
+import math
+
 from ...errors import ShapeError
-from ..blocks import BlockSpec, Context, Shape, p_bool, p_choice, p_float, p_int, p_ints
+from ..blocks import (
+    BlockSpec,
+    Context,
+    Shape,
+    a_view,
+    no_macs,
+    p_bool,
+    p_choice,
+    p_float,
+    p_int,
+    p_ints,
+)
 from ..params import ParamSet, ParamSpec
 
 
@@ -42,6 +55,16 @@ def _dense_count(params: dict, in_shapes: list[Shape], ctx: Context) -> int:
     return fan_in * params["units"] + (params["units"] if params["bias"] else 0)
 
 
+def dense_macs(shape: Shape, units: int) -> int:
+    """Multiply-adds of a dense layer with ``units`` outputs on an input of ``shape``: one
+    product of the last axis with the weights for every position along the other axes."""
+    return math.prod(shape[:-1]) * shape[-1] * units
+
+
+def _dense_macs(params: dict, in_shapes: list[Shape], ctx: Context) -> int:
+    return dense_macs(in_shapes[0], params["units"])
+
+
 def _same(params: dict, in_shapes: list[Shape], ctx: Context) -> Shape:
     return in_shapes[0]
 
@@ -64,6 +87,10 @@ def _classifier_count(params: dict, in_shapes: list[Shape], ctx: Context) -> int
     return in_shapes[0][-1] * size + size
 
 
+def _classifier_macs(params: dict, in_shapes: list[Shape], ctx: Context) -> int:
+    return dense_macs(in_shapes[0], _head_size(params, ctx, "classes", ctx.num_classes, "classes"))
+
+
 def _regression_shape(params: dict, in_shapes: list[Shape], ctx: Context) -> Shape:
     _last_dim(in_shapes, "at least one feature axis, (N, F)")
     return (*in_shapes[0][:-1], _head_size(params, ctx, "outputs", ctx.num_targets, "outputs"))
@@ -74,8 +101,13 @@ def _regression_count(params: dict, in_shapes: list[Shape], ctx: Context) -> int
     return in_shapes[0][-1] * size + size
 
 
+def _regression_macs(params: dict, in_shapes: list[Shape], ctx: Context) -> int:
+    return dense_macs(in_shapes[0], _head_size(params, ctx, "outputs", ctx.num_targets, "outputs"))
+
+
 def _activation(name: str, doc: str, *specs: ParamSpec) -> BlockSpec:
-    return BlockSpec(name, "Activation", doc, ParamSet(specs), _same, family="activation")
+    return BlockSpec(name, "Activation", doc, ParamSet(specs), _same, family="activation",
+                     macs=no_macs)
 
 
 BLOCKS = (
@@ -84,12 +116,12 @@ BLOCKS = (
               ParamSet((ParamSpec("source", "str", "x", doc="which input of the data feeds it"),
                         p_ints("shape", (), 1, 1 << 20, doc="shape without the batch axis; "
                                "empty follows the data"))),
-              _input_shape, input_ports=lambda params: (), family="input"),
+              _input_shape, input_ports=lambda params: (), family="input", macs=no_macs),
     BlockSpec("Dense", "Core", "A fully connected layer: every output is a weighted sum of all "
               "inputs plus a bias. Works on the last axis.",
               ParamSet((p_int("units", 64, 1, 65536, "number of outputs"),
                         p_bool("bias", True, "add a learned bias"))),
-              _dense_shape, _dense_count, family="dense"),
+              _dense_shape, _dense_count, family="dense", macs=_dense_macs),
     _activation("ReLU", "max(0, x): keeps positive values, zeroes the rest."),
     _activation("LeakyReLU", "Like ReLU, but lets a small slope through for negative values.",
                 p_float("negative_slope", 0.01, 0.0, 1.0, "slope for x < 0")),
@@ -101,19 +133,22 @@ BLOCKS = (
     BlockSpec("Dropout", "Core", "While training, zeroes each value with probability p and "
               "scales the rest up; does nothing at test time.",
               ParamSet((p_float("p", 0.5, 0.0, 0.95, "chance of dropping a value"),)),
-              _same, family="dropout"),
+              _same, family="dropout", macs=no_macs),
     BlockSpec("ClassifierHead", "Output", "The class scores (logits): a dense layer with one "
               "output per class. Training uses softmax + cross-entropy on it.",
               ParamSet((p_int("classes", 0, 0, 100000, "number of classes; 0 follows the "
                               "dataset"),)),
-              _classifier_shape, _classifier_count, family="head", is_output=True),
+              _classifier_shape, _classifier_count, family="head", is_output=True,
+              macs=_classifier_macs),
     BlockSpec("RegressionHead", "Output", "The predicted values: a dense layer with one output "
               "per target. Training uses the mean squared error.",
               ParamSet((p_int("outputs", 0, 0, 100000, "number of outputs; 0 follows the "
                               "dataset"),)),
-              _regression_shape, _regression_count, family="head", is_output=True),
+              _regression_shape, _regression_count, family="head", is_output=True,
+              macs=_regression_macs),
     BlockSpec("Output", "Output", "Marks the network's output as it is, with no layer of its "
-              "own.", ParamSet(()), _same, family="identity", is_output=True),
+              "own.", ParamSet(()), _same, family="identity", is_output=True,
+              macs=no_macs, kept=a_view),
 )
 
 __all__ = ["BLOCKS", "p_choice"]

@@ -3,8 +3,20 @@ gradient reversal for adversarial training, and the projection head of contrasti
 
 from __future__ import annotations
 
+import math
+
 from ...errors import ShapeError
-from ..blocks import BlockSpec, Context, Shape, format_shape, p_bool, p_float, p_int
+from ..blocks import (
+    BlockSpec,
+    Context,
+    Shape,
+    a_view,
+    format_shape,
+    no_macs,
+    p_bool,
+    p_float,
+    p_int,
+)
 from ..params import ParamSet
 
 ONE_NUMBER = "one number per example, (N, 1)"
@@ -36,6 +48,15 @@ def _time_shape(params: dict, in_shapes: list[Shape], ctx: Context) -> Shape:
 def _time_count(params: dict, in_shapes: list[Shape], ctx: Context) -> int:
     # sinusoidal features (dim, fixed) -> Dense(hidden) -> SiLU -> Dense(dim)
     return _dense(params["dim"], params["hidden"]) + _dense(params["hidden"], params["dim"])
+
+
+def _time_macs(params: dict, in_shapes: list[Shape], ctx: Context) -> int:
+    return 2 * params["dim"] * params["hidden"]
+
+
+def _time_kept(params: dict, in_shapes: list[Shape], ctx: Context) -> int:
+    # the waves, the middle layer before and after SiLU, the output
+    return 2 * params["dim"] + 2 * params["hidden"]
 
 
 # --- ConditionEmbedding ---------------------------------------------------------------------
@@ -100,6 +121,26 @@ def _res_count(params: dict, in_shapes: list[Shape], ctx: Context) -> int:
     return total
 
 
+def _res_macs(params: dict, in_shapes: list[Shape], ctx: Context) -> int:
+    c_in, c_out = _res_widths(params, in_shapes)
+    spatial = in_shapes[0][1:]
+    positions, taps = math.prod(spatial), 3 ** len(spatial)
+    total = positions * taps * (c_in * c_out + c_out * c_out)   # the two layers
+    if params["conditioned"]:
+        total += in_shapes[1][0] * c_out                          # projection of cond
+    if c_in != c_out:
+        total += positions * c_in * c_out                         # 1x1 skip
+    return total
+
+
+def _res_kept(params: dict, in_shapes: list[Shape], ctx: Context) -> int:
+    # per position: the first norm and SiLU of the input, then six steps at the output's
+    # width (layer, norm, plus the condition, SiLU, layer, sum) and the skip when it has one
+    c_in, c_out = _res_widths(params, in_shapes)
+    positions = math.prod(in_shapes[0][1:])
+    return positions * (2 * c_in + 6 * c_out + (c_out if c_in != c_out else 0))
+
+
 # --- ProjectionHead -------------------------------------------------------------------------
 
 def _projection_shape(params: dict, in_shapes: list[Shape], ctx: Context) -> Shape:
@@ -110,6 +151,14 @@ def _projection_shape(params: dict, in_shapes: list[Shape], ctx: Context) -> Sha
 
 def _projection_count(params: dict, in_shapes: list[Shape], ctx: Context) -> int:
     return _dense(in_shapes[0][0], params["hidden"]) + _dense(params["hidden"], params["out"])
+
+
+def _projection_macs(params: dict, in_shapes: list[Shape], ctx: Context) -> int:
+    return in_shapes[0][0] * params["hidden"] + params["hidden"] * params["out"]
+
+
+def _projection_kept(params: dict, in_shapes: list[Shape], ctx: Context) -> int:
+    return 2 * params["hidden"] + params["out"]
 
 
 def _same(params: dict, in_shapes: list[Shape], ctx: Context) -> Shape:
@@ -123,13 +172,14 @@ BLOCKS = (
                               "number of waves; an odd length ends on a 0)"),
                         p_int("hidden", 64, 1, 8192, "size of the layer between the waves and "
                               "the output"))),
-              _time_shape, _time_count, family="time_embed"),
+              _time_shape, _time_count, family="time_embed", macs=_time_macs,
+              kept=_time_kept),
     BlockSpec("ConditionEmbedding", "Generative", "Turns a class id into a learned vector; "
               "an id below 0 or past the last class picks an extra row meaning 'no class'.",
               ParamSet((p_int("dim", 32, 1, 8192, "length of each class's vector"),
                         p_int("classes", 0, 0, 100_000, "how many classes there are; 0 follows "
                               "the dataset"))),
-              _condition_shape, _condition_count, family="cond_embed"),
+              _condition_shape, _condition_count, family="cond_embed", macs=no_macs),
     BlockSpec("ResBlock", "Generative", "A residual block of a diffusion denoiser: norm, SiLU, "
               "3-wide convolution (Dense for vectors), norm, plus the condition, SiLU, "
               "convolution, plus the input.",
@@ -140,17 +190,19 @@ BLOCKS = (
                         p_int("groups", 8, 1, 512, "channel groups of the group norm; when the "
                               "channels are not a multiple of it, the largest smaller number "
                               "that divides them"))),
-              _res_shape, _res_count, input_ports=res_ports, family="resblock"),
+              _res_shape, _res_count, input_ports=res_ports, family="resblock",
+              macs=_res_macs, kept=_res_kept),
     BlockSpec("GradientReversal", "Generative", "Passes values on unchanged, but turns the "
               "gradient around (times -scale) on the way back, so the layers before it learn "
               "to fool the layers after it.",
               ParamSet((p_float("scale", 1.0, 0.0, 100.0, "how strongly the reversed "
                                 "gradient is scaled"),)),
-              _same, family="grad_reverse"),
+              _same, family="grad_reverse", macs=no_macs, kept=a_view),
     BlockSpec("ProjectionHead", "Generative", "A small two-layer network (Dense, ReLU, Dense) "
               "that maps an encoder's features into the space where a contrastive loss "
               "compares them.",
               ParamSet((p_int("hidden", 128, 1, 8192, "size of the middle layer"),
                         p_int("out", 64, 1, 8192, "length of the vector it gives"))),
-              _projection_shape, _projection_count, family="projection_head"),
+              _projection_shape, _projection_count, family="projection_head",
+              macs=_projection_macs, kept=_projection_kept),
 )

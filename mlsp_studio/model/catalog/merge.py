@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ...errors import ShapeError
-from ..blocks import BlockSpec, Context, Shape, p_int
+from ..blocks import BlockSpec, Context, Shape, no_macs, p_int
 from ..params import ParamSet
 
 
@@ -51,15 +51,15 @@ BLOCKS = (
     BlockSpec("Add", "Merge", "Adds its inputs value by value, as in a residual (skip) "
               "connection; all inputs must have the same shape.",
               ParamSet((_inputs_param(),)), _same_shapes, input_ports=merge_ports,
-              family="merge"),
+              family="merge", macs=no_macs),
     BlockSpec("Multiply", "Merge", "Multiplies its inputs value by value, e.g. to gate one "
               "branch by another; all inputs must have the same shape.",
               ParamSet((_inputs_param(),)), _same_shapes, input_ports=merge_ports,
-              family="merge"),
+              family="merge", macs=no_macs),
     BlockSpec("Concat", "Merge", "Joins its inputs side by side along one axis, by default "
               "the channels, as in U-Net skip connections.",
               ParamSet((_inputs_param(),
                         p_int("axis", 0, -1, 3, "axis to join along, not counting the batch: "
                               "0 is the channels (or features), -1 the last axis"))),
-              _concat_shape, input_ports=merge_ports, family="merge"),
+              _concat_shape, input_ports=merge_ports, family="merge", macs=no_macs),
 )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ...errors import ShapeError
-from ..blocks import BlockSpec, Context, Shape, p_bool, p_float
+from ..blocks import BlockSpec, Context, Shape, no_macs, p_bool, p_float
 from ..params import ParamSet
 
 
@@ -39,7 +39,7 @@ BLOCKS = (
                           "nothing is divided by zero", log_scale=True),
                   p_bool("affine", True, "learn a scale and a shift per channel"),
               )),
-              _batchnorm_shape, _batchnorm_count, family="norm"),
+              _batchnorm_shape, _batchnorm_count, family="norm", macs=no_macs),
     BlockSpec("LayerNorm", "Normalization", "Rescales the last axis of each example to mean 0 "
               "and spread 1, as transformers do.",
               ParamSet((
@@ -47,5 +47,5 @@ BLOCKS = (
                           "nothing is divided by zero", log_scale=True),
                   p_bool("elementwise_affine", True, "learn a scale and a shift per feature"),
               )),
-              _layernorm_shape, _layernorm_count, family="norm"),
+              _layernorm_shape, _layernorm_count, family="norm", macs=no_macs),
 )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ...errors import ShapeError
-from ..blocks import BlockSpec, Context, Shape, p_int
+from ..blocks import BlockSpec, Context, Shape, no_macs, p_int
 from ..params import ParamSet
 from .conv import AXIS_NAMES, sliding_length, spatial_input
 
@@ -37,12 +37,13 @@ def _pool_params() -> ParamSet:
 
 
 def _pool(name: str, doc: str, dims: int) -> BlockSpec:
-    return BlockSpec(name, "Pooling", doc, _pool_params(), _pool_shape(dims), family="pool")
+    return BlockSpec(name, "Pooling", doc, _pool_params(), _pool_shape(dims), family="pool",
+                     macs=no_macs)
 
 
 def _global(name: str, doc: str, dims: int) -> BlockSpec:
     return BlockSpec(name, "Pooling", doc, ParamSet(()), _global_shape(dims),
-                     family="global_pool")
+                     family="global_pool", macs=no_macs)
 
 
 BLOCKS = (

@@ -5,7 +5,17 @@ from __future__ import annotations
 import math
 
 from ...errors import ShapeError
-from ..blocks import BlockSpec, Context, Shape, format_shape, p_choice, p_int, p_ints
+from ..blocks import (
+    BlockSpec,
+    Context,
+    Shape,
+    a_view,
+    format_shape,
+    no_macs,
+    p_choice,
+    p_int,
+    p_ints,
+)
 from ..params import ParamSet
 
 
@@ -48,18 +58,19 @@ def _upsample_shape(params: dict, in_shapes: list[Shape], ctx: Context) -> Shape
 BLOCKS = (
     BlockSpec("Flatten", "Reshape", "Lays all values of each example out in one long row, "
               "e.g. to feed an image to a Dense layer.",
-              ParamSet(()), _flatten_shape, family="reshape"),
+              ParamSet(()), _flatten_shape, family="reshape", macs=no_macs,
+              kept=a_view),
     BlockSpec("Reshape", "Reshape", "Rearranges the values of each example into a new shape "
               "holding the same number of values.",
               ParamSet((p_ints("shape", (1, -1), -1, 1 << 20, min_length=1, max_length=4,
                                doc="new shape without the batch axis; one entry may be -1 "
                                "to fill in whatever is left"),)),
-              _reshape_shape, family="reshape"),
+              _reshape_shape, family="reshape", macs=no_macs, kept=a_view),
     BlockSpec("Upsample", "Reshape", "Makes a signal or image larger by repeating or "
               "interpolating its values, with nothing to learn.",
               ParamSet((p_int("scale_factor", 2, 1, 8, "how many times larger each side gets"),
                         p_choice("mode", "nearest", ("nearest", "linear"),
                                  "nearest repeats values; linear blends neighbours "
                                  "(bilinear on images)"))),
-              _upsample_shape, family="upsample"),
+              _upsample_shape, family="upsample", macs=no_macs),
 )

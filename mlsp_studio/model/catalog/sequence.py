@@ -3,12 +3,18 @@ patch embedding and token selection. Shapes are (L, D): tokens along the first a
 
 from __future__ import annotations
 
+import math
+
 from ...errors import ShapeError
-from ..blocks import BlockSpec, Context, Shape, p_bool, p_choice, p_float, p_int
+from ..blocks import BlockSpec, Context, Shape, a_view, no_macs, p_bool, p_choice, p_float, p_int
 from ..params import ParamSet
 
 SEQUENCE = "a sequence (N, L, D), one row of D features per token"
 GATES = {"RNN": 1, "LSTM": 4, "GRU": 3}  # weight blocks per recurrent layer and direction
+# values per step, layer and direction (in units of hidden) that PyTorch's CPU kernels keep
+# for the backward pass: the state for a plain RNN, the gates and more for a GRU, and the
+# larger work area of the oneDNN kernel for an LSTM
+KEPT_PER_STEP = {"RNN": 1, "LSTM": 16, "GRU": 7}
 
 
 def sequence_input(in_shapes: list[Shape]) -> Shape:
@@ -87,6 +93,31 @@ def _recurrent_counter(cell: str):
     return count
 
 
+def _recurrent_macs(cell: str):
+    def macs(params: dict, in_shapes: list[Shape], ctx: Context) -> int:
+        # at every step, each gate of each layer and direction multiplies the input and the
+        # previous state by its weights
+        length, features = in_shapes[0]
+        hidden, dirs = params["hidden"], 2 if params["bidirectional"] else 1
+        total = 0
+        for layer in range(params["layers"]):
+            fan_in = features if layer == 0 else hidden * dirs
+            total += dirs * GATES[cell] * hidden * (fan_in + hidden)
+        return length * total
+    return macs
+
+
+def _recurrent_kept(cell: str):
+    def kept(params: dict, in_shapes: list[Shape], ctx: Context) -> int:
+        length = in_shapes[0][0]
+        dirs = 2 if params["bidirectional"] else 1
+        steps = length * params["layers"] * dirs * KEPT_PER_STEP[cell] * params["hidden"]
+        final = 0 if params["return_sequence"] else math.prod(_recurrent_shape(params, in_shapes,
+                                                                                ctx))
+        return steps + final
+    return kept
+
+
 GATE_BIAS = {cell: (p_float("gate_bias", 0.0, -10.0, 10.0, f"starting bias of the {gate}: "
                             "above 0 the layer at first keeps its state from step to step, "
                             "so it can learn to remember over long gaps; 0 leaves torch's "
@@ -107,7 +138,7 @@ def _recurrent(cell: str, doc: str) -> BlockSpec:
         *GATE_BIAS.get(cell, ()),
     ))
     return BlockSpec(cell, "Sequence", doc, params, _recurrent_shape, _recurrent_counter(cell),
-                     family="recurrent")
+                     family="recurrent", macs=_recurrent_macs(cell), kept=_recurrent_kept(cell))
 
 
 # --- pooling, patches and token selection ---------------------------------------------------
@@ -119,6 +150,19 @@ def _pooling_shape(params: dict, in_shapes: list[Shape], ctx: Context) -> Shape:
 def _pooling_count(params: dict, in_shapes: list[Shape], ctx: Context) -> int:
     # score layer (D -> hidden, with bias) and the scoring vector v (hidden -> 1, no bias)
     return params["hidden"] * (in_shapes[0][1] + 2)
+
+
+def _pooling_macs(params: dict, in_shapes: list[Shape], ctx: Context) -> int:
+    # the score layer and the scoring vector on every token; the weighted sum of the tokens
+    # is elementwise work
+    length, features = in_shapes[0]
+    return length * params["hidden"] * (features + 1)
+
+
+def _pooling_kept(params: dict, in_shapes: list[Shape], ctx: Context) -> int:
+    # the score layer before and after tanh, the scores and weights, the weighted tokens
+    length, features = in_shapes[0]
+    return 2 * length * params["hidden"] + 2 * length + length * features + features
 
 
 def _patch_shape(params: dict, in_shapes: list[Shape], ctx: Context) -> Shape:
@@ -138,6 +182,16 @@ def _patch_count(params: dict, in_shapes: list[Shape], ctx: Context) -> int:
     dim = params["dim"]
     conv = in_shapes[0][0] * params["patch"] ** 2 * dim + dim
     return conv + (dim if params["class_token"] else 0)
+
+
+def _patch_macs(params: dict, in_shapes: list[Shape], ctx: Context) -> int:
+    # one product of every pixel of a patch with every output feature, for each patch
+    return math.prod(in_shapes[0]) * params["dim"]
+
+
+def _patch_kept(params: dict, in_shapes: list[Shape], ctx: Context) -> int:
+    # the tokens from the convolution, and the sequence with the class token
+    return 2 * math.prod(_patch_shape(params, in_shapes, ctx))
 
 
 def _take_shape(params: dict, in_shapes: list[Shape], ctx: Context) -> Shape:
@@ -169,14 +223,14 @@ BLOCKS = (
               ParamSet((p_int("vocab", 0, 0, 1_000_000, "how many different token ids there "
                               "are; 0 follows the dataset"),
                         p_int("dim", 64, 1, 8192, "length of each token's vector"))),
-              _embedding_shape, _embedding_count, family="embedding"),
+              _embedding_shape, _embedding_count, family="embedding", macs=no_macs),
     BlockSpec("PositionalEncoding", "Sequence", "Adds to each token a pattern that depends on "
               "its position, so later layers can tell the first token from the tenth.",
               ParamSet((p_choice("kind", "sinusoidal", ("sinusoidal", "learned", "none"),
                                  "sinusoidal: fixed waves of different speeds; learned: one "
                                  "trained vector per position; none: adds nothing"),
                         p_int("max_len", 512, 1, 100_000, "longest sequence it can handle"))),
-              _posenc_shape, _posenc_count, family="posenc"),
+              _posenc_shape, _posenc_count, family="posenc", macs=no_macs),
     _recurrent("RNN", "A simple recurrent layer: reads the sequence one step at a time and "
                "mixes each input into a state, h = tanh(W x + U h + b)."),
     _recurrent("LSTM", "A recurrent layer with a memory cell and gates that decide what to "
@@ -188,24 +242,27 @@ BLOCKS = (
               "the tokens that matter.",
               ParamSet((p_int("hidden", 64, 1, 4096, "size of the small layer that scores "
                               "each token"),)),
-              _pooling_shape, _pooling_count, family="attention_pool"),
+              _pooling_shape, _pooling_count, family="attention_pool",
+              macs=_pooling_macs, kept=_pooling_kept),
     BlockSpec("PatchEmbedding", "Sequence", "Cuts an image into square patches and turns each "
               "into a vector, making a sequence of tokens as in a vision transformer.",
               ParamSet((p_int("patch", 4, 1, 64, "side of each square patch, in pixels"),
                         p_int("dim", 64, 1, 8192, "length of each patch's vector"),
                         p_bool("class_token", True, "put a learned extra token first, whose "
                                "output can summarise the image"))),
-              _patch_shape, _patch_count, family="patch_embed"),
+              _patch_shape, _patch_count, family="patch_embed",
+              macs=_patch_macs, kept=_patch_kept),
     BlockSpec("TakeToken", "Reshape", "Keeps one token of a sequence, e.g. the first "
               "(class) token or the last one.",
               ParamSet((p_int("index", 0, -100_000, 100_000, "which token: 0 is the first, "
                               "-1 the last"),)),
-              _take_shape, family="token_select"),
+              _take_shape, family="token_select", macs=no_macs, kept=a_view),
     BlockSpec("Transpose", "Reshape", "Swaps the two axes of each example: (A, B) becomes "
               "(B, A), e.g. to run a Conv1d along a sequence of tokens.",
-              ParamSet(()), _transpose_shape, family="transpose"),
+              ParamSet(()), _transpose_shape, family="transpose", macs=no_macs,
+              kept=a_view),
     BlockSpec("RepeatVector", "Reshape", "Repeats one vector several times to make a "
               "sequence, e.g. to feed a summary to a recurrent decoder at every step.",
               ParamSet((p_int("times", 8, 1, 10_000, "length of the sequence it makes"),)),
-              _repeat_shape, family="repeat"),
+              _repeat_shape, family="repeat", macs=no_macs),
 )

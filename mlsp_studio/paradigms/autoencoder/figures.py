@@ -1,9 +1,6 @@
-"""Figures of the autoencoder paradigm: the reconstruction grid, the latent codes coloured by
-class, and the anomaly scores with their ROC curve.
-
-Each ``*_figure`` function takes a snapshot and returns a figure ready to save; none raises on
-empty, constant or non-finite data: it draws what it can and says in words what is missing.
-"""
+"""Figures of the autoencoder paradigm, each from one snapshot: the reconstruction grid, the
+latent codes coloured by class, and the anomaly scores with their ROC curve. None raises on
+empty, constant or non-finite data: it draws what it can and says the rest in words."""
 
 from __future__ import annotations
 
@@ -12,9 +9,15 @@ import math
 import numpy as np
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
 
-from ...report.canvas import bare_axes, new_figure, padded_range, show_message
+from ...report.canvas import (
+    bare_axes,
+    frame_points,
+    new_figure,
+    padded_range,
+    show_message,
+    side_legend,
+)
 from ...snapshots.drawing import UNKNOWN_CLASS, class_colour, finite_floats
 from ...snapshots.kinds import Reconstructions
 from .snapshots import (
@@ -139,20 +142,11 @@ def latent_figure(snap: LatentCodes) -> Figure:
     size = 16 if keep.sum() <= 600 else 8
     ax.scatter(points[keep, 0], points[keep, 1], c=colours, s=size, linewidths=0.3,
                edgecolors="#333333", alpha=0.85)
-    ax.set_xlim(*padded_range(points[keep, 0].min(), points[keep, 0].max()))
-    ax.set_ylim(*padded_range(points[keep, 1].min(), points[keep, 1].max()))
-    xlabel, ylabel = _axis_names(snap)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    ax.grid(True, alpha=0.25)
+    frame_points(ax, points[keep], *_axis_names(snap))
     present = sorted({int(c) for c in labels[keep] if c >= 0})
     if present:
-        handles = [Line2D([], [], marker="o", linestyle="", markersize=7,
-                          markerfacecolor=class_colour(c), markeredgecolor="#333333",
-                          label=snap.class_names[c] if c < k else f"class {c}")
-                   for c in present[:20]]
-        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0),
-                  frameon=False, fontsize=9, title="class", title_fontsize=9)
+        side_legend(ax, [(class_colour(c), snap.class_names[c] if c < k else f"class {c}")
+                         for c in present[:20]], "class")
     return fig
 
 

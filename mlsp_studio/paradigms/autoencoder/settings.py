@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...model.blocks import Context, Shape, p_choice, p_float, p_int, p_ints
-from ...model.paradigms import OPTIMIZER_PARAMS, PARADIGM_SPECS, ParadigmSpec
+from ...model.paradigms import OPTIMIZER_PARAMS, PARADIGM_SPECS, ParadigmSpec, shaped_like_data
 from ...model.params import ParamSet
 
 NOISE_KINDS = ("none", "gaussian", "masking", "salt_pepper")
@@ -24,8 +24,7 @@ def autoencoder_output(slot: str, hparams: dict[str, Any],
                        data: Context) -> tuple[Shape, str] | None:
     if slot == "encoder":
         return (int(hparams["latent"]),), "the latent code of the 'latent' setting"
-    x = data.inputs.get("x")
-    return (tuple(x), "the shape of the data it rebuilds") if x is not None else None
+    return shaped_like_data(data, "the shape of the data it rebuilds")
 
 
 PARADIGM_SPECS.register(ParadigmSpec(
@@ -49,4 +48,5 @@ PARADIGM_SPECS.register(ParadigmSpec(
                      "example by its reconstruction error; empty trains on all"),
               )),
     ("classification", "regression"),
-    slot_inputs=autoencoder_inputs, slot_output=autoencoder_output, menu_order=50))
+    slot_inputs=autoencoder_inputs, slot_output=autoencoder_output, menu_order=50,
+    pictures=("reconstructions",)))

@@ -1,6 +1,10 @@
 """The autoencoder: an encoder squeezes each example into a short code and a decoder rebuilds
 it; plain (representation), denoising (noisy input, clean target) or anomaly detection
-(trained on normal classes only, scored by reconstruction error)."""
+(trained on normal classes only, scored by reconstruction error).
+
+The functions above the trainer class (noise, loss, anomaly scores, the k-NN probe) are plain
+torch on their arguments: the exported script copies their text (``export/source_copy.py``),
+so keep them free of the studio's imports."""
 
 from __future__ import annotations
 
@@ -46,6 +50,22 @@ def corrupt(x: torch.Tensor, kind: str, level: float, generator: torch.Generator
         flipped = torch.where(salt, torch.full_like(x, high), torch.full_like(x, low))
         return torch.where(picked, flipped, x)
     raise ValueError(f"unknown noise {kind!r}")
+
+
+def is_normal(y, classes):
+    """Which examples (by their labels y) are of the normal classes ``classes``: a bool mask."""
+    return torch.isin(y, torch.tensor(classes, device=y.device))
+
+
+def reconstruction_loss(encoder, decoder, noisy, clean):
+    """The mean squared error between the example rebuilt from the noisy input and the CLEAN
+    example: a denoising autoencoder learns to take the noise away."""
+    return F.mse_loss(decoder(encoder(noisy)), clean)
+
+
+def reconstruction_errors(rebuilt, x):
+    """Each example's mean squared reconstruction error, (n,): its anomaly score."""
+    return ((rebuilt - x) ** 2).reshape(len(x), -1).mean(1)
 
 
 def knn_accuracy(train_codes: torch.Tensor, train_labels: torch.Tensor,
@@ -130,7 +150,7 @@ class AutoencoderParadigm(TrainerBase):
         return normal
 
     def _is_normal(self, y: torch.Tensor) -> torch.Tensor:
-        return torch.isin(y, torch.tensor(self.normal, device=y.device))
+        return is_normal(y, self.normal)
 
     def _keep_normal(self, split: Any) -> tuple[torch.Tensor, torch.Tensor]:
         if not self.normal:
@@ -161,7 +181,8 @@ class AutoencoderParadigm(TrainerBase):
         self._train_mode(True)
         clean = self.x[self._next_indices()]
         noisy = corrupt(clean, self.noise, self.level, self.generator, self.low, self.high)
-        return {"loss": self._update(F.mse_loss(self.decoder(self.encoder(noisy)), clean))}
+        return {"loss": self._update(reconstruction_loss(self.encoder, self.decoder, noisy,
+                                                         clean))}
 
     def _noisy(self, x: torch.Tensor, level: float, salt: int = 2) -> torch.Tensor:
         """The same noise at every check (a fixed seed), so the curves compare like with like."""
@@ -207,8 +228,7 @@ class AutoencoderParadigm(TrainerBase):
 
     def _scores(self, x: torch.Tensor, y: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
         """Per-example reconstruction errors of clean inputs, and which are anomalies."""
-        out = self.reconstruct(x)
-        errors = ((out - x) ** 2).reshape(len(x), -1).mean(1)
+        errors = reconstruction_errors(self.reconstruct(x), x)
         return errors.float().cpu().numpy(), (~self._is_normal(y)).cpu().numpy()
 
     # -- pictures ------------------------------------------------------------------------

@@ -11,10 +11,17 @@ import math
 
 import numpy as np
 from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
-from ...report.canvas import bare_axes, nan_note, new_figure, padded_range, show_message
+from ...report.canvas import (
+    bare_axes,
+    frame_points,
+    nan_note,
+    new_figure,
+    show_message,
+    side_legend,
+    variance_names,
+)
 from ...snapshots.drawing import UNKNOWN_CLASS, class_colour, finite_floats
 from .snapshots import (
     ContrastiveEmbedding,
@@ -94,19 +101,11 @@ def contrastive_embedding_figure(snap: ContrastiveEmbedding) -> Figure:
     idx = np.flatnonzero(keep)
     ax.scatter(points[idx, 0], points[idx, 1], s=16, linewidths=0.3, edgecolors="#333333",
                c=[class_colour(int(k)) if k >= 0 else UNKNOWN_CLASS for k in labels[idx]])
-    ax.set_xlim(*padded_range(float(points[idx, 0].min()), float(points[idx, 0].max())))
-    ax.set_ylim(*padded_range(float(points[idx, 1].min()), float(points[idx, 1].max())))
-    ex = [float(e) for e in tuple(snap.explained)[:2]] + [0.0, 0.0]
-    ax.set_xlabel(f"PC 1 ({100 * ex[0]:.0f} % of variance)")
-    ax.set_ylabel(f"PC 2 ({100 * ex[1]:.0f} % of variance)")
-    ax.grid(True, alpha=0.25)
+    frame_points(ax, points[idx], *variance_names(snap.explained))
     present = sorted({int(k) for k in labels[idx]})[:20]
-    handles = [Line2D([], [], marker="o", linestyle="", markersize=6,
-                      markerfacecolor=class_colour(k) if k >= 0 else UNKNOWN_CLASS,
-                      markeredgecolor="#333333", label=class_name(snap.class_names, k))
-               for k in present]
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False,
-              fontsize=8, title="class (not used\nin training)", title_fontsize=8)
+    side_legend(ax, [(class_colour(k) if k >= 0 else UNKNOWN_CLASS,
+                      class_name(snap.class_names, k)) for k in present],
+                "class (not used\nin training)", size=8, dot=6)
     return fig
 
 

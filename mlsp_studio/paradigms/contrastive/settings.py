@@ -42,7 +42,8 @@ PARADIGM_SPECS.register(ParadigmSpec(
                       "the hardest negatives"),
               *augment_params(),
               )),
-    ("classification",), menu_order=80))
+    ("classification",), menu_order=80,
+    pictures=("similarity", "contrastive_embedding")))
 
 PARADIGM_SPECS.register(ParadigmSpec(
     "cross_modal", "Cross-modal contrastive learning",
@@ -57,4 +58,5 @@ PARADIGM_SPECS.register(ParadigmSpec(
               # from learning the training pairs by heart
               *augment_params(shift=0, crop=0.0, scale=0.0, erase=0.0),
               )),
-    ("classification",), menu_order=81))
+    ("classification",), menu_order=81,
+    pictures=("similarity", "retrieval")))

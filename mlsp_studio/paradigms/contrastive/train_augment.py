@@ -25,39 +25,57 @@ def augment(x: torch.Tensor, settings: dict[str, Any], generator: torch.Generato
     away), ``scale`` (values multiplied by 1 ± up to this), ``add_noise`` (std) and ``erase``
     (chance of a blanked rectangle or stretch).
     """
-    if not settings.get("augment", True) or x.dim() < 2 or x.is_floating_point() is False:
+    if not settings.get("augment", True):
+        return x
+    return alter(x, generator, float(settings["crop"]), int(settings["shift"]),
+                 float(settings["time_shift"]), settings["scale"], settings["erase"],
+                 settings["add_noise"])
+
+
+def alter(x: torch.Tensor, generator: torch.Generator, crop: float, shift: int,
+          time_shift: float, scale: float, erase: float, add_noise: float) -> torch.Tensor:
+    """One randomly altered copy of the batch ``x`` (the same shape; ``x`` is left as it is).
+
+    Images (B, C, H, W) are cropped by up to ``crop`` of the side and moved by up to ``shift``
+    pixels, signals (B, C, L) moved by up to ``time_shift`` of their length; then every
+    value of an example is multiplied by 1 ± up to ``scale``, with chance ``erase`` a
+    rectangle or stretch is blanked, and noise of std ``add_noise`` is added. 0 turns an
+    alteration off.
+    """
+    if x.dim() < 2 or not x.is_floating_point():
         return x
     if x.dim() == 4:
-        x = _crop_and_shift(x, float(settings["crop"]), int(settings["shift"]), generator)
+        x = crop_and_shift(x, crop, shift, generator)
     elif x.dim() == 3:
-        x = _time_shift(x, float(settings["time_shift"]), generator)
+        x = shift_in_time(x, time_shift, generator)
     b = len(x)
     device = x.device
-    if settings["scale"] > 0:
-        factor = 1 + settings["scale"] * (2 * _rand((b,), generator, device) - 1)   # (B,)
+    if scale > 0:  # brightness or loudness: one factor per example
+        factor = 1 + scale * (2 * uniform((b,), generator, device) - 1)   # (B,)
         x = x * factor.view(b, *[1] * (x.dim() - 1))
-    if settings["erase"] > 0 and x.dim() >= 3:
-        x = _erase(x, float(settings["erase"]), generator)
-    if settings["add_noise"] > 0:
-        x = x + settings["add_noise"] * torch.randn(x.shape, generator=generator).to(device)
+    if erase > 0 and x.dim() >= 3:
+        x = erase_patches(x, erase, generator)
+    if add_noise > 0:
+        x = x + add_noise * torch.randn(x.shape, generator=generator).to(device)
     return x
 
 
-def _rand(shape: tuple[int, ...], generator: torch.Generator, device) -> torch.Tensor:
-    # drawn on the CPU so a run gives the same views on any device
+def uniform(shape: tuple[int, ...], generator: torch.Generator, device) -> torch.Tensor:
+    """Uniform numbers in [0, 1) of ``shape``, drawn on the CPU (so a run gives the same
+    views on any device) and moved to ``device``."""
     return torch.rand(shape, generator=generator).to(device)
 
 
-def _crop_and_shift(x: torch.Tensor, crop: float, shift: int, generator: torch.Generator
-                    ) -> torch.Tensor:
+def crop_and_shift(x: torch.Tensor, crop: float, shift: int, generator: torch.Generator
+                   ) -> torch.Tensor:
     """Crop a random square of 1 − crop to 1 of the side, stretch it back (bilinear) and move
     the result by up to ``shift`` whole pixels each way; uncovered pixels are 0."""
     b, _, h, w = x.shape
     device = x.device
-    side = 1 - crop * _rand((b,), generator, device)                      # (B,) zoom
+    side = 1 - crop * uniform((b,), generator, device)                   # (B,) zoom
     # where the crop sits: anywhere inside the image, in the [-1, 1] frame
-    cx = (1 - side) * (2 * _rand((b,), generator, device) - 1)
-    cy = (1 - side) * (2 * _rand((b,), generator, device) - 1)
+    cx = (1 - side) * (2 * uniform((b,), generator, device) - 1)
+    cy = (1 - side) * (2 * uniform((b,), generator, device) - 1)
     if shift > 0:
         steps = torch.randint(-shift, shift + 1, (2, b), generator=generator).to(device)
         cx = cx - steps[0] * 2.0 / w  # moving the content right samples further left
@@ -69,7 +87,7 @@ def _crop_and_shift(x: torch.Tensor, crop: float, shift: int, generator: torch.G
     return F.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
 
 
-def _time_shift(x: torch.Tensor, share: float, generator: torch.Generator) -> torch.Tensor:
+def shift_in_time(x: torch.Tensor, share: float, generator: torch.Generator) -> torch.Tensor:
     """Move each signal by up to ``share`` of its length either way, filling with 0."""
     b, c, length = x.shape
     most = int(round(share * length))
@@ -82,18 +100,18 @@ def _time_shift(x: torch.Tensor, share: float, generator: torch.Generator) -> to
     return picked * inside[:, None, :]
 
 
-def _erase(x: torch.Tensor, chance: float, generator: torch.Generator) -> torch.Tensor:
+def erase_patches(x: torch.Tensor, chance: float, generator: torch.Generator) -> torch.Tensor:
     """With probability ``chance`` per example, set a random rectangle (images) or stretch
     (signals) of up to ``ERASE_SHARE`` of each side to 0."""
     b = len(x)
     device = x.device
-    hit = _rand((b,), generator, device) < chance                         # (B,)
+    hit = uniform((b,), generator, device) < chance                      # (B,)
     region = torch.ones((b,) + (1,) * (x.dim() - 1), dtype=torch.bool, device=device)
     for axis in range(2, x.dim()):
         size = x.shape[axis]
         pos = torch.arange(size, device=device)
-        span = 1 + (_rand((b,), generator, device) * ERASE_SHARE * size).long()     # (B,)
-        start = (_rand((b,), generator, device) * (size - span + 1)).long()
+        span = 1 + (uniform((b,), generator, device) * ERASE_SHARE * size).long()  # (B,)
+        start = (uniform((b,), generator, device) * (size - span + 1)).long()
         inside = (pos[None, :] >= start[:, None]) & (pos[None, :] < (start + span)[:, None])
         shape = [b] + [1] * (x.dim() - 1)
         shape[axis] = size

@@ -69,7 +69,7 @@ def probe_accuracy(train_x: torch.Tensor, train_y: torch.Tensor, test_x: torch.T
             layer.bias.zero_()
         layer = layer.to(train_x.device)
         optimizer = torch.optim.Adam(layer.parameters(), lr=0.05, weight_decay=weight_decay)
-        for _ in range(steps):  # not optimise(): a probe of the codes, no loss read per step
+        for _ in range(steps):  # full batch: every step sees all the training codes
             optimizer.zero_grad(set_to_none=True)
             F.cross_entropy(layer(train_x), train_y).backward()
             optimizer.step()

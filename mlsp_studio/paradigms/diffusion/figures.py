@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from ...report.canvas import bare_axes, new_figure, padded_range, show_message
@@ -42,6 +43,15 @@ def _limits(points: list[np.ndarray]) -> tuple[tuple[float, float], tuple[float,
     return padded_range(lo[0], hi[0]), padded_range(lo[1], hi[1])
 
 
+def _dots(ax: Axes, points: np.ndarray, colours: str | list[str], limits: tuple,
+          size: float = 2) -> None:
+    """2-D points as dots within ``limits`` (from ``_limits``), a unit as long across as up."""
+    ax.scatter(points[:, 0], points[:, 1], s=size, c=colours, linewidths=0)
+    ax.set_xlim(*limits[0])
+    ax.set_ylim(*limits[1])
+    ax.set_aspect("equal")
+
+
 def forward_figure(snap: DiffusionForward) -> Figure:
     """x_t = √ᾱ_t x_0 + √(1 − ᾱ_t) ε at a few steps from the data (t = 0) to noise (t = T)."""
     T = len(snap.alpha_bar) - 1
@@ -70,16 +80,13 @@ def forward_figure(snap: DiffusionForward) -> Figure:
     if x0.ndim != 2 or x0.shape[1] != 2:
         show_message(axes[0, 0], "These examples are neither pictures nor 2-D points")
         return fig
-    xlim, ylim = _limits([frames[0], frames[-1]])
+    limits = _limits([frames[0], frames[-1]])
     labels = np.asarray(snap.labels)
     colours = ([class_colour(int(k)) for k in labels] if len(labels) == len(x0)
                else SAMPLE_COLOUR)
     for c, (t, frame) in enumerate(zip(times, frames, strict=True)):
         ax = axes[0, c]
-        ax.scatter(frame[:, 0], frame[:, 1], s=2, c=colours, linewidths=0)
-        ax.set_xlim(*xlim)
-        ax.set_ylim(*ylim)
-        ax.set_aspect("equal")
+        _dots(ax, frame, colours, limits)
         bare_axes(ax)
         ax.set_title(f"t = {t}", fontsize=9)
     return fig
@@ -102,17 +109,14 @@ def trajectory_figure(snap: DiffusionTrajectory) -> Figure:
         return fig
     axes = fig.subplots(1, k, squeeze=False)[0]
     points = frames.ndim == 3 and frames.shape[2] == 2 and not len(pictures)
-    xlim, ylim = _limits([frames[0], frames[k - 1]]) if points else ((0, 1), (0, 1))
+    limits = _limits([frames[0], frames[k - 1]]) if points else ((0, 1), (0, 1))
     for i in range(k):
         ax = axes[i]
         if len(pictures):
             ax.imshow(mosaic(pictures[i], STRIP_COLUMNS), cmap="gray_r", vmin=-1, vmax=1,
                       interpolation="nearest")
         elif points:
-            ax.scatter(frames[i, :, 0], frames[i, :, 1], s=2, c=SAMPLE_COLOUR, linewidths=0)
-            ax.set_xlim(*xlim)
-            ax.set_ylim(*ylim)
-            ax.set_aspect("equal")
+            _dots(ax, frames[i], SAMPLE_COLOUR, limits)
         bare_axes(ax)
         ax.set_title(f"t = {int(steps[i])}", fontsize=9)
     return fig
@@ -175,11 +179,7 @@ def trajectory_step_figure(snap: DiffusionTrajectory, i: int) -> Figure:
         ax.imshow(mosaic(pictures[i], STRIP_COLUMNS), cmap="gray_r", vmin=-1, vmax=1,
                   interpolation="nearest")
     else:
-        xlim, ylim = _limits([frames[0], frames[k - 1]])
-        ax.scatter(frames[i, :, 0], frames[i, :, 1], s=4, c=SAMPLE_COLOUR, linewidths=0)
-        ax.set_xlim(*xlim)
-        ax.set_ylim(*ylim)
-        ax.set_aspect("equal")
+        _dots(ax, frames[i], SAMPLE_COLOUR, _limits([frames[0], frames[k - 1]]), size=4)
     bare_axes(ax)
     return fig
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...model.blocks import Context, Shape, p_choice, p_float, p_int
-from ...model.paradigms import OPTIMIZER_PARAMS, PARADIGM_SPECS, ParadigmSpec
+from ...model.paradigms import OPTIMIZER_PARAMS, PARADIGM_SPECS, ParadigmSpec, shaped_like_data
 from ...model.params import ParamSet
 
 NOISE_SCHEDULES = ("linear", "cosine")
@@ -26,8 +26,7 @@ def diffusion_inputs(slot: str, hparams: dict[str, Any], data: Context) -> Conte
 
 def diffusion_output(slot: str, hparams: dict[str, Any],
                      data: Context) -> tuple[Shape, str] | None:
-    x = data.inputs.get("x")
-    return (tuple(x), "the predicted noise, shaped like the data") if x is not None else None
+    return shaped_like_data(data, "the predicted noise, shaped like the data")
 
 
 PARADIGM_SPECS.register(ParadigmSpec(
@@ -54,4 +53,5 @@ PARADIGM_SPECS.register(ParadigmSpec(
                       "conditional, above 1 pushes harder toward the class"),
               )),
     ("classification", "regression"),
-    slot_inputs=diffusion_inputs, slot_output=diffusion_output, menu_order=70))
+    slot_inputs=diffusion_inputs, slot_output=diffusion_output, menu_order=70,
+    pictures=("diffusion_forward", "diffusion_trajectory", "diffusion_samples")))

@@ -17,7 +17,6 @@ import math
 from typing import Any
 
 import torch
-import torch.nn.functional as F
 
 from ...errors import ParamError, ProjectError
 from ...model.project import Project
@@ -27,7 +26,17 @@ from ..registry import PARADIGMS
 from ..update import TrainerBase
 from . import train_metrics as dm
 from .snapshots import EACH_CLASS, NO_CLASS
-from .train_schedule import check_sampling, guided, make_schedule, noise_to, sample
+from .train_schedule import check_sampling, make_schedule, sample
+from .train_steps import (
+    data_scale,
+    guidance_eps,
+    held_out_batch,
+    noise_loss,
+    predict_noise,
+    to_data,
+    to_model,
+    training_batch,
+)
 from .train_visuals import DiffusionVisuals
 
 EVAL_EXAMPLES = 1024      # examples (each with its own fixed step and noise) per split check
@@ -57,12 +66,7 @@ class DiffusionParadigm(TrainerBase):
             raise ProjectError("the training split is empty: there is nothing to learn from")
         self.image = data.input_kind == "image"
         x = data.train.x.float()
-        if self.image:
-            self.center = torch.full((), 0.5, device=device)
-            self.scale = torch.full((), 0.5, device=device)
-        else:
-            self.center = x.mean(0)
-            self.scale = x.std().clamp_min(1e-6)
+        self.center, self.scale = data_scale(x, self.image)
         self.x = self.to_model(x)
         self.classes = data.num_classes if data.task == "classification" else 0
         self.y = data.train.y if self.classes else torch.zeros(len(x), dtype=torch.long,
@@ -79,44 +83,28 @@ class DiffusionParadigm(TrainerBase):
 
     def to_model(self, x: torch.Tensor) -> torch.Tensor:
         """Data → the model's scale."""
-        return (x.float() - self.center) / self.scale
+        return to_model(x, self.center, self.scale)
 
     def to_data(self, x: torch.Tensor) -> torch.Tensor:
-        return x * self.scale + self.center
+        return to_data(x, self.center, self.scale)
 
     def _eval_batch(self, split: str, k: int) -> tuple[torch.Tensor, ...] | None:
         part = self.data.train if split == "train" else getattr(self.data, split)
         if len(part) == 0:
             return None
-        g = torch.Generator().manual_seed(self.seed + 101 + k)
-        pick = torch.randperm(len(part), generator=g)[:EVAL_EXAMPLES].to(self.device)
-        x0 = self.to_model(part.x[pick])
-        t = torch.randint(self.schedule.timesteps, (len(x0),), generator=g).to(self.device)
-        noise = torch.randn(x0.shape, generator=g).to(self.device)
-        c = part.y[pick] if self.classes else torch.full((len(x0),), -1, device=self.device)
-        return x0, t, noise, c
+        return held_out_batch(self.to_model(part.x), part.y if self.classes else None,
+                              self.schedule.timesteps, self.seed + 101 + k, self.device,
+                              EVAL_EXAMPLES)
 
     # -- the network ---------------------------------------------------------------------
     def eps(self, x: torch.Tensor, t: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
         """The denoiser's ε̂ for x_t at steps t (B,) asked for classes c (B,), −1 = none."""
-        fed = {"x": x, "t": t.float()[:, None], "c": c.float()[:, None]}
-        return self.net(*[fed[s] for s in self.net.sources])
+        return predict_noise(self.net, self.net.sources, x, t, c)
 
     def guided_eps(self, classes: torch.Tensor, scale: float):
         """ε(x, t) for a sampler: classifier-free guidance toward ``classes`` (B,) by
         ``scale``; one pass of the network for scale 0 or 1, one pass of a doubled batch else."""
-        none = torch.full_like(classes, NO_CLASS)
-        asked = torch.where(classes < 0, none, classes)
-        if not self.conditional or scale == 0.0:
-            return lambda x, t: self.eps(x, t, none)
-        if scale == 1.0:
-            return lambda x, t: self.eps(x, t, asked)
-
-        def fn(x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-            both = self.eps(torch.cat([x, x]), torch.cat([t, t]), torch.cat([asked, none]))
-            cond, uncond = both.chunk(2)
-            return guided(cond, uncond, scale)
-        return fn
+        return guidance_eps(self.net, self.net.sources, classes, scale, self.conditional)
 
     def draw(self, noise: torch.Tensor, classes: torch.Tensor, scale: float, *,
              sampler: str | None = None, steps: int | None = None, keep: int = 0,
@@ -134,20 +122,15 @@ class DiffusionParadigm(TrainerBase):
     def loss(self, x0: torch.Tensor, t: torch.Tensor, noise: torch.Tensor,
              c: torch.Tensor) -> torch.Tensor:
         """‖ε − ε̂(√ᾱ_t x_0 + √(1 − ᾱ_t) ε, t, c)‖², averaged."""
-        return F.mse_loss(self.eps(noise_to(self.schedule, x0, t, noise), t, c), noise)
+        return noise_loss(self.net, self.net.sources, self.schedule, x0, t, noise, c)
 
     def step(self) -> dict[str, float]:
         if not self.net.training:
             self.net.train()
-        idx = self._next_indices()
-        x0 = self.x[idx]                                                   # (B, *features)
-        g = self.generator
-        t = torch.randint(self.schedule.timesteps, (len(x0),), generator=g).to(self.device)
-        noise = torch.randn(x0.shape, generator=g).to(self.device)
-        c = self.y[idx] if self.conditional else torch.full_like(t, NO_CLASS)
-        if self.conditional and self.hparams["label_dropout"] > 0:
-            hide = torch.rand(len(c), generator=g).to(self.device) < self.hparams["label_dropout"]
-            c = torch.where(hide, torch.full_like(c, NO_CLASS), c)
+        x0, t, noise, c = training_batch(self.x, self.y if self.conditional else None,
+                                         self._next_indices(), self.schedule.timesteps,
+                                         self.hparams["label_dropout"], self.generator,
+                                         self.device)
         return {"loss": self._update(self.loss(x0, t, noise, c))}
 
     def evaluate(self, split: str = "val") -> dict[str, float]:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -54,18 +53,19 @@ def cosine_betas(timesteps: int) -> np.ndarray:
     return np.clip(1.0 - bar[1:] / bar[:-1], 0.0, MAX_BETA)
 
 
-@dataclass(frozen=True)
 class Schedule:
-    """Every per-step number the forward process and the samplers use, as float64 (T,)."""
+    """Every per-step number the forward process and the samplers use, as float64 (T,), from
+    the β of the schedule ``name``: α_t = 1 − β_t, ᾱ_t their running product, ᾱ_{t−1}, and
+    the posterior q(x_{t−1} | x_t, x_0)'s mean coefficients and variance β̃_t."""
 
-    name: str
-    betas: np.ndarray
-    alphas: np.ndarray
-    alpha_bar: np.ndarray
-    alpha_bar_prev: np.ndarray     # ᾱ_{t−1}, with ᾱ_{−1} = 1
-    posterior_coef_x0: np.ndarray
-    posterior_coef_xt: np.ndarray
-    posterior_variance: np.ndarray  # β̃_t
+    def __init__(self, name: str, betas: np.ndarray) -> None:
+        self.name, self.betas = name, betas
+        self.alphas = alphas = 1.0 - betas
+        self.alpha_bar = alpha_bar = np.cumprod(alphas)
+        self.alpha_bar_prev = prev = np.concatenate([[1.0], alpha_bar[:-1]])  # ᾱ_{−1} = 1
+        self.posterior_coef_x0 = betas * np.sqrt(prev) / (1.0 - alpha_bar)
+        self.posterior_coef_xt = np.sqrt(alphas) * (1.0 - prev) / (1.0 - alpha_bar)
+        self.posterior_variance = betas * (1.0 - prev) / (1.0 - alpha_bar)    # β̃_t
 
     @property
     def timesteps(self) -> int:
@@ -80,13 +80,7 @@ def make_schedule(name: str, timesteps: int) -> Schedule:
         betas = cosine_betas(timesteps)
     else:
         raise ParamError(f"noise_schedule must be linear or cosine, not {name!r}")
-    alphas = 1.0 - betas
-    alpha_bar = np.cumprod(alphas)
-    prev = np.concatenate([[1.0], alpha_bar[:-1]])
-    return Schedule(name, betas, alphas, alpha_bar, prev,
-                    posterior_coef_x0=betas * np.sqrt(prev) / (1.0 - alpha_bar),
-                    posterior_coef_xt=np.sqrt(alphas) * (1.0 - prev) / (1.0 - alpha_bar),
-                    posterior_variance=betas * (1.0 - prev) / (1.0 - alpha_bar))
+    return Schedule(name, betas)
 
 
 def _at(values: np.ndarray, t: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
@@ -130,31 +124,45 @@ def predict_x0(schedule: Schedule, x: torch.Tensor, t: torch.Tensor,
     return (x - (1.0 - bar).sqrt() * eps) / bar.sqrt()
 
 
+def step_order(timesteps: int, sampler: str, steps: int) -> np.ndarray:
+    """The steps a sampler takes, largest first: ``ddpm`` all T of them, ``ddim`` ``steps``
+    of them spread evenly."""
+    if sampler == "ddpm":
+        return np.arange(timesteps - 1, -1, -1)
+    return ddim_steps(timesteps, steps)
+
+
 def sample(schedule: Schedule, eps_fn: EpsFn, x_T: torch.Tensor, *, sampler: str = "ddpm",
            steps: int | None = None, generator: torch.Generator | None = None,
            keep: int = 0, clip: float | None = None
            ) -> tuple[torch.Tensor, list[tuple[int, torch.Tensor]]]:
-    """Walk from x_T back to x_0; return x_0 and ``keep`` evenly spaced (t, x_t) of the way.
+    """Walk from x_T back to x_0 (:func:`denoise`) with the sampler ``ddpm`` (all T steps) or
+    ``ddim`` (``steps`` steps); return x_0 and ``keep`` evenly spaced (t, x_t) of the way."""
+    T = schedule.timesteps
+    if sampler == "ddim":
+        check_sampling(schedule, steps if steps is not None else T, 0.0)
+    elif sampler != "ddpm":
+        raise ParamError(f"sampler must be ddpm or ddim, not {sampler!r}")
+    order = step_order(T, sampler, steps if steps is not None else T)
+    shown = set(np.round(np.linspace(0, len(order), keep)).astype(int).tolist()) if keep else ()
+    return denoise(schedule, eps_fn, x_T, order, sampler, generator, clip, shown)
 
-    ``ddpm`` takes all T steps, x_{t−1} = μ̃(x_t, x̂_0) + √β̃_t z (ancestral sampling);
-    ``ddim`` takes ``steps`` steps with no new noise (η = 0):
-    x_s = √ᾱ_s x̂_0 + √(1 − ᾱ_s) ε̂. ``clip`` bounds x̂_0 to [−clip, clip] (data scaled to
-    [−1, 1]); None leaves it free. The trajectory is numbered as in the papers, from (T, x_T)
-    (pure noise, fed to the network as step T−1) to (0, x_0).
+
+def denoise(schedule, eps_fn, x_T, order, sampler, generator=None, clip=None, shown=()):
+    """Walk from pure noise x_T back to x_0 through the steps ``order`` (largest first), with
+    ε̂ = eps_fn(x_t, t); return x_0 and the (t, x_t) after the ``shown`` numbers of steps.
+
+    ``ddpm`` (ancestral sampling): x_{t−1} = μ̃(x_t, x̂_0) + √β̃_t z with fresh noise z from
+    ``generator``; ``ddim`` adds no noise (η = 0): x_s = √ᾱ_s x̂_0 + √(1 − ᾱ_s) ε̂. ``clip``
+    bounds x̂_0 to [−clip, clip] (data scaled to [−1, 1]); None leaves it free. The trajectory
+    is numbered as in the papers, from (T, x_T) (pure noise, fed to the network as step T−1)
+    to (0, x_0).
     """
     T = schedule.timesteps
-    if sampler == "ddpm":
-        order = np.arange(T - 1, -1, -1)
-    elif sampler == "ddim":
-        check_sampling(schedule, steps if steps is not None else T, 0.0)
-        order = ddim_steps(T, steps if steps is not None else T)
-    else:
-        raise ParamError(f"sampler must be ddpm or ddim, not {sampler!r}")
-    shown = set(np.round(np.linspace(0, len(order), keep)).astype(int).tolist()) if keep else ()
-    trajectory: list[tuple[int, torch.Tensor]] = [(T, x_T)] if 0 in shown else []
+    trajectory = [(T, x_T)] if 0 in shown else []
     x = x_T
     for i, step in enumerate(order):
-        t = torch.full((len(x),), int(step), dtype=torch.long, device=x.device)
+        t = torch.full((len(x),), int(step), dtype=torch.long, device=x.device)   # (B,)
         eps = eps_fn(x, t)
         x0 = predict_x0(schedule, x, t, eps)
         if clip is not None:

@@ -4,7 +4,6 @@ or non-finite data: it draws what it can and says the rest in words."""
 
 from __future__ import annotations
 
-import numpy as np
 from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
 
@@ -25,6 +24,7 @@ from .snapshots import (
     layer_stages,
     log_density_picture,
     nll_words,
+    points_extent,
     shown_stages,
     stage_extent,
     stage_lines,
@@ -33,16 +33,6 @@ from .snapshots import (
 )
 
 DENSITY = LinearSegmentedColormap.from_list("flow_density", DENSITY_COLOURS)
-
-
-def _limits(points: list[np.ndarray]) -> tuple[float, float, float, float] | None:
-    kept = [p for p in points if len(p)]
-    if not kept:
-        return None
-    pts = np.concatenate(kept)
-    lo, hi = np.percentile(pts, 0.5, axis=0), np.percentile(pts, 99.5, axis=0)
-    pad = 0.08 * max(float(max(hi - lo)), 1e-6)
-    return lo[0] - pad, hi[0] + pad, lo[1] - pad, hi[1] + pad
 
 
 def density_figure(snap: FlowDensity) -> Figure:
@@ -58,7 +48,7 @@ def density_figure(snap: FlowDensity) -> Figure:
         show_message(fig.add_subplot(), "No density grid and no data points to show yet")
         return fig
     if extent is None:
-        extent = _limits([data])
+        extent = points_extent([data])
     for ax, log in zip(fig.subplots(1, 2), (False, True), strict=True):
         if density_extent(snap) is not None:
             if log:
@@ -90,7 +80,7 @@ def samples_figure(snap: FlowSamples) -> Figure:
     ax = fig.add_subplot()
     ax.set_title(f"Samples from the flow over the data — step {snap.step}", fontsize=10)
     samples, data = finite_points(snap.samples), finite_points(snap.data)
-    limits = _limits([samples, data])
+    limits = points_extent([samples, data])
     if limits is None:
         show_message(ax, "No samples or data points to show yet")
         return fig

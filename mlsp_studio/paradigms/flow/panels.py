@@ -36,6 +36,7 @@ from .snapshots import (
     layer_stages,
     log_density_picture,
     nll_words,
+    points_extent,
     stage_extent,
     stage_lines,
     stage_points,
@@ -99,16 +100,6 @@ class _FlowPanel(Panel):
         style_plot(self.plot, dark)
 
 
-def _points_extent(*arrays: np.ndarray) -> tuple[float, float, float, float] | None:
-    kept = [a for a in arrays if len(a)]
-    if not kept:
-        return None
-    pts = np.concatenate(kept)
-    lo, hi = np.percentile(pts, 0.5, axis=0), np.percentile(pts, 99.5, axis=0)
-    pad = 0.05 * max(float(max(hi - lo)), 1e-6)
-    return lo[0] - pad, hi[0] + pad, lo[1] - pad, hi[1] + pad
-
-
 @PANELS.register
 class FlowDensityPanel(_FlowPanel):
     """How likely the flow finds each point of the plane, under the held-out data: p(x), or
@@ -168,7 +159,7 @@ class FlowDensityPanel(_FlowPanel):
                 heading += f" · {words}"
         else:
             self.image.hide()
-            extent = _points_extent(data)
+            extent = points_extent([data], pad=0.05)
             heading += ": no density grid yet"
         self._set_heading(heading)
         self._frame(extent)
@@ -220,7 +211,7 @@ class FlowSamplesPanel(_FlowPanel):
         if not len(samples):
             heading = f"Samples from the flow — step {snapshot.step}: none to show"
         self._set_heading(heading)
-        self._frame(_points_extent(samples, data))
+        self._frame(points_extent([samples, data], pad=0.05))
 
     def reset(self) -> None:
         super().reset()

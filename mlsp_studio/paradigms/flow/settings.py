@@ -65,4 +65,5 @@ PARADIGM_SPECS.register(ParadigmSpec(
                       "0 = none"),
               )),
     ("classification", "regression"),
-    slot_inputs=flow_inputs, slot_output=flow_output, menu_order=75))
+    slot_inputs=flow_inputs, slot_output=flow_output, menu_order=75,
+    pictures=("flow_density", "flow_samples", "flow_layers")))

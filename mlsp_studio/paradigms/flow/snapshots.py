@@ -5,6 +5,7 @@ one coupling at a time. Numpy only; panels and figures share the helpers at the 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -81,6 +82,19 @@ def finite_points(a: np.ndarray) -> np.ndarray:
     if a.ndim != 2 or a.shape[1] != 2:
         return np.zeros((0, 2))
     return a[np.isfinite(a).all(1)]
+
+
+def points_extent(arrays: Sequence[np.ndarray], pad: float = 0.08, tail: float = 0.5
+                  ) -> tuple[float, float, float, float] | None:
+    """(x0, x1, y0, y1) around the finite (n, 2) ``arrays`` but their outer ``tail`` per cent
+    on each side, widened by ``pad`` of its longer side; None when there is no point."""
+    kept = [a for a in arrays if len(a)]
+    if not kept:
+        return None
+    pts = np.concatenate(kept)
+    lo, hi = np.percentile(pts, tail, axis=0), np.percentile(pts, 100 - tail, axis=0)
+    pad = pad * max(float(max(hi - lo)), 1e-6)
+    return lo[0] - pad, hi[0] + pad, lo[1] - pad, hi[1] + pad
 
 
 def density_extent(snap: FlowDensity) -> tuple[float, float, float, float] | None:
@@ -195,11 +209,7 @@ def stage_extent(snap: FlowLayers, stage: int) -> tuple[float, float, float, flo
     if stage == layer_stages(snap) - 1:
         pts = np.concatenate([pts, finite_points(snap.data)])
     pts = pts[np.isfinite(pts).all(1)] if len(pts) else pts
-    if not len(pts):
-        return -3.0, 3.0, -3.0, 3.0
-    lo, hi = np.percentile(pts, 1.0, axis=0), np.percentile(pts, 99.0, axis=0)
-    pad = 0.08 * max(float(max(hi - lo)), 1e-6)
-    return lo[0] - pad, hi[0] + pad, lo[1] - pad, hi[1] + pad
+    return points_extent([pts], tail=1.0) or (-3.0, 3.0, -3.0, 3.0)
 
 
 def shown_stages(stages: int, count: int = 5) -> list[int]:

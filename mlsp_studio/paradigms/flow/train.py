@@ -28,7 +28,15 @@ from ...snapshots.kinds import Snapshot
 from ..optim import make_optimizer
 from ..registry import PARADIGMS
 from ..update import TrainerBase
-from .train_parts import Coupling, Flow, coupling_masks, mixture_entropy, nll, standardiser
+from .train_parts import (
+    Coupling,
+    Flow,
+    coupling_masks,
+    jittered,
+    mixture_entropy,
+    nll,
+    standardiser,
+)
 from .train_visuals import FlowVisuals
 
 EVAL_CAP = 20_000      # rows of a split scored at each check (all of the ring's)
@@ -116,11 +124,9 @@ class FlowParadigm(TrainerBase):
     def step(self) -> dict[str, float]:
         if not self.flow.training:
             self.flow.train()
-        batch = self.x[self._next_indices()]
-        noise = float(self.hparams["noise"])
-        if noise > 0:  # drawn from the batches' own stream, so the script draws the same
-            batch = batch + noise * torch.randn(batch.shape, generator=self.generator).to(
-                self.device)
+        # the noise is drawn from the batches' own stream, so the script draws the same
+        batch = jittered(self.x[self._next_indices()], float(self.hparams["noise"]),
+                         self.generator)
         clip = float(self.hparams["grad_clip"])
         return {"loss": self._update(nll(self.flow, batch), clip=clip)}
 

@@ -126,6 +126,14 @@ def standardiser(x):
     return x.mean(0).float(), x.std(0).clamp_min(1e-6).float()
 
 
+def jittered(batch, noise, generator):
+    """The batch with N(0, noise²) jitter on every number (noise regularisation), drawn from
+    ``generator``, the batches' own stream; noise 0 gives the batch as it is."""
+    if noise <= 0:
+        return batch
+    return batch + noise * torch.randn(batch.shape, generator=generator).to(batch.device)
+
+
 def nll(flow, x, batch=4096):
     """The mean negative log-likelihood of the rows of x, in nats per example."""
     total = 0.0

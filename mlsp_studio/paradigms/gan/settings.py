@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...model.blocks import Context, Shape, p_choice, p_float, p_int
-from ...model.paradigms import OPTIMIZER_PARAMS, PARADIGM_SPECS, ParadigmSpec
+from ...model.paradigms import OPTIMIZER_PARAMS, PARADIGM_SPECS, ParadigmSpec, shaped_like_data
 from ...model.params import ParamSet
 
 GENERATOR_LOSSES = ("flip", "reversal")
@@ -25,8 +25,7 @@ def gan_inputs(slot: str, hparams: dict[str, Any], data: Context) -> Context:
 def gan_output(slot: str, hparams: dict[str, Any], data: Context) -> tuple[Shape, str] | None:
     if slot == "discriminator":
         return (1,), "one score per example: the logit of 'this is real'"
-    x = data.inputs.get("x")
-    return (tuple(x), "examples shaped like the data") if x is not None else None
+    return shaped_like_data(data, "examples shaped like the data")
 
 
 PARADIGM_SPECS.register(ParadigmSpec(
@@ -49,4 +48,5 @@ PARADIGM_SPECS.register(ParadigmSpec(
                        "loss passed back through a gradient-reversal layer)"),
               )),
     ("classification", "regression"),
-    slot_inputs=gan_inputs, slot_output=gan_output, menu_order=60))
+    slot_inputs=gan_inputs, slot_output=gan_output, menu_order=60,
+    pictures=("gan_balance",)))

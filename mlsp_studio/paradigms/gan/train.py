@@ -5,6 +5,10 @@ Goodfellow et al., "Generative Adversarial Nets" (2014): the minimax game and th
 non-saturating ("label flip") generator loss. Ganin and Lempitsky, "Unsupervised Domain
 Adaptation by Backpropagation" (2015): the gradient-reversal layer, used here to hand the
 discriminator's own loss to the generator with its sign turned.
+
+The functions above the trainer class (noise, losses, the game's figures, mode metrics) are
+plain torch and numpy on their arguments: the exported script copies their text
+(``export/source_copy.py``), so keep them free of the studio's imports.
 """
 
 from __future__ import annotations
@@ -54,6 +58,46 @@ def mode_metrics(samples: np.ndarray, centres: np.ndarray, spread: float,
     near = dist <= 3.0 * spread
     covered = int((near.sum(0) >= min_share * len(samples)).sum())
     return covered, float(near.any(1).mean())
+
+
+def draw_noise(n, latent, generator, device):
+    """n noise vectors z ~ N(0, I) of size latent, (n, latent), from ``generator``."""
+    return torch.randn(n, latent, generator=generator).to(device)
+
+
+def d_loss_of(real_logit, fake_logit):
+    """The discriminator's loss: ½ [BCE(D(x), real) + BCE(D(G(z)), generated)]; ln 2 ≈ 0.69
+    when it cannot tell the two apart."""
+    return 0.5 * (F.binary_cross_entropy_with_logits(real_logit, torch.ones_like(real_logit))
+                  + F.binary_cross_entropy_with_logits(fake_logit, torch.zeros_like(fake_logit)))
+
+
+def g_loss_of(fake_logit, reversal):
+    """The figure the generator lowers: flip scores its examples against the label "real",
+    −log D(G(z)) (non-saturating); reversal (the minimax game) is the discriminator's own loss
+    on them with its sign turned, log(1 − D(G(z)))."""
+    if reversal:
+        return -F.binary_cross_entropy_with_logits(fake_logit, torch.zeros_like(fake_logit))
+    return F.binary_cross_entropy_with_logits(fake_logit, torch.ones_like(fake_logit))
+
+
+def discriminator_logits(G, D, real, latent, generator):
+    """The discriminator's logits (B,) on a batch of data and on as many generated examples,
+    their noise drawn from ``generator``; the generator is held still."""
+    z = draw_noise(len(real), latent, generator, real.device)
+    with torch.no_grad():
+        fake = G(z).reshape(real.shape)                                   # (B, *example)
+    return D(real).reshape(len(real)), D(fake).reshape(len(real))
+
+
+def game_scores(G, D, x, z, reversal):
+    """The game's figures on the examples x and as many generated ones from the noise z:
+    both losses and the discriminator's mean probability of "real" for each kind."""
+    real = D(x).reshape(len(x))                                           # (n,) logits
+    fake = D(G(z[:len(x)]).reshape(x.shape)).reshape(len(x))
+    return {"d_loss": d_loss_of(real, fake).item(), "g_loss": g_loss_of(fake, reversal).item(),
+            "d_real": torch.sigmoid(real).mean().item(),
+            "d_fake": torch.sigmoid(fake).mean().item()}
 
 
 class BalanceHistory:
@@ -131,8 +175,8 @@ class GanParadigm(TrainerBase):
         self.d_opt = self._optimizer(self.D, hp["d_lr"], self.total_steps * self.k)
         self.history = BalanceHistory()
         fixed = torch.Generator().manual_seed(METRIC_SEED)
-        self._metric_z = torch.randn(METRIC_SAMPLES, self.latent, generator=fixed).to(device)
-        self._eval_z = torch.randn(EVAL_CAP, self.latent, generator=fixed).to(device)
+        self._metric_z = draw_noise(METRIC_SAMPLES, self.latent, fixed, device)
+        self._eval_z = draw_noise(EVAL_CAP, self.latent, fixed, device)
         self._train_eval = torch.randperm(n, generator=fixed)[:EVAL_CAP].to(device)
         self.points2d = tuple(self.x.shape[1:]) == (2,)
         self.image_shape = _image_shape(tuple(self.x.shape[1:]))
@@ -166,7 +210,7 @@ class GanParadigm(TrainerBase):
         return self.x[self._next_indices()]
 
     def _noise(self, n: int) -> torch.Tensor:
-        return torch.randn(n, self.latent, generator=self.generator).to(self.device)
+        return draw_noise(n, self.latent, self.generator, self.device)
 
     def _generate(self, z: torch.Tensor) -> torch.Tensor:
         return self.G(z).reshape(len(z), *self.x.shape[1:])          # (B, *data shape)
@@ -174,11 +218,7 @@ class GanParadigm(TrainerBase):
     def _logit(self, x: torch.Tensor) -> torch.Tensor:
         return self.D(x).reshape(len(x))                             # (B,)
 
-    @staticmethod
-    def _d_loss(real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
-        """½ BCE of the data's logits against "real" plus of the fakes' against "generated"."""
-        return 0.5 * (F.binary_cross_entropy_with_logits(real, torch.ones_like(real))
-                      + F.binary_cross_entropy_with_logits(fake, torch.zeros_like(fake)))
+    _d_loss = staticmethod(d_loss_of)  # the discriminator's loss, also as a method
 
     def generator_loss(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, float]:
         """The loss whose gradient moves the generator, its logits, and the value reported.
@@ -193,7 +233,7 @@ class GanParadigm(TrainerBase):
             loss = F.binary_cross_entropy_with_logits(logit, torch.zeros_like(logit))
             return loss, logit, -loss.item()
         logit = self._logit(fake)
-        loss = F.binary_cross_entropy_with_logits(logit, torch.ones_like(logit))
+        loss = g_loss_of(logit, False)
         return loss, logit, loss.item()
 
     def step(self) -> dict[str, float]:
@@ -202,11 +242,9 @@ class GanParadigm(TrainerBase):
                 net.train()
         d_losses, d_real, d_fake = [], [], []
         for _ in range(self.k):
-            real = self._next_batch()
-            with torch.no_grad():
-                fake = self._generate(self._noise(len(real)))
-            real_logit, fake_logit = self._logit(real), self._logit(fake)
-            d_losses.append(optimise(self._d_loss(real_logit, fake_logit), self.d_opt))
+            real_logit, fake_logit = discriminator_logits(self.G, self.D, self._next_batch(),
+                                                          self.latent, self.generator)
+            d_losses.append(optimise(d_loss_of(real_logit, fake_logit), self.d_opt))
             d_real.append(torch.sigmoid(real_logit.detach()).mean().item())
             d_fake.append(torch.sigmoid(fake_logit.detach()).mean().item())
         # not optimise(): its backward would fill the discriminator's gradients too (through
@@ -236,15 +274,8 @@ class GanParadigm(TrainerBase):
         with torch.inference_mode():
             self.G.eval()
             self.D.eval()
-            real = self._logit(x)
-            fake = self._logit(self._generate(self._eval_z[:len(x)]))
-            d_loss = self._d_loss(real, fake).item()
-            g_loss = (-F.binary_cross_entropy_with_logits(fake, torch.zeros_like(fake))
-                      if self.reversal else
-                      F.binary_cross_entropy_with_logits(fake, torch.ones_like(fake))).item()
-            metrics = {"loss": d_loss + g_loss, "d_loss": d_loss, "g_loss": g_loss,
-                       "d_real": torch.sigmoid(real).mean().item(),
-                       "d_fake": torch.sigmoid(fake).mean().item()}
+            scores = game_scores(self.G, self.D, x, self._eval_z, self.reversal)
+            metrics = {"loss": scores["d_loss"] + scores["g_loss"], **scores}
             if split == "val" and self.has_modes:
                 metrics.update(self.mode_scores())
         return metrics

@@ -17,4 +17,5 @@ PARADIGM_SPECS.register(ParadigmSpec(
                       "sampling temperature: low is careful, high is adventurous"),
               p_int("top_k", 0, 0, 100000, "sample among the k likeliest tokens; 0 = all"),
               p_int("sample_length", 80, 1, 2000, "tokens written per sample"))),
-    ("text",), menu_order=20))
+    ("text",), menu_order=20,
+    pictures=("generation",)))

@@ -13,7 +13,7 @@ import torch.nn.functional as F
 
 from ...errors import DataError
 from ...model.project import Project
-from ...snapshots.kinds import Generation, Snapshot
+from ...snapshots.kinds import Snapshot
 from ..optim import make_optimizer
 from ..registry import PARADIGMS
 from ..seq_visuals import ATTENTION_TYPES, attention_snapshot, keys_of
@@ -26,6 +26,7 @@ from ..text_common import (
     unknown_note,
 )
 from ..update import TrainerBase
+from .snapshots import Generation
 
 EVAL_WINDOWS = 96         # windows of the val split scored at each check (train: the same)
 FINAL_WINDOWS = 512       # windows of each split scored for the final metrics
@@ -68,7 +69,6 @@ class LanguageModelParadigm(TrainerBase):
         self._schedule(max(1, math.ceil((len(train) - 1) / (self.batch_size * self.window))))
         self.generator = torch.Generator().manual_seed(project.seed)
         self.optimizer = make_optimizer(self.model.parameters(), self.hparams, self.total_steps)
-        self._offsets = torch.arange(self.window + 1, device=device)
         counts = token_counts(train, len(self.vocab))
         self.unigram_loss = entropy_nats(counts)
         # tokens the training text never holds (padding, mask, ...) are never written
@@ -90,28 +90,20 @@ class LanguageModelParadigm(TrainerBase):
         stream = self.streams.get(split)
         if stream is None or len(stream) < self.window + 1:
             return torch.zeros(0, dtype=torch.long, device=self.device)
-        count = (len(stream) - 1) // self.window
-        starts = torch.arange(count, device=self.device) * self.window
-        if count > limit:
-            keep = torch.linspace(0, count - 1, limit, device=self.device).round().long()
-            starts = starts[keep]
-        return starts
+        return tiling(len(stream), self.window, limit, self.device)
 
     # -- training ------------------------------------------------------------------------
     def windows(self, stream: torch.Tensor, starts: torch.Tensor
                 ) -> tuple[torch.Tensor, torch.Tensor]:
         """Inputs and targets for windows starting at ``starts``: the target of position t is
         the token at t + 1."""
-        w = stream[starts[:, None] + self._offsets]         # (N, L + 1)
-        return w[:, :-1], w[:, 1:]
+        return windows(stream, starts, self.window)
 
     def step(self) -> dict[str, float]:
         if not self.model.training:
             self.model.train()
-        train = self.streams["train"]
-        starts = torch.randint(0, len(train) - self.window, (self.batch_size,),
-                               generator=self.generator).to(self.device)
-        x, y = self.windows(train, starts)                  # (B, L), (B, L)
+        x, y = random_windows(self.streams["train"], self.window, self.batch_size,
+                              self.generator)               # (B, L), (B, L)
         value = self._update(next_token_loss(self.model(x), y))   # scores (B, L, V)
         if self.steps_done % self.steps_per_epoch == 0:
             self.epoch += 1
@@ -123,17 +115,10 @@ class LanguageModelParadigm(TrainerBase):
         starts = self._eval_starts.get(split) if starts is None else starts
         if stream is None or starts is None or len(starts) == 0:
             return {}
-        total, correct, count = 0.0, 0, 0
         with torch.inference_mode():
             self.model.eval()
-            for i in range(0, len(starts), EVAL_BATCH):
-                x, y = self.windows(stream, starts[i:i + EVAL_BATCH])
-                out = self.model(x)
-                total += F.cross_entropy(out.reshape(-1, out.shape[-1]), y.reshape(-1),
-                                         reduction="sum").item()
-                correct += (out.argmax(-1) == y).sum().item()
-                count += y.numel()
-        return {"loss": total / count, "accuracy": correct / count}
+            loss, accuracy = window_scores(self.model, stream, starts, self.window, EVAL_BATCH)
+        return {"loss": loss, "accuracy": accuracy}
 
     def final_metrics(self) -> dict[str, float]:
         out = self._split_metrics(lambda split: self.evaluate(
@@ -167,9 +152,8 @@ class LanguageModelParadigm(TrainerBase):
         new: list[int] = []
         start = time.perf_counter()
         for _ in range(count):
-            logits = self.model(seq[:, -self.window:])[:, -1]   # (1, V): the last position
-            logits = logits.masked_fill(self._unseen, float("-inf"))
-            token = sample_next(logits, temperature, top_k, generator)
+            token = next_token(self.model, seq, self.window, self._unseen, temperature, top_k,
+                               generator)                      # (1,)
             new.append(int(token[0]))
             seq = torch.cat([seq, token[:, None]], 1)
             if budget_s is not None and time.perf_counter() - start > budget_s:
@@ -287,3 +271,56 @@ def next_token_loss(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor
     """Mean cross-entropy of scores (N, L, V) against the next tokens (N, L)."""
     return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1))
 
+
+def windows(ids: torch.Tensor, starts: torch.Tensor, length: int
+            ) -> tuple[torch.Tensor, torch.Tensor]:
+    """Inputs and targets (N, length) of the windows of ``length`` tokens that begin at
+    ``starts`` (N,) in the token stream ``ids``: the target at position t is the token at
+    t + 1, so every position learns to predict the next token."""
+    w = ids[starts[:, None] + torch.arange(length + 1, device=ids.device)]  # (N, length + 1)
+    return w[:, :-1], w[:, 1:]
+
+
+def random_windows(ids: torch.Tensor, length: int, batch_size: int,
+                   generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """Inputs and targets (B, length) of ``batch_size`` windows from random places in the
+    token stream ``ids``, the places drawn from ``generator``."""
+    starts = torch.randint(0, len(ids) - length, (batch_size,), generator=generator)
+    return windows(ids, starts.to(ids.device), length)
+
+
+def tiling(n_tokens: int, length: int, limit: int, device=None) -> torch.Tensor:
+    """Starts of the windows of ``length`` tokens that tile a text of ``n_tokens`` without
+    overlapping: at most ``limit`` of them, spread evenly over the text when there are more."""
+    count = (n_tokens - 1) // length
+    starts = torch.arange(count, device=device) * length
+    if count > limit:
+        keep = torch.linspace(0, count - 1, limit, device=device).round().long()
+        starts = starts[keep]
+    return starts
+
+
+def window_scores(model, ids: torch.Tensor, starts: torch.Tensor, length: int,
+                  batch: int = 128) -> tuple[float, float]:
+    """Next-token loss (mean cross-entropy per token) and accuracy (share of tokens predicted
+    right) of the windows at ``starts``, ``batch`` windows at a time."""
+    total, correct, count = 0.0, 0, 0
+    for i in range(0, len(starts), batch):
+        x, y = windows(ids, starts[i:i + batch], length)
+        scores = model(x)                                       # (n, L, V)
+        total += F.cross_entropy(scores.reshape(-1, scores.shape[-1]), y.reshape(-1),
+                                 reduction="sum").item()
+        correct += (scores.argmax(-1) == y).sum().item()
+        count += y.numel()
+    return total / count, correct / count
+
+
+def next_token(model, seq: torch.Tensor, length: int, unseen: torch.Tensor,
+               temperature: float, top_k: int, generator: torch.Generator | None = None
+               ) -> torch.Tensor:
+    """The token (1,) that follows ``seq`` (1, T), drawn by :func:`sample_next` from the
+    model's scores at the last position; the model reads the last ``length`` tokens, and
+    tokens marked in ``unseen`` (V,) (never in the training text) are never drawn."""
+    scores = model(seq[:, -length:])[:, -1]                     # (1, V): the last position
+    scores = scores.masked_fill(unseen, float("-inf"))
+    return sample_next(scores, temperature, top_k, generator)

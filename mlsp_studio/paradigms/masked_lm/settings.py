@@ -16,4 +16,5 @@ PARADIGM_SPECS.register(ParadigmSpec(
               p_bool("next_sentence", False,
                      "also learn whether the second half of a pair really follows the first "
                      "(the network then needs a second output with 2 classes)"))),
-    ("text",), menu_order=30))
+    ("text",), menu_order=30,
+    pictures=("fill_mask",)))

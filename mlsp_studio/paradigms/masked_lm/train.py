@@ -11,7 +11,7 @@ import torch.nn.functional as F
 
 from ...errors import ProjectError
 from ...model.project import Project
-from ...snapshots.kinds import FillMask, Snapshot
+from ...snapshots.kinds import Snapshot
 from ..optim import make_optimizer
 from ..registry import PARADIGMS
 from ..seq_visuals import ATTENTION_TYPES, attention_snapshot, keys_of
@@ -24,6 +24,7 @@ from ..text_common import (
     unknown_note,
 )
 from ..update import TrainerBase
+from .snapshots import FillMask
 
 EVAL_ROWS = 512           # rows of a split scored at each check (train: a fixed subset)
 TOP = 5                   # guesses listed per blank
@@ -138,9 +139,8 @@ class MaskedLMParadigm(TrainerBase):
     def mask(self, x: torch.Tensor, generator: torch.Generator
              ) -> tuple[torch.Tensor, torch.Tensor]:
         """Corrupted inputs and the (N, L) bool tensor of the chosen positions."""
-        chosen = choose_positions(x, self.fraction, self.special, generator)
-        inputs, _ = corrupt(x, chosen, self.mask_id, self.ordinary, generator)
-        return inputs, chosen
+        return mask_tokens(x, self.fraction, self.special, self.mask_id, self.ordinary,
+                           generator)
 
     def _fixed_batch(self, split: str, seed: int) -> tuple | None:
         """A batch masked once, so every check scores the same positions."""
@@ -157,8 +157,7 @@ class MaskedLMParadigm(TrainerBase):
     def _losses(self, x, inputs, chosen, labels):
         out = self.model(inputs)
         outs = out if isinstance(out, tuple) else (out,)
-        logits = outs[self._token_out][chosen]
-        token_loss = F.cross_entropy(logits, x[chosen])
+        logits, token_loss = masked_prediction(outs[self._token_out], x, chosen)
         pair_logits = outs[self._pair_out] if labels is not None else None
         pair_loss = F.cross_entropy(pair_logits, labels) if labels is not None else None
         return logits, token_loss, pair_logits, pair_loss
@@ -185,7 +184,7 @@ class MaskedLMParadigm(TrainerBase):
             self.model.eval()
             logits, token_loss, pair_logits, pair_loss = self._losses(x, inputs, chosen, labels)
             metrics = {"loss": token_loss.item(),
-                       "masked_accuracy": (logits.argmax(-1) == x[chosen]).float().mean().item()}
+                       "masked_accuracy": masked_accuracy(logits, x, chosen)}
             if pair_logits is not None:
                 metrics["nsp_loss"] = pair_loss.item()
                 metrics["nsp_accuracy"] = (pair_logits.argmax(-1) == labels).float().mean().item()
@@ -262,3 +261,28 @@ class MaskedLMParadigm(TrainerBase):
         return attention_snapshot(self.model, (x,), labels, labels, self.steps_done, index,
                                   f"test sentence {index}: {text}")
 
+
+def mask_tokens(x: torch.Tensor, fraction: float, special: torch.Tensor, mask_id: int,
+                ordinary: torch.Tensor, generator: torch.Generator | None = None
+                ) -> tuple[torch.Tensor, torch.Tensor]:
+    """BERT's corruption of the rows ``x`` (N, L): ``fraction`` of each row's ordinary tokens
+    (at least one; never padding or the tokens marked in ``special`` (V,)) are chosen; of
+    those, 80 % become ``mask_id``, 10 % a random token of ``ordinary`` and 10 % stay as they
+    are. Returns the corrupted rows and the chosen positions (N, L), the ones to predict."""
+    chosen = choose_positions(x, fraction, special, generator)
+    inputs, _ = corrupt(x, chosen, mask_id, ordinary, generator)
+    return inputs, chosen
+
+
+def masked_prediction(scores: torch.Tensor, x: torch.Tensor, chosen: torch.Tensor
+                      ) -> tuple[torch.Tensor, torch.Tensor]:
+    """The scores (hidden, V) at the chosen positions of ``scores`` (N, L, V), and their
+    cross-entropy against the true tokens ``x`` (N, L) there: only the hidden positions
+    count, the rest of the row is given, not predicted."""
+    hidden = scores[chosen]
+    return hidden, F.cross_entropy(hidden, x[chosen])
+
+
+def masked_accuracy(hidden: torch.Tensor, x: torch.Tensor, chosen: torch.Tensor) -> float:
+    """The share of hidden tokens whose best score (``hidden`` (hidden, V)) is the true one."""
+    return (hidden.argmax(-1) == x[chosen]).float().mean().item()

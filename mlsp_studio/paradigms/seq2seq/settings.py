@@ -16,4 +16,5 @@ PARADIGM_SPECS.register(ParadigmSpec(
               p_float("teacher_forcing", 1.0, 0.0, 1.0,
                       "share of training steps where the decoder gets the true previous "
                       "tokens instead of its own guesses"))),
-    ("sequence",), menu_order=10))
+    ("sequence",), menu_order=10,
+    pictures=("alignment",)))

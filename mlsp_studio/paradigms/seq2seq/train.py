@@ -24,11 +24,12 @@ import torch.nn.functional as F
 from ...errors import ProjectError
 from ...model.project import Project
 from ...nn.attention import capture_attention
-from ...snapshots.kinds import Alignment, AttentionLayer, AttentionMaps, Snapshot
+from ...snapshots.kinds import AttentionLayer, AttentionMaps, Snapshot
 from ..optim import make_optimizer
 from ..registry import PARADIGMS
 from ..seq_visuals import step_labels, token_texts
 from ..update import TrainerBase
+from .snapshots import Alignment
 
 EVAL_TRAIN_SUBSET = 512   # training examples used for the train-split metrics
 EVAL_BATCH = 1024         # examples decoded at once when evaluating
@@ -40,6 +41,54 @@ def shift_right(target: torch.Tensor, bos_id: int) -> torch.Tensor:
     token, so position i sees the tokens before target token i and never token i itself."""
     start = torch.full_like(target[:, :1], bos_id)
     return torch.cat([start, target[:, :-1]], 1)
+
+
+def greedy_decode(run, x: torch.Tensor, length: int, bos_id: int, pad_id: int = 0,
+                  reads_dec: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
+    """Greedy decoding of ``length`` tokens for every source row of ``x`` (N, Ls), with
+    ``run(x, dec)`` the network's scores (N, length, V).
+
+    Returns the guesses (N, length) and the last decoder input (N, length): ``<bos>`` then
+    the guesses shifted right. The decoder input starts as ``<bos>`` followed by padding;
+    after each run of the network the guess at position i is written in at i + 1, so the
+    network only ever sees its own earlier guesses. A network that does not read the decoder
+    input (``reads_dec`` False) writes every position in one run."""
+    n = len(x)
+    dec = torch.full((n, length), pad_id, dtype=torch.long, device=x.device)
+    dec[:, 0] = bos_id
+    if not reads_dec:
+        return run(x, dec).argmax(-1), dec
+    pred = torch.empty((n, length), dtype=torch.long, device=x.device)
+    for i in range(length):
+        pred[:, i] = run(x, dec)[:, i].argmax(-1)             # the guess at position i
+        if i + 1 < length:
+            dec[:, i + 1] = pred[:, i]
+    return pred, dec
+
+
+def teacher_forced(share: float, generator: torch.Generator) -> bool:
+    """Whether a training step shows the decoder the true previous tokens: always when
+    ``share`` is 1, else a coin from ``generator`` that says yes on ``share`` of the steps."""
+    if share >= 1.0:
+        return True
+    return torch.rand((), generator=generator).item() < share
+
+
+def decoder_input(run, x: torch.Tensor, y: torch.Tensor, forced: bool, bos_id: int,
+                  pad_id: int = 0, reads_dec: bool = True) -> torch.Tensor:
+    """What the decoder reads in a training step on sources ``x`` and targets ``y`` (N, Lt):
+    the shifted target (teacher forcing), or the network's own greedy guesses shifted the
+    same way, made without gradients."""
+    if forced:
+        return shift_right(y, bos_id)
+    with torch.no_grad():
+        return greedy_decode(run, x, y.shape[1], bos_id, pad_id, reads_dec)[1]
+
+
+def sequence_loss(scores: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Mean cross-entropy of every target position: scores (N, Lt, V) flattened to
+    (N * Lt, V) against the target ids (N, Lt) flattened to (N * Lt,)."""
+    return F.cross_entropy(scores.reshape(-1, scores.shape[-1]), target.reshape(-1))
 
 
 def token_accuracy(pred: torch.Tensor, target: torch.Tensor) -> float:
@@ -108,50 +157,21 @@ class Seq2SeqParadigm(TrainerBase):
         return _check_output(self.model(*self._inputs(x, dec)), dec.shape[1])
 
     def greedy(self, x: torch.Tensor, length: int) -> tuple[torch.Tensor, torch.Tensor]:
-        """Greedy decoding of ``length`` tokens for every source row of ``x``.
-
-        Returns the guesses (N, length) and the last decoder input (N, length): ``<bos>`` then
-        the guesses shifted right. The decoder input starts as ``<bos>`` followed by padding;
-        after each run of the network the guess at position i is written in at i + 1, so the
-        network only ever sees its own earlier guesses."""
-        n = len(x)
-        dec = torch.full((n, length), self.pad_id, dtype=torch.long, device=x.device)
-        dec[:, 0] = self.bos_id
-        if "dec" not in self.sources:
-            return self._run(x, dec).argmax(-1), dec
-        pred = torch.empty((n, length), dtype=torch.long, device=x.device)
-        for i in range(length):
-            pred[:, i] = self._run(x, dec)[:, i].argmax(-1)
-            if i + 1 < length:
-                dec[:, i + 1] = pred[:, i]
-        return pred, dec
+        """Greedy decoding of ``length`` tokens for every source row of ``x``: the guesses
+        (N, length) and the last decoder input (see :func:`greedy_decode`)."""
+        return greedy_decode(self._run, x, length, self.bos_id, self.pad_id,
+                             "dec" in self.sources)
 
     # -- training ------------------------------------------------------------------------
-    def _teacher_forced(self) -> bool:
-        share = self.hparams["teacher_forcing"]
-        if share >= 1.0:
-            return True
-        return torch.rand((), generator=self.generator).item() < share
-
-    @staticmethod
-    def _loss(out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        return F.cross_entropy(out.reshape(-1, out.shape[-1]), target.reshape(-1))
-
-    def decoder_input(self, x: torch.Tensor, y: torch.Tensor, forced: bool) -> torch.Tensor:
-        """What the decoder reads in a training step: the shifted target (teacher forcing)
-        or the network's own greedy guesses, shifted the same way, made without gradients."""
-        if forced:
-            return shift_right(y, self.bos_id)
-        with torch.no_grad():
-            return self.greedy(x, y.shape[1])[1]
-
     def step(self) -> dict[str, float]:
         if not self.model.training:  # train() walks every block: only when it changed
             self.model.train()
         idx = self._next_indices()
         x, y = self.x[idx], self.y[idx]
-        dec = self.decoder_input(x, y, self._teacher_forced())
-        return {"loss": self._update(self._loss(self._run(x, dec), y))}
+        forced = teacher_forced(self.hparams["teacher_forcing"], self.generator)
+        dec = decoder_input(self._run, x, y, forced, self.bos_id, self.pad_id,
+                            "dec" in self.sources)
+        return {"loss": self._update(sequence_loss(self._run(x, dec), y))}
 
     def evaluate(self, split: str = "val") -> dict[str, float]:
         """Loss with teacher forcing; token accuracy and exact match with greedy decoding."""
@@ -168,7 +188,7 @@ class Seq2SeqParadigm(TrainerBase):
             for i in range(0, len(x), EVAL_BATCH):
                 xb, yb = x[i:i + EVAL_BATCH], y[i:i + EVAL_BATCH]
                 out = self._run(xb, shift_right(yb, self.bos_id))
-                losses.append(self._loss(out, yb) * len(xb))
+                losses.append(sequence_loss(out, yb) * len(xb))
                 preds.append(self.greedy(xb, yb.shape[1])[0])
             pred = torch.cat(preds)
             return {"loss": (sum(losses) / len(x)).item(),
@@ -265,4 +285,5 @@ def _sources_by_block(graph) -> dict[str, set[str]]:
     return {f"n{node_id}": sources for node_id, sources in found.items()}
 
 
-__all__ = ["Seq2SeqParadigm", "exact_match", "shift_right", "token_accuracy"]
+__all__ = ["Seq2SeqParadigm", "decoder_input", "exact_match", "greedy_decode", "sequence_loss",
+           "shift_right", "teacher_forced", "token_accuracy"]

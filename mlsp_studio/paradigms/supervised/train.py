@@ -28,6 +28,7 @@ from ..receptive_field import ReceptiveFieldProbe
 from ..registry import PARADIGMS
 from ..seq_visuals import SEQUENCE_TYPES, SequenceVisuals, event_mass
 from ..update import TrainerBase
+from .train_parts import accuracy, predict, supervised_loss
 
 GRID = 64                 # decision-boundary resolution per axis
 EVAL_TRAIN_SUBSET = 512   # training examples used for the train-split metrics
@@ -94,11 +95,7 @@ class SupervisedParadigm(TrainerBase):
 
     # -- training ------------------------------------------------------------------------
     def _loss(self, out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        if self.classify:
-            if out.dim() == 2:
-                return F.cross_entropy(out, target)
-            return F.cross_entropy(out.reshape(-1, out.shape[-1]), target.reshape(-1))
-        return F.mse_loss(out, target if target.shape == out.shape else target.view(out.shape))
+        return supervised_loss(out, target, self.classify)
 
     def _batch(self, idx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """The training examples ``idx``, altered at random when augmentation is on (read at
@@ -137,10 +134,10 @@ class SupervisedParadigm(TrainerBase):
             return {}
         with torch.inference_mode():
             self.predictor.eval()
-            out = _batched(self.predictor, x)
+            out = predict(self.predictor, x)
             metrics = {"loss": self._loss(out, y).item()}
             if self.classify:
-                metrics["accuracy"] = (out.argmax(-1) == y).float().mean().item()
+                metrics["accuracy"] = accuracy(out, y)
             else:
                 metrics["mse"] = metrics["loss"]
             if self.ensemble is not None and split != "train":
@@ -151,8 +148,8 @@ class SupervisedParadigm(TrainerBase):
         """The members' mean score on their own, so the ensemble's gain shows."""
         scores = []
         for net in self.members:
-            out = _batched(net, x)
-            scores.append((out.argmax(-1) == y).float().mean().item() if self.classify
+            out = predict(net, x)
+            scores.append(accuracy(out, y) if self.classify
                           else self._loss(out, y).item())
         return {("accuracy" if self.classify else "mse") + "_single_mean":
                 sum(scores) / len(scores)}
@@ -223,7 +220,7 @@ class SupervisedParadigm(TrainerBase):
 
     def _confusion(self, step: int) -> ConfusionMatrix:
         test = self.data.test
-        pred = _batched(self.predictor, test.x).argmax(-1).reshape(-1).cpu().numpy()
+        pred = predict(self.predictor, test.x).argmax(-1).reshape(-1).cpu().numpy()
         true = test.y.reshape(-1).cpu().numpy()
         k = self.data.num_classes
         matrix = np.bincount(true * k + pred, minlength=k * k).reshape(k, k)
@@ -271,9 +268,3 @@ class SupervisedParadigm(TrainerBase):
                                labels=("",) * len(clean), noise="gaussian", noise_level=level,
                                mse=F.mse_loss(out, clean).item() if ok else math.nan,
                                noisy_mse=F.mse_loss(noisy, clean).item() if ok else math.nan)
-
-
-def _batched(model: torch.nn.Module, x: torch.Tensor, size: int = 4096) -> torch.Tensor:
-    if len(x) <= size:
-        return model(x)
-    return torch.cat([model(x[i:i + size]) for i in range(0, len(x), size)])

@@ -25,6 +25,57 @@ LORA_TYPES = {"dense": ("Dense",), "conv": ("Conv1d", "Conv2d"),
               "dense_conv": ("Dense", "Conv1d", "Conv2d")}
 
 
+def task_splits(splits: dict[str, tuple[torch.Tensor, torch.Tensor]],
+                classes: tuple[int, ...], num_classes: int, noise: float,
+                generator: torch.Generator, limit: int = 0
+                ) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
+    """One task's part of every split (x, y): the examples of ``classes`` only, labels
+    renumbered 0..k-1 (the data has labels 0..num_classes-1); with ``noise``, a fixed random
+    shift of the inputs (another domain); with ``limit``, that many training rows."""
+    lookup = torch.full((num_classes,), -1, dtype=torch.long)
+    lookup[list(classes)] = torch.arange(len(classes))
+    out = {}
+    for split, (x, y) in splits.items():
+        keep = torch.isin(y.cpu(), torch.tensor(classes))
+        x, y = x[keep.to(x.device)], lookup[y.cpu()[keep]].to(y.device)
+        if split == "train" and limit:
+            x, y = x[:limit], y[:limit]
+        if noise > 0:  # a fixed shift of the domain, the same at every look
+            x = x + noise * torch.randn(x.shape, generator=generator).to(x.device)
+        out[split] = (x, y)
+    return out
+
+
+def pretrain_rows(n: int, batch_size: int, generator: torch.Generator) -> torch.Tensor:
+    """The rows of a pre-training batch: ``batch_size`` of ``n`` (at most n), drawn at
+    random, one draw per step (no epochs)."""
+    return torch.randint(n, (min(batch_size, n),), generator=generator)
+
+
+def task_loss(out: torch.Tensor, y: torch.Tensor, k: int) -> torch.Tensor:
+    """Cross-entropy over the first ``k`` outputs only: the ones the task's classes use."""
+    return F.cross_entropy(out[:, :k], y)
+
+
+@torch.no_grad()
+def accuracy(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, k: int) -> float:
+    """The share of examples whose highest score among the task's k outputs is right."""
+    model.eval()
+    return (model(x)[:, :k].argmax(-1) == y).float().mean().item()
+
+
+def adapted_params(model: torch.nn.Module, head: torch.nn.Module, mode: str) -> list:
+    """The weights that train on the target task, ``requires_grad`` set to match: every one
+    (finetune); with the body frozen, the output layer ``head`` only (probe), or it and the
+    LoRA corrections, the weights named ``lora_...`` (lora)."""
+    if mode in ("lora", "probe"):
+        for name, p in model.named_parameters():
+            p.requires_grad_("lora_" in name)
+    for p in head.parameters():
+        p.requires_grad_(True)
+    return [p for p in model.parameters() if p.requires_grad]
+
+
 class _Task:
     """One task's examples: inputs and labels renumbered 0..k-1, per split."""
 
@@ -32,17 +83,8 @@ class _Task:
                  generator: torch.Generator, limit: int = 0) -> None:
         self.classes = classes
         self.names = [data.class_names[c] for c in classes]
-        lookup = torch.full((data.num_classes,), -1, dtype=torch.long)
-        lookup[list(classes)] = torch.arange(len(classes))
-        self.splits: dict[str, tuple[torch.Tensor, torch.Tensor]] = {}
-        for split, part in data.splits().items():
-            keep = torch.isin(part.y.cpu(), torch.tensor(classes))
-            x, y = part.x[keep.to(part.x.device)], lookup[part.y.cpu()[keep]].to(part.y.device)
-            if split == "train" and limit:
-                x, y = x[:limit], y[:limit]
-            if noise > 0:  # a fixed shift of the domain, the same at every look
-                x = x + noise * torch.randn(x.shape, generator=generator).to(x.device)
-            self.splits[split] = (x, y)
+        splits = {split: (part.x, part.y) for split, part in data.splits().items()}
+        self.splits = task_splits(splits, classes, data.num_classes, noise, generator, limit)
 
 
 @PARADIGMS.register("transfer")
@@ -120,15 +162,9 @@ class TransferParadigm(TrainerBase):
             self.source_accuracy_before = self._accuracy(self.source, "test")
             self.source_head = copy.deepcopy(self.model.blocks[self.head].state_dict())
         self.model.blocks[self.head].reset_parameters()
-        mode = h["mode"]
-        if mode == "lora":
+        if h["mode"] == "lora":
             add_lora(self.model, self.lora_keys, h["lora_rank"], h["lora_alpha"])
-        elif mode == "probe":
-            for p in self.model.parameters():
-                p.requires_grad_(False)
-        for p in self.model.blocks[self.head].parameters():
-            p.requires_grad_(True)
-        params = [p for p in self.model.parameters() if p.requires_grad]
+        params = adapted_params(self.model, self.model.blocks[self.head], h["mode"])
         total = self.steps_per_epoch * h["epochs"]
         self.optimizer = make_optimizer(params, h, total)
         self.task = self.target
@@ -139,15 +175,13 @@ class TransferParadigm(TrainerBase):
     def _batch(self) -> tuple[torch.Tensor, torch.Tensor]:
         x, y = self.task.splits["train"]
         if self.task is self.source:  # pre-training: random batches
-            idx = torch.randint(len(x), (min(self.batch_size, len(x)),),
-                                generator=self.generator)
+            idx = pretrain_rows(len(x), self.batch_size, self.generator)
             return x[idx.to(x.device)], y[idx.to(y.device)]
         idx = self._next_indices()
         return x[idx.to(x.device)], y[idx.to(y.device)]
 
     def _loss(self, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        k = len(self.task.classes)
-        return F.cross_entropy(out[:, :k], y)  # only the outputs the task uses
+        return task_loss(out, y, len(self.task.classes))
 
     def step(self) -> dict[str, float]:
         if self.task is self.source and self.steps_done >= self.pretrain_steps:
@@ -162,9 +196,7 @@ class TransferParadigm(TrainerBase):
         if len(x) == 0:
             return math.nan
         with torch.inference_mode():
-            self.model.eval()
-            out = self.model(x)[:, :len(task.classes)]
-            return (out.argmax(-1) == y).float().mean().item()
+            return accuracy(self.model, x, y, len(task.classes))
 
     def evaluate(self, split: str = "val") -> dict[str, float]:
         x, y = self.task.splits[split]

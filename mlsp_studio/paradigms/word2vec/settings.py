@@ -14,4 +14,5 @@ PARADIGM_SPECS.register(ParadigmSpec(
     ParamSet((*OPTIMIZER_PARAMS,
               p_int("window", 2, 1, 10, "how many words on each side count as context"),
               p_int("negatives", 5, 1, 50, "random words drawn per true context word"))),
-    ("text",), menu_order=40))
+    ("text",), menu_order=40,
+    pictures=("embeddings",)))

@@ -11,7 +11,7 @@ import torch.nn.functional as F
 
 from ...errors import DataError, ProjectError
 from ...model.project import Project
-from ...snapshots.kinds import Embeddings, Snapshot
+from ...snapshots.kinds import Snapshot
 from ..optim import make_optimizer
 from ..registry import PARADIGMS
 from ..text_common import (
@@ -23,6 +23,7 @@ from ..text_common import (
     token_counts,
 )
 from ..update import TrainerBase
+from .snapshots import Embeddings
 
 EVAL_PAIRS = 4096     # (center, context) pairs of a split scored at each check
 NEIGHBOURS = 5
@@ -64,8 +65,7 @@ class Word2VecParadigm(TrainerBase):
             raise ProjectError("word2vec needs a network that gives one vector per word, "
                                "e.g. Input → Embedding")
         dim = int(probe.shape[-1])
-        self.context = torch.nn.Embedding(len(self.vocab), dim).to(device)
-        torch.nn.init.zeros_(self.context.weight)
+        self.context = context_table(len(self.vocab), dim).to(device)
         counts = token_counts(sentences["train"], len(self.vocab))
         counts[sorted(self.special)] = 0
         self.noise = noise_distribution(counts, 0.75).to(device)
@@ -86,27 +86,18 @@ class Word2VecParadigm(TrainerBase):
 
     def center(self, ids: torch.Tensor) -> torch.Tensor:
         """The network's vector for each word id of a 1-D tensor: (n, dim)."""
-        out = self.model(ids.reshape(-1, 1))
-        return out.reshape(len(ids), -1) if out.dim() == 3 and out.shape[1] == 1 else out
+        return center_vectors(self.model, ids)
 
     def draw_negatives(self, n: int, generator: torch.Generator) -> torch.Tensor:
         """(n, negatives) word ids drawn from the noise distribution (unigram^0.75)."""
-        k = self.hparams["negatives"]
-        draws = torch.multinomial(self.noise.cpu(), n * k, replacement=True,
-                                  generator=generator)
-        return draws.reshape(n, k).to(self.device)
+        return negative_samples(self.noise, n, self.hparams["negatives"], generator)
 
     # -- training ------------------------------------------------------------------------
     def _next_batch(self) -> torch.Tensor:
         return self.pairs["train"][self._next_indices()]
 
     def loss(self, pairs: torch.Tensor, negatives: torch.Tensor) -> torch.Tensor:
-        v = self.center(pairs[:, 0])                         # (B, D)
-        u = self.context(pairs[:, 1])                        # (B, D)
-        u_neg = self.context(negatives)                      # (B, K, D)
-        positive = F.logsigmoid((u * v).sum(-1))
-        negative = F.logsigmoid(-(u_neg @ v[:, :, None])[..., 0]).sum(-1)
-        return -(positive + negative).mean()
+        return skipgram_loss(self.model, self.context, pairs, negatives)
 
     def step(self) -> dict[str, float]:
         if not self.model.training:
@@ -191,3 +182,38 @@ def skipgram_pairs(sentences: list[list[int]], window: int, skip: set[int]) -> t
     if not out:
         return torch.zeros(0, 2, dtype=torch.long)
     return torch.from_numpy(np.concatenate(out))
+
+
+def center_vectors(model, ids: torch.Tensor) -> torch.Tensor:
+    """The network's vector v of each word id of the 1-D tensor ``ids``: (n, dim)."""
+    out = model(ids.reshape(-1, 1))                          # (n, 1, dim) from an Embedding
+    return out.reshape(len(ids), -1) if out.dim() == 3 and out.shape[1] == 1 else out
+
+
+def context_table(size: int, dim: int) -> torch.nn.Embedding:
+    """The second table: one context vector u of ``dim`` numbers per word of a vocabulary of
+    ``size``, all zero at the start, trained alongside the network."""
+    table = torch.nn.Embedding(size, dim)
+    torch.nn.init.zeros_(table.weight)
+    return table
+
+
+def negative_samples(noise: torch.Tensor, n: int, k: int, generator: torch.Generator
+                     ) -> torch.Tensor:
+    """(n, k) word ids drawn from the noise distribution ``noise`` (V,) (unigram^0.75), on
+    the device ``noise`` is on."""
+    draws = torch.multinomial(noise.cpu(), n * k, replacement=True, generator=generator)
+    return draws.reshape(n, k).to(noise.device)
+
+
+def skipgram_loss(model, context: torch.nn.Embedding, pairs: torch.Tensor,
+                  negatives: torch.Tensor) -> torch.Tensor:
+    """The loss of (center, context) id pairs (B, 2), each with the random words
+    ``negatives`` (B, K): -log sigmoid(u . v) - sum log sigmoid(-u_neg . v), so the true
+    context scores high and the random words low."""
+    v = center_vectors(model, pairs[:, 0])                   # (B, D) the center words
+    u = context(pairs[:, 1])                                 # (B, D) their true context
+    u_neg = context(negatives)                               # (B, K, D) random words
+    positive = F.logsigmoid((u * v).sum(-1))
+    negative = F.logsigmoid(-(u_neg @ v[:, :, None])[..., 0]).sum(-1)
+    return -(positive + negative).mean()

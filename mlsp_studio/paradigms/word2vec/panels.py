@@ -23,9 +23,8 @@ from PySide6.QtWidgets import (
 )
 
 from mlsp_studio.snapshots.drawing import UNKNOWN_CLASS, class_colour, finite_floats
-from mlsp_studio.snapshots.kinds import Embeddings
 
-from .base import (
+from ...gui.panels.base import (
     FONT_PT,
     PANELS,
     Panel,
@@ -40,7 +39,8 @@ from .base import (
     text_label,
     variance_axes,
 )
-from .text_bits import BarList, colours, escape, offer_text, visible_token
+from ...gui.panels.text_bits import BarList, colours, escape, offer_text, visible_token
+from .snapshots import Embeddings
 
 MAX_LABELS = 150
 MAX_GROUPS_LISTED = 12

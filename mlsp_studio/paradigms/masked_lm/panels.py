@@ -15,9 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mlsp_studio.snapshots.kinds import FillMask
-
-from .base import (
+from ...gui.panels.base import (
     FONT_PT,
     PANELS,
     Panel,
@@ -28,7 +26,17 @@ from .base import (
     stack_layout,
     text_label,
 )
-from .text_bits import BLANK, RIGHT, WRONG, BarList, colours, escape, offer_text, visible_token
+from ...gui.panels.text_bits import (
+    BLANK,
+    RIGHT,
+    WRONG,
+    BarList,
+    colours,
+    escape,
+    offer_text,
+    visible_token,
+)
+from .snapshots import FillMask
 
 HIDDEN = {"<pad>", "<cls>", "<bos>", "<eos>"}
 SIGNS = {"␣": " ", "⏎": " ", "↵": " "}  # how runs show blanks in token labels

@@ -20,9 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mlsp_studio.snapshots.kinds import Generation
-
-from .base import (
+from ...gui.panels.base import (
     FONT_PT,
     PANELS,
     Panel,
@@ -33,7 +31,8 @@ from .base import (
     stack_layout,
     text_label,
 )
-from .text_bits import WRITTEN, colours
+from ...gui.panels.text_bits import WRITTEN, colours
+from .snapshots import Generation
 
 EXAMPLES_HINT = "Ready prompts…"
 ANSWER_WAIT_S = 5.0  # after this long, stop waiting for the answer to a prompt

@@ -18,10 +18,8 @@ from PySide6.QtCore import QRectF
 from PySide6.QtGui import QPainterPath
 from PySide6.QtWidgets import QGraphicsPathItem, QWidget
 
-from mlsp_studio.snapshots.kinds import Alignment
-
-from .base import FONT_PT, PANELS, new_plot, set_text, style_plot
-from .sequence_kit import (
+from ...gui.panels.base import FONT_PT, PANELS, new_plot, set_text, style_plot
+from ...gui.panels.sequence_kit import (
     RIGHT,
     VIRIDIS,
     WRONG,
@@ -36,6 +34,7 @@ from .sequence_kit import (
     token_text,
     weight_levels,
 )
+from .snapshots import Alignment
 
 WAITING = "Alignment — waiting for the first picture"
 
