@@ -7,6 +7,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 from block_cases_attention import INVALID, export_graph
+from script_checks import assert_same_network, load_script
 from torch import nn
 
 from mlsp_studio.errors import ShapeError
@@ -268,18 +269,8 @@ def test_the_script_builds_the_studios_attention_blocks() -> None:
     source = python_source(project)
     assert "class MultiHeadAttention(nn.Module)" in source and "class ConformerBlock" in source
     assert max(len(line) for line in source.splitlines()) <= 100
-    namespace = {"__name__": "exported_script"}
-    exec(compile(source, "exported_script.py", "exec"), namespace)
-    ctx = make_dataset("digits", {}).context()
-    torch.manual_seed(7)
-    net = compile_graph(project.slots["model"], BLOCKS, ctx).eval()
-    torch.manual_seed(7)
-    model = namespace["Model"]().eval()
-    pairs = list(zip(model.parameters(), net.parameters(), strict=True))
-    assert all(a.shape == b.shape and torch.equal(a, b) for a, b in pairs)
-    x = torch.rand(5, 1, 8, 8)
-    with torch.no_grad():
-        assert torch.allclose(model(x), net(x), atol=1e-6)
+    assert_same_network(load_script(source), project.slots["model"],
+                        make_dataset("digits", {}).context(), (5, 1, 8, 8))
 
 
 def test_onnx_export_of_the_attention_blocks_matches_pytorch(tmp_path) -> None:

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 import torch
+from script_checks import assert_same_data, load_script, preset_projects
 
-from mlsp_studio.data import make_dataset
 from mlsp_studio.engine import Engine
 from mlsp_studio.errors import StudioError
 from mlsp_studio.export.python_script import export_python, python_source
@@ -23,36 +23,17 @@ from mlsp_studio.model.project import Project
 PRESETS = ("autoencoder-digits", "denoising-ae", "anomaly-ae", "gan-ring", "gan-digits",
            "ddpm-2d", "ddpm-digits")
 METRIC = re.compile(r"^([a-z_]+) (-?\d+\.\d+)$")
+PROJECTS = preset_projects(PRESETS)
 CLASSES = {"encoder": "Encoder", "decoder": "Decoder", "generator": "Generator",
            "discriminator": "Discriminator", "denoiser": "Denoiser"}
 
 
-def _projects() -> list[tuple[str, Project]]:
-    out = []
-    for name in PRESETS:
-        project = load_preset(name)
-        out.append((name, project))
-        out += [(f"{name}:{v}", project.with_variant(v)) for v in project.variants]
-    return out
-
-
-def _load(source: str) -> dict:
-    """The script run as a module (not as the main program): its functions and classes."""
-    namespace = {"__name__": "exported_script"}
-    exec(compile(source, "exported_script.py", "exec"), namespace)
-    return namespace
-
-
-@pytest.mark.parametrize("name,project", _projects(), ids=[n for n, _ in _projects()])
+@pytest.mark.parametrize("name,project", PROJECTS, ids=[n for n, _ in PROJECTS])
 def test_script_has_the_studios_data_and_networks(name: str, project: Project) -> None:
     source = python_source(project)
     assert "mlsp_studio" not in source
-    script = _load(source)
-    bundle = make_dataset(project.dataset, project.dataset_options)
-    parts = script["make_data"](bundle.options["seed"])
-    for part, split in bundle.splits().items():
-        x, y = parts[part]
-        assert torch.equal(x, split.x) and torch.equal(y, split.y), part
+    script = load_script(source)
+    assert_same_data(script, project)
     engine = Engine(project)
     engine.build()
     torch.manual_seed(project.seed)  # the script builds its networks in the slots' order
@@ -138,7 +119,7 @@ def test_the_script_follows_the_settings_it_writes() -> None:
 def test_the_scripts_are_ruff_clean(tmp_path: Path) -> None:
     ruff = Path(sys.executable).parent / "ruff"
     paths = []
-    for name, project in _projects():
+    for name, project in preset_projects(PRESETS):
         paths.append(tmp_path / f"{name.replace(':', '_')}.py")
         paths[-1].write_text(python_source(project), encoding="utf-8")
     result = subprocess.run([str(ruff), "check", "--isolated", "--line-length", "100",

@@ -16,6 +16,7 @@ import torch
 from block_cases_attention import export_graph as attention_graph
 from block_cases_generative import export_graph as generative_graph
 from block_cases_skip import skip_graph
+from script_checks import assert_same_data, assert_same_network, load_script, preset_projects
 
 from mlsp_studio.data import make_dataset
 from mlsp_studio.engine import Engine
@@ -29,7 +30,6 @@ from mlsp_studio.model.graph import Graph
 from mlsp_studio.model.params import ParamSet
 from mlsp_studio.model.presets import load_preset, preset_names
 from mlsp_studio.model.project import Project
-from mlsp_studio.nn.compile import compile_graph
 
 FINAL = re.compile(r"^test (accuracy|mse) (\d+\.\d+)$")
 EPOCH = re.compile(r"^epoch\s+(\d+)/(\d+)\s+loss (\d+\.\d+)")
@@ -40,39 +40,15 @@ SCRIPT_READY = ("xor-perceptron", "spiral", "regression-sine", "digits-cnn", "si
                 "vit-digits", "optimizers", "overfit-regularize", "deep-gradients", "unet-denoise",
                 "rnn-vs-lstm", "rnn-stacked", "attention-pooling", "bidirectional-tagging",
                 "conformer-signals", "transformer-reverse")
+PROJECTS = preset_projects(SCRIPT_READY)
 
 
-def _projects() -> list[tuple[str, Project]]:
-    out = []
-    for name in SCRIPT_READY:
-        project = load_preset(name)
-        out.append((name, project))
-        out += [(f"{name}:{v}", project.with_variant(v)) for v in project.variants]
-    return out
-
-
-def _load(source: str) -> dict:
-    """The script run as a module (not as the main program): its functions and classes."""
-    namespace = {"__name__": "exported_script"}
-    exec(compile(source, "exported_script.py", "exec"), namespace)
-    return namespace
-
-
-def _same_data(script: dict, project: Project) -> None:
-    bundle = make_dataset(project.dataset, project.dataset_options)
-    parts = script["make_data"](bundle.options["seed"])
-    for name, split in bundle.splits().items():
-        x, y = parts[name]
-        assert x.dtype == split.x.dtype and y.dtype == split.y.dtype, name
-        assert torch.equal(x, split.x) and torch.equal(y, split.y), name
-
-
-@pytest.mark.parametrize("name,project", _projects(), ids=[n for n, _ in _projects()])
+@pytest.mark.parametrize("name,project", PROJECTS, ids=[n for n, _ in PROJECTS])
 def test_preset_script_builds_the_studios_network_and_data(name: str, project: Project) -> None:
     source = python_source(project)
     assert "mlsp_studio" not in "\n".join(line for line in source.splitlines()
                                          if line.startswith(("import", "from")))
-    script = _load(source)
+    script = load_script(source)
     engine = Engine(project)
     engine.build()
     net = engine.nets["model"]
@@ -83,7 +59,7 @@ def test_preset_script_builds_the_studios_network_and_data(name: str, project: P
     assert sum(p.numel() for p in model.parameters()) == sum(p.numel() for p in net.parameters())
     pairs = list(zip(model.parameters(), net.parameters(), strict=True))
     assert all(a.shape == b.shape and torch.equal(a, b) for a, b in pairs)
-    _same_data(script, project)
+    assert_same_data(script, project)
 
 
 def _run(path: Path, epochs: int | None = None) -> tuple[list[float], str, float]:
@@ -124,6 +100,11 @@ def test_export_is_atomic_and_the_script_is_ruff_clean(tmp_path: Path) -> None:
     path = export_python(project, tmp_path / "digits.py")
     assert path.read_text(encoding="utf-8") == python_source(project, script_name="digits.py")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["digits.py"]
+    _assert_ruff_clean(path)
+
+
+def _assert_ruff_clean(path: Path) -> None:
+    """ruff finds nothing to say of the script, with the studio's own rules."""
     ruff = shutil.which("ruff") or shutil.which("ruff", path=str(Path(sys.executable).parent))
     if ruff is None:
         pytest.skip("ruff is not installed")
@@ -137,13 +118,7 @@ def test_export_is_atomic_and_the_script_is_ruff_clean(tmp_path: Path) -> None:
 def test_a_script_with_regularisers_is_ruff_clean(tmp_path: Path, settings: dict) -> None:
     project = load_preset("digits-cnn")
     project.hparams.update(settings)
-    path = export_python(project, tmp_path / "digits.py")
-    ruff = shutil.which("ruff") or shutil.which("ruff", path=str(Path(sys.executable).parent))
-    if ruff is None:
-        pytest.skip("ruff is not installed")
-    result = subprocess.run([ruff, "check", "--isolated", "--line-length", "100", "--select",
-                             "E,F,W,I,B,UP", str(path)], capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout
+    _assert_ruff_clean(export_python(project, tmp_path / "digits.py"))
 
 
 def test_the_script_copies_the_studios_step() -> None:
@@ -190,7 +165,7 @@ def test_csv_and_npz_files_are_read_as_the_studio_reads_them(tmp_path: Path) -> 
                                         "causal": True}), "Flatten", ("ClassifierHead", {})])
     for project in [*projects, waves]:
         source = python_source(project)
-        _same_data(_load(source), project)
+        assert_same_data(load_script(source), project)
     assert "F.pad(x, (2, 0))" in python_source(waves)
 
 
@@ -256,18 +231,9 @@ def test_every_block_type_is_written_as_the_studio_builds_it(graph) -> None:
     types |= {node.type for node in generative_graph().nodes.values()}
     types |= {node.type for node in skip_graph().nodes.values()}
     assert types | {"ClassifierHead", "RegressionHead"} == set(BLOCKS.names())  # the presets'
-    script = _load(python_source(project))
-    ctx = make_dataset("digits", {}).context()
-    torch.manual_seed(7)
-    net = compile_graph(project.slots["model"], BLOCKS, ctx).eval()
-    torch.manual_seed(7)
-    model = script["Model"]().eval()
+    model, net = assert_same_network(load_script(python_source(project)), project.slots["model"],
+                                     make_dataset("digits", {}).context(), (5, 1, 8, 8))
     assert sum(p.numel() for p in model.parameters()) == net.num_params
-    pairs = list(zip(model.parameters(), net.parameters(), strict=True))
-    assert all(a.shape == b.shape and torch.equal(a, b) for a, b in pairs)
-    x = torch.rand(5, 1, 8, 8)
-    with torch.no_grad():
-        assert torch.allclose(model(x), net(x), atol=1e-6)
 
 
 def _sequence_graphs() -> list[tuple[str, Graph]]:
@@ -323,17 +289,8 @@ def test_sequence_blocks_are_written_as_the_studio_builds_them(tmp_path: Path,
         project = load_preset("digits-cnn")
         project.slots["model"] = graph
         x = torch.rand(5, 1, 8, 8)
-    source = python_source(project)
-    script = _load(source)
     ctx = make_dataset(project.dataset, project.dataset_options).context()
-    torch.manual_seed(7)
-    net = compile_graph(graph, BLOCKS, ctx).eval()
-    torch.manual_seed(7)
-    model = script["Model"]().eval()
-    pairs = list(zip(model.parameters(), net.parameters(), strict=True))
-    assert all(a.shape == b.shape and torch.equal(a, b) for a, b in pairs)
-    with torch.no_grad():
-        assert torch.allclose(model(x), net(x), atol=1e-6)
+    model, net = assert_same_network(load_script(python_source(project)), graph, ctx, x)
     if data == "tokens":  # the data as the script reads it: ids stored as numbers
         with torch.no_grad():
             assert torch.allclose(model(x.float()), net(x), atol=1e-6)

@@ -11,6 +11,7 @@ import re
 import numpy as np
 import pytest
 import torch
+from script_checks import load_script, preset_projects
 
 from mlsp_studio.data import make_dataset
 from mlsp_studio.engine import Engine
@@ -26,30 +27,15 @@ from mlsp_studio.model.project import Project
 PARADIGM_PRESETS = ("gpt-chars", "bert-mlm", "seq2seq-attention", "transfer-lora",
                     "contrastive-digits", "word2vec", "cross-modal")
 REFUSED_VARIANTS = {("bert-mlm", "next-sentence")}
+PROJECTS = preset_projects(PARADIGM_PRESETS, REFUSED_VARIANTS)
 
 
-def _variants() -> list[tuple[str, Project]]:
-    out = []
-    for name in PARADIGM_PRESETS:
-        project = load_preset(name)
-        out.append((name, project))
-        out += [(f"{name}:{v}", project.with_variant(v)) for v in project.variants
-                if (name, v) not in REFUSED_VARIANTS]
-    return out
-
-
-def _load(source: str) -> dict:
-    namespace = {"__name__": "exported_script"}
-    exec(compile(source, "exported_script.py", "exec"), namespace)
-    return namespace
-
-
-@pytest.mark.parametrize("name,project", _variants(), ids=[n for n, _ in _variants()])
+@pytest.mark.parametrize("name,project", PROJECTS, ids=[n for n, _ in PROJECTS])
 def test_script_builds_the_studios_network(name: str, project: Project) -> None:
     source = python_source(project)
     assert all(len(line) <= 100 for line in source.splitlines()), name
     assert "mlsp_studio" not in source
-    script = _load(source)
+    script = load_script(source)
     engine = Engine(project)
     engine.build()
     torch.manual_seed(project.seed)  # the networks are built one after the other, slot order
@@ -104,7 +90,7 @@ SEQ_DATA = [("recall", {"delay": 12, "n_samples": 400}), ("tagging", {"n_samples
 def test_sequence_data_is_the_studios(name: str, options: dict) -> None:
     values, _ = dataset_context(name, options)
     source, _ = make_data_source(name, values, "classification", "(N, L)", "labels")
-    script = _load("import numpy as np\nimport torch\n"
+    script = load_script("import numpy as np\nimport torch\n"
                    f"VAL_FRACTION = {values['val_fraction']!r}\n"
                    f"TEST_FRACTION = {values['test_fraction']!r}\n" + SPLIT + "\n" + source)
     parts = script["make_data"](values["seed"])
@@ -118,7 +104,7 @@ def test_sequence_data_is_the_studios(name: str, options: dict) -> None:
                                      {"level": "word", "n_paragraphs": 120}])
 def test_corpus_text_is_the_studios(options: dict) -> None:
     values, _ = dataset_context("corpus", options)
-    script = _load("import re\nimport numpy as np\nimport torch\n"
+    script = load_script("import re\nimport numpy as np\nimport torch\n"
                    f"VAL_FRACTION = {values['val_fraction']!r}\n"
                    f"TEST_FRACTION = {values['test_fraction']!r}\n"
                    + corpus_source("corpus", values))
@@ -160,7 +146,7 @@ def test_corpus_text_copies_the_studios_grammar(level: str) -> None:
 
 def test_paired_digits_are_the_studios() -> None:
     project = load_preset("cross-modal")
-    script = _load(python_source(project))
+    script = load_script(python_source(project))
     bundle = make_dataset(project.dataset, project.dataset_options)
     parts = script["make_data"](bundle.options["seed"])
     for part, split in bundle.splits().items():
@@ -183,7 +169,7 @@ def _small(name: str, variant: str | None = None) -> Project:
 
 
 def _run_script(project: Project, epochs: int) -> str:
-    script = _load(python_source(project))
+    script = load_script(python_source(project))
     script["EPOCHS"] = epochs
     out = io.StringIO()
     torch.set_num_threads(1)

@@ -21,14 +21,13 @@ from mlsp_studio.report.figures import (
     snapshot_figure,
     write_figures,
 )
+from mlsp_studio.snapshots.base import SNAPSHOT_KINDS, Snapshot
 from mlsp_studio.snapshots.kinds import (
-    SNAPSHOT_KINDS,
     ConfusionMatrix,
     DecisionBoundary,
     FeatureMaps,
     Kernels,
     RegressionFit,
-    Snapshot,
 )
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

@@ -11,16 +11,7 @@ from pathlib import Path
 import pytest
 
 from mlsp_studio.host.entry import child_main
-from mlsp_studio.messages.events import (
-    Built,
-    Ended,
-    Finished,
-    Kept,
-    MetricsBatch,
-    Ready,
-    Reply,
-    Status,
-)
+from mlsp_studio.messages import events
 from mlsp_studio.messages.wire import decode, encode
 from mlsp_studio.model.presets import load_preset
 
@@ -61,7 +52,7 @@ class Child:
 def child(tmp_path_factory):
     weights = tmp_path_factory.mktemp("weights")
     process = Child(weights)
-    process.wait_for(lambda run, e: isinstance(e, Ready))
+    process.wait_for(lambda run, e: isinstance(e, events.Ready))
     yield process
     process.send(cmd="quit")
     process.process.join(10)
@@ -72,12 +63,12 @@ def test_a_run_trains_reports_and_writes_its_checkpoints(child, tmp_path) -> Non
     project = load_preset("xor-perceptron")
     child.send(cmd="start", run=1, project=project.to_json(), running=True,
                visuals=["boundary"], every=0.05, pace=0)
-    built = child.wait_for(lambda run, e: run == 1 and isinstance(e, Built))
+    built = child.wait_for(lambda run, e: run == 1 and isinstance(e, events.Built))
     assert "boundary" in built.visual_kinds
     child.wait_for(lambda run, e: run == 1 and getattr(e, "kind", "") == "boundary")
-    child.wait_for(lambda run, e: run == 1 and isinstance(e, MetricsBatch))
-    finished = child.wait_for(lambda run, e: run == 1 and isinstance(e, Finished))
-    kept = [e for run, e in child.seen if run == 1 and isinstance(e, Kept)]
+    child.wait_for(lambda run, e: run == 1 and isinstance(e, events.MetricsBatch))
+    finished = child.wait_for(lambda run, e: run == 1 and isinstance(e, events.Finished))
+    kept = [e for run, e in child.seen if run == 1 and isinstance(e, events.Kept)]
     assert kept, "the checkpoints were not reported"
     steps = dict(kept[-1].files)
     assert 0 in steps and finished.step in steps  # the first copy and the final weights
@@ -88,13 +79,13 @@ def test_a_run_trains_reports_and_writes_its_checkpoints(child, tmp_path) -> Non
     out = tmp_path / "xor.onnx"
     child.send(cmd="export_onnx", request=7, path=str(out), slot="model", trained=True,
                project=project.to_json())
-    reply = child.wait_for(lambda run, e: isinstance(e, Reply) and e.request == 7)
+    reply = child.wait_for(lambda run, e: isinstance(e, events.Reply) and e.request == 7)
     assert reply.ok and f"step {finished.step}" in reply.message and out.stat().st_size > 0
     child.send(cmd="save_weights", request=8, folder=str(tmp_path / "w"))
-    assert child.wait_for(lambda run, e: isinstance(e, Reply) and e.request == 8).ok
+    assert child.wait_for(lambda run, e: isinstance(e, events.Reply) and e.request == 8).ok
     assert (tmp_path / "w" / "model.safetensors").is_file()
     child.send(cmd="stop", run=1)
-    child.wait_for(lambda run, e: run == 1 and isinstance(e, Ended))
+    child.wait_for(lambda run, e: run == 1 and isinstance(e, events.Ended))
 
 
 def test_pause_step_and_a_new_run_replacing_an_old_one(child) -> None:
@@ -102,17 +93,18 @@ def test_pause_step_and_a_new_run_replacing_an_old_one(child) -> None:
     project.apply_setting("epochs", 1000)
     child.send(cmd="start", run=2, project=project.to_json(), running=False, visuals=[],
                every=0.05, pace=0)
-    child.wait_for(lambda run, e: run == 2 and isinstance(e, Built))
+    child.wait_for(lambda run, e: run == 2 and isinstance(e, events.Built))
     child.send(cmd="step", run=2)
-    child.wait_for(lambda run, e: run == 2 and isinstance(e, Status) and e.step == 1)
+    child.wait_for(lambda run, e: run == 2 and isinstance(e, events.Status) and e.step == 1)
     child.send(cmd="run", run=2)
-    child.wait_for(lambda run, e: run == 2 and isinstance(e, Status) and e.step > 20)
+    child.wait_for(lambda run, e: run == 2 and isinstance(e, events.Status) and e.step > 20)
     child.send(cmd="start", run=3, project=load_preset("xor-perceptron").to_json(),
                running=True, visuals=[], every=0.05, pace=0)
-    child.wait_for(lambda run, e: run == 2 and isinstance(e, Ended))  # the old one ended first
-    child.wait_for(lambda run, e: run == 3 and isinstance(e, Finished))
+    # the old one ended first
+    child.wait_for(lambda run, e: run == 2 and isinstance(e, events.Ended))
+    child.wait_for(lambda run, e: run == 3 and isinstance(e, events.Finished))
     child.send(cmd="stop", run=3)
-    child.wait_for(lambda run, e: run == 3 and isinstance(e, Ended))
+    child.wait_for(lambda run, e: run == 3 and isinstance(e, events.Ended))
 
 
 def test_nonsense_is_ignored_and_a_bad_project_is_an_error_in_words(child) -> None:
@@ -120,13 +112,13 @@ def test_nonsense_is_ignored_and_a_bad_project_is_an_error_in_words(child) -> No
     child.send(cmd="no such command")
     child.send(cmd="run", run=99)  # a run that is not there
     child.send(cmd="start", run=4, project='{"format": "mlsp-studio-project"}', running=True)
-    error = child.wait_for(lambda run, e: run == 4 and isinstance(e, Status))
+    error = child.wait_for(lambda run, e: run == 4 and isinstance(e, events.Status))
     assert error.state == "error" and "version" in error.message
     child.send(cmd="save_weights", request=9, folder="/nonexistent/none")
-    reply = child.wait_for(lambda run, e: isinstance(e, Reply) and e.request == 9)
+    reply = child.wait_for(lambda run, e: isinstance(e, events.Reply) and e.request == 9)
     assert not reply.ok and reply.message
     child.send(cmd="start", run=5, project=load_preset("xor-perceptron").to_json(),
                running=True, visuals=[], every=0.05, pace=0)
-    child.wait_for(lambda run, e: run == 5 and isinstance(e, Finished))  # still serving
+    child.wait_for(lambda run, e: run == 5 and isinstance(e, events.Finished))  # still serving
     child.send(cmd="stop", run=5)
-    child.wait_for(lambda run, e: run == 5 and isinstance(e, Ended))
+    child.wait_for(lambda run, e: run == 5 and isinstance(e, events.Ended))

@@ -135,27 +135,27 @@ def _fresh(code: str) -> subprocess.CompletedProcess:
                           env=env, timeout=120)
 
 
+def _assert_runs_without(code: str, packages: tuple[str, ...]) -> None:
+    """``code`` runs in a fresh interpreter and leaves none of ``packages`` imported."""
+    result = _fresh("import sys\n" + code
+                    + f"bad = [m for m in sys.modules if m.split('.')[0] in {packages!r}]\n"
+                    "assert not bad, bad\n")
+    assert result.returncode == 0, result.stderr
+
+
 def test_the_model_loads_without_torch_in_a_fresh_interpreter() -> None:
-    result = _fresh(
-        "import sys\n"
+    _assert_runs_without(
         "from mlsp_studio.model.presets import load_preset\n"
         "from mlsp_studio.model.project import check_project\n"
         "from mlsp_studio.model.catalog import BLOCKS\n"
         "c = check_project(load_preset('digits-cnn'), BLOCKS)\n"
-        "assert c.ok, c.errors\n"
-        "bad = [m for m in sys.modules if m.split('.')[0] in ('torch', 'PySide6', 'pyqtgraph')]\n"
-        "assert not bad, bad\n")
-    assert result.returncode == 0, result.stderr
+        "assert c.ok, c.errors\n", ("torch", "PySide6", "pyqtgraph"))
 
 
 def test_engine_and_cli_load_without_qt() -> None:
-    result = _fresh(
-        "import sys\n"
+    _assert_runs_without(
         "import mlsp_studio.cli, mlsp_studio.engine, mlsp_studio.engine.outputs\n"
-        "import mlsp_studio.report.figures\n"
-        "bad = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'pyqtgraph')]\n"
-        "assert not bad, bad\n")
-    assert result.returncode == 0, result.stderr
+        "import mlsp_studio.report.figures\n", ("PySide6", "pyqtgraph"))
 
 
 def test_qt_is_really_blocked_when_asked() -> None:

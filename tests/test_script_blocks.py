@@ -10,17 +10,15 @@ import re
 from pathlib import Path
 
 import pytest
-import torch
 from block_cases_attention import export_graph as attention_graph
 from block_cases_generative import export_graph as generative_graph
+from script_checks import assert_same_network, load_script
 
 from mlsp_studio.data import make_dataset
 from mlsp_studio.export.python_script import python_source
 from mlsp_studio.export.source_copy import source_of
-from mlsp_studio.model.catalog import BLOCKS
 from mlsp_studio.model.graph import Graph
 from mlsp_studio.model.presets import load_preset
-from mlsp_studio.nn.compile import compile_graph
 
 EXPORT = Path(__file__).resolve().parents[1] / "mlsp_studio" / "export"
 
@@ -81,17 +79,7 @@ def test_the_script_holds_exactly_the_studios_source(scripts, module: str, name:
 def test_the_scripts_build_the_studios_weights_and_outputs(scripts) -> None:
     ctx = make_dataset("digits", {}).context()
     for graph, source in scripts:
-        namespace = {"__name__": "exported_script"}
-        exec(compile(source, "exported_script.py", "exec"), namespace)
-        torch.manual_seed(7)
-        net = compile_graph(graph, BLOCKS, ctx).eval()
-        torch.manual_seed(7)
-        model = namespace["Model"]().eval()
-        pairs = list(zip(model.parameters(), net.parameters(), strict=True))
-        assert all(a.shape == b.shape and torch.equal(a, b) for a, b in pairs)
-        x = torch.rand(5, 1, 8, 8)
-        with torch.no_grad():
-            assert torch.allclose(model(x), net(x), atol=1e-6)
+        assert_same_network(load_script(source), graph, ctx, (5, 1, 8, 8))
 
 
 def _free_names(text: str) -> set[str]:

@@ -180,7 +180,9 @@ def test_the_exported_script_clips_when_asked() -> None:
     project.hparams["grad_clip"] = 1.0
     text = python_source(project)
     assert "GRAD_CLIP = 1.0" in text
-    assert "nn.utils.clip_grad_norm_(m.parameters(), GRAD_CLIP)" in text
+    # each member's gradient on its own
+    assert "clipped = [m.parameters() for m in members]" in text
+    assert "torch.nn.utils.clip_grad_norm_(weights, GRAD_CLIP)" in text
 
 
 # --- the presets -----------------------------------------------------------------------------

@@ -7,6 +7,7 @@ examples the studio makes from the same seed."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -94,41 +95,28 @@ def _points_bundle(name: str, x: np.ndarray, y: np.ndarray, names: list[str],
                         class_names=names, extent=padded_extent(x[:, 0], x[:, 1]))
 
 
-def make_spiral(options: dict[str, Any]) -> DataBundle:
-    """Interleaved spiral arms, one per class, radius 0 to 1."""
-    rng, split_rng = seed_streams(options["seed"])
-    k = options["classes"]
-    x, y = spiral_points(options["n_samples"], k, options["noise"], rng)
-    return _points_bundle("spiral", x, y, [f"arm {i + 1}" for i in range(k)], options, split_rng)
+def _point_maker(name: str, draw: Callable[..., tuple[np.ndarray, np.ndarray]],
+                 settings: tuple[str, ...],
+                 names: str | tuple[str, ...]) -> Callable[[dict[str, Any]], DataBundle]:
+    """The maker of the 2-D toy ``name``: ``draw(n_samples, *settings, rng)`` from the
+    first of the seed's two random streams, split with the second. ``names`` names the
+    classes: a word is numbered, one name per class (``arm 1``, ``arm 2``, ...)."""
+
+    def make(options: dict[str, Any]) -> DataBundle:
+        rng, split_rng = seed_streams(options["seed"])
+        x, y = draw(options["n_samples"], *(options[key] for key in settings), rng)
+        classes = ([f"{names} {i + 1}" for i in range(options["classes"])]
+                   if isinstance(names, str) else list(names))
+        return _points_bundle(name, x, y, classes, options, split_rng)
+
+    return make
 
 
-def make_circles(options: dict[str, Any]) -> DataBundle:
-    """A ring of radius 0.5 (class 1) inside a ring of radius 1 (class 0)."""
-    rng, split_rng = seed_streams(options["seed"])
-    x, y = circle_points(options["n_samples"], options["noise"], rng)
-    return _points_bundle("circles", x, y, ["outer ring", "inner ring"], options, split_rng)
-
-
-def make_xor(options: dict[str, Any]) -> DataBundle:
-    """Uniform points in [-1, 1]^2, class 1 where x and y have opposite signs."""
-    rng, split_rng = seed_streams(options["seed"])
-    x, y = xor_points(options["n_samples"], options["noise"], rng)
-    return _points_bundle("xor", x, y, ["same sign", "opposite signs"], options, split_rng)
-
-
-def make_blobs(options: dict[str, Any]) -> DataBundle:
-    """Gaussian clouds around centres spaced evenly on the unit circle."""
-    rng, split_rng = seed_streams(options["seed"])
-    k = options["classes"]
-    x, y = blob_points(options["n_samples"], k, options["spread"], rng)
-    return _points_bundle("blobs", x, y, [f"blob {i + 1}" for i in range(k)], options, split_rng)
-
-
-def make_moons(options: dict[str, Any]) -> DataBundle:
-    """Two interleaved half circles, centred on the origin."""
-    rng, split_rng = seed_streams(options["seed"])
-    x, y = moon_points(options["n_samples"], options["noise"], rng)
-    return _points_bundle("moons", x, y, ["upper moon", "lower moon"], options, split_rng)
+make_spiral = _point_maker("spiral", spiral_points, ("classes", "noise"), "arm")
+make_circles = _point_maker("circles", circle_points, ("noise",), ("outer ring", "inner ring"))
+make_xor = _point_maker("xor", xor_points, ("noise",), ("same sign", "opposite signs"))
+make_blobs = _point_maker("blobs", blob_points, ("classes", "spread"), "blob")
+make_moons = _point_maker("moons", moon_points, ("noise",), ("upper moon", "lower moon"))
 
 
 def make_ring(options: dict[str, Any]) -> DataBundle:

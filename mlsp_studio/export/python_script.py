@@ -232,18 +232,13 @@ def block_code(spec: BlockSpec, node: Node, params: dict[str, Any], attr: str,
     if family == "merge" and kind == "Concat":
         dim = concat_axis(params["axis"], len(shape)) + 1  # + 1: the batch axis
         return None, f"torch.cat([{', '.join(ins)}], dim={dim})", ""
-    sequence = seq_block_code(spec, params, attr, ins, in_shapes, out_shape, count)
-    if sequence is not None:
-        return sequence
-    attention = attention_block_code(spec, params, attr, ins, in_shapes)
-    if attention is not None:
-        return attention
-    generative = generative_block_code(spec, params, attr, ins, in_shapes, out_shape, count)
-    if generative is not None:
-        return generative
-    skip = skip_block_code(spec, params, attr, ins, in_shapes)
-    if skip is not None:
-        return skip
+    # the other families' writers, each asked in turn (None: not one of its blocks)
+    written = (seq_block_code(spec, params, attr, ins, in_shapes, out_shape, count)
+               or attention_block_code(spec, params, attr, ins, in_shapes)
+               or generative_block_code(spec, params, attr, ins, in_shapes, out_shape, count)
+               or skip_block_code(spec, params, attr, ins, in_shapes))
+    if written is not None:
+        return written
     raise StudioError(f"{node.label}: a {kind} block cannot be written out as a script yet.")
 
 
@@ -293,16 +288,20 @@ def _slug(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_").lower() or "project"
 
 
-def _header(project: Project, script_name: str, sklearn: bool) -> str:
+def _header(project: Project, script_name: str, sklearn: bool, networks: str = "the network",
+            ends: str = "the score on the test examples") -> str:
+    """The script's docstring: the project's title and description, what the script holds
+    (the data, ``networks`` and the loop) and needs, what it ends by printing (``ends``),
+    and how to run it."""
     title = str(project.ui.get("title") or project.name)
     paragraphs = [title.rstrip(".") + "."]
     if project.description.strip():
         paragraphs.append(textwrap.fill(project.description.strip(), 88))
     needs = "numpy, torch and scikit-learn" if sklearn else "numpy and torch"
     paragraphs.append(textwrap.fill(
-        f'The MLSP Studio project "{project.name}" as one PyTorch script: the data, the '
-        f"network and the training loop. It needs {needs} only, and ends by printing the "
-        "score on the test examples.", 88))
+        f'The MLSP Studio project "{project.name}" as one PyTorch script: the data, '
+        f"{networks} and the training loop. It needs {needs} only, and ends by printing "
+        f"{ends}.", 88))
     paragraphs.append(f"Run it with\n\n    python {script_name}\n\n"
                       f"or, for a shorter run, EPOCHS=5 python {script_name}")
     text = "\n\n".join(paragraphs).replace("\\", "\\\\").replace('"""', '\\"\\"\\"')

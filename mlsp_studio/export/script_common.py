@@ -25,13 +25,16 @@ def script_top(project: Project, hparams: dict[str, Any], options: dict[str, Any
                         _constants(project, hparams, options, extra)])
 
 
-def optimizer_code() -> str:
+def optimizer_code(report: bool = True) -> str:
     """``make_optimizer(params, lr, total_steps, betas=None)`` and what it calls, copied from
     the studio's ``paradigms/optim.py``: the optimiser ``OPTIMIZER`` with its settings and the
-    learning-rate schedule, exactly as the studio builds them."""
+    learning-rate schedule, exactly as the studio builds them; then what a training loop does
+    with it: ``learn`` (one step down a loss) and, unless ``report`` is False (a loop that
+    prints its own line), ``report_epoch`` (the epoch's line)."""
+    names = ("make_optimizer", "learn", *(("report_epoch",) if report else ()))
     return (source_of("mlsp_studio.paradigms.optim", "lr_factor", "new_optimizer",
                       "attach_schedule")
-            + "\n\n" + source_of("mlsp_studio.export.script_code", "make_optimizer"))
+            + "\n\n" + source_of("mlsp_studio.export.script_code", *names))
 
 
 def batches_code() -> str:

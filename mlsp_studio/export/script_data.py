@@ -9,8 +9,6 @@ trains on exactly the examples the studio makes from the same seed.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
 import re
@@ -18,6 +16,9 @@ import textwrap
 from typing import Any
 
 from ..errors import DataError, StudioError
+from ..model.datasets import context_task, dataset_context
+from ..model.project import Project
+from ..readers.userfiles import column_names, csv_rows, has_header, is_number
 from .data_code import SPLIT_STREAM, STREAMS, DataCode, Writer, signals_data
 from .script_seq_data import SEQ_COPIED, SEQ_DATA_WRITERS
 from .source_copy import source_of
@@ -84,55 +85,43 @@ def make_data_source(dataset: str, options: dict[str, Any], task: str, x_shape: 
     return (functions + "\n\n" if functions else "") + source, code
 
 
+def classification_data(project: Project, options: dict[str, Any],
+                        refusal: str) -> tuple[str, DataCode]:
+    """``make_data`` of a dataset of classes: x (N, *the dataset's shape) and int64 class
+    indices; a dataset of another kind is refused with the sentence ``refusal``."""
+    ctx = dataset_context(project.dataset, options)[1]
+    if context_task(ctx) != "classification":
+        raise StudioError(refusal)
+    return make_data_source(project.dataset, options, "classification",
+                            "(N, " + ", ".join(map(str, ctx.inputs["x"])) + ")",
+                            "int64 class indices (n,)")
+
+
+def only_dataset(project: Project, dataset: str, script: str, which: str) -> None:
+    """A ``script`` script is written for the dataset ``dataset`` only (``which``, in words):
+    a project on another is refused in one sentence."""
+    if project.dataset != dataset:
+        raise StudioError(f"The {project.dataset!r} dataset cannot be written out as a "
+                          f"{script} script yet; {which} can.")
+
+
 def _body(*lines: str) -> str:
     """A make_data body from its lines (each without the indent)."""
     return "".join(f"    {line}\n" for line in lines)
 
 
-def _points(doc: str, settings: str, call: str, classification: bool = True) -> DataCode:
-    """A dataset drawn by one call: the streams, the settings, the call, the split."""
-    return DataCode(doc, STREAMS + _body(
-        settings, call, f"return split(x, y, classification={classification}, rng=split_rng)"))
+def _points(doc: str, settings: tuple[str, ...], call: str,
+            classification: bool = True) -> Writer:
+    """The writer of a dataset drawn by one call: the streams, the dataset's ``settings`` (the
+    call names ``n_samples`` ``n``), the call, the split."""
 
+    def write(o: dict[str, Any], task: str) -> DataCode:
+        names = ", ".join("n" if key == "n_samples" else key for key in settings)
+        values = ", ".join(repr(o[key]) for key in settings)
+        split = f"return split(x, y, classification={classification}, rng=split_rng)"
+        return DataCode(doc, STREAMS + _body(f"{names} = {values}", call, split))
 
-def _spiral(o: dict[str, Any], task: str) -> DataCode:
-    return _points("Interleaved spiral arms, one per class, radius 0 to 1.",
-                   f"n, classes, noise = {o['n_samples']!r}, {o['classes']!r}, {o['noise']!r}",
-                   "x, y = spiral_points(n, classes, noise, rng)  # x (n, 2), y (n,) the arm")
-
-
-def _circles(o: dict[str, Any], task: str) -> DataCode:
-    return _points("A ring of radius 0.5 (class 1) inside a ring of radius 1 (class 0).",
-                   f"n, noise = {o['n_samples']!r}, {o['noise']!r}",
-                   "x, y = circle_points(n, noise, rng)  # x (n, 2), y (n,) 0 outer, 1 inner")
-
-
-def _xor(o: dict[str, Any], task: str) -> DataCode:
-    return _points("Points in [-1, 1]^2; class 1 where x and y have opposite signs.",
-                   f"n, noise = {o['n_samples']!r}, {o['noise']!r}",
-                   "x, y = xor_points(n, noise, rng)  # x (n, 2), y (n,)")
-
-
-def _blobs(o: dict[str, Any], task: str) -> DataCode:
-    return _points("Round clouds of points around centres spaced evenly on the unit circle.",
-                   f"n, classes, spread = {o['n_samples']!r}, {o['classes']!r}, "
-                   f"{o['spread']!r}",
-                   "x, y = blob_points(n, classes, spread, rng)  # x (n, 2), y (n,) the cloud")
-
-
-def _moons(o: dict[str, Any], task: str) -> DataCode:
-    return _points("Two interleaved half circles, centred on the origin.",
-                   f"n, noise = {o['n_samples']!r}, {o['noise']!r}",
-                   "x, y = moon_points(n, noise, rng)  # x (n, 2), y (n,) 0 upper, 1 lower")
-
-
-def _sine(o: dict[str, Any], task: str) -> DataCode:
-    return _points("y = sin(frequency * x) + noise for x uniform in [-pi, pi]; the noise "
-                   "variance is the\n    smallest test error any model can reach.",
-                   f"n, noise, frequency = {o['n_samples']!r}, {o['noise']!r}, "
-                   f"{o['frequency']!r}",
-                   "x, y = sine_points(n, frequency, noise, rng)  # x (n, 1), y (n, 1)",
-                   classification=False)
+    return write
 
 
 def _digits(o: dict[str, Any], task: str) -> DataCode:
@@ -166,47 +155,29 @@ def _text(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
 def _csv_layout(path: str, label_column: str) -> tuple[str, int, int, str, bool]:
     """How the studio reads this CSV: delimiter, header lines to skip, label column index,
-    its name, and whether the labels are numbers. Follows ``spec.userfiles``."""
+    its name, and whether the labels are numbers, found as ``readers/userfiles.py`` finds
+    them when the studio reads the file."""
     try:
         with open(path, encoding="utf-8-sig", newline="") as handle:
             text = handle.read()
     except (OSError, UnicodeDecodeError) as err:
         raise DataError(f"The file '{path}' cannot be read ({err}).") from None
-    first = next((line for line in text.splitlines() if line.strip()), "")
-    delimiter = max(";\t,", key=first.count) if first else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    rows, lines = [], []
-    for row in reader:
-        if any(cell.strip() for cell in row):
-            rows.append([cell.strip() for cell in row])
-            lines.append(reader.line_num)
-    width = len(rows[0])
-    header = len(rows) > 1 and any(not _is_number(a) and _is_number(b)
-                                   for a, b in zip(rows[0], rows[1], strict=False))
-    header = header or all(not _is_number(cell) for cell in rows[0])
-    names = ([c or f"column {i + 1}" for i, c in enumerate(rows[0])] if header
-             else [f"column {i + 1}" for i in range(width)])
+    delimiter, rows, lines = csv_rows(text)
+    header = has_header(rows)
+    names = column_names(rows[0], header)
     if not label_column or (not header and label_column == "label"):
-        label = width - 1
+        label = len(names) - 1
     else:
         label = names.index(label_column)
     body = rows[1:] if header else rows
     labels = [row[label] for row in body]
     if delimiter == ";":
         dotted = [v.replace(",", ".") for v in labels]
-        labels = dotted if all(_is_number(v) for v in dotted) else labels
+        labels = dotted if all(is_number(v) for v in dotted) else labels
     skip = lines[0] if header else 0
-    return delimiter, skip, label, names[label], all(_is_number(v) for v in labels)
+    return delimiter, skip, label, names[label], all(is_number(v) for v in labels)
 
 
 def _csv(o: dict[str, Any], task: str) -> DataCode:
@@ -239,8 +210,26 @@ def _npz(o: dict[str, Any], task: str) -> DataCode:
 
 
 DATA_WRITERS: dict[str, Writer] = {
-    "spiral": _spiral, "circles": _circles, "xor": _xor, "blobs": _blobs, "moons": _moons,
-    "sine": _sine, "digits": _digits, "noisy_digits": _noisy_digits, "signals": signals_data,
+    "spiral": _points("Interleaved spiral arms, one per class, radius 0 to 1.",
+                      ("n_samples", "classes", "noise"),
+                      "x, y = spiral_points(n, classes, noise, rng)  # x (n, 2), y (n,) the arm"),
+    "circles": _points("A ring of radius 0.5 (class 1) inside a ring of radius 1 (class 0).",
+                       ("n_samples", "noise"), "x, y = circle_points(n, noise, rng)  "
+                       "# x (n, 2), y (n,) 0 outer, 1 inner"),
+    "xor": _points("Points in [-1, 1]^2; class 1 where x and y have opposite signs.",
+                   ("n_samples", "noise"), "x, y = xor_points(n, noise, rng)  # x (n, 2), y (n,)"),
+    "blobs": _points("Round clouds of points around centres spaced evenly on the unit circle.",
+                     ("n_samples", "classes", "spread"), "x, y = blob_points(n, classes, "
+                     "spread, rng)  # x (n, 2), y (n,) the cloud"),
+    "moons": _points("Two interleaved half circles, centred on the origin.",
+                     ("n_samples", "noise"),
+                     "x, y = moon_points(n, noise, rng)  # x (n, 2), y (n,) 0 upper, 1 lower"),
+    "sine": _points("y = sin(frequency * x) + noise for x uniform in [-pi, pi]; the noise "
+                    "variance is the\n    smallest test error any model can reach.",
+                    ("n_samples", "noise", "frequency"),
+                    "x, y = sine_points(n, frequency, noise, rng)  # x (n, 1), y (n, 1)",
+                    classification=False),
+    "digits": _digits, "noisy_digits": _noisy_digits, "signals": signals_data,
     "csv": _csv, "npz": _npz,
 }
 DATA_WRITERS.update(SEQ_DATA_WRITERS)

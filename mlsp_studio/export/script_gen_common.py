@@ -6,14 +6,13 @@ parts. The batch order and the optimiser come from ``script_common`` (``batches_
 from __future__ import annotations
 
 import re
-import textwrap
 from typing import Any
 
 from ..errors import StudioError
 from ..model.blocks import BlockRegistry, format_shape
 from ..model.datasets import context_task, dataset_context
 from ..model.project import Project, ProjectCheck
-from .python_script import OPTIMIZERS, _aligned, _constants, model_source
+from .python_script import OPTIMIZERS, _aligned, _constants, _header, model_source
 from .script_data import DATA_WRITERS, SPLIT, STREAMS, DataCode, make_data_source
 from .source_copy import source_of
 
@@ -46,17 +45,27 @@ def refuse_unwritten(project: Project, hparams: dict[str, Any]) -> None:
                           "script yet.")
 
 
-def data_source(project: Project, check: ProjectCheck, slot: str) -> tuple[str, DataCode]:
-    """``make_data`` (and the ring's centres where the data is the ring)."""
+def settings_and_data(project: Project, check: ProjectCheck, slot: str | None,
+                      doing: str) -> tuple[dict[str, Any], str, DataCode]:
+    """The checked settings (those a script does not carry out are refused), then
+    ``make_data`` (and the ring's centres where the data is the ring) and the rest of the
+    data's code, x shaped as the network ``slot`` reads it (None: as the dataset gives it).
+    These networks work on numbers: data of token ids is refused in one sentence that begins
+    with ``doing`` ("A GAN draws")."""
+    refuse_unwritten(project, check.hparams)
     ctx = dataset_context(project.dataset, check.dataset_options)[1]
     task = context_task(ctx)
-    x_shape = format_shape(check.analyses[slot].shapes[check.analyses[slot].inputs[0]])
+    x_shape = (ctx.inputs["x"] if slot is None
+               else check.analyses[slot].shapes[check.analyses[slot].inputs[0]])
     y_text = "int64 class indices (n,)" if task == "classification" else "float32 targets"
-    data, code = make_data_source(project.dataset, check.dataset_options, task, x_shape,
-                                  y_text)
+    data, code = make_data_source(project.dataset, check.dataset_options, task,
+                                  format_shape(x_shape), y_text)
+    if code.x_type != "float32":
+        raise StudioError(f"{doing} numbers, and this data gives token ids, so it cannot be "
+                          "written into a script.")
     if project.dataset == "ring":
         data = RING_CENTRES + "\n\n" + data
-    return data, code
+    return check.hparams, data, code
 
 
 def networks(project: Project, check: ProjectCheck, registry: BlockRegistry,
@@ -65,25 +74,6 @@ def networks(project: Project, check: ProjectCheck, registry: BlockRegistry,
     return [model_source(slot, graph, check.analyses[slot], registry, False,
                          vector_output=False, sources=sources[slot])
             for slot, graph in project.slots.items()]
-
-
-def header(project: Project, script_name: str, sklearn: bool) -> str:
-    """The script's docstring: the project's title and description, what it needs, how to
-    run it."""
-    title = str(project.ui.get("title") or project.name)
-    paragraphs = [title.rstrip(".") + "."]
-    if project.description.strip():
-        paragraphs.append(textwrap.fill(project.description.strip(), 88))
-    needs = "numpy, torch and scikit-learn" if sklearn else "numpy and torch"
-    nets = " and ".join(project.slots)
-    paragraphs.append(textwrap.fill(
-        f'The MLSP Studio project "{project.name}" as one PyTorch script: the data, the '
-        f"networks ({nets}) and the training loop. It needs {needs} only, and ends by "
-        "printing the studio's final measures, under the names the studio gives them.", 88))
-    paragraphs.append(f"Run it with\n\n    python {script_name}\n\n"
-                      f"or, for a shorter run, EPOCHS=5 python {script_name}")
-    text = "\n\n".join(paragraphs).replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
-    return f'"""{text}\n"""'
 
 
 def assemble(project: Project, check: ProjectCheck, script_name: str, code: DataCode,
@@ -99,8 +89,10 @@ def assemble(project: Project, check: ProjectCheck, script_name: str, code: Data
              *(["import torch.nn.functional as F"] if re.search(r"\bF\.", body) else []),
              *code.imports, "from torch import nn"]
     constants = _constants(project, hparams, check.dataset_options, code.constants)
-    top = [header(project, script_name, bool(code.imports)), "\n".join(lines),
-           constants + "\n" + "\n".join(_aligned(rows, ""))]
+    head = _header(project, script_name, bool(code.imports),
+                   f"the networks ({' and '.join(project.slots)})",
+                   "the studio's final measures, under the names the studio gives them")
+    top = [head, "\n".join(lines), constants + "\n" + "\n".join(_aligned(rows, ""))]
     run = "\n".join(f"    {line}" for line in main)
     return ("\n\n".join(top) + "\n\n\n" + body
             + f'\n\n\nif __name__ == "__main__":\n{run}\n')

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Slot
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
+from PySide6.QtWidgets import QMessageBox
 
 from ..snapshots.frames import FrameRecorder, animated_kinds, animates_itself, animation_words
 from .bridge import Mail, assert_gui_thread
@@ -53,20 +53,15 @@ class AnimationExport:
             QMessageBox.information(self, "Export an animation", NOTHING_YET)
             return
         names = list(choices)
-        if len(names) == 1:
-            name = names[0]
-        else:
-            name, ok = QInputDialog.getItem(self, "Export an animation", "Animate:", names, 0,
-                                            False)
-            if not ok:
-                return
-        kind = choices[name]
-        path, _ = QFileDialog.getSaveFileName(
-            self, "Save the animation", f"{self.doc.project.name}-{kind}.gif",
-            "GIF animation (*.gif)")
-        if not path:
+        name = names[0] if len(names) == 1 else self._choose("Export an animation", "Animate:",
+                                                             names)
+        if name is None:
             return
-        path = Path(path) if Path(path).suffix.lower() == ".gif" else Path(f"{path}.gif")
+        kind = choices[name]
+        path = self._save_path("Save the animation", f"-{kind}.gif", "GIF animation (*.gif)")
+        if path is None:
+            return
+        path = path if path.suffix.lower() == ".gif" else Path(f"{path}.gif")
         frames = self._frame_history.frames(kind)
         self._export(lambda: _write(kind, frames, path), "Animation")
 

@@ -106,10 +106,9 @@ class FileActions:
     @Slot()
     def on_save_as(self) -> bool:
         assert_gui_thread("MainWindow.on_save_as")
-        path, _ = QFileDialog.getSaveFileName(self, "Save project",
-                                              f"{self.doc.project.name}.mlsp.json",
-                                              "MLSP Studio projects (*.mlsp.json)")
-        return self._save_to(Path(path)) if path else False
+        path = self._save_path("Save project", ".mlsp.json",
+                               "MLSP Studio projects (*.mlsp.json)")
+        return self._save_to(path) if path else False
 
     def _save_to(self, path: Path) -> bool:
         try:
@@ -143,17 +142,14 @@ class FileActions:
         if not shown:
             QMessageBox.information(self, "Export", "No panel is open to save as a picture.")
             return
-        title, ok = QInputDialog.getItem(self, "Save a panel as a picture", "Panel:",
-                                         sorted(shown), 0, False)
-        if not ok:
+        title = self._choose("Save a panel as a picture", "Panel:", sorted(shown))
+        if title is None:
             return
         name = shown[title]
-        path, _ = QFileDialog.getSaveFileName(
-            self, "Save the panel as a picture", f"{self.doc.project.name}-{name}.png",
-            "PNG picture (*.png);;SVG drawing (*.svg)")
+        path = self._save_path("Save the panel as a picture", f"-{name}.png",
+                               "PNG picture (*.png);;SVG drawing (*.svg)")
         if path:
-            self._export(lambda: save_widget_picture(self.panels[name], Path(path)),
-                         "Picture")
+            self._export(lambda: save_widget_picture(self.panels[name], path), "Picture")
 
     @Slot()
     def on_export_metrics(self) -> None:
@@ -162,11 +158,9 @@ class FileActions:
         if not records:
             QMessageBox.information(self, "Export", "Train first: there are no curves yet.")
             return
-        path, _ = QFileDialog.getSaveFileName(self, "Save the curves as CSV",
-                                              f"{self.doc.project.name}-metrics.csv",
-                                              "CSV tables (*.csv)")
+        path = self._save_path("Save the curves as CSV", "-metrics.csv", "CSV tables (*.csv)")
         if path:
-            self._export(lambda: save_metrics_csv(records, Path(path)), "Curves")
+            self._export(lambda: save_metrics_csv(records, path), "Curves")
 
     def _curve_records(self) -> list[tuple[int, str, str, float]]:
         """A copy of the current run's curves, as the window heard them."""
@@ -177,11 +171,9 @@ class FileActions:
         assert_gui_thread("FileActions.on_export_python")
         from ..export.python_script import export_python  # text only: no torch needed
 
-        path, _ = QFileDialog.getSaveFileName(self, "Export as a PyTorch script",
-                                              f"{self.doc.project.name}.py",
-                                              "Python scripts (*.py)")
+        path = self._save_path("Export as a PyTorch script", ".py", "Python scripts (*.py)")
         if path:
-            self._export(lambda: export_python(self.doc.project, Path(path)), "PyTorch script")
+            self._export(lambda: export_python(self.doc.project, path), "PyTorch script")
 
     @Slot()
     def on_export_onnx(self) -> None:
@@ -195,12 +187,12 @@ class FileActions:
                                     "exported with the weights it has when paused.")
             return
         slot = self.doc.slot  # the network on the canvas (a GAN's generator, say)
-        name = self.doc.project.name + (f"-{slot}" if len(self.doc.project.slots) > 1 else "")
-        path, _ = QFileDialog.getSaveFileName(self, "Export the network on the canvas as ONNX",
-                                              f"{name}.onnx", "ONNX models (*.onnx)")
+        ending = (f"-{slot}" if len(self.doc.project.slots) > 1 else "") + ".onnx"
+        path = self._save_path("Export the network on the canvas as ONNX", ending,
+                               "ONNX models (*.onnx)")
         if path:  # with the weights of a paused or finished run, else the starting ones
             trained = self.bridge.active and not self._stale
-            self._ask("ONNX network", "export_onnx", path=path, slot=slot, trained=trained,
+            self._ask("ONNX network", "export_onnx", path=str(path), slot=slot, trained=trained,
                       project=self.doc.project.to_json())
 
     @Slot()
@@ -218,6 +210,18 @@ class FileActions:
                                                   "(one <network>.safetensors each)")
         if folder:
             self._ask("Weights", "save_weights", folder=folder)
+
+    def _choose(self, caption: str, label: str, items: list[str]) -> str | None:
+        """The item a person picks from ``items``; None when they cancel."""
+        item, ok = QInputDialog.getItem(self, caption, label, items, 0, False)
+        return item if ok else None
+
+    def _save_path(self, caption: str, ending: str, kinds: str) -> Path | None:
+        """Where a person wants a file of ``kinds`` saved, offered as the project's name and
+        ``ending``; None when they cancel."""
+        path, _ = QFileDialog.getSaveFileName(self, caption, self.doc.project.name + ending,
+                                              kinds)
+        return Path(path) if path else None
 
     def _ask(self, what: str, cmd: str, **fields) -> None:
         """A request the training process answers; the answer comes to ``_on_replied``."""

@@ -43,23 +43,30 @@ _DARK_CATEGORY_COLOURS: dict[str, str] = {
 
 _UNKNOWN = ("#e0e0e0", "#505050")
 
-_LIGHT = {
-    "window": "#f3f3f3", "window_text": "#1e1e1e", "base": "#ffffff",
-    "alternate_base": "#f0f0f0", "text": "#1e1e1e", "button": "#e9e9e9",
-    "button_text": "#1e1e1e", "bright_text": "#d32f2f", "highlight": "#2f6fc9",
-    "highlighted_text": "#ffffff", "link": "#1f5fbf", "tooltip_base": "#ffffdc",
-    "tooltip_text": "#1e1e1e", "placeholder": "#8a8a8a", "disabled_text": "#8f8f8f",
-    "mid": "#c4c4c4", "dark": "#9a9a9a", "shadow": "#707070", "light": "#ffffff",
+# Each palette colour as (light look, dark look).
+_PALETTE = {
+    "window": ("#f3f3f3", "#2b2b2e"),
+    "window_text": ("#1e1e1e", "#e6e6e6"),
+    "base": ("#ffffff", "#1f1f22"),
+    "alternate_base": ("#f0f0f0", "#29292d"),
+    "text": ("#1e1e1e", "#e6e6e6"),
+    "button": ("#e9e9e9", "#3a3a3e"),
+    "button_text": ("#1e1e1e", "#e6e6e6"),
+    "bright_text": ("#d32f2f", "#ff6b6b"),
+    "highlight": ("#2f6fc9", "#3d7fd9"),
+    "highlighted_text": ("#ffffff", "#ffffff"),
+    "link": ("#1f5fbf", "#7fb2ff"),
+    "tooltip_base": ("#ffffdc", "#3a3a3e"),
+    "tooltip_text": ("#1e1e1e", "#e6e6e6"),
+    "placeholder": ("#8a8a8a", "#8a8a8a"),
+    "disabled_text": ("#8f8f8f", "#7a7a7e"),
+    "mid": ("#c4c4c4", "#48484c"),
+    "dark": ("#9a9a9a", "#1a1a1c"),
+    "shadow": ("#707070", "#101012"),
+    "light": ("#ffffff", "#4a4a4f"),
 }
-
-_DARK = {
-    "window": "#2b2b2e", "window_text": "#e6e6e6", "base": "#1f1f22",
-    "alternate_base": "#29292d", "text": "#e6e6e6", "button": "#3a3a3e",
-    "button_text": "#e6e6e6", "bright_text": "#ff6b6b", "highlight": "#3d7fd9",
-    "highlighted_text": "#ffffff", "link": "#7fb2ff", "tooltip_base": "#3a3a3e",
-    "tooltip_text": "#e6e6e6", "placeholder": "#8a8a8a", "disabled_text": "#7a7a7e",
-    "mid": "#48484c", "dark": "#1a1a1c", "shadow": "#101012", "light": "#4a4a4f",
-}
+_LIGHT = {role: light for role, (light, _) in _PALETTE.items()}
+_DARK = {role: dark for role, (_, dark) in _PALETTE.items()}
 
 
 # High contrast, for a projector: pure black on white (white on black), strong selection.

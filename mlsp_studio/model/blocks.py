@@ -13,6 +13,7 @@ from typing import Any
 
 from ..errors import ParamError
 from .params import ParamSet, ParamSpec
+from .registry import SpecRegistry
 
 Shape = tuple[int, ...]
 
@@ -107,39 +108,17 @@ class BlockSpec:
         return self.input_ports(dict(params))
 
 
-class BlockRegistry:
+class BlockRegistry(SpecRegistry[BlockSpec]):
     """Block types by name. Registering a name twice is an error, built-ins included."""
 
-    def __init__(self) -> None:
-        self._blocks: dict[str, BlockSpec] = {}
+    key, taken = "type", "a block called {name!r} is already registered"
 
-    def register(self, spec: BlockSpec) -> BlockSpec:
-        if spec.type in self._blocks:
-            raise ValueError(f"a block called {spec.type!r} is already registered")
-        self._blocks[spec.type] = spec
-        return spec
-
-    def get(self, type_name: str) -> BlockSpec:
-        try:
-            return self._blocks[type_name]
-        except KeyError:
-            raise ParamError(f"unknown block type {type_name!r}") from None
-
-    def __contains__(self, type_name: object) -> bool:
-        return type_name in self._blocks
-
-    def __iter__(self):
-        return iter(self._blocks.values())
-
-    def __len__(self) -> int:
-        return len(self._blocks)
-
-    def names(self) -> list[str]:
-        return list(self._blocks)
+    def _unknown(self, name: object) -> Exception:
+        return ParamError(f"unknown block type {name!r}")
 
     def by_category(self) -> dict[str, list[BlockSpec]]:
         out: dict[str, list[BlockSpec]] = {c: [] for c in CATEGORIES}
-        for spec in self._blocks.values():
+        for spec in self:
             out.setdefault(spec.category, []).append(spec)
         return {k: v for k, v in out.items() if v}
 

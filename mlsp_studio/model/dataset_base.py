@@ -4,7 +4,7 @@ modules share (``datasets``, ``seq_datasets``, ``paired_datasets``, ``media_data
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +12,7 @@ from ..errors import DataError, ParamError
 from ..readers.userfiles import TASKS, TableData
 from .blocks import Context, p_choice, p_float, p_int
 from .params import ParamSet, ParamSpec
+from .registry import SpecRegistry
 
 INPUT_KINDS = ("points2d", "scalar", "image", "signal", "table", "tokens", "sequence")
 DATASET_TASKS = (*TASKS, "sequence", "text")  # source/target pairs; a text corpus
@@ -45,36 +46,13 @@ class DatasetSpec:
             raise ValueError(f"{self.name}: unknown input kind {self.input_kind!r}")
 
 
-class DatasetRegistry:
+class DatasetRegistry(SpecRegistry[DatasetSpec]):
     """Dataset specs by name. Registering a name twice is an error, built-ins included."""
 
-    def __init__(self) -> None:
-        self._specs: dict[str, DatasetSpec] = {}
+    taken = "a dataset called {name!r} is already registered"
 
-    def register(self, spec: DatasetSpec) -> DatasetSpec:
-        if spec.name in self._specs:
-            raise ValueError(f"a dataset called {spec.name!r} is already registered")
-        self._specs[spec.name] = spec
-        return spec
-
-    def get(self, name: str) -> DatasetSpec:
-        try:
-            return self._specs[name]
-        except (KeyError, TypeError):
-            known = ", ".join(self._specs) or "none"
-            raise DataError(f"There is no dataset called {name!r} (known: {known}).") from None
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._specs
-
-    def __iter__(self) -> Iterator[DatasetSpec]:
-        return iter(self._specs.values())
-
-    def __len__(self) -> int:
-        return len(self._specs)
-
-    def names(self) -> list[str]:
-        return list(self._specs)
+    def _unknown(self, name: object) -> Exception:
+        return DataError(f"There is no dataset called {name!r} (known: {self.known()}).")
 
 
 def context_task(ctx: Context) -> str:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from ..errors import ProjectError
 from .blocks import Context, Shape, p_bool, p_choice, p_float, p_int
 from .params import ParamSet
+from .registry import SpecRegistry
 
 
 @dataclass(frozen=True)
@@ -49,35 +50,25 @@ def shaped_like_data(data: Context, why: str) -> tuple[Shape, str] | None:
     return (tuple(x), why) if x is not None else None
 
 
-class ParadigmSpecRegistry:
+class ParadigmSpecRegistry(SpecRegistry[ParadigmSpec]):
     """Paradigm metadata by name, filled from the ``settings`` module of every paradigm
-    folder on first use; refuses a second registration under the same name."""
+    folder on first use, listed in menu order; refuses a second registration under the same
+    name."""
+
+    taken = "a paradigm called {name!r} is already registered"
 
     def __init__(self) -> None:
-        self._specs: dict[str, ParadigmSpec] = {}
+        super().__init__()
         self._loaded = False
 
-    def register(self, spec: ParadigmSpec) -> ParadigmSpec:
-        if spec.name in self._specs:
-            raise ValueError(f"a paradigm called {spec.name!r} is already registered")
-        self._specs[spec.name] = spec
-        return spec
-
-    def get(self, name: str) -> ParadigmSpec:
-        self._load()
-        try:
-            return self._specs[name]
-        except KeyError:
-            known = ", ".join(self.names())
-            raise ProjectError(f"unknown paradigm {name!r} (known: {known})") from None
+    def _unknown(self, name: object) -> Exception:
+        return ProjectError(f"unknown paradigm {name!r} (known: {self.known()})")
 
     def names(self) -> list[str]:
-        self._load()
         return [spec.name for spec in self]
 
-    def __iter__(self):
-        self._load()
-        return iter(sorted(self._specs.values(), key=lambda spec: spec.menu_order))
+    def __iter__(self) -> Iterator[ParadigmSpec]:
+        return iter(sorted(super().__iter__(), key=lambda spec: spec.menu_order))
 
     def _load(self) -> None:
         if not self._loaded:

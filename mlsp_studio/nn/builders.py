@@ -16,38 +16,23 @@ from torch import nn
 from ..model.blocks import BlockSpec, Context, Shape
 from ..model.catalog.merge import concat_axis
 from ..model.catalog.reshape import resolve_reshape
+from ..model.registry import Registry
 
 Builder = Callable[[BlockSpec, dict, list[Shape], Context], nn.Module]
 
 
-class BuilderRegistry:
+class BuilderRegistry(Registry[Builder]):
     """Builders by block family. Registering a family twice is an error, built-ins included."""
 
-    def __init__(self) -> None:
-        self._builders: dict[str, Builder] = {}
+    taken = "a builder for the family {name!r} is already registered"
 
     def register(self, family: str, fn: Builder) -> Builder:
         if not family:
             raise ValueError("a builder needs a family name")
-        if family in self._builders:
-            raise ValueError(f"a builder for the family {family!r} is already registered")
-        self._builders[family] = fn
-        return fn
+        return self._add(family, fn)
 
-    def get(self, family: str) -> Builder:
-        try:
-            return self._builders[family]
-        except KeyError:
-            raise LookupError(f"no torch builder for the block family {family!r}") from None
-
-    def __contains__(self, family: object) -> bool:
-        return family in self._builders
-
-    def __len__(self) -> int:
-        return len(self._builders)
-
-    def names(self) -> list[str]:
-        return list(self._builders)
+    def _unknown(self, name: object) -> Exception:
+        return LookupError(f"no torch builder for the block family {name!r}")
 
 
 BUILDERS = BuilderRegistry()

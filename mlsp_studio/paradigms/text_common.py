@@ -1,5 +1,6 @@
-"""Pieces the text paradigms share: special tokens, sampling, masking, unigram statistics,
-nearest neighbours, a 2-D projection and notes about words outside the vocabulary.
+"""Pieces the text paradigms share: the start of their trainer class, special tokens,
+sampling, masking, unigram statistics, nearest neighbours, a 2-D projection and notes about
+words outside the vocabulary.
 
 This is not a paradigm; the language-model, masked-LM and word2vec paradigms import it.
 """
@@ -13,8 +14,33 @@ from typing import Any
 import numpy as np
 import torch
 
+from ..model.project import Project
+from .seq_visuals import ATTENTION_TYPES, keys_of
+from .update import TrainerBase
+
 SPECIAL_ATTRS = ("pad_id", "unk_id", "mask_id", "cls_id", "sep_id", "bos_id", "eos_id")
 SHOWN = {" ": "␣", "\n": "⏎", "\t": "⇥"}
+
+
+# -- the trainers' start --------------------------------------------------------------------
+class TextTrainer(TrainerBase):
+    """The start of a text paradigm's class: one network in slot ``model`` that reads token
+    ids, and the dataset's tokenizer and vocabulary."""
+
+    def _begin_text(self, project: Project, nets: dict[str, torch.nn.Module], data: Any,
+                    device: torch.device) -> None:
+        """The start of set-up: :meth:`_begin`, then ``model``, ``tokenizer`` and ``vocab``
+        (the dataset's, as a tuple)."""
+        self._begin(project, data, device)
+        self.model = nets["model"]
+        self.tokenizer = data.tokenizer
+        self.vocab = tuple(data.vocab)
+
+    def _kinds_with_attention(self, kind: str) -> None:
+        """``visual_kinds``: the paradigm's own picture ``kind``, and ``attention`` when the
+        network has attention blocks to draw."""
+        self.visual_kinds = frozenset({kind, "attention"} if keys_of(self.model, ATTENTION_TYPES)
+                                      else {kind})
 
 
 # -- vocabulary ---------------------------------------------------------------------------------

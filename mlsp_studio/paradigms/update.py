@@ -5,7 +5,7 @@ pictures' options, and the set-up of a walk over a training set in shuffled batc
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import torch
@@ -107,6 +107,15 @@ class TrainerBase:
         order = torch.randperm(n, generator=torch.Generator().manual_seed(self.seed + salt))
         return order[:count].to(self.device)
 
+    def _scored_rows(self, split: str, train_rows: torch.Tensor
+                     ) -> tuple[torch.Tensor, torch.Tensor]:
+        """The inputs and targets a check scores: the whole split, or for "train" only the
+        rows ``train_rows`` of it (a fixed subset, e.g. from :meth:`_fixed_rows`)."""
+        part = getattr(self.data, split)
+        if split == "train":
+            return part.x[train_rows], part.y[train_rows]
+        return part.x, part.y
+
     # -- training ------------------------------------------------------------------------
     def _next_indices(self) -> torch.Tensor:
         """The rows of the next batch; ``epoch`` follows the batches."""
@@ -135,6 +144,19 @@ class TrainerBase:
 
     def evaluate(self, split: str = "val") -> dict[str, float]:
         raise NotImplementedError
+
+    def _pictures(self, kinds: Iterable[str], drawers: Mapping[str, Callable[[], Any]],
+                  *networks: torch.nn.Module) -> list[Any]:
+        """The pictures of the ``kinds`` asked for that this run gives (``visual_kinds``),
+        each made by its drawer in the order of ``drawers``, under inference mode with
+        ``networks`` in eval mode; nothing is run when none of them is asked for."""
+        wanted = set(kinds) & self.visual_kinds
+        if not wanted:
+            return []
+        with torch.inference_mode():
+            for network in networks:
+                network.eval()
+            return [draw() for kind, draw in drawers.items() if kind in wanted]
 
     def final_metrics(self) -> dict[str, float]:
         return self._split_metrics()

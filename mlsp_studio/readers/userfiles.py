@@ -93,17 +93,8 @@ def _read_csv(path: str, label_column: str, task: str) -> TableData:
         raise DataError(f"{where} cannot be read ({err.strerror or err}).") from None
     if "\x00" in text:
         raise DataError(f"{where} is not a text CSV file.")
-    first = next((line for line in text.splitlines() if line.strip()), "")
-    # semicolons first, so "1,5;2,0" (decimal commas) splits on the semicolons on a tie
-    delimiter = max(";\t,", key=first.count) if first else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    rows: list[list[str]] = []
-    lines: list[int] = []
     try:
-        for row in reader:
-            if any(cell.strip() for cell in row):
-                rows.append([cell.strip() for cell in row])
-                lines.append(reader.line_num)
+        delimiter, rows, lines = csv_rows(text)
     except csv.Error as err:
         raise DataError(f"{where} is not a CSV file that can be read ({err}).") from None
     if not rows:
@@ -112,11 +103,8 @@ def _read_csv(path: str, label_column: str, task: str) -> TableData:
     if width < 2:
         raise DataError(f"{where} has a single column; it needs feature columns and a label "
                         "column, separated by commas.")
-    header = len(rows) > 1 and any(not _is_number(a) and _is_number(b)
-                                   for a, b in zip(rows[0], rows[1], strict=False))
-    header = header or all(not _is_number(cell) for cell in rows[0])
-    names = ([c or f"column {i + 1}" for i, c in enumerate(rows[0])] if header
-             else [f"column {i + 1}" for i in range(width)])
+    header = has_header(rows)
+    names = column_names(rows[0], header)
     body, body_lines = (rows[1:], lines[1:]) if header else (rows, lines)
     for row, line in zip(body, body_lines, strict=True):
         if len(row) != width:
@@ -139,19 +127,52 @@ def _read_csv(path: str, label_column: str, task: str) -> TableData:
         # decimal commas, as spreadsheets in many countries write "0,5;1,25;cat"
         features = np.char.replace(features, ",", ".")
         dotted = np.char.replace(labels, ",", ".")
-        labels = dotted if all(_is_number(v) for v in dotted) else labels
+        labels = dotted if all(is_number(v) for v in dotted) else labels
     feature_names = [n for i, n in enumerate(names) if i != label]
     x = _numbers(features, where, feature_names, body_lines, "features must be numbers")
     empty = np.flatnonzero(labels == "")
     if empty.size:
         raise DataError(f"{where} has an empty label on line {body_lines[empty[0]]}.")
-    if all(_is_number(v) for v in labels):
+    if all(is_number(v) for v in labels):
         numeric = _numbers(labels[:, None], where, [names[label]], body_lines, "")[:, 0]
         return _labels(x, numeric, task, where, f"column '{names[label]}'")
     return _labels(x, labels, task, where, f"column '{names[label]}'")
 
 
-def _is_number(text: str) -> bool:
+def csv_rows(text: str) -> tuple[str, list[list[str]], list[int]]:
+    """How the studio splits a CSV file's text: the delimiter (whichever of ";", tab and ","
+    its first line holds most of), the rows that are not blank, each cell stripped, and each
+    row's line number. Raises ``csv.Error`` where the text cannot be split."""
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    # semicolons first, so "1,5;2,0" (decimal commas) splits on the semicolons on a tie
+    delimiter = max(";\t,", key=first.count) if first else ","
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    for row in reader:
+        if any(cell.strip() for cell in row):
+            rows.append([cell.strip() for cell in row])
+            lines.append(reader.line_num)
+    return delimiter, rows, lines
+
+
+def has_header(rows: list[list[str]]) -> bool:
+    """Whether the first row names the columns: text above a number, or no number at all."""
+    header = len(rows) > 1 and any(not is_number(a) and is_number(b)
+                                   for a, b in zip(rows[0], rows[1], strict=False))
+    return header or all(not is_number(cell) for cell in rows[0])
+
+
+def column_names(first: list[str], header: bool) -> list[str]:
+    """The columns' names: the header's (``column 3`` where a cell is empty), or without a
+    header ``column 1``, ``column 2``, ..."""
+    if header:
+        return [c or f"column {i + 1}" for i, c in enumerate(first)]
+    return [f"column {i + 1}" for i in range(len(first))]
+
+
+def is_number(text: str) -> bool:
+    """Whether Python reads the text as a number (``1``, ``-2.5e3``, ``nan``)."""
     try:
         float(text)
     except ValueError:
@@ -175,7 +196,7 @@ def _numbers(cells: np.ndarray, where: str, names: list[str], lines: list[int],
             at = f"column '{names[c]}' on line {lines[r]}"
             if cell == "":
                 raise DataError(f"{where} has an empty value in {at}.")
-            if not _is_number(cell):
+            if not is_number(cell):
                 raise DataError(f"{where} has text ('{cell[:20]}') in {at}, but {why}.")
             if not np.isfinite(float(cell)):
                 raise DataError(f"{where} has a missing or infinite value ({cell}) in {at}.")

@@ -4,7 +4,7 @@ to a figure writer without sharing mutable state; and the registry of kinds by n
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar
 
 import numpy as np
@@ -37,6 +37,26 @@ class Snapshot:
     def __post_init__(self) -> None:
         for f in fields(self):
             object.__setattr__(self, f.name, _freeze(getattr(self, f.name)))
+
+
+@dataclass(frozen=True)
+class PlaneGrid(Snapshot):
+    """A snapshot of values on a grid over a plane: row i at ``ys[i]``, column j at
+    ``xs[j]``."""
+
+    xs: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    ys: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+    def grid_extent(self, values: Any) -> tuple[float, float, float, float] | None:
+        """(x0, x1, y0, y1) of ``values`` (H, W) on the grid, or None when they make no usable
+        grid (too few, unordered or not finite coordinates, or values of another shape)."""
+        xs, ys = np.asarray(self.xs, np.float64), np.asarray(self.ys, np.float64)
+        if (xs.ndim != 1 or ys.ndim != 1 or xs.size < 2 or ys.size < 2
+                or np.shape(values) != (ys.size, xs.size)
+                or not (np.isfinite(xs).all() and np.isfinite(ys).all())
+                or xs[-1] <= xs[0] or ys[-1] <= ys[0]):
+            return None
+        return float(xs[0]), float(xs[-1]), float(ys[0]), float(ys[-1])
 
 
 SNAPSHOT_KINDS: dict[str, type[Snapshot]] = {}

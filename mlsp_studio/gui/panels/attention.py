@@ -79,8 +79,6 @@ class AttentionPanel(LatestPanel):
         bar = self.example_bar("Which test example the attention maps are shown for",
                                self.layer_box, self.head_box)
         self.text = heading_label(rich=False)
-        self.heading = heading_label(FONT_PT)
-        self.graphics = pg.GraphicsLayoutWidget()
         self.plot = new_plot(self.graphics, 0, 0)
         self.plot.setAspectLocked(True)
         self.plot.setLabel("bottom", "looked at (key)")
@@ -100,7 +98,6 @@ class AttentionPanel(LatestPanel):
         self._layout_key: tuple | None = None
         self._origins: list[tuple[float, float]] = []
         self._across = 1
-        self._heading_words = ""
         self.finish_layout(bar, self.text, self.heading)
 
     # --- drawing -----------------------------------------------------------------------------
@@ -165,12 +162,12 @@ class AttentionPanel(LatestPanel):
         blank = np.isnan(np.stack(shown))
         if (blank[:, ~masked] if masked is not None else blank).any():
             words.append("some weights are not a number (left blank)")
-        self._heading_words = "; ".join(words)
+        self.heading_words = "; ".join(words)
         self.draw_step(snap)
 
     def draw_step(self, snap: AttentionMaps) -> None:
         if self._layout_key is not None and self.images:
-            set_text(self.heading, f"{self._heading_words} — step {snap.step}")
+            super().draw_step(snap)
 
     def _build(self, n: int, lq: int, lk: int, causal: bool) -> None:
         """Images, head titles and the mask outline for ``n`` maps of ``lq`` × ``lk``."""

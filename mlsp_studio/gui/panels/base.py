@@ -11,7 +11,7 @@ import PySide6  # noqa: F401  (before pyqtgraph, so pyqtgraph picks this binding
 
 # isort: split
 import math
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -20,10 +20,12 @@ from PySide6.QtCore import QCoreApplication, QRectF, Qt, QThread, Signal
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import (
     QBoxLayout,
+    QCheckBox,
     QGraphicsItem,
     QHBoxLayout,
     QLabel,
     QLayout,
+    QSlider,
     QVBoxLayout,
     QWidget,
 )
@@ -93,6 +95,11 @@ def style_plot(plot: pg.PlotItem, dark: bool, axes: Sequence[str] = ("left", "bo
     plot.titleLabel.opts["color"] = colours["text"]
     plot.titleLabel.setText(plot.titleLabel.text, size=f"{TITLE_PT * LOOK['scale']:g}pt",
                             color=colours["text"])
+
+
+def style_bar(bar: pg.ColorBarItem, dark: bool) -> None:
+    """A colour bar's axes and label in the theme's colours and fonts."""
+    style_plot(bar, dark, axes=("left", "right", "top", "bottom"))
 
 
 def style_legend(legend: pg.LegendItem, dark: bool) -> None:
@@ -259,6 +266,29 @@ def dot_legend(entries: Iterable[tuple[str, str]], pt: int = 14, sign: str = "&#
                            f"&nbsp;{words}" for colour, words in entries)
 
 
+def tick_box(text: str, tip: str, on_toggle: Callable[[bool], Any],
+             checked: bool = False) -> QCheckBox:
+    """A tick box in the panel font, ``checked`` or not, with ``tip`` as its tooltip; each
+    tick or untick calls ``on_toggle(checked)``."""
+    box = QCheckBox(text)
+    box.setFont(font())
+    box.setChecked(checked)
+    box.setToolTip(tip)
+    box.toggled.connect(on_toggle)
+    return box
+
+
+def slider(tip: str, on_move: Callable[[int], Any], top: int = 1, value: int = 0) -> QSlider:
+    """A horizontal slider from 0 to ``top``, at ``value``, with ``tip`` as its tooltip; each
+    move calls ``on_move`` with the new value (or with nothing, if it takes no argument)."""
+    bar = QSlider(Qt.Horizontal)
+    bar.setRange(0, top)
+    bar.setValue(value)
+    bar.setToolTip(tip)
+    bar.valueChanged.connect(on_move)
+    return bar
+
+
 def _add(layout: QBoxLayout, item: Any) -> None:
     thing, stretch = item if isinstance(item, tuple) else (item, 0)
     if isinstance(thing, str):
@@ -403,6 +433,16 @@ class Panel(QWidget):
     def set_dark(self, dark: bool) -> None:
         """Switch between the light and the dark theme."""
         self.dark = bool(dark)
+
+
+class PlotPanel(Panel):
+    """A panel whose picture is one plot, ``self.plot`` in the view ``self.graphics`` (both
+    made by the subclass), drawn in the panel's theme."""
+
+    def set_dark(self, dark: bool) -> None:
+        super().set_dark(dark)
+        self.graphics.setBackground(colours_for(dark)["background"])
+        style_plot(self.plot, dark)
 
 
 class PanelRegistry:

@@ -25,13 +25,12 @@ from .base import (
     DARK,
     LIGHT,
     PANELS,
-    Panel,
+    PlotPanel,
     dot_legend,
     new_extent,
     plane_image,
     set_title,
     stack_layout,
-    style_plot,
     text_label,
 )
 
@@ -54,7 +53,7 @@ def _smooth(rgb: np.ndarray) -> np.ndarray:
 
 
 @PANELS.register
-class DecisionBoundaryPanel(Panel):
+class DecisionBoundaryPanel(PlotPanel):
     """Which class the model picks at each point of a 2-D input plane."""
 
     name = "boundary"
@@ -152,7 +151,4 @@ class DecisionBoundaryPanel(Panel):
 
     def set_dark(self, dark: bool) -> None:
         super().set_dark(dark)
-        colours = DARK if dark else LIGHT
-        self.graphics.setBackground(colours["background"])
-        style_plot(self.plot, dark)
-        self.legend.setStyleSheet(f"color: {colours['text']}")
+        self.legend.setStyleSheet(f"color: {(DARK if dark else LIGHT)['text']}")

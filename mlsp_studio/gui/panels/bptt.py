@@ -20,7 +20,6 @@ from mlsp_studio.snapshots.drawing import finite_floats
 from mlsp_studio.snapshots.kinds import GradientThroughTime
 
 from .base import (
-    FONT_PT,
     PANELS,
     assert_gui_thread,
     rgba,
@@ -29,7 +28,7 @@ from .base import (
     stack_layout,
     style_plot,
 )
-from .sequence_kit import LatestPanel, heading_label
+from .sequence_kit import LatestPanel
 
 EARLIER = 4  # faded lines of earlier pictures
 LINE = {False: "#1f5fbf", True: "#7fb2ff"}
@@ -64,9 +63,7 @@ class GradientThroughTimePanel(LatestPanel):
     kinds = frozenset({"bptt"})
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.heading = heading_label(FONT_PT)
-        self.graphics = pg.PlotWidget()
+        super().__init__(parent, pg.PlotWidget())
         self.plot: pg.PlotItem = self.graphics.getPlotItem()
         self.plot.setMenuEnabled(False)
         self.plot.setLogMode(x=False, y=True)
@@ -85,7 +82,6 @@ class GradientThroughTimePanel(LatestPanel):
             item.setZValue(z)
             self.plot.addItem(item)
         self.history: list[tuple[int, np.ndarray]] = []  # (step, norms), newest last
-        self._words = ""
         self._range: tuple = ()
         stack_layout(self, self.heading, (self.graphics, 1))
         self.set_dark(False)
@@ -122,21 +118,22 @@ class GradientThroughTimePanel(LatestPanel):
                 item.setData([], [])
         label = snap.label or "the first recurrent or attention block"
         if not np.isfinite(norms).any():
-            self._words = (f"No gradient sizes to show yet (at the input of {label})"
-                           if not norms.size else
-                           f"At the input of {label}: the gradient is zero or not a number "
-                           "at every step.")
+            self.heading_words = (
+                f"No gradient sizes to show yet (at the input of {label})" if not norms.size
+                else f"At the input of {label}: the gradient is zero or not a number at every "
+                "step.")
         else:
             finite = np.flatnonzero(np.isfinite(norms))
             first, last = finite[0], finite[-1]
             ratio = norms[first] / norms[last]
-            self._words = (f"At the input of {label}, the gradient at step {first} is "
-                           f"{orders(ratio)} the one at step {last}." if last > first else
-                           f"At the input of {label}, only step {first} has a gradient size: "
-                           f"{norms[first]:.3g}.")
+            self.heading_words = (
+                f"At the input of {label}, the gradient at step {first} is {orders(ratio)} the "
+                f"one at step {last}." if last > first else
+                f"At the input of {label}, only step {first} has a gradient size: "
+                f"{norms[first]:.3g}.")
         if earlier:
             steps = ", ".join(str(s) for s, _ in earlier[::-1])
-            self._words += f" Faded: earlier pictures (training steps {steps})."
+            self.heading_words += f" Faded: earlier pictures (training steps {steps})."
         self.draw_step(snap)
 
     def _set_range(self, length: int, lines: list[np.ndarray]) -> None:
@@ -155,7 +152,7 @@ class GradientThroughTimePanel(LatestPanel):
 
     def draw_step(self, snap: GradientThroughTime) -> None:
         set_title(self.plot, TITLE, self.dark)
-        set_text(self.heading, f"{self._words} Now: training step {snap.step}.")
+        set_text(self.heading, f"{self.heading_words} Now: training step {snap.step}.")
 
     def clear(self) -> None:
         self.history = []

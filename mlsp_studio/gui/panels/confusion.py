@@ -17,15 +17,13 @@ from mlsp_studio.snapshots.drawing import finite_floats
 from mlsp_studio.snapshots.kinds import ConfusionMatrix
 
 from .base import (
-    DARK,
-    LIGHT,
     PANELS,
-    Panel,
+    PlotPanel,
     font,
     new_plot,
     set_text,
     stack_layout,
-    style_plot,
+    style_bar,
     text_label,
 )
 
@@ -42,7 +40,7 @@ def short_names(class_names: tuple[str, ...], k: int) -> list[str]:
 
 
 @PANELS.register
-class ConfusionPanel(Panel):
+class ConfusionPanel(PlotPanel):
     """Which classes the model mixes up: true class down, predicted class across."""
 
     name = "confusion"
@@ -137,7 +135,4 @@ class ConfusionPanel(Panel):
 
     def set_dark(self, dark: bool) -> None:
         super().set_dark(dark)
-        colours = DARK if dark else LIGHT
-        self.graphics.setBackground(colours["background"])
-        style_plot(self.plot, dark)
-        style_plot(self.colour_bar, dark, axes=("left", "right", "top", "bottom"))
+        style_bar(self.colour_bar, dark)

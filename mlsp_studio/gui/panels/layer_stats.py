@@ -96,12 +96,10 @@ class LayerStatsPanel(LatestPanel):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.heading = heading_label(FONT_PT)
         self.health = heading_label(FONT_PT - 1)
         self.layer = self.choice_box("the layer whose values the histogram shows")
         self.what = self.choice_box("show the spread of the layer's weights or of its gradients")
         self.what.addItems(list(WHAT))
-        self.graphics = pg.GraphicsLayoutWidget()
         self.depth = self._plot(0, "layer (input side first)", "log₁₀ norm")
         self.time = self._plot(1, "training step", "log₁₀ gradient norm")
         self.hist = self._plot(2, "", "count")

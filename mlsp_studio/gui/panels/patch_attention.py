@@ -80,8 +80,6 @@ class PatchAttentionPanel(LatestPanel):
         self.head_box = self.choice_box("The mean of the heads, or one head")
         bar = self.example_bar("Which test image the attention is shown for", self.head_box)
         self.classes = heading_label(FONT_PT + 1, rich=True)
-        self.heading = heading_label(FONT_PT)
-        self.graphics = pg.GraphicsLayoutWidget()
         self.left_title = self.graphics.addLabel("the image", row=0, col=0)
         self.right_title = self.graphics.addLabel("", row=0, col=1)
         self.plain_view = _view(self.graphics, 0)
@@ -100,7 +98,6 @@ class PatchAttentionPanel(LatestPanel):
         self.graphics.ci.layout.setColumnStretchFactor(0, 1)
         self.graphics.ci.layout.setColumnStretchFactor(1, 1)
         self._key: tuple | None = None
-        self._words = ""
         self.finish_layout(bar, self.classes, self.heading)
 
     def draw(self, snap: PatchAttention) -> None:
@@ -149,11 +146,8 @@ class PatchAttentionPanel(LatestPanel):
             words.append(f"{gh}×{gw} patches")
         if shown.size and not np.isfinite(shown).any():
             words.append("the weights are not numbers")
-        self._words = f"Example {snap.index} — " + ", ".join(words)
+        self.heading_words = f"Example {snap.index} — " + ", ".join(words)
         self.draw_step(snap)
-
-    def draw_step(self, snap: PatchAttention) -> None:
-        set_text(self.heading, f"{self._words} — step {snap.step}")
 
     def _set_layout(self, h: int, w: int, grid: tuple[int, ...]) -> None:
         """Patch grid lines and view ranges, made again only when the sizes change."""
@@ -185,7 +179,7 @@ class PatchAttentionPanel(LatestPanel):
             item.clear()
         self.grid.setPath(QPainterPath())
         self._key = None
-        self._words = words
+        self.heading_words = words
         self._set_title("")
 
     def clear(self) -> None:

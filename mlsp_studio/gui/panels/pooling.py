@@ -49,8 +49,6 @@ class PoolingPanel(LatestPanel):
         super().__init__(parent)
         bar = self.example_bar("Which test example the pooling weights are shown for")
         self.classes = heading_label(FONT_PT + 1, rich=True)
-        self.heading = heading_label(FONT_PT)
-        self.graphics = pg.GraphicsLayoutWidget()
         self.signal_plot = new_plot(self.graphics, 0, 0, invert_y=False)
         self.signal_plot.setLabel("left", "feature")
         self.weight_plot = new_plot(self.graphics, 1, 0, invert_y=False)
@@ -76,7 +74,6 @@ class PoolingPanel(LatestPanel):
             plot.getAxis("left").setWidth(68)  # the two plots' time axes line up
         self._shape: tuple | None = None
         self._top = 0.0
-        self._words = ""
         self.finish_layout(bar, self.classes, self.heading)
 
     def draw(self, snap: PoolingWeights) -> None:
@@ -139,11 +136,11 @@ class PoolingPanel(LatestPanel):
                 region.setVisible(False)
         if w.size and not finite.size:
             words.append("the weights are not numbers")
-        self._words = "; ".join(words)
+        self.heading_words = "; ".join(words)
         self.draw_step(snap)
 
     def draw_step(self, snap: PoolingWeights) -> None:
-        set_text(self.heading, f"Example {snap.index} — {self._words} — step {snap.step}")
+        set_text(self.heading, f"Example {snap.index} — {self.heading_words} — step {snap.step}")
 
     def _blank(self, words: str) -> None:
         self.image.clear()
@@ -153,7 +150,7 @@ class PoolingPanel(LatestPanel):
             region.setVisible(False)
         self._shape = None
         self._top = 0.0
-        self._words = words
+        self.heading_words = words
 
     def clear(self) -> None:
         self._blank("")

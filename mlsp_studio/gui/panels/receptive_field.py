@@ -82,13 +82,11 @@ class ReceptiveFieldPanel(LatestPanel):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.heading = heading_label(FONT_PT)
         self.note = heading_label(FONT_PT - 1)
         self.layer = combo("the layer whose unit is shown")
         self.channel = _spin("the unit's channel in that layer")
         self.row = _spin("the unit's row on its map (or click on the picture)")
         self.col = _spin("the unit's column on its map (or click on the picture)")
-        self.graphics = pg.GraphicsLayoutWidget()
         self.top = self._plot(0)
         self.bottom = self._plot(1)
         self._bottom_at = (1, 0)

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import QWidget
 from mlsp_studio.snapshots.kinds import RecurrentStates
 
 from .base import (
-    FONT_PT,
     PANELS,
     finite_range,
     new_plot,
@@ -33,7 +32,6 @@ from .sequence_kit import (
     LatestPanel,
     TokenAxis,
     colour_bar,
-    heading_label,
     matrix,
     plural,
     set_items,
@@ -107,13 +105,10 @@ class RecurrentPanel(LatestPanel):
                                          "or the cell state")
         bar = self.example_bar("Which test example the states are shown for",
                                self.lower_label, self.lower_box)
-        self.heading = heading_label(FONT_PT)
-        self.graphics = pg.GraphicsLayoutWidget()
         self.upper = StateMap(self.graphics, 0)
         self.lower = StateMap(self.graphics, 1)
         self.lower.plot.setXLink(self.upper.plot)
         self.lower.plot.setLabel("bottom", "time step (input token)")
-        self._words = ""
         self.finish_layout(bar, self.heading)
 
     def draw(self, snap: RecurrentStates) -> None:
@@ -149,11 +144,8 @@ class RecurrentPanel(LatestPanel):
                          else "no gates in this picture")
         if np.isnan(hidden).any():
             words.append("some values are not a number (left blank)")
-        self._words = "; ".join(words)
+        self.heading_words = "; ".join(words)
         self.draw_step(snap)
-
-    def draw_step(self, snap: RecurrentStates) -> None:
-        set_text(self.heading, f"{self._words} — step {snap.step}")
 
     def _blank(self, words: str) -> None:
         self.upper.clear(self.dark)
@@ -161,7 +153,7 @@ class RecurrentPanel(LatestPanel):
         set_items(self.lower_box, [])
         for widget in (self.lower_box, self.lower_label, self.lower.plot, self.lower.bar):
             widget.setVisible(False)
-        self._words = words
+        self.heading_words = words
 
     def clear(self) -> None:
         self._blank("")

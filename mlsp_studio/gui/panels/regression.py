@@ -18,12 +18,11 @@ from .base import (
     FONT_PT,
     LIGHT,
     PANELS,
-    Panel,
+    PlotPanel,
     rgba,
     set_title,
     stack_layout,
     style_legend,
-    style_plot,
 )
 
 POINT_COLOUR = "#7aa6c9"
@@ -31,7 +30,7 @@ MODEL_COLOUR = "#d1495b"
 
 
 @PANELS.register
-class RegressionFitPanel(Panel):
+class RegressionFitPanel(PlotPanel):
     """How well the model's curve follows the data it learns from."""
 
     name = "regression_fit"
@@ -96,10 +95,7 @@ class RegressionFitPanel(Panel):
 
     def set_dark(self, dark: bool) -> None:
         super().set_dark(dark)
-        colours = DARK if dark else LIGHT
-        self.graphics.setBackground(colours["background"])
-        style_plot(self.plot, dark)
         self.truth.setPen(pg.mkPen("#cccccc" if dark else "#333333", width=2,
                                    style=Qt.DashLine))
         style_legend(self.legend, dark)
-        self.legend.setBrush(rgba(colours["background"], 200))
+        self.legend.setBrush(rgba((DARK if dark else LIGHT)["background"], 200))

@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .base import DARK, LIGHT, PANELS, Panel, Record, style_legend, style_plot
+from .base import PANELS, PlotPanel, Record, style_legend
 from .curve_kit import MetricHistory, metric_label
 
 RUN_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2",
@@ -78,7 +78,7 @@ def final_text(final: dict[str, float], limit: int = FINAL_SHOWN) -> str:
 
 
 @PANELS.register
-class RunsPanel(Panel):
+class RunsPanel(PlotPanel):
     name = "runs"
     row = "top"
     title = "Runs compared"
@@ -117,8 +117,8 @@ class RunsPanel(Panel):
         self.hint = QLabel("Runs you train appear here. Run → Compare variants trains each "
                            "variant of the preset in turn.", self)
         self.hint.setWordWrap(True)
-        self.plot_widget = pg.PlotWidget(self)
-        self.plot = self.plot_widget.getPlotItem()
+        self.graphics = pg.PlotWidget(self)
+        self.plot = self.graphics.getPlotItem()
         self.plot.showGrid(x=True, y=True, alpha=0.3)
         self.plot.setLabel("bottom", "step")
         self.legend = self.plot.addLegend(offset=(-10, 10))
@@ -138,7 +138,7 @@ class RunsPanel(Panel):
         self.plot_box = QWidget(self)
         box_layout = QVBoxLayout(self.plot_box)
         box_layout.setContentsMargins(0, 0, 0, 0)
-        box_layout.addWidget(self.plot_widget)
+        box_layout.addWidget(self.graphics)
         split.addWidget(self.plot_box)
         split.setStretchFactor(1, 1)
         split.setSizes([170, 330])
@@ -325,9 +325,6 @@ class RunsPanel(Panel):
 
     def set_dark(self, dark: bool) -> None:
         super().set_dark(dark)
-        colours = DARK if dark else LIGHT
-        self.plot_widget.setBackground(colours["background"])
-        style_plot(self.plot, dark)
         style_legend(self.legend, dark)
 
     def _on_item_changed(self, item: QTreeWidgetItem, column: int) -> None:

@@ -33,11 +33,11 @@ from .base import (
     font,
     row_layout,
     stack_layout,
-    style_plot,
     text_label,
 )
 from .base import new_plot as new_plot  # the sequence panels' names for them, kept here
 from .base import set_text as set_text
+from .base import style_bar as style_bar
 
 # Colour scales: viridis for weights and shares (0 = dark), red–blue for signed values
 # (matplotlib's "RdBu_r": blue negative, white zero, red positive).
@@ -242,10 +242,6 @@ def colour_bar(cmap: pg.ColorMap, label: str) -> pg.ColorBarItem:
     return bar
 
 
-def style_bar(bar: pg.ColorBarItem, dark: bool) -> None:
-    style_plot(bar, dark, axes=("left", "right", "top", "bottom"))
-
-
 def same(a: Any, b: Any) -> bool:
     """Whether two snapshots (or parts of them) hold the same data."""
     if a is b:
@@ -266,12 +262,17 @@ class LatestPanel(Panel):
     """A panel that keeps the latest snapshot and draws it with :meth:`draw` only while
     shown, and only when the data (not just the step) changed or a setting asks for it.
 
-    Subclasses implement ``draw(snapshot)`` and ``clear()`` (the "nothing yet" state), put
-    their pictures in ``self.graphics`` and call :meth:`refresh` when a chooser changes what
-    is shown (a :meth:`choice_box` does)."""
+    Subclasses implement ``draw(snapshot)`` and ``clear()`` (the "nothing yet" state), say
+    what is shown in ``self.heading`` (``heading_words`` and the step, by :meth:`draw_step`),
+    put their pictures in ``self.graphics`` (a graphics layout, unless they give ``graphics``
+    of their own) and call :meth:`refresh` when a chooser changes what is shown (a
+    :meth:`choice_box` does)."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, graphics: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.heading = heading_label(FONT_PT)
+        self.heading_words = ""
+        self.graphics = pg.GraphicsLayoutWidget() if graphics is None else graphics
         self.latest: Any = None
         self._drawn: Any = None
         self._stale = False
@@ -340,7 +341,9 @@ class LatestPanel(Panel):
         raise NotImplementedError
 
     def draw_step(self, snapshot: Any) -> None:
-        """The data is unchanged; a panel may still show the new step number."""
+        """The heading: its words and the snapshot's step (which is all that is new when the
+        data is unchanged)."""
+        set_text(self.heading, f"{self.heading_words} — step {snapshot.step}")
 
     def clear(self) -> None:  # pragma: no cover - every panel has one
         raise NotImplementedError

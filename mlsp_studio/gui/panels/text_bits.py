@@ -1,5 +1,6 @@
 """What the text panels share (generation, fill in the blank, the embedding projector): tokens
-made visible, colours by theme, and a small painted list of labelled bars.
+made visible, colours by theme, text boxes and buttons in the panel font, and a small painted
+list of labelled bars.
 
 This is not a panel (it registers nothing); the panels import it as they import ``base``.
 """
@@ -7,12 +8,12 @@ This is not a panel (it registers nothing); the panels import it as they import 
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPaintEvent
-from PySide6.QtWidgets import QLineEdit, QSizePolicy, QWidget
+from PySide6.QtWidgets import QLineEdit, QPushButton, QSizePolicy, QWidget
 
 from .base import DARK, FONT_PT, LIGHT, font
 
@@ -40,6 +41,28 @@ def visible_token(token: Any, limit: int = 16) -> str:
 def escape(text: Any) -> str:
     """Plain text made safe inside Qt rich text (the person's own words may hold ``<``)."""
     return html.escape(str(text), quote=False)
+
+
+def line_box(placeholder: str, tip: str, on_enter: Callable[[], Any]) -> QLineEdit:
+    """A one-line text box in the panel font showing ``placeholder`` while empty, with ``tip``
+    as its tooltip; Enter calls ``on_enter()``."""
+    box = QLineEdit()
+    box.setFont(font())
+    box.setPlaceholderText(placeholder)
+    box.setToolTip(tip)
+    box.returnPressed.connect(on_enter)
+    return box
+
+
+def push_button(text: str, on_click: Callable[[], Any], tip: str = "") -> QPushButton:
+    """A button in the panel font, with ``tip`` as its tooltip; a click calls
+    ``on_click()``."""
+    button = QPushButton(text)
+    button.setFont(font())
+    if tip:
+        button.setToolTip(tip)
+    button.clicked.connect(on_click)
+    return button
 
 
 def offer_text(box: QLineEdit, text: str) -> None:

@@ -69,40 +69,32 @@ def _same(params: dict, in_shapes: list[Shape], ctx: Context) -> Shape:
     return in_shapes[0]
 
 
-def _head_size(params: dict, ctx: Context, key: str, ctx_value: int, what: str) -> int:
-    size = params[key] or ctx_value
-    if size <= 0:
-        raise ShapeError(f"does not know how many {what} to give: set '{key}' or pick a dataset",
-                         about_input=False)
-    return size
+def _head(name: str, doc: str, key: str, from_data: str) -> BlockSpec:
+    """An output head: a dense layer with a bias and ``params[key]`` outputs, or as many as
+    the dataset gives (``ctx.<from_data>``) when that is 0."""
 
+    def size(params: dict, ctx: Context) -> int:
+        value = params[key] or getattr(ctx, from_data)
+        if value <= 0:
+            raise ShapeError(f"does not know how many {key} to give: set '{key}' or pick a "
+                             "dataset", about_input=False)
+        return value
 
-def _classifier_shape(params: dict, in_shapes: list[Shape], ctx: Context) -> Shape:
-    _last_dim(in_shapes, "at least one feature axis, (N, F)")
-    return (*in_shapes[0][:-1], _head_size(params, ctx, "classes", ctx.num_classes, "classes"))
+    def shape(params: dict, in_shapes: list[Shape], ctx: Context) -> Shape:
+        _last_dim(in_shapes, "at least one feature axis, (N, F)")
+        return (*in_shapes[0][:-1], size(params, ctx))
 
+    def count(params: dict, in_shapes: list[Shape], ctx: Context) -> int:
+        units = size(params, ctx)
+        return in_shapes[0][-1] * units + units
 
-def _classifier_count(params: dict, in_shapes: list[Shape], ctx: Context) -> int:
-    size = _head_size(params, ctx, "classes", ctx.num_classes, "classes")
-    return in_shapes[0][-1] * size + size
+    def macs(params: dict, in_shapes: list[Shape], ctx: Context) -> int:
+        return dense_macs(in_shapes[0], size(params, ctx))
 
-
-def _classifier_macs(params: dict, in_shapes: list[Shape], ctx: Context) -> int:
-    return dense_macs(in_shapes[0], _head_size(params, ctx, "classes", ctx.num_classes, "classes"))
-
-
-def _regression_shape(params: dict, in_shapes: list[Shape], ctx: Context) -> Shape:
-    _last_dim(in_shapes, "at least one feature axis, (N, F)")
-    return (*in_shapes[0][:-1], _head_size(params, ctx, "outputs", ctx.num_targets, "outputs"))
-
-
-def _regression_count(params: dict, in_shapes: list[Shape], ctx: Context) -> int:
-    size = _head_size(params, ctx, "outputs", ctx.num_targets, "outputs")
-    return in_shapes[0][-1] * size + size
-
-
-def _regression_macs(params: dict, in_shapes: list[Shape], ctx: Context) -> int:
-    return dense_macs(in_shapes[0], _head_size(params, ctx, "outputs", ctx.num_targets, "outputs"))
+    return BlockSpec(name, "Output", doc,
+                     ParamSet((p_int(key, 0, 0, 100000, f"number of {key}; 0 follows the "
+                                     "dataset"),)),
+                     shape, count, family="head", is_output=True, macs=macs)
 
 
 def _activation(name: str, doc: str, *specs: ParamSpec) -> BlockSpec:
@@ -134,18 +126,10 @@ BLOCKS = (
               "scales the rest up; does nothing at test time.",
               ParamSet((p_float("p", 0.5, 0.0, 0.95, "chance of dropping a value"),)),
               _same, family="dropout", macs=no_macs),
-    BlockSpec("ClassifierHead", "Output", "The class scores (logits): a dense layer with one "
-              "output per class. Training uses softmax + cross-entropy on it.",
-              ParamSet((p_int("classes", 0, 0, 100000, "number of classes; 0 follows the "
-                              "dataset"),)),
-              _classifier_shape, _classifier_count, family="head", is_output=True,
-              macs=_classifier_macs),
-    BlockSpec("RegressionHead", "Output", "The predicted values: a dense layer with one output "
-              "per target. Training uses the mean squared error.",
-              ParamSet((p_int("outputs", 0, 0, 100000, "number of outputs; 0 follows the "
-                              "dataset"),)),
-              _regression_shape, _regression_count, family="head", is_output=True,
-              macs=_regression_macs),
+    _head("ClassifierHead", "The class scores (logits): a dense layer with one output per "
+          "class. Training uses softmax + cross-entropy on it.", "classes", "num_classes"),
+    _head("RegressionHead", "The predicted values: a dense layer with one output per "
+          "target. Training uses the mean squared error.", "outputs", "num_targets"),
     BlockSpec("Output", "Output", "Marks the network's output as it is, with no layer of its "
               "own.", ParamSet(()), _same, family="identity", is_output=True,
               macs=no_macs, kept=a_view),

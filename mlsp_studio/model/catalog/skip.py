@@ -3,8 +3,10 @@ output = sigmoid(g(input)) · input. Both keep the input's shape."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ...errors import ShapeError
-from ..blocks import BlockSpec, Context, Shape, p_choice, p_int
+from ..blocks import BlockSpec, Context, CountRule, Shape, p_choice, p_int
 from ..params import ParamSet
 
 SKIP_INPUT = "features (N, F), a signal (N, C, L) or an image (N, C, H, W)"
@@ -37,29 +39,26 @@ def residual_widths(params: dict, shape: Shape) -> list[int]:
     return [width] + [hidden] * (params["layers"] - 1) + [width]
 
 
-def _residual_shape(params: dict, in_shapes: list[Shape], ctx: Context) -> Shape:
+def _gate_widths(params: dict, shape: Shape) -> list[int]:
+    """Widths along g: one layer from the input's width to the input's width."""
+    return [shape[0], shape[0]]
+
+
+def _skip_shape(params: dict, in_shapes: list[Shape], ctx: Context) -> Shape:
     shape = skip_input(in_shapes)
     _odd_kernel(params, shape)
     return shape
 
 
-def _residual_count(params: dict, in_shapes: list[Shape], ctx: Context) -> int:
-    shape = skip_input(in_shapes)
-    taps = _odd_kernel(params, shape) ** (len(shape) - 1)
-    widths = residual_widths(params, shape)
-    return sum(a * b * taps + b for a, b in zip(widths, widths[1:], strict=False))
-
-
-def _gated_shape(params: dict, in_shapes: list[Shape], ctx: Context) -> Shape:
-    shape = skip_input(in_shapes)
-    _odd_kernel(params, shape)
-    return shape
-
-
-def _gated_count(params: dict, in_shapes: list[Shape], ctx: Context) -> int:
-    shape = skip_input(in_shapes)
-    taps = _odd_kernel(params, shape) ** (len(shape) - 1)
-    return shape[0] * shape[0] * taps + shape[0]
+def _skip_count(widths: Callable[[dict, Shape], list[int]]) -> CountRule:
+    """The parameter count of f (or g): a Dense layer or a same-size convolution, with a
+    bias, between each two neighbours of ``widths(params, shape)``."""
+    def count(params: dict, in_shapes: list[Shape], ctx: Context) -> int:
+        shape = skip_input(in_shapes)
+        taps = _odd_kernel(params, shape) ** (len(shape) - 1)
+        sizes = widths(params, shape)
+        return sum(a * b * taps + b for a, b in zip(sizes, sizes[1:], strict=False))
+    return count
 
 
 BLOCKS = (
@@ -77,7 +76,7 @@ BLOCKS = (
                         "the input's width"),
                   p_int("kernel_size", 3, 1, 15, "filter width of f's convolutions on signals "
                         "and images (odd, so the size stays)"))),
-              _residual_shape, _residual_count, family="skip"),
+              _skip_shape, _skip_count(residual_widths), family="skip"),
     BlockSpec("Gated", "Merge",
               "Lets the network choose, value by value, how much of its input passes: "
               "output = sigmoid(g(input)) · input, where g is a Dense layer (on features) or "
@@ -90,5 +89,5 @@ BLOCKS = (
                            "as it is, tanh squashes it to -1…1 first"),
                   p_int("kernel_size", 1, 1, 15, "filter width of g's convolution on signals "
                         "and images (odd, so the size stays)"))),
-              _gated_shape, _gated_count, family="skip"),
+              _skip_shape, _skip_count(_gate_widths), family="skip"),
 )

@@ -10,23 +10,21 @@ import PySide6  # noqa: F401  (before pyqtgraph, so pyqtgraph picks this binding
 import math
 
 import numpy as np
-import pyqtgraph as pg
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QSlider, QWidget
+from PySide6.QtWidgets import QWidget
 
 from ...gui.panels.base import (
     PANELS,
     Panel,
-    bare_plot,
     dot_legend,
     label_axes,
     row_layout,
+    slider,
     stack_layout,
-    style_plot,
     text_label,
 )
-from ...gui.panels.text_bits import colours, escape
-from ...snapshots.drawing import UNKNOWN_CLASS, class_colour, finite_floats
+from ...gui.panels.points_kit import ClassPointsPanel
+from ...gui.panels.text_bits import escape
+from ...snapshots.drawing import finite_floats
 from ...snapshots.kinds import Reconstructions
 from .panel_parts import ANOMALY, COLUMNS, NORMAL, ErrorPlots, PointPairs, ReconstructionGrid
 from .panel_parts import set_text as _set_text
@@ -63,11 +61,8 @@ class ReconstructionPanel(Panel):
         self.grid = ReconstructionGrid()
         self.pairs = PointPairs()
         self.pairs.hide()
-        self.slider = QSlider(Qt.Horizontal)
-        self.slider.setRange(0, 100)
-        self.slider.setToolTip("How much noise the picture puts on the inputs; the network "
-                               "keeps training with its own setting")
-        self.slider.valueChanged.connect(self._on_level_changed)
+        self.slider = slider("How much noise the picture puts on the inputs; the network keeps "
+                             "training with its own setting", self._on_level_changed, top=100)
         self.level_label = _label(10)
         self.level_label.setMinimumWidth(210)
         self.noise_row = QWidget()
@@ -152,7 +147,7 @@ class ReconstructionPanel(Panel):
 
 
 @PANELS.register
-class LatentPanel(Panel):
+class LatentPanel(ClassPointsPanel):
     """The test examples' latent codes in the plane, coloured by class."""
 
     name = "latent"
@@ -161,16 +156,8 @@ class LatentPanel(Panel):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.heading = _label(12, centre=True)
-        self.legend = text_label(10, rich=True)
-        self.graphics = pg.PlotWidget()
-        self.plot = bare_plot(self.graphics.getPlotItem(), grid=0.15)
-        self.scatter = pg.ScatterPlotItem(size=7, pen=pg.mkPen("#333333", width=0.5))
-        self.plot.addItem(self.scatter)
         self.status = _label(10)
         stack_layout(self, self.heading, self.legend, (self.graphics, 1), self.status, margin=4)
-        self._brushes: dict[int, object] = {}
-        self._legend_key: tuple | None = None
         self.set_dark(False)
         self.reset()
 
@@ -186,9 +173,8 @@ class LatentPanel(Panel):
         k = len(snapshot.class_names)
         labels = np.where((labels >= 0) & ((labels < k) | (k == 0)), labels, -1)
         shown = labels[keep]
-        self.scatter.setData(x=points[keep, 0], y=points[keep, 1],
-                             brush=[self._brush(int(c)) for c in shown])
-        self._set_legend(tuple(sorted({int(c) for c in shown if c >= 0})), snapshot.class_names)
+        self.show_points(points[keep], shown)
+        self._name_classes(sorted({int(c) for c in shown if c >= 0}), snapshot.class_names)
         self._set_axes(snapshot)
         heading = f"Latent codes of the test set — step {snapshot.step}"
         if not keep.any():
@@ -200,19 +186,9 @@ class LatentPanel(Panel):
                        f"{100 * snapshot.knn_accuracy:.1f} % of them")
         _set_text(self.status, status)
 
-    def _brush(self, c: int):
-        if c not in self._brushes:
-            self._brushes[c] = pg.mkBrush(class_colour(c) if c >= 0 else UNKNOWN_CLASS)
-        return self._brushes[c]
-
-    def _set_legend(self, present: tuple[int, ...], names: tuple[str, ...]) -> None:
-        key = (present, names)
-        if key == self._legend_key:
-            return
-        self._legend_key = key
-        self.legend.setText("" if not present else "Class: " + dot_legend(
-            (class_colour(c), escape(str(names[c])[:14] if c < len(names) else c))
-            for c in present[:20]))
+    def _name_classes(self, present: list[int], names: tuple[str, ...]) -> None:
+        self.name_classes((c, str(names[c])[:14] if c < len(names) else str(c))
+                          for c in present)
         self.legend.setVisible(bool(present))
 
     def _set_axes(self, snap: LatentCodes) -> None:
@@ -229,15 +205,10 @@ class LatentPanel(Panel):
 
     def reset(self) -> None:
         super().reset()
-        self.scatter.setData(x=[], y=[])
-        self._set_legend((), ())
+        self.clear_points()
+        self.legend.setVisible(False)
         _set_text(self.heading, "Latent codes — waiting for the first picture")
         _set_text(self.status, "Each point is one test example, placed by its code.")
-
-    def set_dark(self, dark: bool) -> None:
-        super().set_dark(dark)
-        self.graphics.setBackground(colours(self.dark)["background"])
-        style_plot(self.plot, self.dark)
 
 
 @PANELS.register
@@ -257,11 +228,9 @@ class AnomalyPanel(Panel):
             g.curve, g.point
         self.normal_bars, self.anomaly_bars = g.normal_bars, g.anomaly_bars
         self.line.sigPositionChanged.connect(self._on_line_moved)
-        self.slider = QSlider(Qt.Horizontal)
-        self.slider.setRange(0, SLIDER_STEPS)
-        self.slider.setToolTip("Examples whose error is above the threshold are flagged as "
-                               "anomalies; this changes the picture only, not the training")
-        self.slider.valueChanged.connect(self._on_slider)
+        self.slider = slider("Examples whose error is above the threshold are flagged as "
+                             "anomalies; this changes the picture only, not the training",
+                             self._on_slider, top=SLIDER_STEPS)
         self.rates_label = _label(11)
         self.key = text_label(10, rich=True)
         row = row_layout(text_label(10, wrap=False, text="Threshold"), (self.slider, 1),

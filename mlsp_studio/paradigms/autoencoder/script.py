@@ -5,9 +5,8 @@ with its prints from ``script_code.py``. Only the settings are written here."""
 
 from __future__ import annotations
 
-from ...errors import StudioError
 from ...export.script_common import batches_code, optimizer_code
-from ...export.script_gen_common import assemble, data_source, networks, refuse_unwritten
+from ...export.script_gen_common import assemble, networks, settings_and_data
 from ...export.script_paradigms import register_script
 from ...export.source_copy import source_of
 from ...model.blocks import BlockRegistry
@@ -25,12 +24,7 @@ CODE = "mlsp_studio.paradigms.autoencoder.script_code"
 def autoencoder_script(project: Project, check: ProjectCheck, registry: BlockRegistry,
                        script_name: str) -> str:
     """Encoder (x → code) and decoder (code → x) trained on the reconstruction error."""
-    h = check.hparams
-    refuse_unwritten(project, h)
-    data, code = data_source(project, check, "encoder")
-    if code.x_type != "float32":
-        raise StudioError("An autoencoder rebuilds numbers, and this data gives token ids, so "
-                          "it cannot be written into a script.")
+    h, data, code = settings_and_data(project, check, "encoder", "An autoencoder rebuilds")
     normal = sorted(set(h["normal_classes"]))
     ctx = dataset_context(project.dataset, check.dataset_options)[1]
     rows = [(f"LATENT = {h['latent']}", "numbers in the code between encoder and decoder"),

@@ -36,7 +36,6 @@ def train():
     steps_per_epoch = batches.steps_per_epoch
     optimizer = make_optimizer([*encoder.parameters(), *decoder.parameters()], LR,
                                EPOCHS * steps_per_epoch)
-    report_every = max(1, EPOCHS // 10)
     for epoch in range(1, EPOCHS + 1):
         encoder.train()
         decoder.train()
@@ -44,13 +43,8 @@ def train():
         for _ in range(steps_per_epoch):
             clean = x[batches.next()]                  # (B, *example)
             noisy = corrupt(clean, NOISE, NOISE_LEVEL, generator, low, high)
-            loss = reconstruction_loss(encoder, decoder, noisy, clean)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            total += loss.item()
-        if epoch % report_every == 0 or epoch == EPOCHS:
-            print(f"epoch {epoch:4d}/{EPOCHS}  loss {total / steps_per_epoch:.4f}")
+            total += learn(optimizer, reconstruction_loss(encoder, decoder, noisy, clean))
+        report_epoch(epoch, total / steps_per_epoch)
 
     def noisy_input(x):  # the training noise, from a seed fixed for every check
         return corrupt(x, NOISE, NOISE_LEVEL, torch.Generator().manual_seed(SEED + 2), low, high)

@@ -233,19 +233,9 @@ class AutoencoderParadigm(TrainerBase):
 
     # -- pictures ------------------------------------------------------------------------
     def visualize(self, kinds: set[str]) -> list[Snapshot]:
-        wanted = set(kinds) & self.visual_kinds
-        if not wanted:
-            return []
-        snaps: list[Snapshot] = []
-        with torch.inference_mode():
-            self._train_mode(False)
-            if "reconstructions" in wanted:
-                snaps.append(self._reconstructions())
-            if "latent" in wanted:
-                snaps.append(self._latent())
-            if "anomaly_scores" in wanted:
-                snaps.append(self._anomaly())
-        return snaps
+        return self._pictures(kinds, {"reconstructions": self._reconstructions,
+                                      "latent": self._latent, "anomaly_scores": self._anomaly},
+                              self.encoder, self.decoder)
 
     def view_level(self) -> float:
         """The noise level the reconstruction picture shows: the panel's, else training's."""

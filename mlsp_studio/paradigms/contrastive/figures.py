@@ -23,15 +23,7 @@ from ...report.canvas import (
     variance_names,
 )
 from ...snapshots.drawing import UNKNOWN_CLASS, class_colour, finite_floats
-from .snapshots import (
-    ContrastiveEmbedding,
-    Retrieval,
-    SimilarityMatrix,
-    class_name,
-    clean_labels,
-    clean_matrix,
-    retrieval_picture,
-)
+from . import snapshots as contrastive
 
 RIGHT, WRONG = "#1a9850", "#d73027"
 
@@ -40,19 +32,19 @@ def _tick_labels(ax, axis: str, labels: np.ndarray, names: tuple[str, ...]) -> N
     k = len(labels)
     every = max(1, math.ceil(k / 24))
     ticks = list(range(0, k, every))
-    text = [class_name(names, int(labels[i])) for i in ticks]
+    text = [contrastive.class_name(names, int(labels[i])) for i in ticks]
     if axis == "x":
         ax.set_xticks(ticks, text, fontsize=8)
     else:
         ax.set_yticks(ticks, text, fontsize=8)
 
 
-def similarity_figure(snap: SimilarityMatrix) -> Figure:
+def similarity_figure(snap: contrastive.SimilarityMatrix) -> Figure:
     """Cosine similarities of rows (first views or images) with columns (second views or
     signals), from −1 (blue) to 1 (red); the diagonal, the true pairs, outlined."""
     fig = new_figure(5.6, 5.0)
     ax = fig.add_subplot()
-    m = clean_matrix(snap.matrix)
+    m = contrastive.clean_matrix(snap.matrix)
     title = f"Similarity of {snap.row_title}s and {snap.col_title}s — step {snap.step}"
     if m.size == 0:
         show_message(ax, "No similarities to show yet")
@@ -63,8 +55,8 @@ def similarity_figure(snap: SimilarityMatrix) -> Figure:
     fig.colorbar(image, ax=ax, shrink=0.8, label="cosine similarity")
     for i in range(min(rows, cols)):  # the positive pairs
         ax.add_patch(_square(i, i))
-    _tick_labels(ax, "x", clean_labels(snap.col_labels, cols), snap.class_names)
-    _tick_labels(ax, "y", clean_labels(snap.row_labels, rows), snap.class_names)
+    _tick_labels(ax, "x", contrastive.clean_labels(snap.col_labels, cols), snap.class_names)
+    _tick_labels(ax, "y", contrastive.clean_labels(snap.row_labels, rows), snap.class_names)
     ax.set_xlabel(f"{snap.col_title} (its class)")
     ax.set_ylabel(f"{snap.row_title} (its class)")
     diagonal = np.diagonal(m)[:min(rows, cols)]
@@ -80,14 +72,14 @@ def _square(i: float, j: float, colour: str = "#111111") -> Rectangle:
     return Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor=colour, linewidth=1.2)
 
 
-def contrastive_embedding_figure(snap: ContrastiveEmbedding) -> Figure:
+def contrastive_embedding_figure(snap: contrastive.ContrastiveEmbedding) -> Figure:
     """The test set's codes on their two main axes, coloured by the class the training
     never saw."""
     fig = new_figure()
     ax = fig.add_subplot()
     points = finite_floats(snap.points)
     points = points[:, :2] if points.ndim == 2 and points.shape[1] >= 2 else np.zeros((0, 2))
-    labels = clean_labels(snap.labels, len(points))
+    labels = contrastive.clean_labels(snap.labels, len(points))
     keep = np.isfinite(points).all(axis=1)
     title = f"Learned codes of the test set — step {snap.step}"
     if snap.label:
@@ -104,15 +96,15 @@ def contrastive_embedding_figure(snap: ContrastiveEmbedding) -> Figure:
     frame_points(ax, points[idx], *variance_names(snap.explained))
     present = sorted({int(k) for k in labels[idx]})[:20]
     side_legend(ax, [(class_colour(k) if k >= 0 else UNKNOWN_CLASS,
-                      class_name(snap.class_names, k)) for k in present],
+                      contrastive.class_name(snap.class_names, k)) for k in present],
                 "class (not used\nin training)", size=8, dot=6)
     return fig
 
 
-def retrieval_figure(snap: Retrieval) -> Figure:
+def retrieval_figure(snap: contrastive.Retrieval) -> Figure:
     """Left: query images against gallery signals, each row's best signal marked (green: the
     same digit, red: another). Right: each query image beside the signal it found."""
-    m, q, g, best, right = retrieval_picture(snap)
+    m, q, g, best, right = contrastive.retrieval_picture(snap)
     rows, cols = m.shape
     fig = new_figure(10.0, 5.4, layout=None)
     title = f"Retrieval: which signal each image finds — step {snap.step}"
@@ -141,7 +133,7 @@ def retrieval_figure(snap: Retrieval) -> Figure:
     return fig
 
 
-def _strip(fig: Figure, snap: Retrieval, best: np.ndarray, right: np.ndarray) -> None:
+def _strip(fig: Figure, snap: contrastive.Retrieval, best: np.ndarray, right: np.ndarray) -> None:
     """Each query image and the trace of the signal it found, one row each."""
     images = finite_floats(snap.query_images)
     signals = finite_floats(snap.gallery_signals)

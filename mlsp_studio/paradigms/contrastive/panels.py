@@ -11,7 +11,6 @@ import PySide6  # noqa: F401  (before pyqtgraph, so pyqtgraph picks this binding
 
 # isort: split
 import math
-from html import escape
 
 import numpy as np
 import pyqtgraph as pg
@@ -24,27 +23,19 @@ from ...gui.panels.base import (
     LIGHT,
     PANELS,
     Panel,
-    bare_plot,
-    dot_legend,
     label_axes,
     new_plot,
     row_layout,
     set_text,
     stack_layout,
+    style_bar,
     style_plot,
     text_label,
     variance_axes,
 )
-from ...snapshots.drawing import UNKNOWN_CLASS, class_colour, finite_floats
-from .snapshots import (
-    ContrastiveEmbedding,
-    Retrieval,
-    SimilarityMatrix,
-    class_name,
-    clean_labels,
-    clean_matrix,
-    retrieval_picture,
-)
+from ...gui.panels.points_kit import ClassPointsPanel
+from ...snapshots.drawing import finite_floats
+from . import snapshots as contrastive
 
 # matplotlib's RdBu reversed, the report figures' scale: −1 blue, 0 white, 1 red
 RED_BLUE = ("#053061", "#2166ac", "#4393c3", "#92c5de", "#d1e5f0", "#f7f7f7", "#fddbc7",
@@ -118,7 +109,7 @@ class MatrixView:
     def set_dark(self, dark: bool) -> None:
         self.graphics.setBackground((DARK if dark else LIGHT)["background"])
         style_plot(self.plot, dark)
-        style_plot(self.colour_bar, dark, axes=("left", "right", "top", "bottom"))
+        style_bar(self.colour_bar, dark)
         for item, colour in zip(self.outlines, self.colours, strict=True):
             if colour == PAIR_OUTLINE:  # black disappears on the dark theme's dark reds
                 item.setPen(pg.mkPen("#f2f2f2" if dark else colour, width=2))
@@ -173,14 +164,14 @@ class SimilarityPanel(_MatrixPanel):
         super().__init__((PAIR_OUTLINE,), parent)
         set_text(self.note, "Outlined: the true pairs. Red: alike, blue: opposite.")
 
-    def show_snapshot(self, snapshot: SimilarityMatrix) -> None:
+    def show_snapshot(self, snapshot: contrastive.SimilarityMatrix) -> None:
         super().show_snapshot(snapshot)
-        m = clean_matrix(snapshot.matrix)
+        m = contrastive.clean_matrix(snapshot.matrix)
         rows, cols = m.shape
-        row_names = [class_name(snapshot.class_names, int(k))
-                     for k in clean_labels(snapshot.row_labels, rows)]
-        col_names = [class_name(snapshot.class_names, int(k))
-                     for k in clean_labels(snapshot.col_labels, cols)]
+        row_names = [contrastive.class_name(snapshot.class_names, int(k))
+                     for k in contrastive.clean_labels(snapshot.row_labels, rows)]
+        col_names = [contrastive.class_name(snapshot.class_names, int(k))
+                     for k in contrastive.clean_labels(snapshot.col_labels, cols)]
         self.view.show(m, row_names, col_names, (snapshot.row_title, snapshot.col_title))
         self.view.outline(0, [(i, i) for i in range(min(rows, cols))])
         heading = f"Similarity of {snapshot.row_title}s and {snapshot.col_title}s — step " \
@@ -211,12 +202,13 @@ class RetrievalPanel(_MatrixPanel):
         set_text(self.note, "Each image's best signal is outlined: green the right digit, "
                              "red a wrong one.")
 
-    def show_snapshot(self, snapshot: Retrieval) -> None:
+    def show_snapshot(self, snapshot: contrastive.Retrieval) -> None:
         super().show_snapshot(snapshot)
-        m, q, g, best, right = retrieval_picture(snapshot)
+        m, q, g, best, right = contrastive.retrieval_picture(snapshot)
         names = snapshot.class_names
-        self.view.show(m, [class_name(names, int(k)) for k in q],
-                       [class_name(names, int(k)) for k in g], ("query image", "signal"))
+        self.view.show(m, [contrastive.class_name(names, int(k)) for k in q],
+                       [contrastive.class_name(names, int(k)) for k in g],
+                       ("query image", "signal"))
         found = [(i, int(b)) for i, b in enumerate(best) if b >= 0]
         self.view.outline(0, [(i, b) for i, b in found if right[i]])
         self.view.outline(1, [(i, b) for i, b in found if not right[i]])
@@ -231,39 +223,32 @@ class RetrievalPanel(_MatrixPanel):
 
 
 @PANELS.register
-class ContrastiveEmbeddingPanel(Panel):
+class ContrastiveEmbeddingPanel(ClassPointsPanel):
     """The learned codes of the test set on their two main axes, coloured by class: the
     training never saw the classes, so clusters show what it found by itself."""
 
     name = "contrastive_embedding"
     title = "Learned codes"
     kinds = frozenset({"contrastive_embedding"})
+    classes_word = "Class (not used in training): "
     WAITING = "Learned codes — waiting for the first picture"
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.graphics = pg.PlotWidget()
-        self.plot = bare_plot(self.graphics.getPlotItem(), grid=0.15)
-        self.scatter = pg.ScatterPlotItem(size=7, pen=pg.mkPen("#333333", width=0.5))
-        self.plot.addItem(self.scatter)
-        self.heading = _heading()
-        self.legend = text_label(FONT_PT - 1, rich=True)
         stack_layout(self, self.heading, self.legend, (self.graphics, 1), margin=4)
-        self._brushes: dict[int, object] = {}
-        self._legend_key: tuple = ()
         self.set_dark(False)
         set_text(self.heading, self.WAITING)
 
-    def show_snapshot(self, snapshot: ContrastiveEmbedding) -> None:
+    def show_snapshot(self, snapshot: contrastive.ContrastiveEmbedding) -> None:
         super().show_snapshot(snapshot)
         points = finite_floats(snapshot.points)
         points = points[:, :2] if points.ndim == 2 and points.shape[1] >= 2 \
             else np.zeros((0, 2))
-        labels = clean_labels(snapshot.labels, len(points))
+        labels = contrastive.clean_labels(snapshot.labels, len(points))
         idx = np.flatnonzero(np.isfinite(points).all(axis=1))
-        self.scatter.setData(x=points[idx, 0], y=points[idx, 1],
-                             brush=[self._brush(int(k)) for k in labels[idx]])
-        self._set_legend(tuple(sorted({int(k) for k in labels[idx]})), snapshot.class_names)
+        self.show_points(points[idx], labels[idx])
+        self.name_classes((k, contrastive.class_name(snapshot.class_names, k))
+                          for k in sorted({int(k) for k in labels[idx]}))
         label_axes(self.plot, *variance_axes(snapshot.explained))
         heading = f"Learned codes of the test set — step {snapshot.step}"
         if not len(idx):
@@ -275,29 +260,7 @@ class ContrastiveEmbeddingPanel(Panel):
             self.heading.setToolTip(f"{snapshot.label}, on their two main axes (PCA); the "
                                     "colours are the classes, never used in training")
 
-    def _brush(self, k: int):
-        if k not in self._brushes:
-            self._brushes[k] = pg.mkBrush(class_colour(k) if k >= 0 else UNKNOWN_CLASS)
-        return self._brushes[k]
-
-    def _set_legend(self, present: tuple[int, ...], names: tuple[str, ...]) -> None:
-        key = (present, tuple(names))
-        if key == self._legend_key:
-            return
-        self._legend_key = key
-        dots = [(class_colour(k) if k >= 0 else UNKNOWN_CLASS, escape(class_name(names, k)))
-                for k in present[:20]]
-        self.legend.setText("Class (not used in training): " + dot_legend(dots)
-                            if dots else "")
-
     def reset(self) -> None:
         super().reset()
-        self.scatter.setData([], [])
-        self._legend_key = ()
-        self.legend.setText("")
+        self.clear_points()
         set_text(self.heading, self.WAITING)
-
-    def set_dark(self, dark: bool) -> None:
-        super().set_dark(dark)
-        self.graphics.setBackground((DARK if dark else LIGHT)["background"])
-        style_plot(self.plot, dark)

@@ -12,11 +12,10 @@ from __future__ import annotations
 from ...errors import StudioError
 from ...export.python_script import _attr_name, model_source
 from ...export.script_common import assemble, batches_code, optimizer_code, script_top
-from ...export.script_data import SPLIT, make_data_source
+from ...export.script_data import SPLIT, classification_data, only_dataset
 from ...export.script_paradigms import register_script
 from ...export.source_copy import source_of
 from ...model.blocks import BlockRegistry
-from ...model.datasets import context_task, dataset_context
 from ...model.paired_datasets import digit_tones
 from ...model.project import Project, ProjectCheck
 
@@ -43,14 +42,9 @@ def contrastive_script(project: Project, check: ProjectCheck, registry: BlockReg
     """SimCLR on the project's data, scored by a linear probe on the learned codes."""
     h, options = check.hparams, check.dataset_options
     graph, analysis = project.slots["encoder"], check.analyses["encoder"]
-    ctx = dataset_context(project.dataset, options)[1]
-    if context_task(ctx) != "classification":
-        raise StudioError("A contrastive script needs a classification dataset: its labels "
-                          "score the learned codes.")
-    x_shape = tuple(ctx.inputs["x"])
-    data, code = make_data_source(project.dataset, options, "classification",
-                                  "(N, " + ", ".join(map(str, x_shape)) + ")",
-                                  "int64 class indices (n,)")
+    data, code = classification_data(
+        project, options,
+        "A contrastive script needs a classification dataset: its labels score the learned codes.")
     model = model_source("encoder", graph, analysis, registry, True)
     heads = [n for n in analysis.order if graph.nodes[n].type == "ProjectionHead"]
     probed = _attr_name(graph.nodes[max(heads)]) if heads else None
@@ -70,9 +64,7 @@ def cross_modal_script(project: Project, check: ProjectCheck, registry: BlockReg
                        script_name: str) -> str:
     """Images and sounds of digits, two encoders, the symmetric InfoNCE loss."""
     h, options = check.hparams, check.dataset_options
-    if project.dataset != "paired_digits":
-        raise StudioError(f"The {project.dataset!r} dataset cannot be written out as a "
-                          "cross-modal script yet; the paired digits can.")
+    only_dataset(project, "paired_digits", "cross-modal", "the paired digits")
     models = [model_source(slot, project.slots[slot], check.analyses[slot], registry, True,
                            sources=("x", "pair")) for slot in ("encoder_a", "encoder_b")]
     for slot, text in zip(("encoder_a", "encoder_b"), models, strict=True):

@@ -49,7 +49,6 @@ def train_views():
     steps_per_epoch = batches.steps_per_epoch
     optimizer = make_optimizer(model.parameters(), LR, EPOCHS * steps_per_epoch)
     views = torch.Generator().manual_seed(SEED + 2)   # the random alterations
-    report_every = max(1, EPOCHS // 10)
     for epoch in range(1, EPOCHS + 1):
         model.train()
         total = 0.0
@@ -58,13 +57,8 @@ def train_views():
             both = torch.cat([augment(x, views), augment(x, views)])    # (2B, ...) two views
             z = model(both).flatten(1)                                  # (2B, D)
             # no labels: each view's partner view is its target
-            loss = nt_xent(z[:len(x)], z[len(x):], TEMPERATURE)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            total += loss.item()
-        if epoch % report_every == 0 or epoch == EPOCHS:
-            print(f"epoch {epoch:4d}/{EPOCHS}  loss {total / steps_per_epoch:.4f}")
+            total += learn(optimizer, nt_xent(z[:len(x)], z[len(x):], TEMPERATURE))
+        report_epoch(epoch, total / steps_per_epoch)
     classes = int(y_train.max()) + 1
     x_test, y_test = data["test"]
     scores = {}
@@ -142,7 +136,10 @@ def train_pairs():
     optimizer = make_optimizer([*encoder_a.parameters(), *encoder_b.parameters()], LR,
                                EPOCHS * steps_per_epoch)
     alterations = torch.Generator().manual_seed(SEED + 2)   # the random alterations
-    report_every = max(1, EPOCHS // 10)
+
+    def val_score():  # how often a validation image finds a sound of its digit
+        return f"val retrieval {retrieval_top1(encoder_a, encoder_b, *data['val']):.3f}"
+
     for epoch in range(1, EPOCHS + 1):
         encoder_a.train()
         encoder_b.train()
@@ -151,17 +148,9 @@ def train_pairs():
             batch = batches.next()
             a = encoder_a(augment(images[batch], alterations)).flatten(1)  # (B, D) image codes
             b = encoder_b(augment(sounds[batch], alterations)).flatten(1)  # (B, D) sound codes
-            loss = symmetric_info_nce(a, b, TEMPERATURE)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            total += loss.item()
-        if epoch % report_every == 0 or epoch == EPOCHS:
-            line = f"epoch {epoch:4d}/{EPOCHS}  loss {total / steps_per_epoch:.4f}"
-            if len(data["val"][0]) > 1:
-                top1 = retrieval_top1(encoder_a, encoder_b, *data["val"])
-                line += f"  val retrieval {top1:.3f}"
-            print(line)
+            total += learn(optimizer, symmetric_info_nce(a, b, TEMPERATURE))
+        report_epoch(epoch, total / steps_per_epoch,
+                     val_score if len(data["val"][0]) > 1 else None)
     y = data["test"][2]
     chance = ((torch.bincount(y) / len(y)) ** 2).sum().item()  # a random sound's odds
     top1 = retrieval_top1(encoder_a, encoder_b, *data["test"])

@@ -9,11 +9,9 @@ import PySide6  # noqa: F401  (before pyqtgraph, so pyqtgraph picks this binding
 # isort: split
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
-    QSlider,
     QWidget,
 )
 
@@ -22,9 +20,11 @@ from ...gui.panels.base import (
     LIGHT,
     PANELS,
     Panel,
+    PlotPanel,
     row_layout,
     set_title,
     show_text,
+    slider,
     stack_layout,
     style_plot,
     text_label,
@@ -69,7 +69,7 @@ def _points(a: np.ndarray) -> np.ndarray:
 
 
 @PANELS.register
-class DiffusionForwardPanel(Panel):
+class DiffusionForwardPanel(PlotPanel):
     """How noise swallows the data step by step: drag t from 0 (the data) to T (noise)."""
 
     name = "diffusion_forward"
@@ -78,10 +78,8 @@ class DiffusionForwardPanel(Panel):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.slider = QSlider(Qt.Horizontal)
-        self.slider.setRange(0, 1)
-        self.slider.setToolTip("The step t of the forward process: 0 is the data, T pure noise")
-        self.slider.valueChanged.connect(self._on_slider)
+        self.slider = slider("The step t of the forward process: 0 is the data, T pure noise",
+                             self.draw)
         self.t_label = text_label(wrap=False)
         self.graphics = pg.GraphicsLayoutWidget()
         self.plot: pg.PlotItem = self.graphics.addPlot()
@@ -121,13 +119,9 @@ class DiffusionForwardPanel(Panel):
                           for k in labels.tolist()] if len(labels) == n and n else None)
         self.draw()
 
-    def _on_slider(self, _value: int) -> None:
-        self.draw()
-
     def draw(self) -> None:
         """x_t of the fixed examples at the slider's t, worked out here."""
-        snap = self.latest
-        if snap is None:
+        if (snap := self.latest) is None:
             return
         t = self.slider.value()
         x0, noise = finite_floats(snap.x0), finite_floats(snap.noise)
@@ -181,11 +175,6 @@ class DiffusionForwardPanel(Panel):
         self.image.clear()
         self.t_label.setText("")
         set_title(self.plot, "Adding noise — waiting for the first picture", self.dark)
-
-    def set_dark(self, dark: bool) -> None:
-        super().set_dark(dark)
-        self.graphics.setBackground((DARK if dark else LIGHT)["background"])
-        style_plot(self.plot, dark)
 
 
 @PANELS.register

@@ -9,7 +9,7 @@ from __future__ import annotations
 from ...errors import StudioError
 from ...export.python_script import _source_shapes
 from ...export.script_common import batches_code, optimizer_code
-from ...export.script_gen_common import assemble, data_source, networks, refuse_unwritten
+from ...export.script_gen_common import assemble, networks, settings_and_data
 from ...export.script_paradigms import register_script
 from ...model.blocks import BlockRegistry
 from ...model.datasets import context_task, dataset_context
@@ -23,16 +23,11 @@ IMAGE_DATA = ("digits", "noisy_digits", "paired_digits")
 def diffusion_script(project: Project, check: ProjectCheck, registry: BlockRegistry,
                      script_name: str) -> str:
     """A DDPM denoiser (x_t, t, c → ε̂), its loss, its sampler and the studio's measures."""
-    h = check.hparams
-    refuse_unwritten(project, h)
+    h, data, code = settings_and_data(project, check, "denoiser", "A diffusion model draws")
     if h["sampler"] == "ddim" and h["sample_steps"] > h["timesteps"]:
         raise StudioError(f"The setting sample_steps={h['sample_steps']} is more than "
                           f"timesteps={h['timesteps']}, which a DDIM sampler cannot take.")
     analysis = check.analyses["denoiser"]
-    data, code = data_source(project, check, "denoiser")
-    if code.x_type != "float32":
-        raise StudioError("A diffusion model draws numbers, and this data gives token ids, so "
-                          "it cannot be written into a script.")
     shapes = _source_shapes(project.slots["denoiser"], analysis, registry)
     ctx = dataset_context(project.dataset, check.dataset_options)[1]
     classes = ctx.num_classes if context_task(ctx) == "classification" else 0

@@ -34,7 +34,6 @@ def train():
     batches = EpochBatches(n, min(BATCH_SIZE, n), generator, DEVICE)
     steps_per_epoch = batches.steps_per_epoch
     optimizer = make_optimizer(model.parameters(), LR, EPOCHS * steps_per_epoch)
-    report_every = max(1, EPOCHS // 10)
     for epoch in range(1, EPOCHS + 1):
         model.train()
         total = 0.0
@@ -42,13 +41,9 @@ def train():
             # x_0 (B, *example), steps t (B,), noise ε like x_0 and classes c (B,), -1: none
             x0, t, noise, c = training_batch(x, y, batches.next(), TIMESTEPS, LABEL_DROPOUT,
                                              generator, DEVICE)
-            loss = noise_loss(model, DENOISER_INPUTS, NOISE_STEPS, x0, t, noise, c)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            total += loss.item()
-        if epoch % report_every == 0 or epoch == EPOCHS:
-            print(f"epoch {epoch:4d}/{EPOCHS}  loss {total / steps_per_epoch:.4f}")
+            total += learn(optimizer,
+                           noise_loss(model, DENOISER_INPUTS, NOISE_STEPS, x0, t, noise, c))
+        report_epoch(epoch, total / steps_per_epoch)
     model.eval()
     for k, part in ((1, "val"), (2, "test")):  # each with its own fixed examples, steps, noise
         x_part, y_part = data[part]

@@ -38,10 +38,24 @@ class DiffusionForward(Snapshot):
 
 
 @dataclass(frozen=True)
-class DiffusionTrajectory(Snapshot):
+class Guided(Snapshot):
+    """How samples were asked for (the trajectory's and the 2-D samples'): ``classes`` (n,)
+    is the class each sample asked for (−1 none) among ``class_names``, ``guidance_class``
+    and ``guidance`` the class and scale a person chose, ``conditional`` whether the model
+    takes a class at all; ``note`` says in words what else there is to know."""
+
+    classes: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    class_names: tuple[str, ...] = ()
+    guidance_class: int = NO_CLASS
+    guidance: float = 0.0
+    conditional: bool = False
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class DiffusionTrajectory(Guided):
     """The reverse process from pure noise (t = T) to samples (t = 0) with the current weights
-    and fixed starting noise: ``frames`` is (K, n, *features) at the steps ``steps`` (K,).
-    ``classes`` (n,) is the class each sample asked for (−1 none)."""
+    and fixed starting noise: ``frames`` is (K, n, *features) at the steps ``steps`` (K,)."""
 
     kind: ClassVar[str] = "diffusion_trajectory"
     animation: ClassVar[str] = "From noise to samples (the last trajectory, step by step)"
@@ -49,20 +63,14 @@ class DiffusionTrajectory(Snapshot):
     steps: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     frames: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 2)))
     image_shape: tuple[int, ...] = ()
-    classes: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    class_names: tuple[str, ...] = ()
-    guidance_class: int = NO_CLASS
-    guidance: float = 0.0
-    conditional: bool = False
     sampler: str = "ddim"
     sample_steps: int = 0
     timesteps: int = 0
     seconds: float = 0.0
-    note: str = ""
 
 
 @dataclass(frozen=True)
-class DiffusionSamples(Snapshot):
+class DiffusionSamples(Guided):
     """2-D samples drawn by the current model (``samples`` (n, 2)) over held-out data points
     (``data`` (m, 2))."""
 
@@ -70,12 +78,6 @@ class DiffusionSamples(Snapshot):
     samples: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
     data: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
     data_labels: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    classes: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    class_names: tuple[str, ...] = ()
-    guidance_class: int = NO_CLASS
-    guidance: float = 0.0
-    conditional: bool = False
-    note: str = ""
 
 
 def noised(alpha_bar: np.ndarray, x0: np.ndarray, noise: np.ndarray, t: int) -> np.ndarray:

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from ...errors import StudioError
 from ...export.script_common import batches_code, optimizer_code
-from ...export.script_data import make_data_source
-from ...export.script_gen_common import RING_CENTRES, assemble, networks, refuse_unwritten
+from ...export.script_gen_common import assemble, networks, settings_and_data
 from ...export.script_paradigms import register_script
 from ...export.source_copy import source_of
-from ...model.blocks import BlockRegistry, format_shape
-from ...model.datasets import context_task, dataset_context
+from ...model.blocks import BlockRegistry
+from ...model.datasets import dataset_context
 from ...model.project import Project, ProjectCheck
 from .settings import flow_sizes
 
@@ -28,22 +27,12 @@ ENTROPY = ("ENTROPY_SAMPLES = 200_000", "ENTROPY_SEED = 0")  # as the studio's t
 def flow_script(project: Project, check: ProjectCheck, registry: BlockRegistry,
                 script_name: str) -> str:
     """A stack of affine couplings, each with its own conditioner, trained by likelihood."""
-    h = check.hparams
-    refuse_unwritten(project, h)
     ctx = dataset_context(project.dataset, check.dataset_options)[1]
     if flow_sizes(ctx) is None:
         raise StudioError("A flow needs examples of at least two numbers, and this data has "
                           "fewer, so it cannot be written into a script.")
-    task = context_task(ctx)
-    y_text = "int64 class indices (n,)" if task == "classification" else "float32 targets"
-    data, code = make_data_source(project.dataset, check.dataset_options, task,
-                                  format_shape(ctx.inputs["x"]), y_text)
-    if code.x_type != "float32":
-        raise StudioError("A flow models numbers, and this data gives token ids, so it cannot "
-                          "be written into a script.")
+    h, data, code = settings_and_data(project, check, None, "A flow models")
     ring = project.dataset == "ring"
-    if ring:
-        data = RING_CENTRES + "\n\n" + data
     rows = [(f"LAYERS = {h['layers']}", "coupling layers, each with its own conditioner"),
             (f"SCALE_BOUND = {h['scale_bound']!r}", "the largest log-scale one coupling applies"),
             (f"SHIFT_BOUND = {h['shift_bound']!r}", "the largest shift one coupling applies"),

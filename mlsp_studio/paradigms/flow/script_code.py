@@ -22,22 +22,15 @@ def train():
     batches = EpochBatches(len(x), min(BATCH_SIZE, len(x)), generator, DEVICE)
     steps_per_epoch = batches.steps_per_epoch
     optimizer = make_optimizer(flow.parameters(), LR, EPOCHS * steps_per_epoch)
-    report_every = max(1, EPOCHS // 10)
     for epoch in range(1, EPOCHS + 1):
         flow.train()
         total = 0.0
         for _ in range(steps_per_epoch):
             # a batch of rows (B, dim), jittered by NOISE from the batches' stream as the studio
             batch = jittered(x[batches.next()], NOISE, generator)
-            loss = nll(flow, batch)                                # nats per example
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            if GRAD_CLIP > 0:  # longer gradients are scaled down to GRAD_CLIP, as the studio
-                torch.nn.utils.clip_grad_norm_(flow.parameters(), GRAD_CLIP)
-            optimizer.step()
-            total += loss.item()
-        if epoch % report_every == 0 or epoch == EPOCHS:
-            print(f"epoch {epoch:4d}/{EPOCHS}  loss {total / steps_per_epoch:.4f}")
+            # nats per example; the gradient clipped to GRAD_CLIP, as the studio
+            total += learn(optimizer, nll(flow, batch), [flow.parameters()])
+        report_epoch(epoch, total / steps_per_epoch)
     flow.eval()
     with torch.no_grad():
         losses = {part: nll(flow, part_x).item() for part, part_x in rows.items() if len(part_x)}

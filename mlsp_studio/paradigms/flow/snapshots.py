@@ -11,11 +11,12 @@ from typing import ClassVar
 
 import numpy as np
 
+from ...snapshots.base import PlaneGrid
 from ...snapshots.kinds import Snapshot, register_snapshots
 
 
 @dataclass(frozen=True)
-class FlowDensity(Snapshot):
+class FlowDensity(PlaneGrid):
     """The flow's density on a grid over the data's plane.
 
     ``log_density`` is (H, W): log p(x) in nats at row i = ``ys[i]``, column j = ``xs[j]``.
@@ -26,8 +27,6 @@ class FlowDensity(Snapshot):
 
     kind: ClassVar[str] = "flow_density"
     animation: ClassVar[str] = "The flow's density over training"
-    xs: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    ys: np.ndarray = field(default_factory=lambda: np.zeros(0))
     log_density: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     data: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
     nll: float = math.nan
@@ -99,13 +98,7 @@ def points_extent(arrays: Sequence[np.ndarray], pad: float = 0.08, tail: float =
 
 def density_extent(snap: FlowDensity) -> tuple[float, float, float, float] | None:
     """(x0, x1, y0, y1) of the density grid, or None when there is no usable grid."""
-    xs, ys = np.asarray(snap.xs, np.float64), np.asarray(snap.ys, np.float64)
-    if (xs.ndim != 1 or ys.ndim != 1 or xs.size < 2 or ys.size < 2
-            or np.shape(snap.log_density) != (ys.size, xs.size)
-            or not (np.isfinite(xs).all() and np.isfinite(ys).all())
-            or xs[-1] <= xs[0] or ys[-1] <= ys[0]):
-        return None
-    return float(xs[0]), float(xs[-1]), float(ys[0]), float(ys[-1])
+    return snap.grid_extent(snap.log_density)
 
 
 def density_picture(snap: FlowDensity) -> tuple[np.ndarray, float]:

@@ -164,9 +164,4 @@ class FlowParadigm(TrainerBase):
 
     # -- pictures ------------------------------------------------------------------------
     def visualize(self, kinds: set[str]) -> list[Snapshot]:
-        wanted = set(kinds) & self.visual_kinds
-        if not wanted:
-            return []
-        with torch.inference_mode():
-            self.flow.eval()
-            return self.visuals.snapshots(wanted)
+        return self._pictures(kinds, self.visuals.drawers, self.flow)

@@ -10,7 +10,6 @@ from typing import Any
 import numpy as np
 import torch
 
-from ...snapshots.kinds import Snapshot
 from .snapshots import FlowDensity, FlowLayers, FlowSamples
 from .train_parts import nll
 
@@ -39,6 +38,8 @@ class FlowVisuals:
         self.points = owner.dim == 2 and tuple(owner.data.train.x.shape[1:]) == (2,)
         self.kinds = frozenset({"flow_density", "flow_samples", "flow_layers"}
                                if self.points else ())
+        self.drawers = {"flow_density": self.density, "flow_samples": self.samples,
+                        "flow_layers": self.layers}   # each kind's picture, in this order
         if not self.points:
             return
         device = owner.device
@@ -59,16 +60,6 @@ class FlowVisuals:
         self.lines = torch.as_tensor(np.concatenate(rows + columns), dtype=torch.float32,
                                      device=device)                 # (2 LINES · P, 2)
         self.layer_noise = self.noise[:LAYER_POINTS]
-
-    def snapshots(self, wanted: set[str]) -> list[Snapshot]:
-        out: list[Snapshot] = []
-        if "flow_density" in wanted:
-            out.append(self.density())
-        if "flow_samples" in wanted:
-            out.append(self.samples())
-        if "flow_layers" in wanted:
-            out.append(self.layers())
-        return out
 
     def density(self) -> FlowDensity:
         o = self.owner

@@ -15,30 +15,18 @@ from matplotlib.patches import Circle
 
 from ...report.canvas import bare_axes, new_figure, padded_range, show_message
 from ...snapshots.drawing import finite_floats
-from .snapshots import (
-    FAKE_COLOUR,
-    HEAT_COLOURS,
-    REAL_COLOUR,
-    GanBalance,
-    GanField,
-    GanSamples,
-    arrow_segments,
-    balance_words,
-    field_extent,
-    finite_points,
-    sample_mosaic,
-)
+from . import snapshots as gan
 
-HEAT = LinearSegmentedColormap.from_list("gan_heat", HEAT_COLOURS)
+HEAT = LinearSegmentedColormap.from_list("gan_heat", gan.HEAT_COLOURS)
 LOSS_WORDS = {"flip": "label flip", "reversal": "gradient reversal"}
 
 
-def field_figure(snap: GanField) -> Figure:
+def field_figure(snap: gan.GanField) -> Figure:
     """Generated points over the data, on the discriminator's verdict, with the pushes."""
     fig = new_figure(6.4, 5.0)
     ax = fig.add_subplot()
-    extent = field_extent(snap)
-    real, fake = finite_points(snap.real), finite_points(snap.fake)
+    extent = gan.field_extent(snap)
+    real, fake = gan.finite_points(snap.real), gan.finite_points(snap.fake)
     if extent is None and not len(real) and not len(fake):
         show_message(ax, "Nothing to show yet: no grid and no points")
         ax.set_title(f"GAN on the plane — step {snap.step}")
@@ -49,19 +37,19 @@ def field_figure(snap: GanField) -> Figure:
                           interpolation="bilinear", aspect="auto", zorder=0)
         bar = fig.colorbar(image, ax=ax, shrink=0.8, pad=0.02)
         bar.set_label("discriminator: chance the point is real", fontsize=9)
-    for centre in finite_points(snap.centres):
+    for centre in gan.finite_points(snap.centres):
         if snap.spread > 0:
             ax.add_patch(Circle(centre, 3 * snap.spread, fill=False, linestyle="--",
                                 linewidth=0.7, edgecolor="#555555", zorder=1))
-    ax.scatter(real[:, 0], real[:, 1], s=5, color=REAL_COLOUR, alpha=0.6, linewidths=0,
+    ax.scatter(real[:, 0], real[:, 1], s=5, color=gan.REAL_COLOUR, alpha=0.6, linewidths=0,
                zorder=2)
-    ax.scatter(fake[:, 0], fake[:, 1], s=12, color=FAKE_COLOUR, edgecolors="#222222",
+    ax.scatter(fake[:, 0], fake[:, 1], s=12, color=gan.FAKE_COLOUR, edgecolors="#222222",
                linewidths=0.3, zorder=3)
     points = np.concatenate([real, fake])
     if extent is None:
         extent = (*padded_range(points[:, 0].min(), points[:, 0].max()),
                   *padded_range(points[:, 1].min(), points[:, 1].max()))
-    segments, _ = arrow_segments(snap.arrow_from, snap.arrow_vec, extent[1] - extent[0])
+    segments, _ = gan.arrow_segments(snap.arrow_from, snap.arrow_vec, extent[1] - extent[0])
     if len(segments):
         ax.add_collection(LineCollection(segments, colors="#222222", linewidths=0.9,
                                          zorder=4))
@@ -71,8 +59,8 @@ def field_figure(snap: GanField) -> Figure:
     ax.set_aspect("equal" if 1 / 3 < ratio < 3 else "auto", adjustable="box")
     ax.set_xlabel("x1")
     ax.set_ylabel("x2")
-    handles = [Line2D([], [], marker="o", linestyle="", color=REAL_COLOUR, label="data"),
-               Line2D([], [], marker="o", linestyle="", color=FAKE_COLOUR,
+    handles = [Line2D([], [], marker="o", linestyle="", color=gan.REAL_COLOUR, label="data"),
+               Line2D([], [], marker="o", linestyle="", color=gan.FAKE_COLOUR,
                       markeredgecolor="#222222", label="generated")]
     if len(segments):
         handles.append(Line2D([], [], color="#222222", label="generator's push"))
@@ -82,11 +70,11 @@ def field_figure(snap: GanField) -> Figure:
     return fig
 
 
-def samples_figure(snap: GanSamples) -> Figure:
+def samples_figure(snap: gan.GanSamples) -> Figure:
     """The generator's images for the same fixed noise at every step, in a grid."""
     fig = new_figure(5.2, 5.6)
     ax = fig.add_subplot()
-    mosaic = sample_mosaic(snap.images, snap.cols)
+    mosaic = gan.sample_mosaic(snap.images, snap.cols)
     title = f"Generated samples from fixed noise — step {snap.step}"
     if not mosaic.size:
         show_message(ax, "No samples to show yet")
@@ -107,7 +95,7 @@ def samples_figure(snap: GanSamples) -> Figure:
     return fig
 
 
-def balance_figure(snap: GanBalance) -> Figure:
+def balance_figure(snap: gan.GanBalance) -> Figure:
     """D(x) and D(G(z)) around the 0.5 balance line, and both losses around ln 2."""
     fig = new_figure(6.4, 5.0)
     top, bottom = fig.subplots(2, 1, sharex=True)
@@ -120,12 +108,12 @@ def balance_figure(snap: GanBalance) -> Figure:
         return fig
     real, fake, d_loss, g_loss = series
     top.axhline(0.5, color="#888888", linestyle="--", linewidth=1, label="balance (0.5)")
-    top.plot(steps, real, color=REAL_COLOUR, linewidth=1.4, label="D(data)")
-    top.plot(steps, fake, color=FAKE_COLOUR, linewidth=1.4, label="D(generated)")
+    top.plot(steps, real, color=gan.REAL_COLOUR, linewidth=1.4, label="D(data)")
+    top.plot(steps, fake, color=gan.FAKE_COLOUR, linewidth=1.4, label="D(generated)")
     top.set_ylim(-0.02, 1.02)
     top.set_ylabel("chance of real")
     top.legend(loc="center right", fontsize=8, framealpha=0.85)
-    top.set_title(f"Discriminator vs generator — step {snap.step}\n{balance_words(snap)}",
+    top.set_title(f"Discriminator vs generator — step {snap.step}\n{gan.balance_words(snap)}",
                   fontsize=10)
     bottom.axhline(math.log(2), color="#888888", linestyle="--", linewidth=1,
                    label="ln 2 (no better than a coin)")

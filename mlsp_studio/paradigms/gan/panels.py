@@ -11,38 +11,24 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCheckBox, QWidget
+from PySide6.QtWidgets import QWidget
 
 from ...gui.panels.base import (
     DARK,
     LIGHT,
     PANELS,
-    Panel,
-    font,
-    new_extent,
     plane_image,
     set_text,
-    stack_layout,
+    style_bar,
     style_legend,
     style_plot,
-    text_label,
+    tick_box,
 )
+from ...gui.panels.points_kit import HeadingPanel, PlanePanel, corner_legend, style_corner_legend
 from ...snapshots.drawing import finite_floats
-from .snapshots import (
-    FAKE_COLOUR,
-    HEAT_COLOURS,
-    REAL_COLOUR,
-    GanBalance,
-    GanField,
-    GanSamples,
-    arrow_segments,
-    balance_words,
-    field_extent,
-    finite_points,
-    sample_mosaic,
-)
+from . import snapshots as gan
 
-HEAT = pg.ColorMap(np.linspace(0.0, 1.0, len(HEAT_COLOURS)), list(HEAT_COLOURS))
+HEAT = pg.ColorMap(np.linspace(0.0, 1.0, len(gan.HEAT_COLOURS)), list(gan.HEAT_COLOURS))
 INK = pg.ColorMap(np.array([0.0, 1.0]), ["#ffffff", "#000000"])   # dark ink on paper
 LOSS_WORDS = {"flip": "label flip", "reversal": "gradient reversal"}
 CIRCLE = np.linspace(0.0, 2 * math.pi, 33)
@@ -55,30 +41,16 @@ def _plot(graphics: pg.GraphicsLayoutWidget, row: int) -> pg.PlotItem:
     return plot
 
 
-class _GanPanel(Panel):
-    """A heading above one graphics layout, themed alike."""
+class _GanPanel(HeadingPanel):
+    """A GAN panel: a heading above one graphics layout, themed alike; the heading keeps the
+    theme's text colour in high contrast."""
 
-    waiting = ""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.heading = text_label(centre=True)
-        self.graphics = pg.GraphicsLayoutWidget()
-        self.layout_ = stack_layout(self, self.heading, (self.graphics, 1))
-
-    def reset(self) -> None:
-        super().reset()
-        set_text(self.heading, self.waiting)
-
-    def set_dark(self, dark: bool) -> None:
-        super().set_dark(dark)
-        colours = DARK if dark else LIGHT
-        self.graphics.setBackground(colours["background"])
-        self.heading.setStyleSheet(f"color: {colours['text']}")
+    def heading_colour(self, dark: bool) -> str:
+        return (DARK if dark else LIGHT)["text"]
 
 
 @PANELS.register
-class GanFieldPanel(_GanPanel):
+class GanFieldPanel(PlanePanel, _GanPanel):
     """A 2-D GAN: the data, the generated points, the discriminator's verdict underneath and
     (when ticked) the way the generator's loss pushes some of its points."""
 
@@ -89,17 +61,11 @@ class GanFieldPanel(_GanPanel):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.arrows_box = QCheckBox("Show the generator's pushes (arrows)")
-        self.arrows_box.setFont(font())
-        self.arrows_box.setChecked(True)
-        self.arrows_box.setToolTip("Draw, for 100 generated points, the way the generator's "
-                                   "loss pushes each; the longest arrow sets the scale")
-        self.arrows_box.toggled.connect(self._on_arrows_toggled)
+        self.arrows_box = tick_box(
+            "Show the generator's pushes (arrows)",
+            "Draw, for 100 generated points, the way the generator's loss pushes each; the "
+            "longest arrow sets the scale", self._on_arrows_toggled, checked=True)
         self.layout_.insertWidget(1, self.arrows_box)
-        self.plot = _plot(self.graphics, 0)
-        self.plot.setLabel("bottom", "x1")
-        self.plot.setLabel("left", "x2")
-        self.plot.setAspectLocked(True)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setZValue(-10)
         self.plot.addItem(self.image)
@@ -109,17 +75,13 @@ class GanFieldPanel(_GanPanel):
         self.colour_bar.setImageItem(self.image, insert_in=self.plot)
         self.circles = pg.PlotCurveItem(pen=pg.mkPen("#555555", width=1, style=Qt.DashLine),
                                         connect="finite")
-        self.real = pg.ScatterPlotItem(size=4, pen=None, brush=pg.mkBrush(REAL_COLOUR))
+        self.real = pg.ScatterPlotItem(size=4, pen=None, brush=pg.mkBrush(gan.REAL_COLOUR))
         self.fake = pg.ScatterPlotItem(size=7, pen=pg.mkPen("#222222", width=0.6),
-                                       brush=pg.mkBrush(FAKE_COLOUR))
+                                       brush=pg.mkBrush(gan.FAKE_COLOUR))
         self.arrows = pg.PlotCurveItem(pen=pg.mkPen("#222222", width=1.2), connect="pairs")
         for item in (self.circles, self.real, self.fake, self.arrows):
             self.plot.addItem(item)
-        self.legend = pg.LegendItem(offset=(-5, 5), labelTextSize="9pt")
-        self.legend.setParentItem(self.plot.vb)
-        self.legend.addItem(self.real, "data")
-        self.legend.addItem(self.fake, "generated")
-        self._extent: tuple[float, ...] | None = None
+        self.legend = corner_legend(self.plot, ((self.real, "data"), (self.fake, "generated")))
         self._asked_at = -1
         self.set_dark(False)
         set_text(self.heading, self.waiting)
@@ -127,15 +89,15 @@ class GanFieldPanel(_GanPanel):
     def _on_arrows_toggled(self, on: bool) -> None:
         self.optionChanged.emit("show_arrows", bool(on))
 
-    def show_snapshot(self, snapshot: GanField) -> None:
+    def show_snapshot(self, snapshot: gan.GanField) -> None:
         super().show_snapshot(snapshot)
         if (not self.arrows_box.isChecked() and len(snapshot.arrow_from)
                 and self._asked_at != snapshot.step):
             # a new run starts with arrows on: tell it again that they are off
             self._asked_at = snapshot.step
             self.optionChanged.emit("show_arrows", False)
-        extent = field_extent(snapshot)
-        real, fake = finite_points(snapshot.real), finite_points(snapshot.fake)
+        extent = gan.field_extent(snapshot)
+        real, fake = gan.finite_points(snapshot.real), gan.finite_points(snapshot.fake)
         if extent is not None:
             probs = np.clip(finite_floats(snapshot.probs), 0.0, 1.0)
             plane_image(self.image, probs, (0.0, 1.0), extent)
@@ -143,13 +105,13 @@ class GanFieldPanel(_GanPanel):
             self.image.hide()
         self.real.setData(pos=real)
         self.fake.setData(pos=fake)
-        self._draw_circles(finite_points(snapshot.centres), snapshot.spread)
+        self._draw_circles(gan.finite_points(snapshot.centres), snapshot.spread)
         points = np.concatenate([real, fake])
         if extent is None and len(points):
             extent = (points[:, 0].min(), points[:, 0].max(), points[:, 1].min(),
                       points[:, 1].max())
         width = (extent[1] - extent[0]) if extent is not None else 0.0
-        segments, _ = arrow_segments(snapshot.arrow_from, snapshot.arrow_vec, width or 1.0)
+        segments, _ = gan.arrow_segments(snapshot.arrow_from, snapshot.arrow_vec, width or 1.0)
         self.arrows.setData(segments.reshape(-1, 2)[:, 0], segments.reshape(-1, 2)[:, 1])
         words = LOSS_WORDS.get(snapshot.loss_name, snapshot.loss_name)
         heading = f"GAN on the plane ({words}) — step {snapshot.step}"
@@ -159,7 +121,7 @@ class GanFieldPanel(_GanPanel):
             heading += " · arrows: where the generator's loss pushes its points"
         set_text(self.heading, heading)
         if extent is not None:
-            self._frame(tuple(float(v) for v in extent))
+            self.frame(tuple(float(v) for v in extent))
 
     def _draw_circles(self, centres: np.ndarray, spread: float) -> None:
         """A dashed ring of 3 spreads around each mode: a point inside counts as good."""
@@ -172,14 +134,6 @@ class GanFieldPanel(_GanPanel):
         ys = (centres[:, 1:] + r * np.sin(ring)).ravel()
         self.circles.setData(xs, ys)
 
-    def _frame(self, extent: tuple[float, ...]) -> None:
-        """Fit the view when the plane's extent changed, not on every update."""
-        framed = new_extent(extent, self._extent)
-        if framed is None:
-            return
-        self._extent = x_lo, x_hi, y_lo, y_hi = framed
-        self.plot.setRange(xRange=(x_lo, x_hi), yRange=(y_lo, y_hi), padding=0.02)
-
     def reset(self) -> None:
         super().reset()
         self.image.clear()
@@ -187,14 +141,11 @@ class GanFieldPanel(_GanPanel):
             item.setData(pos=np.zeros((0, 2)))
         self.arrows.setData([], [])
         self.circles.setData([], [])
-        self._extent = None
 
     def set_dark(self, dark: bool) -> None:
         super().set_dark(dark)
-        style_plot(self.plot, dark)
-        style_plot(self.colour_bar, dark, axes=("left", "right", "top", "bottom"))
-        style_legend(self.legend, dark)
-        self.legend.setBrush(pg.mkBrush((DARK if dark else LIGHT)["background"] + "c0"))
+        style_bar(self.colour_bar, dark)
+        style_corner_legend(self.legend, dark)
 
 
 @PANELS.register
@@ -220,9 +171,9 @@ class GanSamplesPanel(_GanPanel):
         self.set_dark(False)
         set_text(self.heading, self.waiting)
 
-    def show_snapshot(self, snapshot: GanSamples) -> None:
+    def show_snapshot(self, snapshot: gan.GanSamples) -> None:
         super().show_snapshot(snapshot)
-        mosaic = sample_mosaic(snapshot.images, snapshot.cols)
+        mosaic = gan.sample_mosaic(snapshot.images, snapshot.cols)
         heading = f"Generated samples from fixed noise — step {snapshot.step}"
         if not mosaic.size:
             self.image.clear()
@@ -278,8 +229,8 @@ class GanBalancePanel(_GanPanel):
         dashed = pg.mkPen("#888888", width=1, style=Qt.DashLine)
         self.top.addItem(pg.InfiniteLine(0.5, angle=0, pen=dashed))
         self.bottom.addItem(pg.InfiniteLine(math.log(2), angle=0, pen=dashed))
-        self.real = self.top.plot(pen=pg.mkPen(REAL_COLOUR, width=2))
-        self.fake = self.top.plot(pen=pg.mkPen(FAKE_COLOUR, width=2))
+        self.real = self.top.plot(pen=pg.mkPen(gan.REAL_COLOUR, width=2))
+        self.fake = self.top.plot(pen=pg.mkPen(gan.FAKE_COLOUR, width=2))
         self.d_loss = self.bottom.plot(pen=pg.mkPen("#5e3c99", width=2))
         self.g_loss = self.bottom.plot(pen=pg.mkPen("#e66101", width=2))
         for curve, text in ((self.real, "D(data): chance it finds data real"),
@@ -292,7 +243,7 @@ class GanBalancePanel(_GanPanel):
         self.set_dark(False)
         set_text(self.heading, self.waiting)
 
-    def show_snapshot(self, snapshot: GanBalance) -> None:
+    def show_snapshot(self, snapshot: gan.GanBalance) -> None:
         super().show_snapshot(snapshot)
         steps = finite_floats(snapshot.steps).ravel()
         series = [finite_floats(a).ravel() for a in (snapshot.d_real, snapshot.d_fake,
@@ -307,7 +258,8 @@ class GanBalancePanel(_GanPanel):
                                  strict=True):
             curve.setData(steps, values, connect="finite")
         words = LOSS_WORDS.get(snapshot.loss_name, snapshot.loss_name)
-        set_text(self.heading, f"{heading} (generator loss: {words}): {balance_words(snapshot)}")
+        set_text(self.heading,
+                 f"{heading} (generator loss: {words}): {gan.balance_words(snapshot)}")
 
     def reset(self) -> None:
         super().reset()

@@ -5,9 +5,8 @@ from ``train.py``, the code the studio runs, and the two-player loop with its pr
 
 from __future__ import annotations
 
-from ...errors import StudioError
 from ...export.script_common import batches_code, optimizer_code
-from ...export.script_gen_common import assemble, data_source, networks, refuse_unwritten
+from ...export.script_gen_common import assemble, networks, settings_and_data
 from ...export.script_paradigms import register_script
 from ...export.source_copy import source_of
 from ...model.blocks import BlockRegistry
@@ -23,12 +22,7 @@ MODES = ("MIN_MODE_SHARE", "mode_metrics")
 def gan_script(project: Project, check: ProjectCheck, registry: BlockRegistry,
                script_name: str) -> str:
     """Generator (z → example) and discriminator (example → logit) in the two-player game."""
-    h = check.hparams
-    refuse_unwritten(project, h)
-    data, code = data_source(project, check, "discriminator")
-    if code.x_type != "float32":
-        raise StudioError("A GAN draws numbers, and this data gives token ids, so it cannot be "
-                          "written into a script.")
+    h, data, code = settings_and_data(project, check, "discriminator", "A GAN draws")
     modes = project.dataset == "ring"
     rows = [(f"LATENT = {h['latent']}", "size of the noise z the generator starts from"),
             (f"D_LR = {h['d_lr']!r}", "the discriminator's learning rate (LR: the generator's)"),
@@ -39,7 +33,7 @@ def gan_script(project: Project, check: ProjectCheck, registry: BlockRegistry,
             ("METRIC_SEED = 20_250", "the fixed noise of the checks, as in the studio")]
     definitions = [data, *networks(project, check, registry,
                                    {"generator": ("z",), "discriminator": ("x",)}),
-                   batches_code(), optimizer_code(), source_of(TRAIN, *COPIED),
+                   batches_code(), optimizer_code(report=False), source_of(TRAIN, *COPIED),
                    source_of(TRAIN, *MODES) if modes else "",
                    source_of(CODE, *(("train", "report_modes") if modes else ("train",)))]
     main = ("G, _, metric_z = train()", "report_modes(G, metric_z)") if modes else ("train()",)

@@ -28,7 +28,6 @@ def train():
     metric_z = draw_noise(2000, LATENT, fixed, DEVICE)  # the samples the final measures count
     eval_z = draw_noise(1024, LATENT, fixed, DEVICE)
     reversal = GENERATOR_LOSS == "reversal"
-    report_every = max(1, EPOCHS // 10)
     for epoch in range(1, EPOCHS + 1):
         sums = {"d_loss": 0.0, "g_loss": 0.0}
         for _ in range(rounds_per_epoch):
@@ -37,19 +36,12 @@ def train():
             for _ in range(D_STEPS):  # the discriminator learns, the generator held still
                 real_logit, fake_logit = discriminator_logits(G, D, x[batches.next()], LATENT,
                                                               generator)   # (B,) each
-                d_loss = d_loss_of(real_logit, fake_logit)
-                d_optimizer.zero_grad(set_to_none=True)
-                d_loss.backward()
-                d_optimizer.step()
-                sums["d_loss"] += d_loss.item() / D_STEPS
+                sums["d_loss"] += learn(d_optimizer, d_loss_of(real_logit, fake_logit)) / D_STEPS
             # the generator learns through the discriminator; only its own weights move
             z = draw_noise(batch_size, LATENT, generator, DEVICE)        # (B, LATENT)
             g_loss = g_loss_of(D(G(z).reshape(batch_size, *x.shape[1:])).reshape(-1), reversal)
-            g_optimizer.zero_grad(set_to_none=True)
-            g_loss.backward()
-            g_optimizer.step()
-            sums["g_loss"] += g_loss.item()
-        if epoch % report_every == 0 or epoch == EPOCHS:
+            sums["g_loss"] += learn(g_optimizer, g_loss)
+        if epoch % max(1, EPOCHS // 10) == 0 or epoch == EPOCHS:
             print(f"epoch {epoch:4d}/{EPOCHS}  d_loss {sums['d_loss'] / rounds_per_epoch:.4f}"
                   f"  g_loss {sums['g_loss'] / rounds_per_epoch:.4f}")
     G.eval()

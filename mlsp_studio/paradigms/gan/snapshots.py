@@ -10,11 +10,12 @@ from typing import ClassVar
 
 import numpy as np
 
+from ...snapshots.base import PlaneGrid
 from ...snapshots.kinds import Snapshot, register_snapshots
 
 
 @dataclass(frozen=True)
-class GanField(Snapshot):
+class GanField(PlaneGrid):
     """A GAN on 2-D points, seen on the plane.
 
     ``probs`` is (H, W): the discriminator's probability that a point is real, row i at
@@ -28,8 +29,6 @@ class GanField(Snapshot):
 
     kind: ClassVar[str] = "gan_field"
     animation: ClassVar[str] = "The GAN on the plane over training"
-    xs: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    ys: np.ndarray = field(default_factory=lambda: np.zeros(0))
     probs: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     real: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
     fake: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
@@ -99,13 +98,7 @@ def finite_points(a: np.ndarray) -> np.ndarray:
 
 def field_extent(snap: GanField) -> tuple[float, float, float, float] | None:
     """(x0, x1, y0, y1) of the heatmap grid, or None when there is no usable grid."""
-    xs, ys = np.asarray(snap.xs, np.float64), np.asarray(snap.ys, np.float64)
-    probs = np.asarray(snap.probs)
-    if (xs.size < 2 or ys.size < 2 or probs.shape != (ys.size, xs.size)
-            or not (np.isfinite(xs).all() and np.isfinite(ys).all())
-            or xs[-1] <= xs[0] or ys[-1] <= ys[0]):
-        return None
-    return float(xs[0]), float(xs[-1]), float(ys[0]), float(ys[-1])
+    return snap.grid_extent(snap.probs)
 
 
 def arrow_segments(start: np.ndarray, vec: np.ndarray, width: float) -> tuple[np.ndarray, float]:

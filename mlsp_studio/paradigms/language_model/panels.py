@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QGridLayout,
     QPlainTextEdit,
-    QPushButton,
     QSpinBox,
     QTextEdit,
     QWidget,
@@ -31,7 +30,7 @@ from ...gui.panels.base import (
     stack_layout,
     text_label,
 )
-from ...gui.panels.text_bits import WRITTEN, colours
+from ...gui.panels.text_bits import WRITTEN, colours, push_button
 from .snapshots import Generation
 
 EXAMPLES_HINT = "Ready prompts…"
@@ -76,12 +75,10 @@ class GenerationPanel(Panel):
         lines = self.prompt.fontMetrics().lineSpacing()
         self.prompt.setFixedHeight(3 * lines + 14)
         self.prompt.submitted.connect(self.send_prompt)
-        self.write_button = QPushButton("Write")
-        self.write_button.setToolTip("Let the model continue this prompt (Enter)")
-        self.write_button.clicked.connect(self.send_prompt)
-        self.again = QPushButton("Sample again")
-        self.again.setToolTip("Draw another continuation of the same prompt")
-        self.again.clicked.connect(self.sample_again)
+        self.write_button = push_button("Write", self.send_prompt,
+                                        "Let the model continue this prompt (Enter)")
+        self.again = push_button("Sample again", self.sample_again,
+                                 "Draw another continuation of the same prompt")
         self.examples = QComboBox()
         self.examples.setToolTip("Prompts prepared for this data, e.g. a task with no "
                                  "worked example (zero-shot) and with a few (few-shot)")
@@ -108,8 +105,7 @@ class GenerationPanel(Panel):
         self.status = text_label(rich=False, selectable=True)
         self.note = text_label(rich=False, selectable=True)
         self.note.hide()
-        for widget in (self.write_button, self.again, self.examples, self.temperature,
-                       self.top_k):
+        for widget in (self.examples, self.temperature, self.top_k):
             widget.setFont(font())
 
         top = QGridLayout()

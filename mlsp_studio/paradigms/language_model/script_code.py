@@ -42,27 +42,20 @@ def train():
     total_steps = EPOCHS * steps_per_epoch
     optimizer = make_optimizer(model.parameters(), LR, total_steps)
     draw = torch.Generator().manual_seed(SEED)  # its own stream for where the windows start
-    report_every = max(1, EPOCHS // 10)
+
+    def val_score():  # the next-token loss on the validation text
+        return f"val loss {evaluate(model, streams['val'], 96)[0]:.4f}"
+
     total = 0.0
     for step in range(1, total_steps + 1):
         model.train()
         x, y = random_windows(ids, SEQ_LEN, BATCH_SIZE, draw)  # (B, L) each
         scores = model(x)                                       # (B, L, V) a score per token
         # next-token cross-entropy: every position of every window is one prediction
-        loss = next_token_loss(scores, y)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        if GRAD_CLIP > 0:  # longer gradients are scaled down to GRAD_CLIP
-            nn.utils.clip_grad_norm_(model.parameters(), GRAD_CLIP)
-        optimizer.step()
-        total += loss.item()
-        epoch = step // steps_per_epoch
-        if step % steps_per_epoch == 0 and (epoch % report_every == 0 or epoch == EPOCHS):
-            line = f"epoch {epoch:4d}/{EPOCHS}  loss {total / steps_per_epoch:.4f}"
-            if len(streams["val"]) > SEQ_LEN:
-                line += f"  val loss {evaluate(model, streams['val'], 96)[0]:.4f}"
-            print(line)
-        if step % steps_per_epoch == 0:
+        total += learn(optimizer, next_token_loss(scores, y), [model.parameters()])
+        if step % steps_per_epoch == 0:  # the end of an epoch
+            report_epoch(step // steps_per_epoch, total / steps_per_epoch,
+                         val_score if len(streams["val"]) > SEQ_LEN else None)
             total = 0.0
     unseen = torch.bincount(ids, minlength=len(VOCAB)) == 0    # (V,) never in the text
     # an empty prompt: a new line where the vocabulary has one, else the text's first token

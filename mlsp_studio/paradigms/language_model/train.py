@@ -16,8 +16,9 @@ from ...model.project import Project
 from ...snapshots.kinds import Snapshot
 from ..optim import make_optimizer
 from ..registry import PARADIGMS
-from ..seq_visuals import ATTENTION_TYPES, attention_snapshot, keys_of
+from ..seq_visuals import attention_snapshot
 from ..text_common import (
+    TextTrainer,
     entropy_nats,
     option_number,
     sample_next,
@@ -25,7 +26,6 @@ from ..text_common import (
     token_text,
     unknown_note,
 )
-from ..update import TrainerBase
 from .snapshots import Generation
 
 EVAL_WINDOWS = 96         # windows of the val split scored at each check (train: the same)
@@ -35,7 +35,7 @@ GENERATION_BUDGET_S = 0.15  # sampling stops early rather than keep a prompt wai
 
 
 @PARADIGMS.register("language_model")
-class LanguageModelParadigm(TrainerBase):
+class LanguageModelParadigm(TextTrainer):
     """Causal next-token prediction on the dataset's text stream (``extras["stream"]``).
 
     Each step draws ``batch_size`` random windows of the training text; the input is a
@@ -51,10 +51,7 @@ class LanguageModelParadigm(TrainerBase):
     # -- set-up --------------------------------------------------------------------------
     def setup(self, project: Project, nets: dict[str, torch.nn.Module], data: Any,
               device: torch.device) -> None:
-        self._begin(project, data, device)
-        self.model = nets["model"]
-        self.tokenizer = data.tokenizer
-        self.vocab = tuple(data.vocab)
+        self._begin_text(project, nets, data, device)
         self.window = int(data.input_shape[0])
         streams = data.extras.get("stream", {})
         self.streams = {k: torch.as_tensor(v, dtype=torch.long).to(device)
@@ -79,11 +76,7 @@ class LanguageModelParadigm(TrainerBase):
                                    generator=rng).to(device)}
         for split in ("val", "test"):
             self._eval_starts[split] = self._tiling(split, EVAL_WINDOWS)
-        self._attention_keys = keys_of(self.model, ATTENTION_TYPES)
-        kinds = {"generation"}
-        if self._attention_keys:
-            kinds.add("attention")
-        self.visual_kinds = frozenset(kinds)
+        self._kinds_with_attention("generation")
 
     def _tiling(self, split: str, limit: int) -> torch.Tensor:
         """Starts of non-overlapping windows over a split's text (at most ``limit``)."""
@@ -208,17 +201,8 @@ class LanguageModelParadigm(TrainerBase):
 
     # -- pictures ------------------------------------------------------------------------
     def visualize(self, kinds: set[str]) -> list[Snapshot]:
-        wanted = set(kinds) & self.visual_kinds
-        snaps: list[Snapshot] = []
-        if not wanted:
-            return snaps
-        with torch.inference_mode():
-            self.model.eval()
-            if "generation" in wanted:
-                snaps.append(self._generation())
-            if "attention" in wanted:
-                snaps.append(self._attention())
-        return snaps
+        return self._pictures(kinds, {"generation": self._generation,
+                                      "attention": self._attention}, self.model)
 
     def _generation(self) -> Generation:
         prompt = str(self._options.get("prompt", "") or "")

@@ -8,8 +8,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
-    QLineEdit,
-    QPushButton,
     QScrollArea,
     QVBoxLayout,
     QWidget,
@@ -19,7 +17,6 @@ from ...gui.panels.base import (
     FONT_PT,
     PANELS,
     Panel,
-    font,
     row_layout,
     set_text,
     show_text,
@@ -33,7 +30,9 @@ from ...gui.panels.text_bits import (
     BarList,
     colours,
     escape,
+    line_box,
     offer_text,
+    push_button,
     visible_token,
 )
 from .snapshots import FillMask
@@ -108,14 +107,10 @@ class FillMaskPanel(Panel):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.box = QLineEdit()
-        self.box.setFont(font())
-        self.box.setPlaceholderText("the cat sat on the [MASK] .")
-        self.box.setToolTip("Write a sentence with blanks as [MASK] or _, then press Enter")
-        self.box.returnPressed.connect(self.send_text)
-        self.button = QPushButton("Fill in")
-        self.button.setFont(font())
-        self.button.clicked.connect(self.send_text)
+        self.box = line_box("the cat sat on the [MASK] .",
+                            "Write a sentence with blanks as [MASK] or _, then press Enter",
+                            self.send_text)
+        self.button = push_button("Fill in", self.send_text)
         self.hint = text_label(FONT_PT - 1, rich=False, text="Write blanks as [MASK] or _")
         self.sentence = text_label(FONT_PT + 3, rich=True, selectable=True)
         self.note = text_label(FONT_PT - 1, rich=False)

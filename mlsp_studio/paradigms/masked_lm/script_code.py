@@ -63,7 +63,10 @@ def train():
     checks = {part: fixed_batch(rows[part], SEED + 11 + i)
               for i, part in enumerate(("train", "val", "test")) if len(rows[part])}
     batches = EpochBatches(n, batch_size, draw)
-    report_every = max(1, EPOCHS // 10)
+
+    def val_score():  # the share of hidden validation tokens filled in right
+        return f"val masked accuracy {evaluate(model, checks['val'])[1]:.3f}"
+
     for epoch in range(1, EPOCHS + 1):
         model.train()
         total = 0.0
@@ -74,17 +77,8 @@ def train():
             scores = model(inputs)                              # (B, L, V)
             # cross-entropy on the hidden positions only: the rest are given, not predicted
             _, loss = masked_prediction(scores, x, chosen)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            if GRAD_CLIP > 0:  # longer gradients are scaled down to GRAD_CLIP
-                nn.utils.clip_grad_norm_(model.parameters(), GRAD_CLIP)
-            optimizer.step()
-            total += loss.item()
-        if epoch % report_every == 0 or epoch == EPOCHS:
-            line = f"epoch {epoch:4d}/{EPOCHS}  loss {total / steps_per_epoch:.4f}"
-            if "val" in checks:
-                line += f"  val masked accuracy {evaluate(model, checks['val'])[1]:.3f}"
-            print(line)
+            total += learn(optimizer, loss, [model.parameters()])
+        report_epoch(epoch, total / steps_per_epoch, val_score if "val" in checks else None)
     loss, accuracy = evaluate(model, checks["test"])
     print(f"test masked loss {loss:.4f}  masked accuracy {accuracy:.3f}")
     return model

@@ -14,8 +14,9 @@ from ...model.project import Project
 from ...snapshots.kinds import Snapshot
 from ..optim import make_optimizer
 from ..registry import PARADIGMS
-from ..seq_visuals import ATTENTION_TYPES, attention_snapshot, keys_of
+from ..seq_visuals import attention_snapshot
 from ..text_common import (
+    TextTrainer,
     choose_positions,
     corrupt,
     option_number,
@@ -23,7 +24,6 @@ from ..text_common import (
     token_text,
     unknown_note,
 )
-from ..update import TrainerBase
 from .snapshots import FillMask
 
 EVAL_ROWS = 512           # rows of a split scored at each check (train: a fixed subset)
@@ -32,7 +32,7 @@ BLANK = re.compile(r"\[mask\]|<mask>|_+", re.IGNORECASE)
 
 
 @PARADIGMS.register("masked_lm")
-class MaskedLMParadigm(TrainerBase):
+class MaskedLMParadigm(TextTrainer):
     """BERT's pre-training on the dataset's sentence rows (``Split.x``, padded with 0).
 
     Each step chooses ``mask_fraction`` of every row's ordinary tokens (never padding or
@@ -50,10 +50,7 @@ class MaskedLMParadigm(TrainerBase):
     # -- set-up --------------------------------------------------------------------------
     def setup(self, project: Project, nets: dict[str, torch.nn.Module], data: Any,
               device: torch.device) -> None:
-        self._begin(project, data, device)
-        self.model = nets["model"]
-        self.tokenizer = data.tokenizer
-        self.vocab = tuple(data.vocab)
+        self._begin_text(project, nets, data, device)
         self.length = int(data.input_shape[0])
         self.fraction = self.hparams["mask_fraction"]
         self.nsp = self.hparams["next_sentence"]
@@ -81,10 +78,7 @@ class MaskedLMParadigm(TrainerBase):
         self.optimizer = make_optimizer(self.model.parameters(), self.hparams, self.total_steps)
         self._eval = {split: self._fixed_batch(split, project.seed + 11 + i)
                       for i, split in enumerate(("train", "val", "test"))}
-        kinds = {"fill_mask"}
-        if keys_of(self.model, ATTENTION_TYPES):
-            kinds.add("attention")
-        self.visual_kinds = frozenset(kinds)
+        self._kinds_with_attention("fill_mask")
 
     def _check_outputs(self) -> None:
         """The network must give token scores, and a 2-class output too with next_sentence."""
@@ -192,17 +186,8 @@ class MaskedLMParadigm(TrainerBase):
 
     # -- pictures ------------------------------------------------------------------------
     def visualize(self, kinds: set[str]) -> list[Snapshot]:
-        wanted = set(kinds) & self.visual_kinds
-        snaps: list[Snapshot] = []
-        if not wanted:
-            return snaps
-        with torch.inference_mode():
-            self.model.eval()
-            if "fill_mask" in wanted:
-                snaps.append(self.fill_mask(self._mask_text()))
-            if "attention" in wanted:
-                snaps.append(self._attention())
-        return snaps
+        return self._pictures(kinds, {"fill_mask": lambda: self.fill_mask(self._mask_text()),
+                                      "attention": self._attention}, self.model)
 
     def _mask_text(self) -> str:
         text = str(self._options.get("mask_text", "") or "").strip()

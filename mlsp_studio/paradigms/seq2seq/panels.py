@@ -56,8 +56,6 @@ class AlignmentPanel(LatestPanel):
         super().__init__(parent)
         bar = self.example_bar("Which test example the alignment is shown for")
         self.words = heading_label(FONT_PT + 1, rich=True)
-        self.heading = heading_label(FONT_PT)
-        self.graphics = pg.GraphicsLayoutWidget()
         self.plot = new_plot(self.graphics, 0, 0)
         self.plot.showAxis("right")
         self.plot.setLabel("bottom", "source (what the encoder read)")
@@ -76,7 +74,6 @@ class AlignmentPanel(LatestPanel):
         self.target = TokenAxis(self.plot.getAxis("right"), self.plot.vb)
         self._shape: tuple[int, int] | None = None
         self._wrong: tuple[bool, ...] = ()
-        self._words = ""
         self.finish_layout(bar, self.words, self.heading)
 
     def draw(self, snap: Alignment) -> None:
@@ -87,7 +84,7 @@ class AlignmentPanel(LatestPanel):
         self._show_words(output, target, wrong)
         if not w.size:
             self._empty()
-            self._words = f"Alignment of example {snap.index}: no attention weights yet"
+            self.heading_words = f"Alignment of example {snap.index}: no attention weights yet"
             self.draw_step(snap)
             return
         rows, cols = w.shape
@@ -115,14 +112,11 @@ class AlignmentPanel(LatestPanel):
         if len(output) != len(target) and output:
             verdict += f", {len(output)} tokens written, {len(target)} expected"
         label = f" ({snap.label})" if snap.label else ""
-        self._words = (f"Example {snap.index}{label}: {rows} written × {cols} source tokens; "
-                       f"{verdict} (red outline: wrong token)")
+        self.heading_words = (f"Example {snap.index}{label}: {rows} written × {cols} source "
+                              f"tokens; {verdict} (red outline: wrong token)")
         if not np.isfinite(w).any():
-            self._words += "; the weights are not numbers"
+            self.heading_words += "; the weights are not numbers"
         self.draw_step(snap)
-
-    def draw_step(self, snap: Alignment) -> None:
-        set_text(self.heading, f"{self._words} — step {snap.step}")
 
     def _show_words(self, output: tuple[str, ...], target: tuple[str, ...],
                     wrong: list[bool]) -> None:
@@ -154,7 +148,7 @@ class AlignmentPanel(LatestPanel):
         set_text(self.words, "")
         self.words.setVisible(False)
         set_text(self.heading, WAITING)
-        self._words = ""
+        self.heading_words = ""
 
     def set_dark(self, dark: bool) -> None:
         super().set_dark(dark)

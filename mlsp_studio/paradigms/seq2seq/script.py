@@ -5,10 +5,9 @@ the very code the studio runs; the loop and its prints from ``script_code.py``."
 
 from __future__ import annotations
 
-from ...errors import StudioError
 from ...export.python_script import _source_shapes, model_source
 from ...export.script_common import assemble, batches_code, optimizer_code, script_top
-from ...export.script_data import SPLIT, make_data_source
+from ...export.script_data import SPLIT, make_data_source, only_dataset
 from ...export.script_paradigms import register_script
 from ...export.source_copy import source_of
 from ...model import seq_datasets as sd
@@ -26,10 +25,8 @@ def seq2seq_script(project: Project, check: ProjectCheck, registry: BlockRegistr
                    script_name: str) -> str:
     """An encoder-decoder script on source/target token pairs."""
     h, options = check.hparams, check.dataset_options
-    if project.dataset != "seq_pairs":
-        raise StudioError(f"The {project.dataset!r} dataset cannot be written out as a "
-                          "sequence-to-sequence script yet; the copy, reverse, sort, add pairs "
-                          "can.")
+    only_dataset(project, "seq_pairs", "sequence-to-sequence",
+                 "the copy, reverse, sort, add pairs")
     analysis = check.analyses["model"]
     graph = project.slots["model"]
     order = list(_source_shapes(graph, analysis, registry))

@@ -40,7 +40,10 @@ def train():
     optimizer = make_optimizer(model.parameters(), LR, EPOCHS * steps_per_epoch)
     draw = torch.Generator().manual_seed(SEED)  # the order of the pairs (and forcing coins)
     batches = EpochBatches(n, batch_size, draw, DEVICE)
-    report_every = max(1, EPOCHS // 10)
+
+    def val_score():  # the share of validation tokens decoded right
+        return f"val token accuracy {evaluate(model, *data['val'])[0]:.3f}"
+
     for epoch in range(1, EPOCHS + 1):
         model.train()
         total = 0.0
@@ -52,18 +55,8 @@ def train():
             forced = teacher_forced(TEACHER_FORCING, draw)
             dec = decoder_input(run, x, y, forced, BOS, PAD, "dec" in SOURCES)
             scores = run(x, dec)                                 # (B, Lt, V)
-            loss = sequence_loss(scores, y)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            if GRAD_CLIP > 0:  # longer gradients are scaled down to GRAD_CLIP
-                nn.utils.clip_grad_norm_(model.parameters(), GRAD_CLIP)
-            optimizer.step()
-            total += loss.item() * len(batch)
-        if epoch % report_every == 0 or epoch == EPOCHS:
-            line = f"epoch {epoch:4d}/{EPOCHS}  loss {total / n:.4f}"
-            if len(data["val"][0]):
-                line += f"  val token accuracy {evaluate(model, *data['val'])[0]:.3f}"
-            print(line)
+            total += learn(optimizer, sequence_loss(scores, y), [model.parameters()]) * len(batch)
+        report_epoch(epoch, total / n, val_score if len(data["val"][0]) else None)
     accuracy, exact = evaluate(model, *data["test"])
     print(f"test token accuracy {accuracy:.3f}  exact match {exact:.3f}")
     return model

@@ -175,11 +175,7 @@ class Seq2SeqParadigm(TrainerBase):
 
     def evaluate(self, split: str = "val") -> dict[str, float]:
         """Loss with teacher forcing; token accuracy and exact match with greedy decoding."""
-        if split == "train":
-            x, y = self.x[self._train_eval], self.y[self._train_eval]
-        else:
-            part = getattr(self.data, split)
-            x, y = part.x, part.y
+        x, y = self._scored_rows(split, self._train_eval)
         if len(x) == 0:
             return {}
         with torch.inference_mode():

@@ -103,7 +103,10 @@ def train(network=Model, augmentation=None):
     shuffle = torch.Generator().manual_seed(SEED)  # its own stream for the order of examples
     batches = EpochBatches(n, batch_size, shuffle, DEVICE)
     metric, digits = ("accuracy", 3) if CLASSIFY else ("mse", 4)
-    report_every = max(1, EPOCHS // 10)
+
+    def val_score():  # the score on the validation examples
+        return f"val {metric} {evaluate(model, *data['val']):.{digits}f}"
+
     for epoch in range(1, EPOCHS + 1):
         model.train()
         total = 0.0
@@ -114,17 +117,9 @@ def train(network=Model, augmentation=None):
                 xb, yb = augment(xb, yb)  # altered at random: new examples every epoch
             # every member learns on its own: their losses are simply added up
             loss = sum(supervised_loss(m(xb), yb, CLASSIFY) for m in members)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            if GRAD_CLIP > 0:
-                for m in members:  # each member's gradient on its own
-                    nn.utils.clip_grad_norm_(m.parameters(), GRAD_CLIP)
-            optimizer.step()  # the learning-rate schedule moves on with it
-            total += loss.item() * len(batch) / len(members)
-        if epoch % report_every == 0 or epoch == EPOCHS:
-            line = f"epoch {epoch:4d}/{EPOCHS}  loss {total / n:.4f}"
-            if len(data["val"][0]):
-                line += f"  val {metric} {evaluate(model, *data['val']):.{digits}f}"
-            print(line)
+            # each member's gradient clipped on its own
+            clipped = [m.parameters() for m in members]
+            total += learn(optimizer, loss, clipped) * len(batch) / len(members)
+        report_epoch(epoch, total / n, val_score if len(data["val"][0]) else None)
     print(f"test {metric} {evaluate(model, *data['test']):.{digits}f}")
     return model

@@ -125,11 +125,7 @@ class SupervisedParadigm(TrainerBase):
         return metrics
 
     def _scores(self, split: str) -> dict[str, float]:
-        if split == "train":
-            x, y = self.x[self._train_eval], self.y[self._train_eval]
-        else:
-            part = getattr(self.data, split)
-            x, y = part.x, part.y
+        x, y = self._scored_rows(split, self._train_eval)
         if len(x) == 0:
             return {}
         with torch.inference_mode():
@@ -167,24 +163,12 @@ class SupervisedParadigm(TrainerBase):
     # -- pictures ------------------------------------------------------------------------
     def visualize(self, kinds: set[str]) -> list[Snapshot]:
         wanted = set(kinds) & self.visual_kinds
-        if not wanted:
-            return []
         step = self.steps_done
-        snaps: list[Snapshot] = []
-        with torch.inference_mode():
-            self.predictor.eval()
-            if "boundary" in wanted:
-                snaps.append(self._boundary(step))
-            if "regression_fit" in wanted:
-                snaps.append(self._fit(step))
-            if "confusion" in wanted:
-                snaps.append(self._confusion(step))
-            if "feature_maps" in wanted:
-                snaps.append(self._feature_maps(step))
-            if "kernels" in wanted:
-                snaps.append(self._kernels(step))
-            if "reconstructions" in wanted:
-                snaps.append(self._reconstructions(step))
+        snaps: list[Snapshot] = self._pictures(wanted, {
+            "boundary": self._boundary, "regression_fit": self._fit,
+            "confusion": self._confusion, "feature_maps": self._feature_maps,
+            "kernels": self._kernels, "reconstructions": self._reconstructions,
+        }, self.predictor)
         if "layer_stats" in wanted:  # needs gradients: outside inference mode
             idx = self._train_eval
             snaps.append(layer_stats(self.model, self.x[idx], self.y[idx], self._loss, step))
@@ -196,7 +180,7 @@ class SupervisedParadigm(TrainerBase):
                                          self._loss, self.x, self.y)
         return snaps
 
-    def _boundary(self, step: int) -> DecisionBoundary:
+    def _boundary(self) -> DecisionBoundary:
         x0, x1, y0, y1 = self.data.extent
         xs = np.linspace(x0, x1, GRID, dtype=np.float32)
         ys = np.linspace(y0, y1, GRID, dtype=np.float32)
@@ -204,29 +188,30 @@ class SupervisedParadigm(TrainerBase):
         grid = torch.from_numpy(np.stack([gx.ravel(), gy.ravel()], 1)).to(self.device)
         probs = torch.softmax(self.predictor(grid), -1).reshape(GRID, GRID, -1)
         test = self.data.test
-        return DecisionBoundary(step=step, xs=xs, ys=ys, probs=probs.cpu().numpy(),
+        return DecisionBoundary(step=self.steps_done, xs=xs, ys=ys, probs=probs.cpu().numpy(),
                                 points=test.x.cpu().numpy(), labels=test.y.cpu().numpy(),
                                 class_names=tuple(self.data.class_names))
 
-    def _fit(self, step: int) -> RegressionFit:
+    def _fit(self) -> RegressionFit:
         x0, x1 = self.data.extent[0], self.data.extent[1]
         xs = np.linspace(x0, x1, 200, dtype=np.float32)
         curve = self.predictor(torch.from_numpy(xs[:, None]).to(self.device)).cpu().numpy()
         truth = self.data.truth(xs[:, None]).ravel() if self.data.truth else None
         train = self.data.train
-        return RegressionFit(step=step, points_x=train.x.cpu().numpy().ravel(),
+        return RegressionFit(step=self.steps_done, points_x=train.x.cpu().numpy().ravel(),
                              points_y=train.y.cpu().numpy().ravel(), curve_x=xs,
                              curve_y=curve[:, 0], truth_y=truth)
 
-    def _confusion(self, step: int) -> ConfusionMatrix:
+    def _confusion(self) -> ConfusionMatrix:
         test = self.data.test
         pred = predict(self.predictor, test.x).argmax(-1).reshape(-1).cpu().numpy()
         true = test.y.reshape(-1).cpu().numpy()
         k = self.data.num_classes
         matrix = np.bincount(true * k + pred, minlength=k * k).reshape(k, k)
-        return ConfusionMatrix(step=step, matrix=matrix, class_names=tuple(self.data.class_names))
+        return ConfusionMatrix(step=self.steps_done, matrix=matrix,
+                               class_names=tuple(self.data.class_names))
 
-    def _feature_maps(self, step: int) -> FeatureMaps:
+    def _feature_maps(self) -> FeatureMaps:
         test = self.data.test
         index = int(self._options.get("feature_index", 0)) % len(test.x)
         x = test.x[index:index + 1]
@@ -234,10 +219,10 @@ class SupervisedParadigm(TrainerBase):
         layers = tuple((self.model.labels[k], captured[k][0].float().cpu().numpy())
                        for k in self._map_keys if k in captured)
         label = self.data.class_names[int(test.y[index])] if self.classify else ""
-        return FeatureMaps(step=step, index=index, input=x[0].cpu().numpy(), label=label,
-                           layers=layers)
+        return FeatureMaps(step=self.steps_done, index=index, input=x[0].cpu().numpy(),
+                           label=label, layers=layers)
 
-    def _kernels(self, step: int) -> Kernels:
+    def _kernels(self) -> Kernels:
         layers = []
         for key in self._conv_keys:
             weight = getattr(self.model.blocks[key], "weight", None)
@@ -246,10 +231,10 @@ class SupervisedParadigm(TrainerBase):
                                if n.endswith("weight")), None)
             if weight is not None:
                 layers.append((self.model.labels[key], weight.detach().float().cpu().numpy()))
-        return Kernels(step=step, layers=tuple(layers))
+        return Kernels(step=self.steps_done, layers=tuple(layers))
 
 
-    def _reconstructions(self, step: int) -> Reconstructions:
+    def _reconstructions(self) -> Reconstructions:
         """Noisy input, the network's output and the clean target of a few test pictures; the
         panel's noise slider (``noise_level_view``) re-noises the clean pictures at its level."""
         test, shape = self.data.test, self.data.input_shape
@@ -263,7 +248,7 @@ class SupervisedParadigm(TrainerBase):
             noisy = clean + level * torch.randn(clean.shape, generator=g).to(clean.device)
         out = self.predictor(noisy).reshape(-1, *shape)
         ok = len(clean) > 0
-        return Reconstructions(step=step, inputs=clean.cpu().numpy(),
+        return Reconstructions(step=self.steps_done, inputs=clean.cpu().numpy(),
                                noisy=noisy.cpu().numpy(), outputs=out.cpu().numpy(),
                                labels=("",) * len(clean), noise="gaussian", noise_level=level,
                                mse=F.mse_loss(out, clean).item() if ok else math.nan,

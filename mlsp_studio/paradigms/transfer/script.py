@@ -11,11 +11,10 @@ from __future__ import annotations
 from ...errors import StudioError
 from ...export.python_script import _attr_name, model_source
 from ...export.script_common import assemble, batches_code, optimizer_code, script_top
-from ...export.script_data import SPLIT, make_data_source
+from ...export.script_data import SPLIT, classification_data
 from ...export.script_paradigms import register_script
 from ...export.source_copy import source_of
 from ...model.blocks import BlockRegistry
-from ...model.datasets import context_task, dataset_context
 from ...model.project import Project, ProjectCheck
 
 LORA_TYPES = {"dense": ("Dense",), "conv": ("Conv1d", "Conv2d"),
@@ -33,12 +32,8 @@ def transfer_script(project: Project, check: ProjectCheck, registry: BlockRegist
     """Pre-train, then fine-tune / probe / LoRA, printing what trains and what is forgotten."""
     h, options = check.hparams, check.dataset_options
     graph, analysis = project.slots["model"], check.analyses["model"]
-    ctx = dataset_context(project.dataset, options)[1]
-    if context_task(ctx) != "classification":
-        raise StudioError("Transfer learning needs a classification dataset.")
-    data, code = make_data_source(project.dataset, options, "classification",
-                                  "(N, " + ", ".join(map(str, ctx.inputs["x"])) + ")",
-                                  "int64 class indices (n,)")
+    data, code = classification_data(project, options,
+                                     "Transfer learning needs a classification dataset.")
     model = model_source("model", graph, analysis, registry, True)
     heads = [n for n in analysis.order if graph.nodes[n].type == "ClassifierHead"]
     if len(heads) != 1:

@@ -31,10 +31,7 @@ def train():
     model.train()
     for _ in range(PRETRAIN_STEPS):
         batch = pretrain_rows(len(x), batch_size, draw).to(DEVICE)
-        loss = task_loss(model(x[batch]), y[batch], k)  # only the task's outputs
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
+        learn(optimizer, task_loss(model(x[batch]), y[batch], k))  # only the task's outputs
     before = accuracy(model, *source["test"], k) if PRETRAIN_STEPS else float("nan")
     print(f"after pre-training: source test accuracy {before:.3f}")
     old_head = {name: p.clone() for name, p in head.state_dict().items()}
@@ -51,22 +48,17 @@ def train():
     k = len(TARGET_CLASSES)
     batches = EpochBatches(n, batch_size, draw, DEVICE)  # a new order every epoch
     optimizer = make_optimizer(params, LR, EPOCHS * batches.steps_per_epoch)
-    report_every = max(1, EPOCHS // 10)
+
+    def val_score():  # the share of validation examples of the target classes told right
+        return f"val accuracy {accuracy(model, *target['val'], k):.3f}"
+
     for epoch in range(1, EPOCHS + 1):
         model.train()
         loss_sum = 0.0
         for _ in range(batches.steps_per_epoch):
             batch = batches.next()
-            loss = task_loss(model(x[batch]), y[batch], k)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            loss_sum += loss.item() * len(batch)
-        if epoch % report_every == 0 or epoch == EPOCHS:
-            line = f"epoch {epoch:4d}/{EPOCHS}  loss {loss_sum / n:.4f}"
-            if len(target["val"][0]):
-                line += f"  val accuracy {accuracy(model, *target['val'], k):.3f}"
-            print(line)
+            loss_sum += learn(optimizer, task_loss(model(x[batch]), y[batch], k)) * len(batch)
+        report_epoch(epoch, loss_sum / n, val_score if len(target["val"][0]) else None)
     if PRETRAIN_STEPS:  # forgetting: the adapted body with the old output layer
         new_head = {name: p.clone() for name, p in head.state_dict().items()}
         head.load_state_dict(old_head)

@@ -17,7 +17,6 @@ from PySide6.QtCore import QPointF, QRectF, QStringListModel, Qt
 from PySide6.QtGui import QColor, QPainter, QStaticText
 from PySide6.QtWidgets import (
     QCompleter,
-    QLineEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -27,7 +26,7 @@ from mlsp_studio.snapshots.drawing import UNKNOWN_CLASS, class_colour, finite_fl
 from ...gui.panels.base import (
     FONT_PT,
     PANELS,
-    Panel,
+    PlotPanel,
     bare_plot,
     dot_legend,
     font,
@@ -35,11 +34,17 @@ from ...gui.panels.base import (
     row_layout,
     set_text,
     stack_layout,
-    style_plot,
     text_label,
     variance_axes,
 )
-from ...gui.panels.text_bits import BarList, colours, escape, offer_text, visible_token
+from ...gui.panels.text_bits import (
+    BarList,
+    colours,
+    escape,
+    line_box,
+    offer_text,
+    visible_token,
+)
 from .snapshots import Embeddings
 
 MAX_LABELS = 150
@@ -110,7 +115,7 @@ class WordLabels(pg.GraphicsObject):
 
 
 @PANELS.register
-class ProjectorPanel(Panel):
+class ProjectorPanel(PlotPanel):
     """Where the model puts each word: words used alike end up close together."""
 
     name = "projector"
@@ -142,12 +147,8 @@ class ProjectorPanel(Panel):
         self.plot.addItem(self.labels, ignoreBounds=True)
         self._extent: tuple[float, ...] | None = None
 
-        self.box = QLineEdit()
-        self.box.setFont(font())
-        self.box.setPlaceholderText("a word")
-        self.box.setToolTip("Type a word and press Enter, or click a point, to list the "
-                            "words nearest to it")
-        self.box.returnPressed.connect(self.send_query)
+        self.box = line_box("a word", "Type a word and press Enter, or click a point, to list "
+                            "the words nearest to it", self.send_query)
         self.completion = QStringListModel()
         completer = QCompleter(self.completion, self)
         completer.setCaseSensitivity(Qt.CaseInsensitive)
@@ -238,8 +239,6 @@ class ProjectorPanel(Panel):
 
     def set_dark(self, dark: bool) -> None:
         super().set_dark(dark)
-        self.graphics.setBackground(colours(self.dark)["background"])
-        style_plot(self.plot, self.dark)
         self.neighbours.set_dark(self.dark)
         self.labels.set_colour(colours(self.dark)["text"])
         self._groups_key = None

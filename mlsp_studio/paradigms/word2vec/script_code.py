@@ -47,7 +47,6 @@ def train():
                                EPOCHS * steps_per_epoch)
     draw = torch.Generator().manual_seed(SEED)  # the order of the pairs and the negatives
     batches = EpochBatches(n, batch_size, draw, DEVICE)
-    report_every = max(1, EPOCHS // 10)
     for epoch in range(1, EPOCHS + 1):
         model.train()
         total = 0.0
@@ -55,15 +54,9 @@ def train():
             batch = pairs[batches.next()]                       # (B, 2) center, context
             negatives = negative_samples(noise, len(batch), NEGATIVES, draw)  # (B, K)
             loss = skipgram_loss(model, context, batch, negatives)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            if GRAD_CLIP > 0:  # longer gradients are scaled down to GRAD_CLIP
-                nn.utils.clip_grad_norm_([*model.parameters(), *context.parameters()],
-                                         GRAD_CLIP)
-            optimizer.step()
-            total += loss.item() * len(batch)
-        if epoch % report_every == 0 or epoch == EPOCHS:
-            print(f"epoch {epoch:4d}/{EPOCHS}  loss {total / n:.4f}")
+            weights = [*model.parameters(), *context.parameters()]  # clipped as one
+            total += learn(optimizer, loss, [weights]) * len(batch)
+        report_epoch(epoch, total / n)
     vectors = F.normalize(center_vectors(model, torch.arange(len(VOCAB), device=DEVICE)), dim=-1)
     for word in ("cat", "red", "fish"):
         if word in ID:

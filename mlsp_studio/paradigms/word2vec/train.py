@@ -15,6 +15,7 @@ from ...snapshots.kinds import Snapshot
 from ..optim import make_optimizer
 from ..registry import PARADIGMS
 from ..text_common import (
+    TextTrainer,
     nearest,
     neighbour_precision,
     noise_distribution,
@@ -22,7 +23,6 @@ from ..text_common import (
     special_ids,
     token_counts,
 )
-from ..update import TrainerBase
 from .snapshots import Embeddings
 
 EVAL_PAIRS = 4096     # (center, context) pairs of a split scored at each check
@@ -30,7 +30,7 @@ NEIGHBOURS = 5
 
 
 @PARADIGMS.register("word2vec")
-class Word2VecParadigm(TrainerBase):
+class Word2VecParadigm(TextTrainer):
     """Skip-gram on the dataset's sentences (``extras["sentences"]``).
 
     Every word and each word up to ``window`` places away in the same sentence make a pair
@@ -48,10 +48,8 @@ class Word2VecParadigm(TrainerBase):
     # -- set-up --------------------------------------------------------------------------
     def setup(self, project: Project, nets: dict[str, torch.nn.Module], data: Any,
               device: torch.device) -> None:
-        self._begin(project, data, device)
-        self.model = nets["model"]
-        self.vocab = tuple(data.vocab)
-        self.special = special_ids(data.tokenizer, self.vocab)
+        self._begin_text(project, nets, data, device)
+        self.special = special_ids(self.tokenizer, self.vocab)
         sentences = data.extras.get("sentences", {})
         self.pairs = {split: skipgram_pairs(rows, self.hparams["window"], self.special)
                       .to(device) for split, rows in sentences.items()}
