@@ -8,91 +8,19 @@ import sys
 import time
 from pathlib import Path
 
-EXIT_OK, EXIT_BAD_INPUT, EXIT_DIVERGED, EXIT_INTERRUPTED = 0, 2, 3, 130
+from .cli_args import command_parser
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_DIVERGED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 
 class CommandError(Exception):
     """A one-line message for the person; the command exits 2."""
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="mlsp-studio",
-        description="MLSP Studio: build networks from blocks, train them and watch them learn.")
-    sub = parser.add_subparsers(dest="command")
-    run = sub.add_parser("run", help="train a preset or project file headless")
-    run.add_argument("target", help="a preset name (see 'mlsp-studio presets') or a .mlsp.json "
-                                    "project file")
-    run.add_argument("--steps", type=int, help="stop after this many steps")
-    run.add_argument("--seconds", type=float, help="stop after this many seconds of training")
-    run.add_argument("--seed", type=int, help="random seed")
-    run.add_argument("--device", choices=("auto", "cpu", "cuda"), help="where to train")
-    run.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
-                     help="change a setting, e.g. --set lr=0.003 --set noise=0.2")
-    run.add_argument("--variant", help="run one of the preset's variants")
-    run.add_argument("--all-variants", action="store_true",
-                     help="run every variant, each in its own subfolder, and draw their curves "
-                          "in one comparison figure")
-    run.add_argument("--fork", type=Path, metavar="RUN_DIR[/checkpoints/step-N]",
-                     help="start from a run's final weights or one of its checkpoints, with "
-                          "the settings given here")
-    run.add_argument("--out", type=Path, help="folder for the run's files "
-                                             "(default: runs/NAME-TIME)")
-    run.add_argument("--threads", type=int, help="torch threads (default: cores - 1)")
-    run.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
-    run.add_argument("--quiet", action="store_true", help="print only the final line")
-    export = sub.add_parser("export", help="write a project as a standalone PyTorch script "
-                                           "or its network as ONNX")
-    export.add_argument("target", help="a preset name or a .mlsp.json project file")
-    export.add_argument("--format", choices=("python", "onnx"), required=True)
-    export.add_argument("-o", "--output", type=Path, required=True, help="the file to write")
-    export.add_argument("--weights", type=Path, help="trained weights for ONNX: a run's "
-                                                     "<network>.safetensors or its folder")
-    export.add_argument("--network", help="ONNX: which network of the project (e.g. "
-                                          "generator); default the first")
-    export.add_argument("--variant", help="export one of the preset's variants")
-    export.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
-                        help="change a setting first, as for 'run'")
-    check = sub.add_parser("check", help="what a project's networks cost before they run: "
-                                         "multiply-adds and memory per block and per step")
-    check.add_argument("target", help="a preset name or a .mlsp.json project file")
-    check.add_argument("--json", action="store_true", help="print the same as JSON")
-    check.add_argument("--variant", help="check one of the preset's variants")
-    check.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
-                       help="change a setting first, e.g. --set batch_size=256")
-    check.add_argument("--measure", action="store_true",
-                       help="also train a few steps on this device (headless) and print the "
-                            "measured time per step beside the estimate")
-    check.add_argument("--device", choices=("auto", "cpu", "cuda"),
-                       help="where --measure trains")
-    sub.add_parser("presets", help="list the built-in presets")
-    open_ = sub.add_parser("open", help="open the studio on a preset or project file")
-    open_.add_argument("target", help="a preset name or a .mlsp.json project file")
-    shot = sub.add_parser("screenshot", help="open the window offscreen, train, save a PNG")
-    shot.add_argument("target", help="a preset name or a .mlsp.json project file")
-    shot.add_argument("-o", "--output", type=Path, required=True, help="the PNG to write")
-    shot.add_argument("--train-seconds", type=float, default=5.0,
-                      help="seconds to train before the picture (default 5)")
-    shot.add_argument("--size", default="1440x900", help="window size, WIDTHxHEIGHT")
-    shot.add_argument("--dark", action="store_true", help="dark theme")
-    bench = sub.add_parser("bench", help="measure training speed against a bare PyTorch loop")
-    bench.add_argument("--json", action="store_true", help="end with one JSON line")
-    bench.add_argument("--seconds", type=float, default=2.0, help="seconds per measurement")
-    bench.add_argument("--part", choices=("all", "core", "generative"), default="all",
-                       help="measure everything, only the supervised presets, the window and "
-                       "the sequence panels (core), or only the generative presets")
-    soak = sub.add_parser("soak", help="train under the window (offscreen) with every panel "
-                                       "open for a long time; report memory and lateness")
-    soak.add_argument("target", nargs="?", default="digits-cnn",
-                      help="a preset name or a .mlsp.json project file (default digits-cnn)")
-    soak.add_argument("--minutes", type=float, default=30.0, help="how long (default 30)")
-    soak.add_argument("--json", action="store_true", help="end with one JSON line")
-    return parser
-
-
 def main(argv: list[str] | None = None) -> int:
-    parser = _parser()
+    parser = command_parser()
     args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)
     try:
         if args.command == "run":
             return _cmd_run(args)
@@ -114,7 +42,10 @@ def main(argv: list[str] | None = None) -> int:
             return _cmd_soak(args)
         return _cmd_default()
     except CommandError as err:
-        print(f"mlsp-studio: {err}", file=sys.stderr)
+        import os
+
+        if os.environ.get("RANK", "0") == "0":  # on several processes, said once
+            print(f"mlsp-studio: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("\nmlsp-studio: interrupted", file=sys.stderr)
@@ -247,6 +178,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         raise CommandError("--seconds must be a positive number")
     if args.threads is not None and not 1 <= args.threads <= 1024:
         raise CommandError("--threads must be 1 to 1024")
+    if args.nproc is not None:
+        return _launch(args)
     project = _load_target(args)
     out = args.out or Path("runs") / f"{_safe_name(project.name)}-{time.strftime('%Y%m%d-%H%M%S')}"
     if out.exists() and not out.is_dir():
@@ -255,7 +188,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
         return _run_one(project, args, out)[0]
     if not project.variants:
         raise CommandError(f"{project.name} has no variants to compare")
-    runs, finals, worst = [], {}, EXIT_OK
+    from .model.metric_units import loss_meaning
+
+    runs, finals, losses, worst = [], {}, {}, EXIT_OK
     for name in project.variants:
         args.variant = name
         code, engine = _run_one(_load_target(args), args, out / _safe_name(name))
@@ -265,19 +200,25 @@ def _cmd_run(args: argparse.Namespace) -> int:
         if engine is not None:
             runs.append((name, list(engine.history.records())))
             finals[name] = engine.summary()["final"]
-    _write_comparison(out, project.name, runs, finals, figure=not args.no_figures)
+            losses[name] = loss_meaning(engine.project)
+    _write_comparison(out, project.name, runs, finals, figure=not args.no_figures,
+                      losses=losses)
     return worst
 
 
-def _write_comparison(out: Path, name: str, runs: list, finals: dict, figure: bool) -> None:
+def _write_comparison(out: Path, name: str, runs: list, finals: dict, figure: bool,
+                      losses: dict | None = None) -> None:
     import json
 
     out.mkdir(parents=True, exist_ok=True)
     (out / "comparison.json").write_text(json.dumps(finals, indent=2) + "\n", encoding="utf-8")
+    said = {str(m): m for m in (losses or {}).values() if m is not None}
+    loss = next(iter(said.values())) if len(said) == 1 else None  # the same for every variant
     if figure:
         from .report.compare import comparison_figure
 
-        comparison_figure(runs, out / "comparison.png", title=f"{name}: variants compared")
+        comparison_figure(runs, out / "comparison.png", title=f"{name}: variants compared",
+                          loss=loss)
     metrics = sorted({k for f in finals.values() for k in f
                       if not k.startswith(("train_", "val_"))})
     width = max((len(v) for v in finals), default=7)
@@ -287,17 +228,54 @@ def _write_comparison(out: Path, name: str, runs: list, finals: dict, figure: bo
                  f"{final[m]:.4g}" if isinstance(final.get(m), float) else "-" for m in metrics]
         print(f"{variant:<{width}}  " + "  ".join(f"{c:>{len(m)}}" for c, m in
                                                  zip(cells, metrics, strict=True)))
+    words = str(loss) if loss else "; ".join(f"{v}: {m}" for v, m in (losses or {}).items()
+                                             if m is not None)
+    print("test_ numbers were measured on the test set, best_val_ on the validation set; "
+          "accuracies are shares of right answers" + (f"; loss: {words}" if words else ""))
     print(f"comparison in {out / 'comparison.png' if figure else out / 'comparison.json'}")
 
 
+def _launch(args: argparse.Namespace) -> int:
+    """``--nproc N``: the same command on N processes, started by torch.distributed.run."""
+    import subprocess
+
+    from .engine.distributed import launch_command
+    from .errors import StudioError
+
+    try:
+        command = launch_command(args.argv, args.nproc, args.device or "cpu")
+    except StudioError as err:
+        raise CommandError(str(err)) from None
+    return subprocess.run(command, check=False).returncode
+
+
 def _run_one(project, args: argparse.Namespace, out: Path):
-    """Train one project into ``out``; returns (exit code, engine or None)."""
+    """Train one project into ``out``; returns (exit code, engine or None). In a run on
+    several processes only the first writes and prints."""
+    from .engine.distributed import join_run, leave
+    from .errors import StudioError
+
+    try:
+        world = join_run(project.device, args.all_variants)
+    except StudioError as err:
+        raise CommandError(str(err)) from None
+    code = EXIT_FAILED
+    try:
+        code, engine = _train(project, args, out, world)
+        return code, engine
+    finally:
+        if world.several:  # together after the first has written, unless the run broke
+            leave(together=code != EXIT_FAILED)
+
+
+def _train(project, args: argparse.Namespace, out: Path, world):
     from .engine import Engine
+    from .engine.distributed import WRITTEN
     from .engine.outputs import write_run
     from .errors import StudioError
 
     engine = Engine(project, max_steps=args.steps, max_seconds=args.seconds,
-                    threads=args.threads)
+                    threads=args.threads, precision=args.precision)
     try:
         if getattr(args, "fork", None) is not None:
             from .engine.run_checkpoints import fork_engine
@@ -309,7 +287,11 @@ def _run_one(project, args: argparse.Namespace, out: Path):
             raise CommandError(str(err)) from None
         print(f"mlsp-studio: {project.name}: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT, None
-    bar = None if args.quiet or not sys.stderr.isatty() else _ProgressBar()
+    from .model.metric_units import final_lines, loss_meaning
+
+    loss = loss_meaning(project)  # what the loss is and its unit, for the lines below
+    bar = None if args.quiet or not world.leader or not sys.stderr.isatty() \
+        else _ProgressBar(loss)
     try:
         engine.run_blocking(progress=bar)
     except KeyboardInterrupt:
@@ -322,6 +304,11 @@ def _run_one(project, args: argparse.Namespace, out: Path):
         return EXIT_INTERRUPTED, engine
     if bar:
         bar.close()
+    if engine.state.value == "error":  # e.g. another process of the run stopped
+        print(f"mlsp-studio: {engine.message}; nothing was written", file=sys.stderr)
+        return EXIT_FAILED, engine
+    if not world.leader:
+        return (EXIT_DIVERGED if engine.state.value == "diverged" else EXIT_OK), engine
     if engine.state.value == "diverged":
         print(f"mlsp-studio: {engine.message}", file=sys.stderr)
         write_run(out, engine)
@@ -331,14 +318,14 @@ def _run_one(project, args: argparse.Namespace, out: Path):
         from .report.run_figures import write_run_figures  # matplotlib loads only when asked
 
         write_run_figures(out, list(engine.history.records()), engine.snapshots(),
-                          engine.frames)
+                          engine.frames, loss)
+    WRITTEN.append(str(out))  # a process stopped from now on says the run is whole
     summary = engine.summary()
-    final = ", ".join(f"{k} {v:,}" if isinstance(v, int) else f"{k} {v:.4g}"
-                      for k, v in summary["final"].items()
-                      if not k.startswith(("train_", "val_")) and v is not None)
-    print(f"{project.name}: {summary['steps']} steps in {summary['seconds']:.1f} s "
-          f"({summary['steps_per_second']:.0f} steps/s on {summary['device']}); {final}; "
+    print(f"{project.name}: {summary['steps']:,} steps in {summary['seconds']:.1f} s "
+          f"({summary['steps_per_second']:.0f} steps/s on {summary['device']}); "
           f"files in {out}")
+    for line in final_lines(summary["final"], loss):  # the loss's unit, then set by set
+        print(f"  {line}")
     if engine.message:  # e.g. stopped early, and which weights were kept
         print(f"  {engine.message}")
     return EXIT_OK, engine
@@ -410,6 +397,9 @@ def _safe_name(name: str) -> str:
 class _ProgressBar:
     """One line on the terminal, redrawn at most a few times a second."""
 
+    def __init__(self, loss=None) -> None:
+        self.unit = f" {loss.tag}" if loss is not None else ""  # what the loss is counted in
+
     def __call__(self, engine) -> None:
         total = max(engine.total_steps, 1)
         if engine.max_seconds:
@@ -423,7 +413,7 @@ class _ProgressBar:
         text = (f"\r[{'#' * filled}{'.' * (30 - filled)}] {frac * 100:5.1f}%  step "
                 f"{engine.step_count}  {engine.elapsed:6.1f} s  {rate:7.0f} steps/s")
         if loss is not None:
-            text += f"  loss {loss:.4f}"
+            text += f"  training loss {loss:.4f}{self.unit}"
         sys.stderr.write(text)
         sys.stderr.flush()
 

@@ -53,7 +53,14 @@ def test_check_json_for_every_preset(name: str, capsys) -> None:
         assert memory["total"] == sum(memory[k] for k in ("weights", "gradients", "optimizer",
                                                           "activations"))
     total = data["total"]
-    assert total["step_macs"] == sum(n["step_macs"] for n in data["networks"])
+    # every run the paradigm's step makes: forward and backward three times the forward's
+    # multiply-adds, through to the inputs only twice, forward only once
+    macs = {n["name"]: n["forward_macs"] for n in data["networks"]}
+    factor = {"full": 3, "inputs": 2, "none": 1}
+    assert total["step_macs"] == int(sum(
+        factor[r["backward"]] * r["times"] * r["batch"] * macs[r["network"]]
+        for r in data["step_runs"]))
+    assert total["step_macs"] >= sum(n["step_macs"] for n in data["networks"])
     # word2vec's network is a table lookup: its products are in the paradigm's loss
     assert total["step_macs"] > 0 or name == "word2vec"
     assert data["memory_available_bytes"] > 0
@@ -166,10 +173,43 @@ def test_measure_prints_the_estimate_beside_real_steps(capsys) -> None:
     assert measured["steps"] >= 3 and measured["seconds_per_step"] > 0
     rates = data["rates"]
     assert rates["measured"] is True and rates == measured["rates"]
-    assert all(rates[k] > 0 for k in ("macs_per_second", "bytes_per_second"))
+    assert all(rates[k] > 0 for k in ("macs_per_second", "bytes_per_second", "seconds_per_op",
+                                      "seconds_per_conv"))
     parts = data["estimated_seconds_by_part"]
     assert parts["products"] == pytest.approx(data["total"]["step_macs"]
                                               / rates["macs_per_second"])
+    assert "times the estimate" in main_text("digits-cnn")
     assert measured["estimated_seconds_per_step"] == pytest.approx(sum(parts.values()))
     assert measured["measured_over_estimated"] == pytest.approx(
         measured["seconds_per_step"] / measured["estimated_seconds_per_step"])
+
+
+def main_text(name: str) -> str:
+    """What ``mlsp-studio check NAME --measure`` prints, as text."""
+    result = subprocess.run([sys.executable, "-m", "mlsp_studio.cli", "check", name,
+                             "--measure"], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_check_says_what_a_step_does_with_the_networks(capsys) -> None:
+    """Where a step is more than one run of each network, the report says which runs."""
+    assert main(["check", "gan-ring", "--set", "d_steps=2"]) == 0
+    out = capsys.readouterr().out
+    assert ("a step runs generator 2 times, forward only, without gradients; discriminator "
+            "4 times, forward and backward; generator once, forward and backward; "
+            "discriminator once, forward, and backward to its inputs only") in out
+    assert main(["check", "contrastive-digits"]) == 0
+    assert "encoder once on 2 times the batch" in capsys.readouterr().out
+    assert main(["check", "spiral"]) == 0
+    assert "a step runs" not in capsys.readouterr().out
+
+
+def test_the_estimate_counts_each_kind_of_work(capsys) -> None:
+    assert main(["check", "rnn-stacked", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    parts = data["estimated_seconds_by_part"]
+    assert set(parts) == {"products", "elementwise", "random", "operations", "updates", "step"}
+    assert data["estimated_seconds_per_step"] == pytest.approx(sum(parts.values()))
+    gru = next(b for b in data["networks"][0]["blocks"] if b["type"] == "GRU")
+    assert gru["ops"] > 15 * 10  # a cell step after another, each a few operations

@@ -12,6 +12,7 @@ computed, only which kernel computes it.
 from __future__ import annotations
 
 import contextlib
+import json
 import math
 
 import pytest
@@ -27,11 +28,14 @@ from mlsp_studio.model.catalog import BLOCKS
 from mlsp_studio.model.composite import expand_node, is_composite
 from mlsp_studio.model.cost import (
     BYTES,
+    Rates,
     block_costs,
     network_cost,
     optimizer_slots,
     project_cost,
+    spec_cost,
 )
+from mlsp_studio.model.cost_rates import LAPTOP_UPDATES
 from mlsp_studio.model.graph import Graph
 from mlsp_studio.model.params import ParamSet
 from mlsp_studio.model.presets import load_preset, preset_names
@@ -261,3 +265,155 @@ def test_kept_activations_are_near_what_pytorch_keeps(name: str) -> None:
         estimate = batch * sum(b.kept_bytes for b in net.blocks)
         ratio = estimate / kept_by_torch(module.train(), *inputs)
         assert 0.5 <= ratio <= 2.2, f"{name} {net.name}: {ratio:.2f}"
+
+
+# --- the time of a step ---------------------------------------------------------------------
+
+def autograd_steps(out: torch.Tensor) -> int:
+    """Steps of the backward pass a forward pass recorded (the weights' own left out)."""
+    seen, stack = set(), [out.grad_fn]
+    while stack:
+        node = stack.pop()
+        if node is None or node in seen:
+            continue
+        seen.add(node)
+        stack.extend(following for following, _ in node.next_functions)
+    return sum(type(node).__name__ != "AccumulateGrad" for node in seen)
+
+
+@pytest.mark.parametrize(("name", "raw", "in_shapes", "ctx"), CONTRACT)
+def test_block_operations_and_weight_tensors_match_pytorch(name, raw, in_shapes, ctx) -> None:
+    """Every contract case: the weight tensors the optimiser updates are the module's own,
+    and the operations are within a quarter (or two) of the steps autograd records."""
+    torch.manual_seed(0)
+    spec = BLOCKS.get(name)
+    params = spec.validate_params(raw)
+    module = build_block(spec, params, in_shapes, ctx).train()
+    inputs = [x.requires_grad_(True) if x.is_floating_point() else x
+              for x in block_inputs(name, params, in_shapes, ctx)]
+    out = module(*inputs)
+    out = out[0] if isinstance(out, tuple) else out
+    recorded = autograd_steps(out) if out.grad_fn is not None else 0
+    work = spec_cost(spec, params, list(in_shapes), ctx, BLOCKS)
+    assert work.tensors == len(list(module.parameters())), f"{name}{params}"
+    assert abs(work.ops - recorded) <= max(2, recorded // 4), f"{name}{params}: {recorded}"
+
+
+ONLY_PRODUCTS = Rates(macs_per_second=1e9, bytes_per_second=1e30,
+                      seconds_per_op=0.0, seconds_per_plain_op=0.0, seconds_per_step=0.0,
+                      seconds_per_draw=0.0,
+                      seconds_per_conv=0.0, seconds_per_plain_conv=0.0,
+                      small_macs_per_second=1e30, seconds_per_block=0.0,
+                      updates={kind: (0.0, 0.0, 0.0) for kind in LAPTOP_UPDATES})
+
+
+def preset_cost(name: str, rates: Rates = ONLY_PRODUCTS, **settings):
+    project = load_preset(name)
+    for key, value in settings.items():
+        project.apply_setting(key, value)
+    cost = project_cost(project, check_project(project, BLOCKS), BLOCKS, rates=rates)
+    return cost, {net.name: net for net in cost.networks}
+
+
+@pytest.mark.parametrize("d_steps", [1, 3])
+def test_a_gan_step_runs_both_networks_as_its_training_does(d_steps: int) -> None:
+    """Each discriminator step: the generator forward only, the discriminator forward and
+    backward on real and generated batches; then the generator forward and backward, with
+    the gradient passed back through the discriminator (forward and backward to its input)."""
+    cost, nets = preset_cost("gan-ring", d_steps=d_steps)
+    g, d = nets["generator"].forward_macs, nets["discriminator"].forward_macs
+    assert cost.step_macs == d_steps * (g + 2 * 3 * d) + 3 * g + 2 * d
+    one_pass = 3 * g / ONLY_PRODUCTS.macs_per_second  # one training pass of the generator
+    assert cost.estimated_seconds == pytest.approx(cost.step_macs / 1e9)
+    assert cost.estimated_seconds > (1 + 2 * d_steps) * one_pass
+    work = cost.step_work()
+    assert [(u.slots, u.times) for u in work.updates] == [(("discriminator",), d_steps),
+                                                          (("generator",), 1)]
+    assert work.rounds == d_steps + 1
+
+
+def test_the_flow_runs_its_conditioner_once_per_coupling() -> None:
+    cost, nets = preset_cost("flow-2d", layers=5)
+    assert cost.step_macs == 5 * 3 * nets["conditioner"].forward_macs
+    more, _ = preset_cost("flow-2d", layers=10)
+    assert more.step_macs == 2 * cost.step_macs
+    assert more.step_work().updates[0].copies == 10
+
+
+def test_contrastive_learning_encodes_two_views_of_the_batch() -> None:
+    cost, nets = preset_cost("contrastive-digits")
+    assert cost.step_macs == 2 * nets["encoder"].step_macs
+
+
+def test_seq2seq_without_teacher_forcing_decodes_a_run_per_position() -> None:
+    forced, nets = preset_cost("seq2seq-attention", teacher_forcing=1.0)
+    half, _ = preset_cost("seq2seq-attention", teacher_forcing=0.5)
+    target = half.step_work().passes[1]
+    check = check_project(load_preset("seq2seq-attention"), BLOCKS)
+    assert target.backward == "none"
+    assert target.times == 0.5 * check.contexts["model"].inputs["dec"][0]
+    assert half.step_macs == forced.step_macs + target.times * nets["model"].forward_macs
+
+
+def test_an_ensemble_trains_every_member() -> None:
+    one, nets = preset_cost("spiral")
+    three, _ = preset_cost("spiral", ensemble=3)
+    assert three.step_macs == 3 * one.step_macs
+    assert three.step_work().updates[0].copies == 3
+
+
+ONLY_OPERATIONS = Rates(macs_per_second=1e30, bytes_per_second=1e30, seconds_per_op=1.0,
+                        seconds_per_plain_op=1.0, seconds_per_step=0.0, seconds_per_draw=0.0,
+                        seconds_per_conv=0.0, seconds_per_plain_conv=0.0,
+                        small_macs_per_second=1e30, seconds_per_block=0.0,
+                        updates={kind: (0.0, 0.0, 0.0) for kind in LAPTOP_UPDATES})
+
+
+@pytest.mark.parametrize(("cell", "per_step"), [("GRU", 15), ("RNN", 5), ("LSTM", 0)])
+def test_a_recurrent_layer_takes_longer_with_a_longer_sequence(cell: str, per_step: int) -> None:
+    """A GRU or a plain RNN runs its cell one step after another, each a few operations
+    forward and back; an LSTM runs fused, whatever the length."""
+    def seconds(length: int, layers: int = 1) -> float:
+        graph = Graph.chain([("Input", {"source": "steps", "shape": [length, 8]}),
+                             (cell, {"hidden": 16, "layers": layers}), "Flatten",
+                             ("ClassifierHead", {})])
+        project = load_preset("spiral")
+        project.slots["model"] = graph
+        check = check_project(project, BLOCKS)
+        return project_cost(project, check, BLOCKS, rates=ONLY_OPERATIONS).estimated_seconds
+
+    assert seconds(20) - seconds(10) == pytest.approx(10 * per_step)
+    assert seconds(20, 2) - seconds(10, 2) == pytest.approx(2 * 10 * per_step)
+
+
+def test_rates_travel_as_plain_data_and_refuse_nonsense() -> None:
+    rates = Rates(macs_per_second=2e10, seconds_per_op=7e-6, measured=True,
+                  updates={**LAPTOP_UPDATES, "adam": (1e-5, 2e-5, 3e-9)})
+    back = Rates.from_dict(json.loads(json.dumps(rates.to_dict())))
+    assert back == rates
+    broken = Rates.from_dict({"macs_per_second": -1, "seconds_per_op": "fast",
+                              "updates": {"adam": [1, 2]}})
+    assert broken.macs_per_second == Rates().macs_per_second
+    assert broken.seconds_per_op == Rates().seconds_per_op
+    assert broken.updates == Rates().updates and not broken.measured
+
+
+def test_the_optimisers_update_costs_per_tensor_and_per_weight() -> None:
+    rates = Rates(updates={**LAPTOP_UPDATES, "adam": (1.0, 10.0, 100.0),
+                           "sgd_momentum": (2.0, 20.0, 200.0)})
+    assert rates.update_seconds("adam", 0.9, tensors=3, weights=5) == 1 + 30 + 500
+    assert rates.update_seconds("sgd", 0.9, tensors=1, weights=1) == 2 + 20 + 200
+    assert rates.update_seconds("sgd", 0.0, 1, 1) == sum(LAPTOP_UPDATES["sgd"])
+
+
+@pytest.mark.parametrize(("name", "heads"), [("MultiHeadAttention", 4),
+                                             ("TransformerEncoderLayer", 4),
+                                             ("TransformerDecoderLayer", 8),
+                                             ("ConformerBlock", 4)])
+def test_attention_heads_are_counted_once_per_attention(name: str, heads: int) -> None:
+    """PyTorch's attention costs a fixed time per example and head: a decoder layer attends
+    twice (to itself and to the memory), the others once."""
+    spec = BLOCKS.get(name)
+    params = spec.validate_params({"heads": 4})
+    shapes = [(6, 16), (5, 16)] if name == "TransformerDecoderLayer" else [(6, 16)]
+    assert spec_cost(spec, params, shapes, Context(), BLOCKS).heads == heads

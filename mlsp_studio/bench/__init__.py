@@ -23,8 +23,9 @@ from .loops import (
     engine_rate,
     history_bytes,
 )
+from .processes import processes_bench
 from .quick import quick_answers
-from .sequences import lab_bench, sequence_bench
+from .sequences import lab_bench, sequence_bench, unit_pictures_bench
 
 __all__ = ["run_bench"]
 
@@ -73,6 +74,7 @@ def run_bench(seconds: float = 2.0, as_json: bool = False, part: str = "all") ->
         if window:
             results.update(_window_figures(seconds, results))
         results.update(quick_answers())
+        results.update(processes_bench(seconds))
         results["history_bytes_1m_steps"] = history_bytes()
         print(f"metric history after 1,000,000 steps: "
               f"{results['history_bytes_1m_steps'] / 1024:.0f} KiB", file=sys.stderr)
@@ -95,4 +97,5 @@ def _window_figures(seconds: float, results: dict) -> dict:
     out.update(window.transport())
     out.update(sequence_bench(seconds))
     out.update(lab_bench(seconds))
+    out.update(unit_pictures_bench(seconds))
     return out

@@ -1,36 +1,39 @@
-"""``mlsp-studio check --measure``: a few real training steps on this device beside the
-time estimated from the network's cost.
+"""``mlsp-studio check --measure``: real training steps on this device beside the time
+estimated from the network's cost.
 
-The estimate (``model/cost.py``, ``ProjectCost.time_parts``) adds four parts, each at a rate
-this device reaches on a small reference workload measured here: the multiply-adds at the
-rate of a 512 x 512 matrix product, the activations' elementwise traffic at the rate of a
-large elementwise product, and fixed costs per layer and per step from a training loop over
-chains of tiny dense layers. Nothing is fitted to the network being measured, so what the
-references leave out (a paradigm's own work, the loss, the batching, several passes through
-a network in one step) shows as a ratio above 1.
+The estimate (``model/cost.py``, ``ProjectCost.time_parts``) follows what the paradigm's step
+does (``model/step_work.py``) and adds its parts at the rates this device reaches on small
+reference workloads (``host/rates.py``). Nothing is fitted to the network being measured.
+The training steps and the reference workloads are timed in alternating rounds, so that
+other work on the machine weighs on both alike, and alike within a round: the steps in
+short stretches as long as the reference workloads' own, the fastest stretch kept (the one
+least disturbed, as the reference workloads keep theirs); over the rounds, the middle of
+each.
 """
 
 from __future__ import annotations
 
 import statistics
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 import torch
 
 from ..engine import Engine
+from ..host.rates import measure_rates
 from ..model.catalog import BLOCKS
 from ..model.cost import Rates, machine_memory, project_cost
+from ..model.cost_rates import UPDATE_KINDS
 from ..model.project import Project, ProjectCheck
 
 WARMUP_STEPS = 3         # first steps pay one-time costs (allocation, lazy set-up)
-MEASURE_SECONDS = 1.0    # training steps are timed for about this long
+MEASURE_SECONDS = 1.5    # training steps are timed for about this long in all
+RATES_SECONDS = 0.4      # and the reference workloads for about this long in each round
+ROUNDS = 5               # alternating rounds of training steps and reference workloads
+STRETCH_SECONDS = 0.02   # steps are timed in stretches of about this long
+MIN_STEPS = 2            # steps a round times at least, however long they take
 MAX_STEPS = 2000
-REFERENCE_SIZE = 512     # the reference product multiplies two 512 x 512 matrices
-REFERENCE_VALUES = 4_000_000  # the reference elementwise product, 16 MB in and 16 MB out
-REFERENCE_SECONDS = 0.2  # each reference workload runs about this long
-SHORT_CHAIN, LONG_CHAIN = 1, 9  # tiny dense layers in the two reference training loops
 
 
 @dataclass(frozen=True)
@@ -65,10 +68,10 @@ class Measured:
             f"  estimated: {self.estimated_seconds * 1000:10.3f} ms a step",
             f"  measured:  {self.seconds_per_step * 1000:10.3f} ms a step "
             f"({self.ratio:.2f} times the estimate)",
-            "The estimate adds the multiply-adds, the elementwise traffic and fixed costs per "
-            "layer and per step, at rates measured on small reference workloads; a paradigm's "
-            "own work (its loss, batching, several passes in one step) and a recurrent "
-            "layer's steps taken one after another are not in it."])
+            "The estimate follows what the paradigm's step does with its networks and adds "
+            "the multiply-adds, the elementwise traffic, a fixed cost per torch operation, the "
+            "optimiser's updates and a fixed cost per step, at rates measured here on small "
+            "reference workloads."])
 
 
 def _sync(device: torch.device) -> None:
@@ -76,52 +79,21 @@ def _sync(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
-def _rate(device: torch.device, work, amount: float, seconds: float) -> float:
-    """``amount`` per second of calling ``work()`` repeatedly on ``device``."""
-    for _ in range(3):
-        work()
-    _sync(device)
-    count, start = 0, time.perf_counter()
-    while time.perf_counter() - start < seconds:
-        for _ in range(4):
-            work()
-        count += 4
-        _sync(device)
-    return count * amount / (time.perf_counter() - start)
+def middle_rates(measured: list[Rates]) -> Rates:
+    """Each rate the middle of those measured in the rounds."""
+    values = {f.name: statistics.median(getattr(r, f.name) for r in measured)
+              for f in fields(Rates) if f.name not in ("updates", "measured")}
+    updates = {kind: tuple(statistics.median(r.updates[kind][i] for r in measured)
+                           for i in range(3)) for kind in UPDATE_KINDS}
+    return Rates(**values, updates=updates, measured=True)
 
 
-def _chain_seconds(device: torch.device, layers: int, seconds: float) -> float:
-    """Seconds a training step of ``layers`` tiny dense layers takes, with Adam."""
-    torch.manual_seed(0)
-    net = torch.nn.Sequential(*[torch.nn.Linear(4, 4) for _ in range(layers)]).to(device)
-    optimizer = torch.optim.Adam(net.parameters(), lr=1e-3)
-    x = torch.randn(2, 4, device=device)
-
-    def step() -> None:
-        optimizer.zero_grad(set_to_none=True)
-        net(x).square().mean().backward()
-        optimizer.step()
-    return 1.0 / _rate(device, step, 1.0, seconds)
-
-
-def reference_rates(device: torch.device, seconds: float = REFERENCE_SECONDS) -> Rates:
-    """The rates of :class:`Rates` measured on ``device`` with the reference workloads."""
-    a = torch.randn(REFERENCE_SIZE, REFERENCE_SIZE, device=device)
-    b = torch.randn(REFERENCE_SIZE, REFERENCE_SIZE, device=device)
-    macs = _rate(device, lambda: a @ b, REFERENCE_SIZE ** 3, seconds)
-    x = torch.randn(REFERENCE_VALUES, device=device)
-    y = torch.empty_like(x)
-    traffic = _rate(device, lambda: torch.mul(x, 2.0, out=y), 2 * 4 * REFERENCE_VALUES,
-                    seconds)
-    # alternated, and the middle of three, so that a burst of other work on the machine
-    # does not land on one of the two alone
-    pairs = [(_chain_seconds(device, SHORT_CHAIN, seconds / 3),
-              _chain_seconds(device, LONG_CHAIN, seconds / 3)) for _ in range(3)]
-    short = statistics.median(p[0] for p in pairs)
-    long = statistics.median(p[1] for p in pairs)
-    per_layer = max(long - short, 0.0) / (LONG_CHAIN - SHORT_CHAIN)
-    return Rates(macs, traffic, per_layer, max(short - SHORT_CHAIN * per_layer, 0.0),
-                 measured=True)
+def update_kind(project: Project) -> str:
+    """The kind of optimiser update (``UPDATE_KINDS``) the project's settings ask for."""
+    name = str(project.hparams.get("optimizer", "adam"))
+    momentum = float(project.hparams.get("momentum", 0.9) or 0.0)
+    kind = "sgd_momentum" if name == "sgd" and momentum > 0 else name
+    return kind if kind in UPDATE_KINDS else "adam"
 
 
 def device_memory(device: torch.device) -> int:
@@ -130,24 +102,43 @@ def device_memory(device: torch.device) -> int:
     return machine_memory()
 
 
+def _time_steps(step, device: torch.device, seconds: float, limit: int) -> tuple[float, int]:
+    """(seconds per step, steps) of about ``seconds`` of training steps, at most ``limit``:
+    the fastest of stretches of about ``STRETCH_SECONDS`` (or one step, when longer)."""
+    _sync(device)
+    steps, start, fastest = 0, time.perf_counter(), float("inf")
+    while steps < limit and (time.perf_counter() - start < seconds or steps < MIN_STEPS):
+        count, begun = 0, time.perf_counter()
+        while steps < limit and (count == 0 or time.perf_counter() - begun < STRETCH_SECONDS):
+            step()
+            _sync(device)
+            count += 1
+            steps += 1
+        fastest = min(fastest, (time.perf_counter() - begun) / count)
+    return fastest, steps
+
+
 def measure_steps(project: Project, check: ProjectCheck,
                   seconds: float = MEASURE_SECONDS) -> Measured:
     """Train ``project`` headless for about ``seconds`` after a few warm-up steps, with the
     engine's own set-up (device, threads, data, networks, paradigm), time its steps, and
-    estimate them at the reference rates of the same device and threads."""
-    engine = Engine(project.copy(), max_steps=MAX_STEPS)
+    estimate them at the reference rates of the same device and threads, measured between
+    the rounds of steps."""
+    engine = Engine(project.copy(), max_steps=MAX_STEPS + WARMUP_STEPS)
     engine.build()
     paradigm, device = engine.paradigm, engine.device
     for _ in range(WARMUP_STEPS):
         paradigm.step()
-    _sync(device)
-    steps, start = 0, time.perf_counter()
-    while steps < MAX_STEPS and (time.perf_counter() - start < seconds or steps < 3):
-        paradigm.step()
-        steps += 1
-    _sync(device)
-    per_step = (time.perf_counter() - start) / steps
-    rates = reference_rates(device)
-    cost = project_cost(project, check, BLOCKS, device_memory(device), rates)
-    return Measured(str(device), torch.get_num_threads(), steps, per_step, rates,
-                    cost.estimated_seconds, cost.time_parts, device_memory(device))
+    kinds = (update_kind(project), "sgd")  # the project's, and the reference step's
+    measure_rates(device, RATES_SECONDS / 4, kinds)  # pays the workloads' one-time costs
+    per_step, rates, steps = [], [], 0
+    for _ in range(ROUNDS):
+        seconds_per_step, count = _time_steps(paradigm.step, device, seconds / ROUNDS,
+                                              max(1, (MAX_STEPS - steps) // ROUNDS))
+        per_step.append(seconds_per_step)
+        steps += count
+        rates.append(measure_rates(device, RATES_SECONDS, kinds))
+    middle = middle_rates(rates)
+    cost = project_cost(project, check, BLOCKS, device_memory(device), middle)
+    return Measured(str(device), torch.get_num_threads(), steps, statistics.median(per_step),
+                    middle, cost.estimated_seconds, cost.time_parts, device_memory(device))

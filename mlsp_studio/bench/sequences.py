@@ -1,5 +1,6 @@
-"""What the sequence and training-lab panels cost under the window: the attention maps and
-the gradients-and-weights panel shown against hidden, and a new prompt's answer time."""
+"""What the sequence and training-lab pictures cost under the window: the attention maps,
+the gradients-and-weights panel and the hidden units' pictures on the blocks shown against
+hidden, and a new prompt's answer time."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from .loops import ROUNDS
 ATTENTION_PRESET = "transformer-reverse"
 GENERATION_PRESET = "gpt-chars"
 LAB_PRESET = "deep-gradients"
+UNITS_PRESET = "spiral"
 PROMPTS = ("the cat ", "a dog eats", "abc>abcq;kfm>kfmq;tuv>", "the red bird ", "xyz>",
            "the cow drinks ", "qrs>qrsk;lmn>lmnk;abd>", "the fish ", "a ", "the")
 
@@ -43,3 +45,14 @@ def lab_bench(seconds: float) -> dict[str, float]:
           f"steps/s, hidden {cost['hidden_steps_per_s']:.0f} steps/s: ratio "
           f"{cost['ratio']:.3f}", file=sys.stderr)
     return {"layer_stats_panel_ratio": round(cost["ratio"], 3)}
+
+
+def unit_pictures_bench(seconds: float) -> dict[str, float]:
+    """What each hidden unit's picture on its block costs training (spiral)."""
+    from ..gui.measure import unit_pictures_cost
+
+    cost = unit_pictures_cost(UNITS_PRESET, seconds, ROUNDS)
+    print(f"{UNITS_PRESET}: unit pictures on the blocks shown {cost['shown_steps_per_s']:.0f} "
+          f"steps/s, hidden {cost['hidden_steps_per_s']:.0f} steps/s: ratio "
+          f"{cost['ratio']:.3f}", file=sys.stderr)
+    return {"unit_pictures_ratio_spiral": round(cost["ratio"], 3)}

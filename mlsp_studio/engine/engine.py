@@ -31,10 +31,14 @@ from ..paradigms.registry import PARADIGMS
 from ..snapshots.frames import FrameRecorder
 from ..snapshots.kinds import Snapshot
 from .controls import Controls, EngineState
+from .distributed import current_world, threads_each
 from .divergence import DivergenceGuard
 from .early_stop import EarlyStopping
+from .math_view import BlockValuesView
 from .run_checkpoints import CheckpointKeeper, load_initial_weights
-from .runtime import default_threads, resolve_device, seed_everything
+from .runtime import check_precision, cores, resolve_device, seed_everything
+from .shared_run import SharedRun
+from .summary import run_summary
 
 METRICS_EVERY_S = 0.03   # one batch of scalars per 30 ms at most
 STATUS_EVERY_S = 0.25
@@ -48,14 +52,16 @@ VISUAL_SHARE_PACED = 0.3  # ... and this share at a chosen pace, where the loop 
 Sink = Callable[[Any], None]
 
 
-class Engine(Controls, DivergenceGuard):
+class Engine(Controls, DivergenceGuard, BlockValuesView, SharedRun):
     """Trains one project. Controls are thread-safe and honoured between steps."""
 
     def __init__(self, project: Project, sink: Sink | None = None, *,
                  registry: BlockRegistry = BLOCKS, max_steps: int | None = None,
                  max_seconds: float | None = None, threads: int | None = None,
-                 init_weights: dict[str, Any] | None = None) -> None:
+                 init_weights: dict[str, Any] | None = None,
+                 precision: str = "float32") -> None:
         self.project = project
+        self.precision = precision  # "bf16": autocast on a GPU that computes in it
         # starting weights per slot (a safetensors path or a state dict): a forked run
         self.init_weights = init_weights
         self.checkpoints = CheckpointKeeper()  # a few copies of the weights during the run
@@ -109,8 +115,12 @@ class Engine(Controls, DivergenceGuard):
         check = check_project(self.project, self.registry)
         if not check.ok:
             raise ProjectError(check.errors[0])
-        torch.set_num_threads(max(1, int(self.threads or default_threads())))
+        world = current_world()
+        torch.set_num_threads(max(1, int(self.threads or threads_each(world, cores()))))
         self.device = resolve_device(self.project.device)
+        if world.several and self.device.type == "cuda":  # one GPU a process
+            self.device = torch.device("cuda", world.local_rank)
+        check_precision(self.precision, self.device)
         seed_everything(self.project.seed)
         data = make_dataset(self.project.dataset, check.dataset_options)
         pspec = PARADIGM_SPECS.get(self.project.paradigm)
@@ -123,7 +133,8 @@ class Engine(Controls, DivergenceGuard):
             load_initial_weights(nets, self.init_weights)
         paradigm = PARADIGMS.create(self.project.paradigm)
         data = data.to(self.device)
-        paradigm.setup(self.project, nets, data, self.device)
+        trained = self._shared_nets(paradigm, nets, check.hparams)  # several processes
+        paradigm.setup(self.project, trained, data, self.device)
         # networks the paradigm made itself (a flow's other couplings) are kept like the
         # slots': checkpoints, saved weights, forks, the fallback copy, early stopping
         extra = paradigm.extra_nets() if hasattr(paradigm, "extra_nets") else {}
@@ -135,6 +146,7 @@ class Engine(Controls, DivergenceGuard):
         self.total_steps = self.max_steps or paradigm.total_steps
         self.frames = FrameRecorder.for_run(paradigm.visual_kinds, self.total_steps)
         self.checkpoints.start(self.total_steps, nets)
+        self._watch_block_values()  # a fixed example per network, for the block's numbers
         self.step_count = 0
         self.elapsed = self.cpu_elapsed = 0.0
         self.history.clear()
@@ -186,7 +198,8 @@ class Engine(Controls, DivergenceGuard):
         self._command("visuals", (frozenset(kinds), float(every_s)))
 
     def set_visual_option(self, name: str, value: Any) -> None:
-        self._command("visual_option", (name, value))
+        if not self._block_option(name, value):  # the block whose numbers are shown
+            self._command("visual_option", (name, value))
 
     def set_live(self, name: str, value: Any) -> None:
         """Change a setting of the running run (one of ``LIVE_SETTINGS``) before its next
@@ -281,7 +294,9 @@ class Engine(Controls, DivergenceGuard):
             if self.pace and not single and self._wait_for_pace(clock):
                 continue
             try:
-                metrics = paradigm.step()
+                with self._sharing(), self._autocast():
+                    metrics = paradigm.step()
+                    metrics = self._agree(metrics)  # on several processes: their mean
             except NonFiniteLoss as err:
                 self._steps_owed = 0
                 self._diverged(err)
@@ -296,12 +311,7 @@ class Engine(Controls, DivergenceGuard):
                 continue
             self.step_count += 1
             step = self.step_count
-            for name, value in metrics.items():
-                self.history.add(step, "train", name, value)
-                if self.sink is not None:
-                    self._pending.append((step, "train", name, value))
-            if "loss" in metrics:
-                self._last_finite = (step, metrics["loss"])
+            self._record_train(step - self.lag, metrics or {})  # lag: several processes
             now = clock()
             self.elapsed = now - start
             self.cpu_elapsed = time.thread_time() - cpu_start
@@ -315,14 +325,15 @@ class Engine(Controls, DivergenceGuard):
                 self._flush_metrics()
                 self._emit_status()
                 continue
-            done = step >= self.total_steps or self._stop_early or (
-                self.max_seconds is not None and self.elapsed >= self.max_seconds)
+            done = step >= self.total_steps or self._should_stop()
             if done:
                 self.finish("early stopping" if self._stop_early else "done")
                 if progress:
                     progress(self)
                 if exit_on_pause:
                     return
+                continue
+            if not self.world.leader:  # the others only train; the first checks and draws
                 continue
             if self.frames is not None and self.frames.due(step):  # every 2.5 % of the steps
                 self.frames.record(step, paradigm.visualize(set(self.frames.kinds)))
@@ -357,6 +368,14 @@ class Engine(Controls, DivergenceGuard):
     # -- helpers -------------------------------------------------------------------------
     _rate = 0.0
 
+    def _record_train(self, step: int, metrics: dict[str, float]) -> None:
+        for name, value in metrics.items():
+            self.history.add(step, "train", name, value)
+            if self.sink is not None:
+                self._pending.append((step, "train", name, value))
+        if "loss" in metrics:
+            self._last_finite = (step, metrics["loss"])
+
     def _evaluate(self, step: int) -> None:
         self.checkpoints.offer(step, self.nets)  # copies only when one is due
         for split in ("train", "val"):
@@ -370,8 +389,7 @@ class Engine(Controls, DivergenceGuard):
 
     def _announce_built(self) -> None:
         if self.sink is not None:
-            self.sink(Built(tuple(sorted(self.paradigm.visual_kinds)), str(self.device),
-                            self.total_steps))
+            self.sink(Built(self._offered_kinds(), str(self.device), self.total_steps))
 
     def _emit_visuals(self, due_only: bool = False) -> None:
         """The pictures the open panels show (with ``due_only``, the kinds whose turn it is).
@@ -386,7 +404,7 @@ class Engine(Controls, DivergenceGuard):
             began = time.perf_counter()
             if due_only and began < self._visual_next.get(kind, 0.0):
                 continue
-            snapshots = self.paradigm.visualize({kind})
+            snapshots = self._visualize(kind)  # the paradigm's, or the block's numbers
             cost = time.perf_counter() - began
             smooth = self._visual_cost.get(kind)
             smooth = cost if smooth is None else 0.7 * smooth + 0.3 * cost
@@ -426,7 +444,10 @@ class Engine(Controls, DivergenceGuard):
                     f"loss ({self._early.best_loss:.4g})")
             self.message = (f"Stopped early; kept {best}" if reason == "early stopping"
                             else f"Kept {best}")
-        final = self.paradigm.final_metrics() if self.paradigm is not None else {}
+        self._record_train(self.step_count, self._last_agreed() or {})  # several processes
+        self._check_shared_weights()  # on several processes: all hold the same weights
+        final = self.paradigm.final_metrics() if self.paradigm is not None \
+            and self.world.leader else {}
         final.update(self._run_numbers(final))
         note = getattr(self.paradigm, "final_note", None)  # e.g. a GAN's mode collapse
         if note is not None and (text := note(final)):
@@ -464,24 +485,4 @@ class Engine(Controls, DivergenceGuard):
 
     def summary(self) -> dict[str, Any]:
         """What ``summary.json`` holds."""
-        final = dict(self.finished.final) if self.finished else {}
-        seconds = self.elapsed
-        return {
-            "project": self.project.name,
-            "paradigm": self.project.paradigm,
-            "dataset": self.project.dataset,
-            "seed": self.project.seed,
-            "parent": self.parent,
-            "differs": list(self.differs),
-            "device": str(self.device),
-            "steps": self.step_count,
-            "epochs": self.paradigm.epoch if self.paradigm is not None else 0,
-            "seconds": round(seconds, 4),
-            "steps_per_second": round(self.step_count / seconds, 2) if seconds > 0 else 0.0,
-            "state": self.state.value,
-            "message": self.message,
-            "parameters": {slot: int(sum(p.numel() for p in net.parameters()))
-                           for slot, net in self.nets.items()},
-            "final": {k: (int(v) if k.endswith("_params") else v) if math.isfinite(v) else None
-                      for k, v in final.items()},
-        }
+        return run_summary(self)

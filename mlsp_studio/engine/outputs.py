@@ -1,5 +1,6 @@
-"""A finished run's folder: metrics.csv, a TensorBoard event file, summary.json, checkpoints,
-project.json (its figures are drawn by ``report/run_figures.py``, called by the command line)."""
+"""A finished run's folder: metrics.csv, a TensorBoard event file, summary.json (with what its
+loss is and the unit of its numbers, under ``units``), checkpoints, project.json (its figures
+are drawn by ``report/run_figures.py``, called by the command line)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import csv
 import json
 from pathlib import Path
 
+from ..model.metric_units import loss_meaning, units_entry
 from .checkpoints import save_checkpoint
 from .engine import Engine
 from .run_checkpoints import write_checkpoints
@@ -26,7 +28,9 @@ def write_run(out_dir: Path, engine: Engine) -> list[Path]:
     written.append(metrics)
     written.append(write_events(out_dir, engine.history.records()))  # for TensorBoard
     summary = out_dir / "summary.json"
-    text = json.dumps(engine.summary(), indent=2, ensure_ascii=False)
+    data = engine.summary()
+    data["units"] = units_entry(loss_meaning(engine.project), data["final"])  # in words
+    text = json.dumps(data, indent=2, ensure_ascii=False)
     summary.write_text(text + "\n", encoding="utf-8")
     written.append(summary)
     project = out_dir / "project.json"
@@ -40,3 +44,4 @@ def write_run(out_dir: Path, engine: Engine) -> list[Path]:
                                        f"model.member{k}"))
     written.extend(write_checkpoints(out_dir, engine.checkpoints))  # checkpoints/step-N/
     return written
+

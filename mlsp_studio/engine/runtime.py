@@ -22,13 +22,31 @@ def resolve_device(name: str) -> torch.device:
     return torch.device(name)
 
 
+def check_precision(precision: str, device: torch.device) -> None:
+    """Refuse, in a sentence, a precision that would not help on ``device``: bfloat16 only
+    pays on a GPU that computes in it; float32 is right everywhere."""
+    if precision not in ("float32", "bf16"):
+        raise ProjectError(f"the precision {precision!r} is not one the studio knows; use "
+                           "float32 or bf16")
+    if precision == "bf16" and device.type != "cuda":
+        raise ProjectError("bf16 helps only on a GPU that computes in bfloat16; on the CPU "
+                           "it would be slower and less exact, so train in float32 here")
+    if precision == "bf16" and not torch.cuda.is_bf16_supported():
+        raise ProjectError("this GPU does not compute in bfloat16 (it needs an NVIDIA "
+                           "Ampere or later); train in float32")
+
+
+def cores() -> int:
+    """The CPU cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
 def default_threads() -> int:
     """Cores − 1 (at least 1): torch spinning on every core starves the rest of the process."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        cores = os.cpu_count() or 1
-    return max(1, cores - 1)
+    return max(1, cores() - 1)
 
 
 def warm_up() -> None:

@@ -15,7 +15,7 @@ import html
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import QLabel, QMessageBox, QVBoxLayout, QWidget
 
-from ..model.cost import BlockCost, ProjectCost, size_text
+from ..model.cost import BlockCost, ProjectCost, Rates, size_text
 from ..model.cost_table import short_count
 from .bridge import assert_gui_thread
 from .document import StudioDocument
@@ -101,27 +101,37 @@ def network_lines(cost: ProjectCost) -> list[str]:
                  f"gradients {size_text(memory['gradients'])}, optimiser state "
                  f"{size_text(memory['optimizer'])}, activations "
                  f"{size_text(memory['activations'])}.")
-    rates = "measured on this device" if cost.rates.measured else "assumed for a laptop CPU"
+    rates = ("measured on the training process's device" if cost.rates.measured
+             else "assumed for a laptop CPU")
     lines.append(f"About {time_text(cost.estimated_seconds)} a step (an estimate, at rates "
                  f"{rates}).")
     return lines
 
 
-def summary(cost: ProjectCost) -> str:
-    """The status bar's few words: parameters, and a step's multiply-adds, memory and time."""
+def step_time_words(cost: ProjectCost, measured: float | None = None) -> str:
+    """"≈12 ms a step", with the time the run measured when it trains:
+    "≈12 ms a step (measured 15 ms)"."""
+    words = f"≈{time_text(cost.estimated_seconds)} a step"
+    return words + (f" (measured {time_text(measured)})" if measured else " (estimate)")
+
+
+def summary(cost: ProjectCost, measured: float | None = None) -> str:
+    """The status bar's few words: parameters, and a step's multiply-adds, memory and time
+    (``measured``: seconds a step takes in the run that trains, beside the estimate)."""
     params = sum(n.params for n in cost.networks)
     unknown = any(n.unknown for n in cost.networks)
     return (f"{short_count(params)} params · a step of {cost.networks[0].batch}: "
             f"{_macs(cost.step_macs, unknown)} MACs, {size_text(cost.total_bytes)}, "
-            f"~{time_text(cost.estimated_seconds)} (estimate)")
+            f"{step_time_words(cost, measured)}")
 
 
-def status_words(cost: ProjectCost | None, doc: StudioDocument) -> tuple[str, str, bool]:
+def status_words(cost: ProjectCost | None, doc: StudioDocument,
+                 measured: float | None = None) -> tuple[str, str, bool]:
     """(the status bar's text, its tooltip, whether it warns)."""
     if not complete(cost, doc):
         return "cost unknown", UNKNOWN_TEXT, False
     flagged = warnings(cost)
-    text = summary(cost)
+    text = summary(cost, measured)
     if flagged:
         text = "⚠ " + " · ".join(f.split(":")[0] for f in flagged) + " · " + text
     tip = "\n".join(network_lines(cost) + [""] + (cost.flags or ["No warnings."]) + ["",
@@ -185,6 +195,7 @@ class CostView:
 
     def _build_cost_view(self) -> None:
         self._cost_agreed: object = None  # the project whose step, too big, may run anyway
+        self._measured_step: float | None = None  # seconds a step of the training run takes
         self.cost_banner = QLabel(self.centralWidget())
         self.cost_banner.setObjectName("costBanner")
         self.cost_banner.setWordWrap(True)
@@ -193,12 +204,40 @@ class CostView:
         self.cost_banner.hide()
         self.centralWidget().layout().insertWidget(1, self.cost_banner)
         self.doc.checked.connect(self._on_cost_checked)
+        bridge = getattr(self, "bridge", None)
+        if bridge is not None:
+            bridge.ready.connect(self._on_cost_rates)
+            if bridge.is_ready:
+                self._on_cost_rates()
         self._on_cost_checked()
+
+    def _on_cost_rates(self) -> None:
+        """The training process has started: estimate at the rates it measured there."""
+        assert_gui_thread("CostView._on_cost_rates")
+        ready = getattr(getattr(self, "bridge", None), "process", None)
+        rates = getattr(getattr(ready, "ready", None), "rates", None)
+        if isinstance(rates, dict):
+            self.doc.set_rates(Rates.from_dict(rates))
+
+    def cost_status(self, status) -> None:
+        """A status from the run: while it trains at full speed, its time per step shows
+        beside the estimate (at a chosen pace the steps wait, so none is shown)."""
+        rate = float(getattr(status, "steps_per_second", 0.0) or 0.0)
+        training = status.state == "running" and rate > 0 and not self.doc.project.ui.get("pace")
+        measured = 1.0 / rate if training else self._measured_step
+        if status.state not in ("running", "paused", "finished"):
+            measured = None
+        if measured != self._measured_step:
+            self._measured_step = measured
+            self.status_line.set_cost(*status_words(self.doc.cost(), self.doc, measured))
 
     def _on_cost_checked(self) -> None:
         assert_gui_thread("CostView._on_cost_checked")
         cost = self.doc.cost()
-        self.status_line.set_cost(*status_words(cost, self.doc))
+        if self.doc.check is not getattr(self, "_measured_check", self.doc.check):
+            self._measured_step = None  # the network changed: its run starts over
+        self._measured_check = self.doc.check
+        self.status_line.set_cost(*status_words(cost, self.doc, self._measured_step))
         flagged = warnings(cost) if complete(cost, self.doc) and self.doc.check.ok else []
         if flagged:
             self.cost_banner.setText("<br>".join(banner_html(flag) for flag in flagged))

@@ -15,7 +15,7 @@ from PySide6.QtGui import QUndoStack
 
 from ..model.blocks import BlockRegistry, Context
 from ..model.catalog import BLOCKS
-from ..model.cost import BlockCost, ProjectCost, block_costs, project_cost
+from ..model.cost import BlockCost, ProjectCost, Rates, block_costs, project_cost
 from ..model.graph import Analysis, Graph
 from ..model.project import Project, ProjectCheck, check_project
 
@@ -52,6 +52,7 @@ class StudioDocument(QObject):
         self.selected = -1
         self.check: ProjectCheck = check_project(project, registry)
         self.memory_available: int | None = None  # what a step must fit in; None: this machine
+        self.rates: Rates | None = None  # the training device's, once measured; None: assumed
         self._cost: tuple[Any, ProjectCost | None, dict[str, dict[int, BlockCost]]] | None = None
 
     # -- reading -------------------------------------------------------------------------
@@ -76,10 +77,17 @@ class StudioDocument(QObject):
         self.memory_available = count
         self.checked.emit()
 
+    def set_rates(self, rates: Rates | None) -> None:
+        """Estimate a step's time at ``rates`` (the training process measures its device's
+        when it starts); None: the rates assumed for a laptop CPU."""
+        self.rates = rates
+        self.checked.emit()
+
     def _costs(self) -> tuple[Any, ProjectCost | None, dict[str, dict[int, BlockCost]]]:
-        check, memory = self.check, self.memory_available
-        if self._cost is not None and self._cost[0][0] is check and self._cost[0][1] == memory:
+        check, key = self.check, (self.memory_available, self.rates)
+        if self._cost is not None and self._cost[0][0] is check and self._cost[0][1] == key:
             return self._cost
+        memory = self.memory_available
         total, blocks = None, {}
         # arithmetic over the shapes the check found; a rule that fails leaves "cost unknown"
         for slot, analysis in check.analyses.items():
@@ -91,10 +99,10 @@ class StudioDocument(QObject):
                 continue
             blocks[slot] = {cost.node: cost for cost in costs}
         try:
-            total = project_cost(self.project, check, self.registry, memory)
+            total = project_cost(self.project, check, self.registry, memory, self.rates)
         except Exception as err:  # the window says the cost is unknown
             log.warning("could not work out the network's cost: %s", err)
-        self._cost = ((check, memory), total, blocks)
+        self._cost = ((check, key), total, blocks)
         return self._cost
 
     # -- whole-project changes -----------------------------------------------------------

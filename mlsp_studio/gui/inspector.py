@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QPalette, QUndoCommand
 from PySide6.QtWidgets import (
     QFormLayout,
@@ -131,7 +131,11 @@ INSPECTOR_WIDTH = 330  # the dock's width in a new window; every form must fit i
 
 
 class Inspector(QWidget):
-    """The selected block's settings and the run settings of the open project."""
+    """The selected block's settings and the run settings of the open project.
+
+    ``showComputation()`` asks the window to show what the selected block computes."""
+
+    showComputation = Signal()
 
     def __init__(self, doc: StudioDocument, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -176,8 +180,12 @@ class Inspector(QWidget):
         self.block_problems = _label()
         self.block_problems.setStyleSheet(f"color: {ERROR_COLOUR};")
         self.block_facts = _label()
+        self.math_link = _label("<a href='#'>Show what it computes</a>")
+        self.math_link.setTextInteractionFlags(Qt.TextInteractionFlag.LinksAccessibleByMouse)
+        self.math_link.linkActivated.connect(lambda _: self.showComputation.emit())
         self.block_form = _Form()
-        for widget in (self.block_title, self.block_doc, self.block_problems, self.block_facts):
+        for widget in (self.block_title, self.block_doc, self.block_problems, self.block_facts,
+                       self.math_link):
             self.body.addWidget(widget)
         self.body.addSpacing(4)
         self.body.addWidget(self.block_form)
@@ -292,6 +300,7 @@ class Inspector(QWidget):
                 key, specs, lambda s, e, v, n=node_id: self._commit_param(n, s, e, v))
             force = True
         self.block_form.setVisible(bool(self.block_form.editors))
+        self.math_link.setVisible(node is not None)
         if node is None:
             self.block_title.setText("No block selected")
             self.block_doc.setText(NO_BLOCK_TEXT)

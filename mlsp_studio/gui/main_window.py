@@ -5,7 +5,6 @@ from __future__ import annotations
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QApplication,
     QDockWidget,
     QLabel,
     QMainWindow,
@@ -15,6 +14,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..model.live import live_changes
+from ..model.metric_units import final_lines, loss_meaning
 from ..model.presets import list_presets
 from .animation_export import AnimationExport
 from .bridge import EngineBridge, Mail, assert_gui_thread
@@ -35,15 +35,16 @@ from .shortcut_sheet import ShortcutSheet
 from .slot_tabs import SlotTabs
 from .speed_control import SpeedControl
 from .status_line import StatusLine
-from .theme import apply_theme
 from .variant_runs import VariantRuns
+from .view_options import ViewOptions
 
 ORG, APP = "MLSP Studio", "MLSP Studio"
 ACTIVE_STATES = ("running", "paused", "diverged")
 
 
 class MainWindow(Presentation, LessonDock, GalleryActions, VariantRuns, PanelDocks, FileActions,
-                 DataImportActions, AnimationExport, SpeedControl, CostView, QMainWindow):
+                 DataImportActions, AnimationExport, SpeedControl, CostView, ViewOptions,
+                 QMainWindow):
     """One open project. Widgets are touched only here, in the GUI thread."""
 
     def __init__(self, doc: StudioDocument, bridge: EngineBridge | None = None,
@@ -183,6 +184,7 @@ class MainWindow(Presentation, LessonDock, GalleryActions, VariantRuns, PanelDoc
         self.act_dark.setCheckable(True)
         self.act_dark.setChecked(self.dark)
         self._add(view, "Fit network in view", QKeySequence("Ctrl+0"), self.view.fit_all)
+        self._build_view_options(view)
         self._panel_menu = view.addMenu("Panels")
         self._panel_menu.addAction(self.docks["palette"].toggleViewAction())
         self._panel_menu.addAction(self.docks["inspector"].toggleViewAction())
@@ -355,6 +357,7 @@ class MainWindow(Presentation, LessonDock, GalleryActions, VariantRuns, PanelDoc
             for panel in self.panels.values():
                 if panel.wants_metrics:
                     panel.add_metrics(mail.metrics)
+        self._draw_units(mail)
         self.scheduler.draw_panels(mail, self.panels, self.docks)
         self._update_visuals()  # a tab raised or hidden since: ask for what is seen now
         if mail.status is not None:
@@ -362,10 +365,10 @@ class MainWindow(Presentation, LessonDock, GalleryActions, VariantRuns, PanelDoc
         if mail.finished is not None:
             final = dict(mail.finished.final)
             self._run_finished(final)
-            shown = ", ".join(f"{k.replace('_', ' ')} {v:.4g}" for k, v in final.items()
-                              if k.startswith("test_"))
+            shown = final_lines(final, loss_meaning(self.doc.project), sets=("test set",))
             self._show_status_text(f"Finished after {mail.finished.step} steps "
-                                   f"({mail.finished.seconds:.1f} s): {shown}")
+                                   f"({mail.finished.seconds:.1f} s). "
+                                   + "; ".join(line for line in shown if line.startswith("test")))
 
     def _apply_status(self, status) -> None:
         self.state = status.state
@@ -380,6 +383,7 @@ class MainWindow(Presentation, LessonDock, GalleryActions, VariantRuns, PanelDoc
         elif status.state in words and status.state != "finished":
             self._show_status_text(words[status.state])
         self._update_controls()
+        self.cost_status(status)
 
     # -- document events -----------------------------------------------------------------
     @Slot()
@@ -466,18 +470,6 @@ class MainWindow(Presentation, LessonDock, GalleryActions, VariantRuns, PanelDoc
         self._update_controls()
 
     # -- theme, layout, closing ----------------------------------------------------------
-    @Slot()
-    def on_toggle_dark(self) -> None:
-        assert_gui_thread("MainWindow.on_toggle_dark")
-        self.dark = self.act_dark.isChecked()
-        apply_theme(QApplication.instance(), self.dark, contrast=self.presenting)
-        for panel in self.panels.values():
-            if hasattr(panel, "set_dark"):
-                panel.set_dark(self.dark)
-        if hasattr(self.scene, "set_dark"):
-            self.scene.set_dark(self.dark)
-        self.settings.setValue("dark", self.dark)
-
     def _restore_layout(self, panels_only: bool = False) -> None:
         geometry = self.settings.value("geometry")
         state = self.settings.value("windowState")

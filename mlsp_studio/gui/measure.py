@@ -198,17 +198,37 @@ def control_latencies(target: str, rounds: int = 10) -> dict[str, list[float]]:
 def panel_cost(preset: str, panel: str, seconds: float, rounds: int = 3) -> dict[str, float]:
     """Steps/s under the window with ``panel`` shown and hidden, alternating ``rounds`` times;
     the curves stay open throughout. Returns the median of the paired ratios."""
+
+    def show(window, shown: bool) -> None:
+        dock = window.docks[panel]
+        dock.setVisible(shown)
+        if shown:
+            dock.raise_()
+
+    return _paired_rates(preset, show, seconds, rounds)
+
+
+def unit_pictures_cost(preset: str, seconds: float, rounds: int = 3) -> dict[str, float]:
+    """Steps/s under the window with each hidden unit's picture on its block (View → Unit
+    pictures on the blocks) and without, alternating ``rounds`` times, the preset's own
+    panels open throughout."""
+
+    def show(window, shown: bool) -> None:
+        if window.units_on != shown:
+            window.act_units.trigger()
+
+    return _paired_rates(preset, show, seconds, rounds)
+
+
+def _paired_rates(preset: str, show, seconds: float, rounds: int) -> dict[str, float]:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     with tempfile.TemporaryDirectory() as folder:
         app, window = _open_training(preset, folder)
-        dock = window.docks[panel]
         bridge = window.bridge
         on, off = [], []
         for _ in range(rounds):
             for shown, rates in ((True, on), (False, off)):
-                dock.setVisible(shown)
-                if shown:
-                    dock.raise_()
+                show(window, shown)
                 window._update_visuals()
                 _wait(app, lambda: False, 0.5)  # the engine hears of it; first pictures drawn
                 start_steps, start = bridge.step_count, time.perf_counter()

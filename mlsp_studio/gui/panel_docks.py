@@ -39,7 +39,7 @@ def _sequence_kinds(project) -> set[str]:
 
 class PanelDocks:
     """Mixed into MainWindow: needs ``panels``, ``docks``, ``_dock``, ``bridge``, ``scheduler``,
-    ``doc``, ``dark`` and ``_panel_menu``."""
+    ``doc``, ``dark``, ``_panel_menu`` and ``inspector``."""
 
     # Networks flow top to bottom, so the canvas is a tall column in the middle; the panels
     # share a column on the right: curves above, the picture of the model below.
@@ -59,6 +59,8 @@ class PanelDocks:
                 panel.optionChanged.connect(self._on_panel_option)
             if hasattr(panel, "set_dark"):
                 panel.set_dark(self.dark)
+            if hasattr(panel, "follow"):  # a panel about the document's blocks
+                panel.follow(self.doc, dock)
             if cls.row == "top":
                 if top is None:
                     top = dock
@@ -80,6 +82,8 @@ class PanelDocks:
         self._restore_layout(panels_only=True)
         if top is not None:
             top.raise_()
+        if "math" in self.docks and hasattr(self, "inspector"):
+            self.inspector.showComputation.connect(self._show_math_panel)
         self._update_visuals()
         QTimer.singleShot(0, self.view.fit_all)
 
@@ -125,10 +129,13 @@ class PanelDocks:
 
     def _balance_panels(self, shown: list[str]) -> None:
         """Give the curves and the picture of the model half the column each, and bring the
-        first picture to the front of its tabs (a panel newly shown may be squeezed)."""
+        first picture to the front of its tabs (a panel newly shown may be squeezed); "What
+        it computes", opened by the person, stays in front when it was."""
         pictures = [self.docks[n] for n in shown if self.panels[n].row == "bottom"]
         if pictures:
-            pictures[0].raise_()
+            math = self.docks.get("math")
+            keep = math is not None and math in pictures and dock_shown(math)
+            (math if keep else pictures[0]).raise_()
         if "curves" in self.docks and pictures:
             room = max(400, self.height() - 120)
             share = 0.55 if "features" in shown else 0.5  # feature maps need the height
@@ -149,10 +156,20 @@ class PanelDocks:
         for name, panel in self.panels.items():
             if dock_shown(self.docks[name]):
                 kinds.update(panel.kinds)
+        kinds |= self._unit_kinds()  # the canvas's own pictures
         every = VISUAL_EVERY_S
         if (kinds, every) != (self._visual_kinds, self._visual_every):
             self._visual_kinds, self._visual_every = kinds, every
             self.bridge.set_visuals(kinds, every)
+
+    @Slot()
+    def _show_math_panel(self) -> None:
+        """Open "What it computes" in front of its tabs (the inspector's link)."""
+        assert_gui_thread("MainWindow._show_math_panel")
+        dock = self.docks["math"]
+        dock.setVisible(True)
+        dock.raise_()
+        self._update_visuals()
 
     @Slot(str, object)
     def _on_panel_option(self, name: str, value: object) -> None:

@@ -136,6 +136,8 @@ class RedrawScheduler(QObject):
                 self.frames += 1
         finally:
             self._everything = False
+        if self._news:  # news that came while painting (its wake-up was held for this frame)
+            self._schedule()
 
     def forget(self) -> None:
         """A new run: drop what still waits to be painted."""

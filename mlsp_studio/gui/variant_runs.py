@@ -1,7 +1,8 @@
 """Compare a preset's variants in the window: train each in turn, keep each as a run.
 
-Mixed into MainWindow. Every run the window starts is announced to the runs panel, so plain
-runs and variants alike can be overlaid there.
+Mixed into MainWindow. Every run the window starts is announced to the panels (they name what
+its loss is) and listed in the runs panel, so plain runs and variants alike can be overlaid
+there.
 """
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ class VariantRuns:
         if blocker:
             self._show_status_text(f"Cannot compare variants: {blocker}", error=True)
             return
+        if not self._cost_allows_run():  # a step that will not fit: asked, as for Run
+            return
         self._variant_queue = names
         self._variant_total = len(names)
         self._start_next_variant()
@@ -69,10 +72,13 @@ class VariantRuns:
             return
 
     def _begin_run(self, name: str, run_number: int) -> None:
+        project = getattr(self, "_run_project", None)
+        if project is not None:  # the panels name what the run's numbers are
+            for each in self.panels.values():
+                each.start_run(project)
         panel = self._runs_panel()
         if panel is None:
             return
-        project = getattr(self, "_run_project", None)
         fork, self._pending_fork = self._pending_fork, None
         parent, base = "", None
         if fork is not None:  # forked: compared with the run it came from

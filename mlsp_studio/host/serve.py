@@ -26,9 +26,11 @@ from ..messages.events import Ended, Finished, Ready, Reply, Status
 from ..messages.wire import WireError, decode
 from ..model.project import Project
 from .outbox import Outbox
+from .rates import measure_rates
 from .weights import WeightFiles
 
 HOST_RUN = 0  # the number of events that belong to the process, not to a run
+STARTUP_RATES_SECONDS = 0.15  # the reference workloads' share of the start-up
 
 
 def serve(commands, events, weights_dir: str) -> None:
@@ -38,7 +40,7 @@ def serve(commands, events, weights_dir: str) -> None:
     outbox = Outbox(events.send_bytes)
     warm_up()
     outbox.put(HOST_RUN, Ready(torch.__version__, torch.get_num_threads(),
-                               torch.cuda.is_available(), os.getpid()))
+                               torch.cuda.is_available(), os.getpid(), start_rates()))
     host = Host(outbox, Path(weights_dir))
     try:
         while True:
@@ -53,6 +55,16 @@ def serve(commands, events, weights_dir: str) -> None:
     finally:
         host.close()
         outbox.close()
+
+
+def start_rates() -> dict[str, Any] | None:
+    """The rates of work this process reaches on the CPU (``host/rates.py``), measured once
+    at the start in a small share of a second, for the window's estimate of a step's time;
+    None when the measurement fails (the window then keeps the rates assumed for a laptop)."""
+    try:
+        return measure_rates("cpu", STARTUP_RATES_SECONDS).to_dict()
+    except Exception:  # an estimate is never worth a training process that will not start
+        return None
 
 
 class Host:

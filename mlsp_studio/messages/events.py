@@ -8,6 +8,7 @@ that hosts it under the window.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -63,12 +64,16 @@ class Answered:
 
 @dataclass(frozen=True)
 class Ready:
-    """The training process has imported PyTorch and paid its start-up costs."""
+    """The training process has imported PyTorch and paid its start-up costs. ``rates`` are
+    the rates of work its device reached on small reference workloads when it started
+    (``Rates.to_dict()``, ``model/cost_rates.py``), for the window's estimate of a step's
+    time; None when they could not be measured."""
 
     torch_version: str
     threads: int
     cuda: bool
     pid: int
+    rates: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)

@@ -65,6 +65,12 @@ def no_macs(params: dict[str, Any], in_shapes: list[Shape], ctx: Context) -> int
     return 0
 
 
+def no_ops(params: dict[str, Any], in_shapes: list[Shape], ctx: Context) -> int:
+    """The ops rule of a block that runs no torch operation of its own (it hands its input
+    on as it is)."""
+    return 0
+
+
 @dataclass(frozen=True)
 class BlockSpec:
     """What the studio knows about one block type, without torch.
@@ -83,6 +89,18 @@ class BlockSpec:
     composite block (``model/composite.py``) with no rule of its own costs what its parts
     cost. ``kept(params, in_shapes, ctx)`` gives how many values one example leaves held for
     the backward pass (the output included); ``None`` means just the output.
+
+    For the time a step takes, ``ops(params, in_shapes, ctx)`` gives how many torch operations
+    its forward pass runs on a batch, each adding one step to the backward pass (what
+    autograd records; ``None``: one), and ``tensors(params, in_shapes, ctx)`` how many weight
+    tensors the optimiser updates one by one (``None``: a weight matrix and its bias when the
+    block has weights, else none). Each costs a fixed time whatever its size.
+    ``draws(params, in_shapes, ctx)`` gives the random numbers one example draws while
+    training (dropout's; ``None``: none), and ``convs(params, in_shapes, ctx)`` how many
+    convolutions it runs on a batch (``None``: none): each costs a fixed time to set up on
+    top of its operation, far more than an elementwise operation's. ``heads(params,
+    in_shapes, ctx)`` gives the attention heads one example runs (``None``: none): PyTorch's
+    attention works one example's head at a time, each with a fixed cost.
     """
 
     type: str
@@ -96,6 +114,11 @@ class BlockSpec:
     is_output: bool = False
     macs: CountRule | None = None
     kept: CountRule | None = None
+    ops: CountRule | None = None
+    tensors: CountRule | None = None
+    draws: CountRule | None = None
+    convs: CountRule | None = None
+    heads: CountRule | None = None
 
     def __post_init__(self) -> None:
         if self.category not in CATEGORIES:

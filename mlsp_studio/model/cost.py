@@ -16,11 +16,12 @@ The conventions:
 - Memory is float32 (4 bytes a value): the weights, their gradients, the optimiser's state
   (SGD with momentum and RMSprop one value per weight, Adam and AdamW two, plain SGD none)
   and the activations the forward pass keeps for the backward pass, for a whole batch.
-- The time of a step is estimated in four parts, each at a rate of this device (measured on
-  small reference workloads by ``bench/preflight.py``, or assumed for a laptop CPU): the
-  multiply-adds at the rate of a matrix product, the activations written and read again by
-  elementwise work at the rate of a memory copy, a fixed cost per layer (launching its work
-  forward and backward, its share of the optimiser) and a fixed cost per step.
+- The time of a step follows what the paradigm's step does (``model/step_work.py``) and
+  adds, at the rates of the device (``model/cost_rates.py``, measured by ``host/rates.py``
+  or assumed for a laptop CPU): the multiply-adds; the activations' elementwise work; a
+  fixed cost per torch operation (``BlockSpec.ops``: a recurrent layer's grow with the
+  sequence), block, weight tensor, convolution and attention head; the random draws; the
+  optimisers' updates; and a fixed cost per round of loss, backward pass and update.
 """
 
 from __future__ import annotations
@@ -33,34 +34,21 @@ from typing import TYPE_CHECKING, Any
 from ..errors import StudioError
 from .blocks import BlockRegistry, BlockSpec, Context, Shape
 from .composite import expand, is_composite
+from .cost_rates import Rates
 from .graph import Analysis, Graph
+from .step_work import StepWork, Update, one_pass_each, paradigm_work
 
 if TYPE_CHECKING:
     from .project import Project, ProjectCheck
 
 BYTES = 4                             # float32
 BACKWARD_FACTOR = 2                   # a backward pass costs about twice the forward pass
+# the work of a run relative to its forward pass, by its backward work: gradients for the
+# weights and the inputs (two products more per product), for the inputs only (one), none
+RUN_FACTOR = {"full": 1 + BACKWARD_FACTOR, "inputs": 2, "none": 1}
 SLOW_STEP_SECONDS = 1.0               # a step slower than this is flagged
 LARGE_SHARE = 0.5                     # a step needing this share of the memory is flagged
 MEMORY_PARTS = ("weights", "gradients", "optimizer", "activations")
-
-
-@dataclass(frozen=True)
-class Rates:
-    """How fast a device does each kind of work in a training step; the defaults are those
-    assumed for a laptop CPU when nothing was measured."""
-
-    macs_per_second: float = 1e10      # multiply-adds of matrix products
-    bytes_per_second: float = 5e9      # elementwise work: bytes read and written
-    seconds_per_layer: float = 50e-6   # a layer's fixed cost, forward, backward and update
-    seconds_per_step: float = 300e-6   # the step's own fixed cost
-    measured: bool = False             # True when measured on this device
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"macs_per_second": self.macs_per_second,
-                "bytes_per_second": self.bytes_per_second,
-                "seconds_per_layer": self.seconds_per_layer,
-                "seconds_per_step": self.seconds_per_step, "measured": self.measured}
 
 
 def optimizer_slots(optimizer: str, momentum: float = 0.0) -> int:
@@ -80,7 +68,8 @@ class BlockCost:
     """One block's cost for ONE example: ``macs`` multiply-adds of its forward pass (None:
     unknown), ``output_bytes`` of its output and ``kept_bytes`` it holds for the backward
     pass (the output and what is made inside it). ``layers`` counts the blocks it is made
-    of (1, or its parts when composite)."""
+    of (1, or its parts when composite); ``ops`` the torch operations its forward pass runs
+    on a batch and ``tensors`` the weight tensors the optimiser updates."""
 
     node: int
     label: str
@@ -91,29 +80,58 @@ class BlockCost:
     output_bytes: int
     kept_bytes: int
     layers: int = 1
+    ops: int = 1
+    tensors: int = 0
+    draws: int = 0
+    convs: int = 0
+    heads: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.node, "label": self.label, "type": self.type,
                 "output_shape": list(self.shape), "params": self.params, "macs": self.macs,
                 "output_bytes": self.output_bytes, "kept_bytes": self.kept_bytes,
-                "layers": self.layers}
+                "layers": self.layers, "ops": self.ops, "tensors": self.tensors,
+                "draws": self.draws, "convs": self.convs, "heads": self.heads}
+
+
+@dataclass(frozen=True)
+class Work:
+    """What one block does for one example: multiply-adds (None: unknown), values kept,
+    blocks it is made of, torch operations and weight tensors (these two per batch), random
+    numbers drawn, convolutions (per batch), attention heads."""
+
+    macs: int | None
+    kept: int
+    layers: int = 1
+    ops: int = 1
+    tensors: int = 0
+    draws: int = 0
+    convs: int = 0
+    heads: int = 0
 
 
 def spec_cost(spec: BlockSpec, params: dict[str, Any], in_shapes: list[Shape], ctx: Context,
-              registry: BlockRegistry) -> tuple[int | None, int, int]:
-    """(multiply-adds, values kept, layers) of one example through a block with checked
-    ``params``: from its own rules, else from its parts when it is composite; multiply-adds
-    None when neither says."""
+              registry: BlockRegistry) -> Work:
+    """The :class:`Work` of one example through a block with checked ``params``: from its own
+    rules, else from its parts when it is composite; multiply-adds None when neither says."""
     shape = tuple(spec.shape_rule(params, in_shapes, ctx))
     if spec.macs is None and is_composite(spec.type):
         return _parts_cost(spec, params, in_shapes, ctx, registry)
     macs = None if spec.macs is None else int(spec.macs(params, in_shapes, ctx))
     kept = int(spec.kept(params, in_shapes, ctx)) if spec.kept else math.prod(shape)
-    return macs, kept, 1
+    ops = 1 if spec.ops is None else int(spec.ops(params, in_shapes, ctx))
+    if spec.tensors is not None:
+        tensors = int(spec.tensors(params, in_shapes, ctx))
+    else:  # a weight matrix and its bias, when it has weights
+        tensors = 2 if spec.param_count(params, in_shapes, ctx) else 0
+    draws = int(spec.draws(params, in_shapes, ctx)) if spec.draws else 0
+    convs = int(spec.convs(params, in_shapes, ctx)) if spec.convs else 0
+    heads = int(spec.heads(params, in_shapes, ctx)) if spec.heads else 0
+    return Work(macs, kept, 1, ops, tensors, draws, convs, heads)
 
 
 def _parts_cost(spec: BlockSpec, params: dict[str, Any], in_shapes: list[Shape],
-                ctx: Context, registry: BlockRegistry) -> tuple[int | None, int, int]:
+                ctx: Context, registry: BlockRegistry) -> Work:
     """The sum over the parts a composite block is made of, each given its input shapes."""
     expansion = expand(spec.type, params, in_shapes)
     given = dict(zip(spec.ports(params), in_shapes, strict=True))
@@ -123,7 +141,8 @@ def _parts_cost(spec: BlockSpec, params: dict[str, Any], in_shapes: list[Shape],
             feeds.setdefault(name, {})[part_port] = given[port]
     outputs: dict[str, Shape] = {}
     total_macs: int | None = 0
-    total_kept = total_layers = 0
+    counts = ("kept", "layers", "ops", "tensors", "draws", "convs", "heads")
+    totals = dict.fromkeys(counts, 0)
     for part in expansion.parts:
         for src, dst, port in expansion.edges:
             if dst == part.name:
@@ -132,11 +151,11 @@ def _parts_cost(spec: BlockSpec, params: dict[str, Any], in_shapes: list[Shape],
         part_params = part_spec.validate_params(part.params)
         shapes = [feeds[part.name][p] for p in part_spec.ports(part_params)]
         outputs[part.name] = tuple(part_spec.shape_rule(part_params, shapes, ctx))
-        macs, kept, layers = spec_cost(part_spec, part_params, shapes, ctx, registry)
-        total_macs = None if macs is None or total_macs is None else total_macs + macs
-        total_kept += kept
-        total_layers += layers
-    return total_macs, total_kept, total_layers
+        work = spec_cost(part_spec, part_params, shapes, ctx, registry)
+        total_macs = None if work.macs is None or total_macs is None else total_macs + work.macs
+        for name in counts:
+            totals[name] += getattr(work, name)
+    return Work(total_macs, **totals)
 
 
 def block_costs(graph: Graph, analysis: Analysis, registry: BlockRegistry,
@@ -152,14 +171,15 @@ def block_costs(graph: Graph, analysis: Analysis, registry: BlockRegistry,
         feeding = {e.port: e.src for e in graph.inputs_of(node_id)}
         in_shapes = [analysis.shapes[feeding[p]] for p in spec.ports(params)]
         try:
-            macs, kept, layers = spec_cost(spec, params, list(in_shapes), ctx, registry)
+            work = spec_cost(spec, params, list(in_shapes), ctx, registry)
         except StudioError:  # a part the catalogue cannot build: its cost is unknown
-            macs, kept, layers = None, math.prod(shape), 1
+            work = Work(None, math.prod(shape))
         if spec.family == "input":  # the data itself: no work of its own
-            layers = 0
+            work = Work(work.macs, work.kept, 0, 0, 0)
         out.append(BlockCost(node_id, node.label, node.type, tuple(shape),
-                             analysis.counts.get(node_id, 0), macs,
-                             BYTES * math.prod(shape), BYTES * kept, layers))
+                             analysis.counts.get(node_id, 0), work.macs,
+                             BYTES * math.prod(shape), BYTES * work.kept, work.layers,
+                             work.ops, work.tensors, work.draws, work.convs, work.heads))
     return out
 
 
@@ -174,10 +194,21 @@ class NetworkCost:
     batch: int
     optimizer: str
     optimizer_slots: int
+    momentum: float = 0.0
 
     @property
     def params(self) -> int:
         return sum(b.params for b in self.blocks)
+
+    @property
+    def ops(self) -> int:
+        """Torch operations of one forward pass over a batch (each with a backward step)."""
+        return sum(b.ops for b in self.blocks)
+
+    @property
+    def tensors(self) -> int:
+        """Weight tensors the optimiser updates one by one."""
+        return sum(b.tensors for b in self.blocks)
 
     @property
     def unknown(self) -> list[str]:
@@ -192,6 +223,7 @@ class NetworkCost:
     @property
     def forward_macs(self) -> int:
         return self.batch * self.macs_per_example
+
 
     @property
     def step_macs(self) -> int:
@@ -223,7 +255,7 @@ def network_cost(name: str, graph: Graph, analysis: Analysis, registry: BlockReg
     slots = optimizer_slots(optimizer, float(hparams.get("momentum", 0.0) or 0.0))
     batch = int(hparams.get("batch_size") or 1)
     return NetworkCost(name, tuple(block_costs(graph, analysis, registry, ctx)), batch,
-                       optimizer, slots)
+                       optimizer, slots, float(hparams.get("momentum", 0.0) or 0.0))
 
 
 # --- a project ------------------------------------------------------------------------------
@@ -237,6 +269,16 @@ class ProjectCost:
     memory_available: int
     rates: Rates = field(default_factory=Rates)
     flags: list[str] = field(default_factory=list)
+    work: StepWork | None = None   # what a step does; None: each network once, and updated
+
+    def step_work(self) -> StepWork:
+        return self.work or one_pass_each(n.name for n in self.networks)
+
+    def runs(self) -> list[tuple[NetworkCost, float, float, str]]:
+        """(network, runs, batch sizes of examples each, backward work) of a step."""
+        nets = {n.name: n for n in self.networks}
+        return [(nets[p.slot], p.times, p.batch, p.backward)
+                for p in self.step_work().passes if p.slot in nets]
 
     @property
     def memory(self) -> dict[str, int]:
@@ -248,20 +290,59 @@ class ProjectCost:
 
     @property
     def step_macs(self) -> int:
-        return sum(n.step_macs for n in self.networks)
+        """Multiply-adds of a whole step: every run of every network, forward and backward."""
+        return int(sum(RUN_FACTOR[backward] * times * batch * net.forward_macs
+                       for net, times, batch, backward in self.runs()))
 
     @property
     def time_parts(self) -> dict[str, float]:
-        """Seconds of a step by kind of work, at ``rates``: the matrix products, the
+        """Seconds of a step by kind of work, at ``rates``: the matrix products; the
         elementwise work over the activations (written forward, read and written again
-        backward), the layers' fixed costs and the step's."""
-        rates = self.rates
-        layers = sum(b.layers for n in self.networks for b in n.blocks)
-        traffic = (1 + BACKWARD_FACTOR) * self.memory["activations"]
-        return {"products": self.step_macs / rates.macs_per_second,
+        backward) and the values the paradigm's own operations touch; the fixed cost of each
+        torch operation (forward, and its backward step when gradients flow), the random
+        numbers drawn (dropout's, the paradigm's noise), the optimisers' updates, and the
+        step's own."""
+        rates, work = self.rates, self.step_work()
+        traffic = ops = draws = 0.0
+        products = self.step_macs / rates.macs_per_second
+        for net, times, batch, backward in self.runs():
+            activations = net.batch * sum(b.kept_bytes for b in net.blocks)
+            traffic += RUN_FACTOR[backward] * times * batch * activations
+            plain = backward == "none"
+            per_op = rates.seconds_per_plain_op if plain else rates.seconds_per_op
+            per_conv = rates.seconds_per_plain_conv if plain else rates.seconds_per_conv
+            convs = sum(b.convs for b in net.blocks)
+            ops += times * (net.ops * per_op + convs * per_conv)
+            per_head = rates.seconds_per_plain_head if plain else rates.seconds_per_head
+            ops += times * batch * net.batch * sum(b.heads for b in net.blocks) * per_head
+            # each block's call in the network; autograd hands each weight tensor its gradient
+            ops += times * sum(b.layers for b in net.blocks) * rates.seconds_per_block
+            if backward == "full":
+                ops += times * net.tensors * rates.seconds_per_op
+            draws += times * batch * net.batch * sum(b.draws for b in net.blocks)
+        batch = max((n.batch for n in self.networks), default=0)
+        traffic += BYTES * work.values * batch
+        draws += work.draws * batch
+        ops += work.trained_ops * rates.seconds_per_op + work.plain_ops * rates.seconds_per_plain_op
+        given = self.networks[0].blocks[-1].shape[-1] if self.networks else 0
+        products += (RUN_FACTOR["full"] * work.small_macs * given * batch
+                     / rates.small_macs_per_second)
+        updates = sum(self._update_seconds(update) for update in work.updates)
+        return {"products": products,
                 "elementwise": traffic / rates.bytes_per_second,
-                "layers": layers * rates.seconds_per_layer,
-                "step": rates.seconds_per_step if self.networks else 0.0}
+                "random": draws * rates.seconds_per_draw,
+                "operations": ops, "updates": updates,
+                "step": work.rounds * rates.seconds_per_step if self.networks else 0.0}
+
+    def _update_seconds(self, update: Update) -> float:
+        """One optimiser's steps in a training step, over the networks it holds."""
+        nets = [n for n in self.networks if n.name in update.slots]
+        if not nets:
+            return 0.0
+        tensors = update.copies * sum(n.tensors for n in nets)
+        weights = update.copies * sum(n.params for n in nets)
+        return update.times * self.rates.update_seconds(nets[0].optimizer, nets[0].momentum,
+                                                        tensors, weights)
 
     @property
     def estimated_seconds(self) -> float:
@@ -274,6 +355,9 @@ class ProjectCost:
                           "step_macs": self.step_macs,
                           "memory_bytes": {**memory, "total": self.total_bytes}},
                 "memory_available_bytes": self.memory_available,
+                "step_runs": [{"network": net.name, "times": times, "batch": batch,
+                               "backward": backward}
+                              for net, times, batch, backward in self.runs()],
                 "rates": self.rates.to_dict(),
                 "estimated_seconds_per_step": self.estimated_seconds,
                 "estimated_seconds_by_part": self.time_parts,
@@ -302,7 +386,8 @@ def project_cost(project: Project, check: ProjectCheck, registry: BlockRegistry,
                 if slot in check.analyses and check.analyses[slot].ok]
     cost = ProjectCost(project.name, networks,
                        machine_memory() if memory_available is None else memory_available,
-                       rates or Rates())
+                       rates or Rates(),
+                       work=paradigm_work(project.paradigm, check.hparams, check.contexts))
     cost.flags = flags(cost)
     return cost
 
@@ -327,8 +412,9 @@ def count_text(count: float) -> str:
 
 
 TIME_WORDS = {"products": "in matrix products", "elementwise": "in elementwise work over "
-              "the activations", "layers": "in the fixed cost of each layer",
-              "step": "in the fixed cost of a step"}
+              "the activations", "random": "in drawing random numbers",
+              "operations": "in the fixed cost of each torch operation",
+              "updates": "in the optimiser's updates", "step": "in the fixed cost of a step"}
 PART_WORDS = {"weights": "the weights", "gradients": "the gradients",
               "optimizer": "the optimiser's state", "activations": "the activations kept for "
               "the backward pass"}
@@ -377,6 +463,7 @@ def macs_dominant(cost: ProjectCost) -> str:
     network, block = found
     batch = next(n.batch for n in cost.networks if n.name == network)
     share = (1 + BACKWARD_FACTOR) * batch * (block.macs or 0) / cost.step_macs
+    share *= sum(times * b for net, times, b, _ in cost.runs() if net.name == network)
     return f"the most in one block: {block.label}{_where(cost, network)}, {share:.0%} of them"
 
 

@@ -54,7 +54,33 @@ def macs_line(forward: int) -> str:
 
 
 TIME_PARTS = (("products", "matrix products"), ("elementwise", "elementwise"),
-              ("layers", "per layer"), ("step", "per step"))
+              ("random", "random numbers"), ("operations", "per operation"),
+              ("updates", "optimiser"), ("step", "per step"))
+BACKWARD_WORDS = {"full": "forward and backward", "inputs": "forward, and backward to its "
+                  "inputs only", "none": "forward only, without gradients"}
+
+
+def _count(value: float) -> str:
+    return f"{value:.3g}"
+
+
+def runs_line(cost: ProjectCost) -> str:
+    """What a step does with the networks, when it is more than one run of each."""
+    work = cost.step_work()
+    nets = {n.name for n in cost.networks}
+    runs = [p for p in work.passes if p.slot in nets]
+    plain = len(runs) == len(nets) and all(p.times == 1 and p.batch == 1 and
+                                           p.backward == "full" for p in runs)
+    if plain and not (work.trained_ops or work.plain_ops):
+        return ""
+    parts = []
+    for p in runs:
+        times = "once" if p.times == 1 else f"{_count(p.times)} times"
+        batch = "" if p.batch == 1 else f" on {_count(p.batch)} times the batch"
+        parts.append(f"{p.slot} {times}{batch}, {BACKWARD_WORDS[p.backward]}")
+    ops = work.trained_ops + work.plain_ops
+    extra = f"; and {_count(ops)} operations of its own" if ops else ""
+    return "a step runs " + "; ".join(parts) + extra
 
 
 def time_line(cost: ProjectCost) -> str:
@@ -81,7 +107,7 @@ def cost_text(cost: ProjectCost, problems: list[str] | None = None) -> str:
         lines += ["", "all networks together:", memory_line(cost.memory, "a step"),
                   macs_line(sum(n.forward_macs for n in cost.networks))]
     if cost.networks:
-        lines += ["", time_line(cost)]
+        lines += [""] + [line for line in (runs_line(cost), time_line(cost)) if line]
     else:
         lines += ["", "No network can be costed until its problems are solved."]
     lines.append(f"this machine's memory: {size_text(cost.memory_available)}"

@@ -8,8 +8,10 @@ from typing import Any
 
 from ..errors import ProjectError
 from .blocks import Context, Shape, p_bool, p_choice, p_float, p_int
+from .metric_units import LossMeaning
 from .params import ParamSet
 from .registry import SpecRegistry
+from .step_work import StepWork, one_pass_each
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,14 @@ class ParadigmSpec:
     # the snapshot kinds its runs give whatever the network: their panels show before the
     # first run (the run then says which pictures it has)
     pictures: tuple[str, ...] = ()
+    # what its loss is, in words and unit (model/metric_units.py), fixed or from the settings,
+    # the dataset's options and what the data gives; None: it does not say
+    loss: LossMeaning | Callable[[dict[str, Any], dict[str, Any], Context],
+                                 LossMeaning] | None = None
+    # what one training step does with the networks (model/step_work.py), from the settings
+    # and what each network is fed, for the time estimate; None: each runs once, forward and
+    # backward, and its weights take one optimiser step
+    step_work: Callable[[dict[str, Any], dict[str, Context]], StepWork] | None = None
 
     def slot_context(self, slot: str, hparams: dict[str, Any], data: Context) -> Context:
         """What network ``slot`` is fed, from the data's context and the settings.
@@ -41,6 +51,17 @@ class ParadigmSpec:
                         data: Context) -> tuple[Shape, str] | None:
         """The output shape network ``slot`` must give and why in words, or None for any."""
         return self.slot_output(slot, hparams, data) if self.slot_output else None
+
+    def describe_loss(self, hparams: dict[str, Any], data_options: dict[str, Any],
+                      data: Context) -> LossMeaning | None:
+        """What the loss is for these settings and data, or None when the paradigm does not
+        say."""
+        return self.loss(hparams, data_options, data) if callable(self.loss) else self.loss
+
+    def work(self, hparams: dict[str, Any], contexts: dict[str, Context]) -> StepWork:
+        """What one training step does with the networks, for these settings and networks
+        fed ``contexts`` (by slot)."""
+        return self.step_work(hparams, contexts) if self.step_work else one_pass_each(self.slots)
 
 
 def shaped_like_data(data: Context, why: str) -> tuple[Shape, str] | None:

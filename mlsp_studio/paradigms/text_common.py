@@ -120,6 +120,14 @@ def entropy_nats(counts: np.ndarray) -> float:
     return float(-(p * np.log(p)).sum())
 
 
+def bits_per_character(tokenizer: Any, loss: float) -> dict[str, float]:
+    """``bits_per_char`` for character-level text, where a token is one character: the
+    cross-entropy per token in bits (nats ÷ ln 2); nothing for words."""
+    if getattr(tokenizer, "level", "") != "char":
+        return {}
+    return {"bits_per_char": loss / math.log(2.0)}
+
+
 def noise_distribution(counts: np.ndarray, power: float = 0.75) -> torch.Tensor:
     """Negative-sampling distribution: unigram counts raised to ``power``, normalised.
 

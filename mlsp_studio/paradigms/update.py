@@ -13,9 +13,10 @@ import torch
 from ..model.paradigms import PARADIGM_SPECS
 from ..model.project import Project
 from .base import NonFiniteLoss
-from .batching import EpochBatches
+from .batching import shard, walk
 
 SPLITS = ("train", "val", "test")
+STREAM = 1_000_003  # in a run on several processes, process r draws from the seed + r × this
 
 
 def optimise(loss: torch.Tensor | Sequence[torch.Tensor], optimizer: torch.optim.Optimizer,
@@ -23,7 +24,9 @@ def optimise(loss: torch.Tensor | Sequence[torch.Tensor], optimizer: torch.optim
     """One update: the loss as a Python float, then zero_grad → backward → clip → step.
 
     A loss that is NaN or infinite raises :class:`NonFiniteLoss` before any gradient or weight
-    is touched. ``loss`` may be several losses (an ensemble's members, who share no weights):
+    is touched (on several processes, before any weight is: every process must take the
+    backward pass, and the averaged gradient tells all of them). ``loss`` may be several
+    losses (an ensemble's members, who share no weights):
     each is checked, the gradient is that of their sum and their mean value is returned.
 
     With ``clip`` > 0 the gradient's norm is capped at ``clip`` before the step. ``params``
@@ -33,16 +36,42 @@ def optimise(loss: torch.Tensor | Sequence[torch.Tensor], optimizer: torch.optim
     """
     losses = [loss] if isinstance(loss, torch.Tensor) else list(loss)
     values = [part.item() for part in losses]
+    several = shard()[1] > 1
     for value in values:
-        if not math.isfinite(value):
+        if not math.isfinite(value) and not several:
             raise NonFiniteLoss(value)
     optimizer.zero_grad(set_to_none=True)
     (losses[0] if len(losses) == 1 else sum(losses)).backward()
+    if several and not _gradients_finite(optimizer):
+        # on several processes every one takes the backward pass (the others wait for its
+        # gradients); the averaged gradient carries a NaN to all, so all stop here alike
+        optimizer.zero_grad(set_to_none=True)
+        raise NonFiniteLoss(next((v for v in values if not math.isfinite(v)), math.nan))
     if clip > 0:
         for group in _clip_groups(optimizer, params):
             torch.nn.utils.clip_grad_norm_(group, clip)
     optimizer.step()
     return values[0] if len(values) == 1 else sum(values) / len(values)
+
+
+def _gradients_finite(optimizer: torch.optim.Optimizer) -> bool:
+    grads = [p.grad for group in optimizer.param_groups for p in group["params"]
+             if p.grad is not None]
+    return bool(torch.stack([g.isfinite().all() for g in grads]).all()) if grads else True
+
+
+def mean_over_processes(grads: Sequence[torch.Tensor]) -> list[torch.Tensor]:
+    """Gradients taken with ``torch.autograd.grad`` (which the averaging of a network shared
+    among the processes of a run does not see), averaged over those processes; alone, as
+    they are."""
+    processes = shard()[1]
+    if processes == 1 or not grads:
+        return list(grads)
+    flat = torch.cat([g.reshape(-1) for g in grads])
+    torch.distributed.all_reduce(flat)
+    flat /= processes
+    parts = torch.split(flat, [g.numel() for g in grads])
+    return [part.view_as(g) for part, g in zip(parts, grads, strict=True)]
 
 
 def _clip_groups(optimizer: torch.optim.Optimizer, params: Any) -> list[list[torch.Tensor]]:
@@ -94,11 +123,13 @@ class TrainerBase:
                       batch_size: int | None = None, drop_last: bool = False) -> None:
         """Batches over ``n`` training rows: ``batch_size`` (the setting, at most ``n``), a
         ``generator`` seeded with the project's seed, ``batches`` drawn with it, and the
-        schedule of one epoch a pass over the rows (full batches only with ``drop_last``)."""
+        schedule of one epoch a pass over the rows (full batches only with ``drop_last``); in
+        a run on several processes, over this process's shard of them."""
         self.batch_size = min(self.hparams["batch_size"], n) if batch_size is None else batch_size
-        self.generator = torch.Generator().manual_seed(project.seed)
-        self.batches = EpochBatches(n, self.batch_size, self.generator, device,
-                                    drop_last=drop_last)
+        # in a run on several processes each draws its own noise, and walks its shard
+        self.generator = torch.Generator().manual_seed(project.seed + STREAM * shard()[0])
+        self.batches = walk(n, self.batch_size, project.seed, self.generator, device,
+                            drop_last=drop_last)
         self._schedule(self.batches.steps_per_epoch)
 
     def _fixed_rows(self, n: int, count: int, salt: int = 1) -> torch.Tensor:

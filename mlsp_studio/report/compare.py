@@ -12,8 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ..model.metric_units import LossMeaning, metric_label
 from .canvas import new_figure, show_message
-from .figures import _METRIC_NAMES, Record, _collect, _decimate, _save
+from .figures import Record, _collect, _decimate, _save
 
 RUN_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2",
                "#17becf")
@@ -21,8 +22,9 @@ _MAX_POINTS = 800
 
 
 def comparison_figure(runs: Sequence[tuple[str, Iterable[Record]]], path: Path,
-                      title: str = "") -> Path:
-    """Write the overlaid curves of ``runs`` — (name, metric records) pairs — to ``path``."""
+                      title: str = "", loss: LossMeaning | None = None) -> Path:
+    """Write the overlaid curves of ``runs`` — (name, metric records) pairs — to ``path``;
+    ``loss`` says what their loss is, when it is the same for every run."""
     collected = [(name, _collect(r for r in records if r[1] != "final"))
                  for name, records in runs]
     metrics: list[str] = []
@@ -38,17 +40,21 @@ def comparison_figure(runs: Sequence[tuple[str, Iterable[Record]]], path: Path,
         return _save(fig, path)
     axes = fig.subplots(nrows, ncols, squeeze=False, sharex=True).ravel()
     for ax, metric in zip(axes, metrics, strict=False):
+        strong_sets, faint_drawn = set(), False
         for i, (name, series) in enumerate(collected):
             colour = RUN_COLOURS[i % len(RUN_COLOURS)]
             splits = series.get(metric, {})
             faint = splits.get("train")
-            strong = splits.get("val") or splits.get("train_eval")
+            held = "val" if splits.get("val") is not None else "train_eval"
+            strong = splits.get(held)
             if faint is not None and strong is not None:
                 _line(ax, faint, colour, 0.8, 0.25, None)
+                faint_drawn = True
             if strong is not None or faint is not None:
+                strong_sets.add(held if strong is not None else "train")
                 _line(ax, strong if strong is not None else faint, colour, 1.8, 1.0, name)
-        label = _METRIC_NAMES.get(metric, metric.replace("_", " ").capitalize())
-        ax.set_title(f"{label} (validation strong, training faint)", fontsize=9.5)
+        ax.set_title(f"{metric_label(metric, loss)}\n{_sets_words(strong_sets, faint_drawn)}",
+                     fontsize=9.5)
         ax.grid(True, alpha=0.3)
     for ax in axes[len(metrics):]:
         ax.set_visible(False)
@@ -62,6 +68,15 @@ def comparison_figure(runs: Sequence[tuple[str, Iterable[Record]]], path: Path,
     fig.legend(list(handles.values()), list(handles), loc="outside lower center",
                ncols=min(4, max(1, len(handles))), fontsize=9, frameon=False)
     return _save(fig, path)
+
+
+def _sets_words(strong: set[str], faint: bool) -> str:
+    """Which set the strong lines were measured on (and the faint ones, if any), in words."""
+    if strong <= {"train"}:
+        return "training batches, each step"
+    words = ("validation set" if strong <= {"val"} else "training set" if strong <= {"train_eval"}
+             else "validation set (the training set where a run has none)")
+    return f"{words} strong, training batches faint" if faint else words
 
 
 def _line(ax, curve: tuple[np.ndarray, np.ndarray], colour: str, width: float, alpha: float,

@@ -19,8 +19,9 @@ from matplotlib.ticker import MaxNLocator
 
 from mlsp_studio.snapshots.kinds import Snapshot
 
+from ..model.metric_units import SET_NAMES, LossMeaning, in_nats, metric_label
 from ..model.plugins import load_role
-from . import lab_drawings
+from . import lab_drawings, math_drawings
 from .canvas import DPI, new_figure, show_message
 from .data_drawings import boundary_figure, confusion_figure, regression_figure
 from .layer_drawings import feature_maps_figure, kernels_figure
@@ -65,38 +66,22 @@ _DRAWERS = {
 
 # The lab drawings and each paradigm folder's ``figures`` module say their own kinds and file
 # names.
-for _module in (lab_drawings, *load_role("figures")):
+for _module in (lab_drawings, math_drawings, *load_role("figures")):
     for _kind, (_file, _drawer) in _module.FIGURES.items():
         if _kind in _DRAWERS:
             raise ValueError(f"two figure drawers for the snapshot kind {_kind!r}")
         FILE_NAMES[_kind], _DRAWERS[_kind] = _file, _drawer
 
-_SPLIT_NAMES = {"train": "training (each step)", "train_eval": "training set",
-               "val": "validation", "test": "test"}
+_SPLIT_NAMES = SET_NAMES
 _SPLIT_COLOURS = {"train": "#1f77b4", "train_eval": "#9467bd", "val": "#ff7f0e",
                   "test": "#2ca02c"}
 _OTHER_COLOURS = ("#9467bd", "#8c564b", "#e377c2", "#7f7f7f")
-_METRIC_NAMES = {
-    "loss": "Loss",
-    "accuracy": "Accuracy",
-    "acc": "Accuracy",
-    "mse": "Mean squared error",
-    "mae": "Mean absolute error",
-    "rmse": "Root mean squared error",
-    "lr": "Learning rate",
-    "d_loss": "Discriminator loss",
-    "g_loss": "Generator loss",
-    "d_real": "D(data)",
-    "d_fake": "D(generated)",
-    "modes_covered": "Modes covered",
-    "high_quality_fraction": "Samples near a mode",
-}
 # A curve longer than this is drawn as bucket means inside a min-max band.
 _MAX_DRAWN_POINTS = 1500
 
 
 def curves_figure(records: Iterable[Record], path: Path, title: str = "",
-                  log_loss: bool = True) -> Path:
+                  log_loss: bool = True, loss: LossMeaning | None = None) -> Path:
     """Write one subplot per metric, one line per split, and return ``path``.
 
     Parameters
@@ -111,6 +96,9 @@ def curves_figure(records: Iterable[Record], path: Path, title: str = "",
     log_loss
         Draw a loss metric on a log scale when its positive values span more than two
         decades.
+    loss
+        What the loss is and its unit (``model/metric_units.py``), named in the loss plot's
+        title.
     """
     records = list(records)
     marks = [(step, f"{metric} → {value:g}") for step, split, metric, value in records
@@ -131,7 +119,7 @@ def curves_figure(records: Iterable[Record], path: Path, title: str = "",
         return _save(fig, path)
     axes = fig.subplots(nrows, ncols, squeeze=False, sharex=True).ravel()
     for ax, metric in zip(axes[:len(metrics)], metrics, strict=True):
-        _draw_metric(ax, metric, series[metric], log_loss)
+        _draw_metric(ax, metric, series[metric], log_loss, loss)
     for ax in axes[len(metrics):]:
         ax.set_visible(False)
     for k, ax in enumerate(axes[:len(metrics)]):
@@ -164,14 +152,14 @@ def snapshot_figure(snapshot: Snapshot, path: Path) -> Path:
 
 
 def write_figures(out_dir: Path, records: Iterable[Record],
-                  snapshots: Iterable[Snapshot]) -> list[Path]:
+                  snapshots: Iterable[Snapshot], loss: LossMeaning | None = None) -> list[Path]:
     """Write ``curves.png`` and one PNG per snapshot kind into ``out_dir``.
 
     When several snapshots share a kind the last one wins; kinds with no figure yet are
-    skipped. Returns the written paths, curves first.
+    skipped; ``loss`` says what the loss is. Returns the written paths, curves first.
     """
     out_dir = Path(out_dir)
-    written = [curves_figure(records, out_dir / "curves.png")]
+    written = [curves_figure(records, out_dir / "curves.png", loss=loss)]
     latest: dict[str, Snapshot] = {}
     for snapshot in snapshots:
         if snapshot.kind in _DRAWERS:
@@ -221,7 +209,7 @@ def _split_order(splits: Sequence[str]) -> list[str]:
 
 
 def _draw_metric(ax, metric: str, splits: dict[str, tuple[np.ndarray, np.ndarray]],
-                 log_loss: bool) -> None:
+                 log_loss: bool, loss: LossMeaning | None = None) -> None:
     others = iter(_OTHER_COLOURS * 4)
     finite_values = []
     warned = 0
@@ -248,7 +236,7 @@ def _draw_metric(ax, metric: str, splits: dict[str, tuple[np.ndarray, np.ndarray
                     color=colour, in_layout=False,
                     bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1})
             warned += 1
-    label = _METRIC_NAMES.get(metric, metric.replace("_", " ").capitalize())
+    label = metric_label(metric, loss)
     finite = np.concatenate(finite_values) if finite_values else np.zeros(0)
     is_loss = metric == "loss" or metric.endswith("_loss")
     if (log_loss and is_loss and finite.size and finite.min() > 0
@@ -256,6 +244,9 @@ def _draw_metric(ax, metric: str, splits: dict[str, tuple[np.ndarray, np.ndarray
         ax.set_yscale("log")
         label += " (log scale)"
     ax.set_title(label, fontsize=10)
+    unit = "nats" if in_nats(metric, loss) else "bits" if metric == "bits_per_char" else ""
+    if unit:
+        ax.set_ylabel(unit, fontsize=9)
     ax.grid(True, alpha=0.3)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # steps are whole numbers
 

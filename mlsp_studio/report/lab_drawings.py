@@ -10,7 +10,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from mlsp_studio.snapshots.drawing import finite_floats
-from mlsp_studio.snapshots.lab import LayerStats, ReceptiveField, span_words
+from mlsp_studio.snapshots.lab import LayerStats, ReceptiveField, UnitPictures, span_words
+from mlsp_studio.snapshots.unit_drawing import block_scale, tile_grid, unit_rgb
 
 from .canvas import new_figure, show_message
 
@@ -104,5 +105,34 @@ def receptive_field_figure(snap: ReceptiveField) -> Figure:
     return fig
 
 
+SHOWN_BLOCKS = 8  # blocks drawn in the units figure (the first ones)
+
+
+def unit_pictures_figure(snap: UnitPictures) -> Figure:
+    """Each pictured block in a row: its units over the plane, or the test picture that
+    excites each most."""
+    blocks = [b for b in range(len(snap.nodes)) if snap.pictured(b)][:SHOWN_BLOCKS]
+    fig = new_figure(8.0, 1.2 + 1.3 * max(1, len(blocks)))
+    if not blocks:
+        show_message(fig.add_subplot(1, 1, 1), "No hidden units to picture: the network "
+                     "has no hidden block on 2-D points or pictures.")
+        return fig
+    plane = snap.style == "plane"
+    fig.suptitle(f"Hidden units at step {snap.step}: " + (
+        "each unit's output over the plane (orange below 0, blue above)" if plane else
+        "the test picture that excites each unit most"), fontsize=10)
+    for row, block in enumerate(blocks):
+        ax = fig.add_subplot(len(blocks), 1, row + 1)
+        ax.imshow(tile_grid(unit_rgb(snap, block), 16, gap=2), interpolation="nearest")
+        ax.set_axis_off()
+        shown = snap.pictured(block)
+        more = f", the first {shown} of {snap.units[block]}" if snap.units[block] > shown else ""
+        scale = f", ±{block_scale(snap, block):.3g}" if plane else ""
+        ax.set_title(f"{snap.labels[block]} ({snap.units[block]} units{more}{scale})",
+                     fontsize=9, loc="left")
+    return fig
+
+
 FIGURES = {"layer_stats": ("layer_stats.png", layer_stats_figure),
-           "receptive_field": ("receptive_field.png", receptive_field_figure)}
+           "receptive_field": ("receptive_field.png", receptive_field_figure),
+           "unit_pictures": ("unit_pictures.png", unit_pictures_figure)}

@@ -213,7 +213,7 @@ register_snapshots(SNAPSHOTS, OPTIONS)
 # ``snapshots`` module; each ends with ``register_snapshots(SNAPSHOTS, OPTIONS)``. Loaded here
 # so that every kind is known once this module is.
 from ..model.plugins import load_role  # noqa: E402
-from . import lab  # noqa: E402,F401
+from . import lab, math  # noqa: E402,F401
 
 load_role("snapshots")
 

@@ -9,7 +9,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from .base import Snapshot, register_snapshots
+from .base import PlaneGrid, Snapshot, register_snapshots
 
 BINS = 30  # bars per histogram
 
@@ -83,6 +83,39 @@ class ReceptiveField(Snapshot):
     causal: bool = False
 
 
+@dataclass(frozen=True)
+class UnitPictures(PlaneGrid):
+    """What each hidden unit of network ``slot`` responds to, block by block (``nodes``, the
+    blocks' ids in the graph, with their ``labels`` and how many ``units`` each has in all;
+    at most the first ``MAX_UNITS`` are pictured).
+
+    On 2-D points (``style`` "plane"), ``maps[b]`` is (u, H, W): unit i's output over the
+    plane, row r at ``ys[r]``, column c at ``xs[c]``. On pictures (``style`` "examples"),
+    ``top[b]`` is (u, k): the test examples that excite unit i most, best first, as rows of
+    ``pool`` ((M, H, W) grey or (M, H, W, 3) colour, scaled to [0, 1]), with its output on
+    them in ``scores[b]`` (a channel's output is its mean over the map)."""
+
+    kind: ClassVar[str] = "unit_pictures"
+    slot: str = "model"
+    style: str = "plane"
+    nodes: tuple[int, ...] = ()
+    labels: tuple[str, ...] = ()
+    units: tuple[int, ...] = ()
+    maps: tuple[np.ndarray, ...] = ()
+    top: tuple[np.ndarray, ...] = ()
+    scores: tuple[np.ndarray, ...] = ()
+    pool: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 0), np.float16))
+
+    def pictured(self, block: int) -> int:
+        """How many units of block number ``block`` (an index into ``nodes``) are pictured."""
+        if self.style == "plane":
+            return int(np.shape(self.maps[block])[0]) if block < len(self.maps) else 0
+        return int(np.shape(self.top[block])[0]) if block < len(self.top) else 0
+
+
+MAX_UNITS = 32  # units pictured per block
+
+
 def span_words(snap: ReceptiveField) -> str:
     """One sentence: how much of the input the unit sees, e.g. "This unit sees 5×5 input
     pixels (of 8×8)."; the panel and the figure say the same."""
@@ -104,7 +137,7 @@ def span_words(snap: ReceptiveField) -> str:
     return text + "."
 
 
-SNAPSHOTS = (LayerStats, ReceptiveField)
+SNAPSHOTS = (LayerStats, ReceptiveField, UnitPictures)
 OPTIONS: dict[str, str] = {
     "rf_layer": "the receptive field panel: the block whose unit is shown, by label (str)",
     "rf_channel": "the receptive field panel: the unit's channel (int)",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from mlsp_studio.snapshots.kinds import Snapshot  # noqa: F401  (registers every kind first)
-from mlsp_studio.snapshots.lab import BINS, LayerStats, ReceptiveField
+from mlsp_studio.snapshots.lab import BINS, LayerStats, ReceptiveField, UnitPictures
 
 NAN = np.nan
 
@@ -48,7 +48,25 @@ def receptive_field(seed: int = 0, signal: bool = False, size: int = 8) -> Recep
         span_size=tuple(int(hi - lo + 1) for lo, hi in span), causal=signal)
 
 
-LAB_ORDINARY = {"layer_stats": layer_stats, "receptive_field": receptive_field}
+def unit_pictures(seed: int = 0, examples: bool = False) -> UnitPictures:
+    """Two hidden blocks of 6 and 40 units (32 pictured) over the plane, or their best test
+    pictures (8×8 grey) when ``examples``."""
+    rng = np.random.default_rng(seed)
+    units, shown = (6, 40), (6, 32)
+    common = dict(step=seed * 10, nodes=(2, 3), labels=("Dense 2", "Tanh 3"), units=units)
+    if examples:
+        return UnitPictures(**common, style="examples",
+                            top=tuple(rng.integers(0, 20, (n, 3)) for n in shown),
+                            scores=tuple(rng.random((n, 3)) for n in shown),
+                            pool=rng.random((20, 8, 8)).astype(np.float16))
+    grid = np.linspace(-1, 1, 12)
+    return UnitPictures(**common, xs=grid, ys=grid,
+                        maps=tuple(rng.normal(size=(n, 12, 12)).astype(np.float16)
+                                   for n in shown))
+
+
+LAB_ORDINARY = {"layer_stats": layer_stats, "receptive_field": receptive_field,
+                "unit_pictures": unit_pictures}
 LAB_SNAPSHOTS = {
     "layer_stats": lambda: [
         layer_stats(),
@@ -76,4 +94,17 @@ LAB_SNAPSHOTS["receptive_field"] = lambda: [
     ReceptiveField(step=6, layers=("Conv1d 2",), layer="Conv1d 2", channels=2, position=(1,),
                    map_size=(4,), input=np.zeros((2, 4)), effective=np.zeros(4),
                    span=np.array([[0, 3]]), span_size=(3,)),
+]
+LAB_SNAPSHOTS["unit_pictures"] = lambda: [
+    unit_pictures(),
+    UnitPictures(step=1),
+    unit_pictures(seed=2, examples=True),
+    UnitPictures(step=3, nodes=(2,), labels=("Dense 2",), units=(3,),
+                 maps=(np.full((3, 5, 5), NAN, np.float16),)),
+    UnitPictures(step=4, nodes=(2,), labels=("Dense 2",), units=(2,), style="examples",
+                 top=(np.zeros((2, 3), np.int64),), scores=(np.zeros((2, 3)),)),
+    UnitPictures(step=5, nodes=(2,), labels=("Tanh 2",), units=(1,), maps=(np.zeros((1, 4, 4)),)),
+    UnitPictures(step=6, nodes=(2,), labels=("RGB 2",), units=(2,), style="examples",
+                 top=(np.array([[0, 1, 1], [1, 0, 0]]),), scores=(np.ones((2, 3)),),
+                 pool=np.random.default_rng(0).random((2, 6, 6, 3))),
 ]

@@ -18,9 +18,11 @@ from mlsp_studio.gui.document import StudioDocument  # noqa: E402
 from mlsp_studio.gui.inspector import Inspector  # noqa: E402
 from mlsp_studio.gui.status_line import WARNING_COLOURS  # noqa: E402
 from mlsp_studio.gui.theme import apply_theme  # noqa: E402
+from mlsp_studio.messages.events import Ready, Status  # noqa: E402
+from mlsp_studio.messages.wire import decode, encode  # noqa: E402
 from mlsp_studio.model.blocks import BlockRegistry  # noqa: E402
 from mlsp_studio.model.catalog import BLOCKS  # noqa: E402
-from mlsp_studio.model.cost import project_cost, size_text  # noqa: E402
+from mlsp_studio.model.cost import Rates, project_cost, size_text  # noqa: E402
 from mlsp_studio.model.cost_table import short_count  # noqa: E402
 from mlsp_studio.model.presets import load_preset  # noqa: E402
 
@@ -118,13 +120,13 @@ def test_status_bar_summary_matches_project_cost(ready_window, qtbot) -> None:
     for batch in (32, 256):
         if batch != 32:
             win.doc.undo_stack.push(SetSettingCommand(win.doc, "batch_size", batch))
-        cost = project_cost(win.doc.project, win.doc.check, BLOCKS)
+        cost = project_cost(win.doc.project, win.doc.check, BLOCKS, rates=win.doc.rates)
         assert cost.networks[0].batch == batch
         params = sum(n.params for n in cost.networks)
         assert line.cost_text == (
             f"{short_count(params)} params · a step of {batch}: {short_count(cost.step_macs)} "
-            f"MACs, {size_text(cost.total_bytes)}, ~{time_text(cost.estimated_seconds)} "
-            "(estimate)")
+            f"MACs, {size_text(cost.total_bytes)}, ≈{time_text(cost.estimated_seconds)} "
+            "a step (estimate)")
         assert line.cost.text() == line.cost_text  # room for all of it: nothing cut short
         assert not line.cost_warns and not win.cost_banner.isVisibleTo(win)
     assert "weights" in line.cost.toolTip() and "No warnings." in line.cost.toolTip()
@@ -193,3 +195,50 @@ def test_warning_colour_follows_the_theme(qtbot) -> None:
 def test_time_words() -> None:
     assert [time_text(s) for s in (3e-5, 2.04e-3, 0.063, 1.24, 120.5)] == \
         ["30 µs", "2.0 ms", "63 ms", "1.2 s", "2.0 min"]
+
+
+def test_ready_carries_the_rates_and_the_document_estimates_at_them() -> None:
+    rates = Rates(macs_per_second=1e9, seconds_per_op=1e-3, measured=True)
+    ready = decode(encode(Ready("2.x", 1, False, 123, rates.to_dict())))
+    assert isinstance(ready, Ready) and Rates.from_dict(ready.rates) == rates
+    doc = StudioDocument(load_preset("rnn-stacked"))
+    assumed = doc.cost()
+    seen = []
+    doc.checked.connect(lambda: seen.append(doc.cost()))
+    doc.set_rates(Rates.from_dict(ready.rates))
+    measured = doc.cost()
+    assert seen and measured.rates == rates and not assumed.rates.measured
+    # far slower products and operations: the estimate follows them
+    assert measured.estimated_seconds > 10 * assumed.estimated_seconds
+    assert measured.estimated_seconds == project_cost(doc.project, doc.check, BLOCKS,
+                                                      rates=rates).estimated_seconds
+
+
+def _status(state: str, steps_per_second: float) -> Status:
+    return Status(state, 10, 0, 100, steps_per_second, 1.0, "cpu")
+
+
+def test_the_window_uses_the_rates_its_training_process_measured(ready_window) -> None:
+    win = ready_window("digits-cnn")
+    sent = win.bridge.process.ready.rates
+    assert isinstance(sent, dict) and sent["measured"] is True
+    assert win.doc.rates == Rates.from_dict(sent) and win.doc.cost().rates.measured
+    assert "measured on the training process's device" in win.status_line.cost.toolTip()
+
+
+def test_a_training_run_shows_its_time_per_step_beside_the_estimate(ready_window) -> None:
+    win = ready_window("digits-cnn")
+    win.doc.set_pace(0.0)  # the preset trains at a watchable pace; at full speed here
+    estimate = time_text(win.doc.cost().estimated_seconds)
+    win._apply_status(_status("running", 50.0))
+    assert win.status_line.cost_text.endswith(f"≈{estimate} a step (measured 20 ms)")
+    win._apply_status(_status("paused", 0.0))  # paused: the last measured time stays
+    assert win.status_line.cost_text.endswith("(measured 20 ms)")
+    win.doc.undo_stack.push(SetSettingCommand(win.doc, "batch_size", 64))
+    assert win.status_line.cost_text.endswith("a step (estimate)")  # another network now
+    win.doc.set_pace(5.0)  # at a chosen pace the steps wait: nothing to measure
+    win._apply_status(_status("running", 5.0))
+    assert win.status_line.cost_text.endswith("a step (estimate)")
+    win.doc.set_pace(0.0)
+    win._apply_status(_status("idle", 0.0))
+    assert win.status_line.cost_text.endswith("a step (estimate)")

@@ -17,6 +17,7 @@ from diffusion_snapshot_cases import DIFFUSION_ORDINARY, DIFFUSION_SNAPSHOTS
 from flow_snapshot_cases import FLOW_ORDINARY, FLOW_SNAPSHOTS
 from gan_snapshot_cases import GAN_ORDINARY, GAN_SNAPSHOTS
 from lab_snapshot_cases import LAB_ORDINARY, LAB_SNAPSHOTS
+from math_snapshot_cases import MATH_ORDINARY, MATH_SNAPSHOTS
 from panel_helpers import assert_items_kept, errors_from_another_thread, show_panel
 from PySide6.QtWidgets import QApplication
 from seq_snapshot_cases import SEQ_ORDINARY, SEQ_SNAPSHOTS
@@ -133,7 +134,7 @@ for _cases, _ordinary in ((AE_SNAPSHOTS, AE_ORDINARY), (GAN_SNAPSHOTS, GAN_ORDIN
                           (DIFFUSION_SNAPSHOTS, DIFFUSION_ORDINARY),
                           (FLOW_SNAPSHOTS, FLOW_ORDINARY),
                           (CONTRASTIVE_SNAPSHOTS, CONTRASTIVE_ORDINARY),
-                          (LAB_SNAPSHOTS, LAB_ORDINARY)):
+                          (LAB_SNAPSHOTS, LAB_ORDINARY), (MATH_SNAPSHOTS, MATH_ORDINARY)):
     SNAPSHOTS.update(_cases)  # the generative and self-supervised panels
     ORDINARY.update(_ordinary)
 

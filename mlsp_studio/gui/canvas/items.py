@@ -181,6 +181,7 @@ class BlockItem(QGraphicsItem):
         self.height = BLOCK_H
         self.output = PortItem(self, "out", True)
         self._caption: ProblemCaption | None = None  # made when a first problem shows
+        self.unit_strip: QGraphicsItem | None = None  # its units' pictures, once a run sends
         flags = QGraphicsItem.GraphicsItemFlag
         self.setFlags(flags.ItemIsMovable | flags.ItemIsSelectable
                       | flags.ItemSendsGeometryChanges)

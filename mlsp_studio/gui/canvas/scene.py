@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication, QGraphicsScene
 from ...errors import GraphError, ParamError
 from ...model.blocks import format_shape
 from ...model.graph import Analysis, Edge, Node
+from ...snapshots.lab import UnitPictures
 from ..bridge import assert_gui_thread
 from ..commands import ConnectCommand, MoveBlocksCommand
 from ..cost_view import block_line, block_words
@@ -25,6 +26,7 @@ from .items import (
     PortItem,
     RubberWire,
 )
+from .unit_items import show_unit_pictures
 
 SNAP_DISTANCE = 18.0  # how near a port the mouse must be released to hit it
 
@@ -121,6 +123,7 @@ class GraphScene(QGraphicsScene):
     """
 
     message = Signal(str)
+    unitClicked = Signal(int, int)  # node id, unit: a unit's picture on a block was clicked
 
     def __init__(self, doc: StudioDocument, parent=None, dark: bool | None = None) -> None:
         super().__init__(parent)
@@ -133,6 +136,7 @@ class GraphScene(QGraphicsScene):
         self._pressed: dict[int, QPointF] = {}
         self._wire_from: PortItem | None = None
         self._wire = RubberWire()
+        self._units: UnitPictures | None = None  # the latest pictures of the hidden units
         if dark is None:
             app = QApplication.instance()
             dark = app is not None and app.palette().color(QPalette.ColorRole.Base) \
@@ -168,6 +172,14 @@ class GraphScene(QGraphicsScene):
         rect = QRectF()
         for item in self.blocks.values():
             rect = rect.united(item.sceneBoundingRect())
+        return rect
+
+    def units_rect(self) -> QRectF:
+        """Where the units' pictures shown beside the blocks are (null when none are)."""
+        rect = QRectF()
+        for item in self.blocks.values():
+            if item.unit_strip is not None and item.unit_strip.isVisible():
+                rect = rect.united(item.unit_strip.sceneBoundingRect())
         return rect
 
     # -- model → items -------------------------------------------------------------------
@@ -221,7 +233,19 @@ class GraphScene(QGraphicsScene):
                 item.set_shape(analysis.shapes.get(edge.src) if analysis else None)
         finally:
             self._syncing = False
+        self._show_units()
         self._on_selection_changed()
+
+    def show_unit_pictures(self, snap: UnitPictures | None) -> None:
+        """Draw each hidden unit's picture beside its block (None: take them away)."""
+        self._units = snap
+        self._show_units()
+
+    def _show_units(self) -> None:
+        snap = self._units if self._units is not None and self._units.slot == self._slot \
+            else None
+        analysis = self.doc.analysis()
+        show_unit_pictures(self.blocks, snap, dict(analysis.shapes) if analysis else {})
 
     def _remove(self, item: BlockItem | EdgeItem) -> None:
         if isinstance(item, EdgeItem):
@@ -282,6 +306,7 @@ class GraphScene(QGraphicsScene):
     # -- document signals ----------------------------------------------------------------
     def _on_project_replaced(self) -> None:
         assert_gui_thread("GraphScene._on_project_replaced")
+        self._units = None
         self.rebuild()
 
     def _on_graph_changed(self, slot: str) -> None:

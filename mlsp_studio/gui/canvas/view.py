@@ -97,8 +97,9 @@ class GraphView(QGraphicsView):
         self.zoom_by(1 / ZOOM_STEP)
 
     def fit_all(self) -> None:
-        """Show every block (and its problem caption), never larger than a comfortable zoom."""
-        rect = QRectF()
+        """Show every block (and its problem caption and units' pictures), never larger than
+        a comfortable zoom."""
+        rect = self.graph_scene.units_rect()
         for block in self.graph_scene.blocks.values():
             rect = rect.united(block.sceneBoundingRect())
             if block.look.problems:
@@ -111,6 +112,15 @@ class GraphView(QGraphicsView):
         self.resetTransform()
         self.scale(zoom, zoom)
         self.centerOn(rect.center())
+
+    def make_room_for_units(self) -> None:
+        """When every block is in sight but some units' pictures beside them are not, fit
+        the view again (a person looking closely at one part is left where they are)."""
+        seen = self.mapToScene(self.viewport().rect()).boundingRect()
+        units = self.graph_scene.units_rect()
+        if not units.isNull() and seen.contains(self.graph_scene.blocks_rect()) \
+                and not seen.contains(units):
+            self.fit_all()
 
     def _scroll_by(self, dx: float, dy: float) -> None:
         h, v = self.horizontalScrollBar(), self.verticalScrollBar()

@@ -19,12 +19,14 @@ from . import confusion  # noqa: F401,E402
 from . import features  # noqa: F401,E402
 from . import layer_stats  # noqa: F401,E402
 from . import receptive_field  # noqa: F401,E402
+from . import units  # noqa: F401,E402
 from . import attention  # noqa: F401,E402
 from . import recurrent  # noqa: F401,E402
 from . import bptt  # noqa: F401,E402
 from . import pooling  # noqa: F401,E402
 from . import patch_attention  # noqa: F401,E402
 load_role("panels")  # each paradigm folder's own panels, in folder order
+from . import math  # noqa: F401,E402  (opened by the person: after every picture)
 from . import runs  # noqa: F401,E402
 # isort: on
 

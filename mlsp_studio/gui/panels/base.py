@@ -430,6 +430,11 @@ class Panel(QWidget):
         """Forget everything shown: a new run starts."""
         assert_gui_thread(f"{type(self).__name__}.reset")
 
+    def start_run(self, project: Any) -> None:
+        """A run of ``project`` starts (after ``reset``); a panel that says what its numbers
+        are (the loss and its unit) reads the project's settings here."""
+        assert_gui_thread(f"{type(self).__name__}.start_run")
+
     def set_dark(self, dark: bool) -> None:
         """Switch between the light and the dark theme."""
         self.dark = bool(dark)

@@ -1,26 +1,28 @@
-"""What the curve panels share (training curves, runs compared): metric names in words and a
-bounded history of one series. No Qt here."""
+"""What the curve panels share (training curves, runs compared): metric names in words, with
+what the loss is and its unit (``model/metric_units.py``), and a bounded history of one
+series. No Qt here."""
 
 from __future__ import annotations
 
 import numpy as np
 
+from ...model.metric_units import (
+    LOWER_IS_BETTER,
+    SET_NAMES,
+    LossMeaning,
+    in_nats,
+    is_accuracy,
+    metric_label,
+    metric_words,
+    value_text,
+)
+
 # Points kept per series; past this, neighbouring pairs are merged. Handing pyqtgraph more
 # points than a plot is wide costs GUI time (and so training speed) without showing more.
 CAP = 2_000
 
-METRIC_NAMES = {"loss": "Loss", "accuracy": "Accuracy", "acc": "Accuracy",
-                "mse": "Mean squared error", "mae": "Mean absolute error",
-                "rmse": "Root mean squared error", "lr": "Learning rate",
-                "d_loss": "Discriminator loss", "g_loss": "Generator loss",
-                "d_real": "D(data)", "d_fake": "D(generated)",
-                "modes_covered": "Modes covered",
-                "high_quality_fraction": "Samples near a mode"}
-LOWER_IS_BETTER = {"mse", "mae", "rmse"}
-
-
-def metric_label(metric: str) -> str:
-    return METRIC_NAMES.get(metric, metric.replace("_", " ").capitalize())
+__all__ = ["CAP", "SET_NAMES", "LossMeaning", "MetricHistory", "in_nats", "is_accuracy",
+           "is_loss_like", "metric_label", "metric_words", "value_text"]
 
 
 def is_loss_like(metric: str) -> bool:

@@ -1,4 +1,6 @@
-"""Training curves: one plot per metric, one line per split, from a bounded metric history.
+"""Training curves: one plot per metric, one line per split, from a bounded metric history;
+a line above the plots says what the loss is, each title its unit, the legend which set each
+line was measured on.
 
 Records are only buffered when they arrive; ``redraw()`` (called at the window's cadence)
 hands the arrays to the existing curve items with ``setData`` when something new came in.
@@ -33,6 +35,7 @@ from .base import (
     forget_range,
     nice_step,
     row_layout,
+    set_text,
     set_title,
     stack_layout,
     steady_range,
@@ -40,12 +43,19 @@ from .base import (
     style_plot,
     text_label,
 )
-from .curve_kit import MetricHistory, is_loss_like, metric_label
+from .curve_kit import (
+    SET_NAMES,
+    LossMeaning,
+    MetricHistory,
+    in_nats,
+    is_accuracy,
+    is_loss_like,
+    metric_label,
+)
 
 PLOT_HEIGHT = 160  # pixels each plot keeps at least; more plots than fit scroll
 
-SPLIT_NAMES = {"train": "training (each step)", "train_eval": "training set",
-               "val": "validation", "test": "test"}
+SPLIT_NAMES = SET_NAMES
 SPLIT_COLOURS = {"train": "#1f77b4", "train_eval": "#9467bd", "val": "#ff7f0e",
                  "test": "#2ca02c"}
 _FEW_POINTS = 60  # sparse lines (validation, training set) get dots up to this many points
@@ -87,6 +97,7 @@ class CurvesPanel(Panel):
         self._marks: list[tuple[pg.PlotItem, pg.InfiniteLine]] = []
         self._dirty = False
         self._steps_right = 0.0
+        self.loss: LossMeaning | None = None  # what the run's loss is, when it says
 
         self.log_box = QCheckBox("Log scale for loss")
         self.log_box.setFont(font())
@@ -94,6 +105,9 @@ class CurvesPanel(Panel):
                                 "late decrease is easier to see")
         self.log_box.toggled.connect(self._on_log_toggled)
         self.warning = text_label()
+        self.loss_words = text_label()  # what the loss is, in words (a run says)
+        self.loss_words.setToolTip("What the loss measures and its unit, as the run's "
+                                   "paradigm computes it")
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.ci.setSpacing(4)
         # One legend for all plots, above them, so it never hides a curve.
@@ -106,7 +120,8 @@ class CurvesPanel(Panel):
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QFrame.NoFrame)
         self.scroll.setWidget(self.graphics)
-        stack_layout(self, row_layout(self.log_box), self.warning, (self.scroll, 1))
+        stack_layout(self, row_layout(self.log_box, 16, (self.loss_words, 1), stretch=False),
+                     self.warning, (self.scroll, 1))
         self.warning.hide()
         self._plot_for("loss")  # always there, always on top
         self.set_dark(False)
@@ -166,8 +181,24 @@ class CurvesPanel(Panel):
         self._changed.clear()
         self._dirty = False
 
+    def start_run(self, project) -> None:
+        super().start_run(project)
+        from ...model.metric_units import loss_meaning
+
+        self.set_loss(loss_meaning(project))
+
+    def set_loss(self, loss: LossMeaning | None) -> None:
+        """Name what the loss is and its unit on the plots (None: the words are not known)."""
+        self.loss = loss
+        set_text(self.loss_words, f"Loss: {loss}" if loss is not None else "")
+        for metric in self.plots:
+            self._label_values_axis(metric)
+            self._update_title(metric)
+
     def reset(self) -> None:
         super().reset()
+        self.loss = None
+        set_text(self.loss_words, "")
         for (metric, _), curve in self.curves.items():
             self.plots[metric].removeItem(curve)
         for metric in [m for m in self.plots if m != "loss"]:
@@ -185,6 +216,7 @@ class CurvesPanel(Panel):
         self._steps_right = 0.0
         forget_range(self.plots["loss"])
         self._fit_height()
+        self._label_values_axis("loss")
         self._update_title("loss")
         self._update_warning()
 
@@ -263,6 +295,7 @@ class CurvesPanel(Panel):
         self.plots[metric] = plot
         self._fit_height()
         style_plot(plot, self.dark)
+        self._label_values_axis(metric)
         self._update_title(metric)
         return plot
 
@@ -289,11 +322,22 @@ class CurvesPanel(Panel):
 
     # --- words -------------------------------------------------------------------------------
 
+    def _label_values_axis(self, metric: str) -> None:
+        """The unit beside the values, where the numbers have one (nats, bits)."""
+        plot = self.plots.get(metric)
+        if plot is None:
+            return
+        unit = "bits" if metric == "bits_per_char" else "nats" if in_nats(metric, self.loss) else ""
+        axis = plot.getAxis("left")
+        if axis.labelText != unit:
+            plot.setLabel("left", unit or None)
+            axis.showLabel(bool(unit))
+
     def _update_title(self, metric: str) -> None:
         plot = self.plots.get(metric)
         if plot is None:
             return
-        text = metric_label(metric)
+        text = metric_label(metric, self.loss, brief=True)
         if is_loss_like(metric) and self.log_box.isChecked():
             text += " (log scale)"
         for split in ("val", "train_eval", "train"):
@@ -311,8 +355,8 @@ class CurvesPanel(Panel):
             return
         step, (metric, split) = min(bad)
         self.warning.setText(
-            f"{metric_label(metric)}, {SPLIT_NAMES.get(split, split)}: not a number from step "
-            f"{step:.0f}. Training has diverged; a smaller learning rate often helps.")
+            f"{metric_label(metric, self.loss)}, {SPLIT_NAMES.get(split, split)}: not a number "
+            f"from step {step:.0f}. Training has diverged; a smaller learning rate often helps.")
         self.warning.setStyleSheet("color: #d62728; font-weight: bold;")
         self.warning.show()
 
@@ -346,6 +390,6 @@ def _floats(values: list) -> np.ndarray:
 def _number(metric: str, value: float) -> str:
     if not math.isfinite(value):
         return "not a number"
-    if metric in ("accuracy", "acc") and 0.0 <= value <= 1.0:
+    if is_accuracy(metric) and 0.0 <= value <= 1.0:
         return f"{100.0 * value:.1f}%"
     return f"{value:.4g}"

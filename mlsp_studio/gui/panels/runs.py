@@ -3,7 +3,8 @@ numbers) whose ticked runs are overlaid for a chosen metric; a run can be forked
 its checkpoints, and the comparison saved as a picture.
 
 Every run the window trains is kept (a preset's variants, plain runs and forks alike). The
-window files each run's project and checkpoints with it; this panel never looks into them.
+window files each run's project and checkpoints with it; this panel reads only what the
+project's loss is, to name it and its unit, and never looks into the checkpoints.
 """
 
 from __future__ import annotations
@@ -35,7 +36,15 @@ from PySide6.QtWidgets import (
 )
 
 from .base import PANELS, PlotPanel, Record, style_legend
-from .curve_kit import MetricHistory, metric_label
+from .curve_kit import (
+    SET_NAMES,
+    LossMeaning,
+    MetricHistory,
+    is_accuracy,
+    metric_label,
+    metric_words,
+    value_text,
+)
 
 RUN_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2",
                "#17becf")
@@ -60,21 +69,57 @@ class Run:
     weights: Any = None  # for the window (bounded there), never looked into here
     done: bool = False
     number: int = 0  # the window's number for the run (its weights are filed under it)
+    loss_of: tuple[Any, LossMeaning | None] = field(default=(None, None), repr=False)
 
     def curve(self, metric: str) -> tuple[np.ndarray, np.ndarray] | None:
+        found = self.curve_and_set(metric)
+        return found[1] if found else None
+
+    def curve_and_set(self, metric: str) -> tuple[str, tuple[np.ndarray, np.ndarray]] | None:
+        """The split a metric's curve is drawn from (validation where the run has it, else the
+        training set, else the training steps) and the curve."""
         for split in ("val", "train_eval", "train"):
             history = self.series.get((metric, split))
             if history is not None and history.n:
-                return history.data()
+                return split, history.data()
         return None
 
+    def loss(self) -> LossMeaning | None:
+        """What the run's loss is and its unit, as its project's paradigm says."""
+        if self.project is None:
+            return None
+        if self.loss_of[0] is not self.project:  # read once per project
+            from ...model.metric_units import loss_meaning
 
-def final_text(final: dict[str, float], limit: int = FINAL_SHOWN) -> str:
-    """The test numbers first (accuracy before loss), then the rest, in short words."""
+            self.loss_of = (self.project, loss_meaning(self.project))
+        return self.loss_of[1]
+
+
+def final_text(final: dict[str, float], limit: int = FINAL_SHOWN,
+               loss: LossMeaning | None = None) -> str:
+    """The test set's numbers first (accuracy, then loss), then the rest, in short words with
+    the loss's unit: ``test set: accuracy 93.0%, loss 0.1 nats; unigram loss 1 nats``."""
     keys = sorted((k for k in final if not k.endswith("_params") and not k.startswith(
-        ("train_", "val_", "best_"))), key=lambda k: (not k.startswith("test_"), "loss" in k))
-    return ", ".join(f"{k.removeprefix('test_').replace('_', ' ')} {final[k]:.3g}"
-                     for k in keys[:limit])
+        ("train_", "val_", "best_"))),
+        key=lambda k: (not k.startswith("test_"), not is_accuracy(k), "loss" not in k))
+    words = {False: [], True: []}
+    for key in keys[:limit]:
+        metric = key.removeprefix("test_")
+        words[key != metric].append(f"{metric_words(metric)} "
+                                    f"{value_text(metric, final[key], loss)}")
+    tested = f"test set: {', '.join(words[True])}" if words[True] else ""
+    return "; ".join(part for part in (tested, ", ".join(words[False])) if part)
+
+
+def final_tip(final: dict[str, float], loss: LossMeaning | None = None) -> str:
+    """Every final number, a line each, with the set it was measured on."""
+    from ...model.metric_units import split_final
+
+    lines = []
+    for key, value in final.items():
+        where, metric, words = split_final(key)
+        lines.append(f"{words}{f' ({where})' if where else ''}: {value_text(metric, value, loss)}")
+    return "\n".join(lines)
 
 
 @PANELS.register
@@ -182,10 +227,9 @@ class RunsPanel(PlotPanel):
         run.final, run.done, run.checkpoints = dict(final), True, list(checkpoints)
         item = self.tree.topLevelItem(self.runs.index(run))
         if item is not None:
-            item.setText(4, note or final_text(run.final) or "—")
+            item.setText(4, note or final_text(run.final, loss=run.loss()) or "—")
             self._fit_columns()
-            item.setToolTip(4, "\n".join(f"{k.replace('_', ' ')}: {v:.4g}"
-                                          for k, v in run.final.items()))
+            item.setToolTip(4, final_tip(run.final, run.loss()))
         self._current = None
         self._dirty = True
         self._update_buttons()
@@ -301,22 +345,26 @@ class RunsPanel(PlotPanel):
             return
         self._dirty = False
         metric = self.metric_box.currentText() or "loss"
-        self.plot.setTitle(metric_label(metric))
         self.legend.clear()
+        shown_sets, losses = [], {}
         for i, run in enumerate(self.runs):
             item = self.tree.topLevelItem(i)
-            curve = run.curve(metric) if item is not None \
+            found = run.curve_and_set(metric) if item is not None \
                 and item.checkState(0) == Qt.Checked else None
             line = self.items.get(i)
-            if curve is None:
+            if found is None:
                 if line is not None:
                     line.setData([], [])
                 continue
             if line is None:
                 colour = RUN_COLOURS[i % len(RUN_COLOURS)]
                 line = self.items[i] = self.plot.plot(pen=pg.mkPen(colour, width=2))
-            line.setData(*curve)
+            line.setData(*found[1])
             self.legend.addItem(line, run.name)
+            shown_sets.append(found[0])
+            loss = run.loss()
+            losses[str(loss) if loss else ""] = loss
+        self.plot.setTitle(comparison_title(metric, shown_sets, losses))
         style_legend(self.legend, self.dark)
 
     def reset(self) -> None:
@@ -334,3 +382,20 @@ class RunsPanel(PlotPanel):
     def _on_metric_changed(self, text: str) -> None:
         self._dirty = True
         self.redraw()
+
+
+def comparison_title(metric: str, sets: Sequence[str],
+                     losses: dict[str, LossMeaning | None]) -> str:
+    """The metric in words, with what the loss is (when every run's is the same) and the set
+    the curves were measured on."""
+    same = next(iter(losses.values())) if len(losses) == 1 else None
+    text = metric_label(metric, same)
+    if metric == "loss" and len(losses) > 1:
+        text += " (what it measures differs between these runs)"
+    kinds = [k for k in ("val", "train_eval", "train") if k in sets]
+    if kinds:
+        text += " — " + "; ".join(
+            f"{SET_NAMES[k]}{'' if k == 'train' else ' set'}" for k in kinds)
+        if len(kinds) > 1:
+            text += " (each run's first of these)"
+    return text

@@ -149,6 +149,22 @@ def _dropout(default: float) -> ParamSpec:
                    "(attention weights and each sub-layer's output)")
 
 
+def _attention_ops(params: dict, in_shapes: list[Shape], ctx: Context) -> int:
+    # four projections (a view, the product, a view back and the weights' transpose each),
+    # the heads split apart and joined again, and the fused attention; with dropout while
+    # training the attention runs as its separate steps (scores, scaling, softmax, dropout,
+    # weighted sum) so that weights can be dropped
+    return 25 + (20 if params["dropout"] > 0 else 0)
+
+
+def _attention_draws(params: dict, in_shapes: list[Shape], ctx: Context) -> int:
+    # dropout on the weights: one draw per query, key and head
+    if params["dropout"] <= 0:
+        return 0
+    keys = in_shapes[1][0] if params["mode"] == "cross" else in_shapes[0][0]
+    return params["heads"] * in_shapes[0][0] * keys
+
+
 def _layer_params(causal: bool) -> ParamSet:
     return ParamSet((
         _heads(),
@@ -180,7 +196,9 @@ BLOCKS = (
                   _dropout(0.0),
               )),
               _attention_shape, _attention_count, input_ports=attention_ports,
-              family="attention", macs=_attention_macs, kept=_attention_kept),
+              family="attention", macs=_attention_macs, kept=_attention_kept,
+              ops=_attention_ops, tensors=lambda params, in_shapes, ctx: 8,
+              draws=_attention_draws, heads=lambda params, in_shapes, ctx: params["heads"]),
     BlockSpec("TransformerEncoderLayer", "Attention",
               "One transformer encoder layer: self-attention, then a small two-layer network "
               "applied to each step. Each adds its result to its own input, with a LayerNorm "

@@ -117,6 +117,19 @@ def _transpose_macs(dims: int):
     return macs
 
 
+def _conv_ops(params: dict, in_shapes: list[Shape], ctx: Context) -> int:
+    return 2 if params.get("causal") else 1  # a causal one pads on the left first
+
+
+def one_conv(params: dict, in_shapes: list[Shape], ctx: Context) -> int:
+    return 1
+
+
+def conv_tensors(params: dict, in_shapes: list[Shape], ctx: Context) -> int:
+    """The filters, and the bias when it has one."""
+    return 2 if params["bias"] else 1
+
+
 def _conv_params(causal: bool) -> ParamSet:
     specs = [
         p_int("out_channels", 16, 1, 4096, "number of filters, one output channel each"),
@@ -150,17 +163,19 @@ BLOCKS = (
     BlockSpec("Conv1d", "Convolution", "Slides small learned filters along a signal, each "
               "filter making one output channel.",
               _conv_params(causal=True), _conv_shape(1), _conv_count(1), family="conv",
-              macs=_conv_macs(1)),
+              macs=_conv_macs(1), ops=_conv_ops, tensors=conv_tensors, convs=one_conv),
     BlockSpec("Conv2d", "Convolution", "Slides small learned filters over an image, each "
               "filter making one output channel.",
               _conv_params(causal=False), _conv_shape(2), _conv_count(2), family="conv",
-              macs=_conv_macs(2)),
+              macs=_conv_macs(2), ops=_conv_ops, tensors=conv_tensors, convs=one_conv),
     BlockSpec("ConvTranspose1d", "Convolution", "Makes a signal longer by spreading each input "
               "step over several output steps with learned filters.",
               _transpose_params(), _transpose_shape(1), _transpose_count(1),
-              family="conv_transpose", macs=_transpose_macs(1)),
+              family="conv_transpose", macs=_transpose_macs(1), tensors=conv_tensors,
+              convs=one_conv),
     BlockSpec("ConvTranspose2d", "Convolution", "Makes an image larger by spreading each pixel "
               "over several output pixels with learned filters.",
               _transpose_params(), _transpose_shape(2), _transpose_count(2),
-              family="conv_transpose", macs=_transpose_macs(2)),
+              family="conv_transpose", macs=_transpose_macs(2), tensors=conv_tensors,
+              convs=one_conv),
 )

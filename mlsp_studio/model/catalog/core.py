@@ -11,6 +11,7 @@ from ..blocks import (
     Shape,
     a_view,
     no_macs,
+    no_ops,
     p_bool,
     p_choice,
     p_float,
@@ -65,6 +66,28 @@ def _dense_macs(params: dict, in_shapes: list[Shape], ctx: Context) -> int:
     return dense_macs(in_shapes[0], params["units"])
 
 
+def dense_ops(shape: Shape) -> int:
+    """Torch operations of a dense layer on an input of ``shape``: the product and the view of
+    the weights transposed; on more than one axis the rows are also viewed flat and back."""
+    return 2 if len(shape) <= 1 else 4
+
+
+def _dense_ops(params: dict, in_shapes: list[Shape], ctx: Context) -> int:
+    return dense_ops(in_shapes[0])
+
+
+def _dense_tensors(params: dict, in_shapes: list[Shape], ctx: Context) -> int:
+    return 2 if params["bias"] else 1
+
+
+def _dropout_ops(params: dict, in_shapes: list[Shape], ctx: Context) -> int:
+    return 1 if params["p"] > 0 else 0  # p = 0 hands its input on
+
+
+def _dropout_draws(params: dict, in_shapes: list[Shape], ctx: Context) -> int:
+    return math.prod(in_shapes[0]) if params["p"] > 0 else 0  # a draw per value
+
+
 def _same(params: dict, in_shapes: list[Shape], ctx: Context) -> Shape:
     return in_shapes[0]
 
@@ -94,7 +117,8 @@ def _head(name: str, doc: str, key: str, from_data: str) -> BlockSpec:
     return BlockSpec(name, "Output", doc,
                      ParamSet((p_int(key, 0, 0, 100000, f"number of {key}; 0 follows the "
                                      "dataset"),)),
-                     shape, count, family="head", is_output=True, macs=macs)
+                     shape, count, family="head", is_output=True, macs=macs,
+                     ops=_dense_ops)
 
 
 def _activation(name: str, doc: str, *specs: ParamSpec) -> BlockSpec:
@@ -113,7 +137,8 @@ BLOCKS = (
               "inputs plus a bias. Works on the last axis.",
               ParamSet((p_int("units", 64, 1, 65536, "number of outputs"),
                         p_bool("bias", True, "add a learned bias"))),
-              _dense_shape, _dense_count, family="dense", macs=_dense_macs),
+              _dense_shape, _dense_count, family="dense", macs=_dense_macs, ops=_dense_ops,
+              tensors=_dense_tensors),
     _activation("ReLU", "max(0, x): keeps positive values, zeroes the rest."),
     _activation("LeakyReLU", "Like ReLU, but lets a small slope through for negative values.",
                 p_float("negative_slope", 0.01, 0.0, 1.0, "slope for x < 0")),
@@ -125,14 +150,14 @@ BLOCKS = (
     BlockSpec("Dropout", "Core", "While training, zeroes each value with probability p and "
               "scales the rest up; does nothing at test time.",
               ParamSet((p_float("p", 0.5, 0.0, 0.95, "chance of dropping a value"),)),
-              _same, family="dropout", macs=no_macs),
+              _same, family="dropout", macs=no_macs, ops=_dropout_ops, draws=_dropout_draws),
     _head("ClassifierHead", "The class scores (logits): a dense layer with one output per "
           "class. Training uses softmax + cross-entropy on it.", "classes", "num_classes"),
     _head("RegressionHead", "The predicted values: a dense layer with one output per "
           "target. Training uses the mean squared error.", "outputs", "num_targets"),
     BlockSpec("Output", "Output", "Marks the network's output as it is, with no layer of its "
               "own.", ParamSet(()), _same, family="identity", is_output=True,
-              macs=no_macs, kept=a_view),
+              macs=no_macs, kept=a_view, ops=no_ops),
 )
 
 __all__ = ["BLOCKS", "p_choice"]

@@ -133,6 +133,28 @@ def _res_macs(params: dict, in_shapes: list[Shape], ctx: Context) -> int:
     return total
 
 
+def _res_ops(params: dict, in_shapes: list[Shape], ctx: Context) -> int:
+    # norm, SiLU, layer, norm, SiLU, layer and the sum; the condition's projection, its
+    # reshape and sum; the skip's 1x1 layer; a dense layer on vectors takes 2 operations
+    c_in, c_out = _res_widths(params, in_shapes)
+    layers = 2 + (c_in != c_out)
+    ops = 7 + (c_in != c_out) + (4 if params["conditioned"] else 0)
+    return ops + (layers if len(in_shapes[0]) == 1 else 0)
+
+
+def _res_convs(params: dict, in_shapes: list[Shape], ctx: Context) -> int:
+    # the two layers and the skip's are convolutions on signals and images
+    if len(in_shapes[0]) == 1:
+        return 0
+    c_in, c_out = _res_widths(params, in_shapes)
+    return 2 + (c_in != c_out)
+
+
+def _res_tensors(params: dict, in_shapes: list[Shape], ctx: Context) -> int:
+    c_in, c_out = _res_widths(params, in_shapes)
+    return 8 + 2 * params["conditioned"] + 2 * (c_in != c_out)
+
+
 def _res_kept(params: dict, in_shapes: list[Shape], ctx: Context) -> int:
     # per position: the first norm and SiLU of the input, then six steps at the output's
     # width (layer, norm, plus the condition, SiLU, layer, sum) and the skip when it has one
@@ -173,13 +195,15 @@ BLOCKS = (
                         p_int("hidden", 64, 1, 8192, "size of the layer between the waves and "
                               "the output"))),
               _time_shape, _time_count, family="time_embed", macs=_time_macs,
-              kept=_time_kept),
+              kept=_time_kept, ops=lambda params, in_shapes, ctx: 10,  # the waves, the network
+              tensors=lambda params, in_shapes, ctx: 4),
     BlockSpec("ConditionEmbedding", "Generative", "Turns a class id into a learned vector; "
               "an id below 0 or past the last class picks an extra row meaning 'no class'.",
               ParamSet((p_int("dim", 32, 1, 8192, "length of each class's vector"),
                         p_int("classes", 0, 0, 100_000, "how many classes there are; 0 follows "
                               "the dataset"))),
-              _condition_shape, _condition_count, family="cond_embed", macs=no_macs),
+              _condition_shape, _condition_count, family="cond_embed", macs=no_macs,
+              tensors=lambda params, in_shapes, ctx: 1),
     BlockSpec("ResBlock", "Generative", "A residual block of a diffusion denoiser: norm, SiLU, "
               "3-wide convolution (Dense for vectors), norm, plus the condition, SiLU, "
               "convolution, plus the input.",
@@ -191,7 +215,8 @@ BLOCKS = (
                               "channels are not a multiple of it, the largest smaller number "
                               "that divides them"))),
               _res_shape, _res_count, input_ports=res_ports, family="resblock",
-              macs=_res_macs, kept=_res_kept),
+              macs=_res_macs, kept=_res_kept, ops=_res_ops, tensors=_res_tensors,
+              convs=_res_convs),
     BlockSpec("GradientReversal", "Generative", "Passes values on unchanged, but turns the "
               "gradient around (times -scale) on the way back, so the layers before it learn "
               "to fool the layers after it.",
@@ -204,5 +229,6 @@ BLOCKS = (
               ParamSet((p_int("hidden", 128, 1, 8192, "size of the middle layer"),
                         p_int("out", 64, 1, 8192, "length of the vector it gives"))),
               _projection_shape, _projection_count, family="projection_head",
-              macs=_projection_macs, kept=_projection_kept),
+              macs=_projection_macs, kept=_projection_kept,
+              ops=lambda params, in_shapes, ctx: 5, tensors=lambda params, in_shapes, ctx: 4),
 )

@@ -43,6 +43,10 @@ def _concat_shape(params: dict, in_shapes: list[Shape], ctx: Context) -> Shape:
     return (*first[:axis], total, *first[axis + 1:])
 
 
+def _pairwise_ops(params: dict, in_shapes: list[Shape], ctx: Context) -> int:
+    return len(in_shapes) - 1  # one sum or product per input after the first
+
+
 def _inputs_param():
     return p_int("inputs", 2, 2, 4, "how many branches it joins")
 
@@ -51,11 +55,11 @@ BLOCKS = (
     BlockSpec("Add", "Merge", "Adds its inputs value by value, as in a residual (skip) "
               "connection; all inputs must have the same shape.",
               ParamSet((_inputs_param(),)), _same_shapes, input_ports=merge_ports,
-              family="merge", macs=no_macs),
+              family="merge", macs=no_macs, ops=_pairwise_ops),
     BlockSpec("Multiply", "Merge", "Multiplies its inputs value by value, e.g. to gate one "
               "branch by another; all inputs must have the same shape.",
               ParamSet((_inputs_param(),)), _same_shapes, input_ports=merge_ports,
-              family="merge", macs=no_macs),
+              family="merge", macs=no_macs, ops=_pairwise_ops),
     BlockSpec("Concat", "Merge", "Joins its inputs side by side along one axis, by default "
               "the channels, as in U-Net skip connections.",
               ParamSet((_inputs_param(),

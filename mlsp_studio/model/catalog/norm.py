@@ -39,7 +39,8 @@ BLOCKS = (
                           "nothing is divided by zero", log_scale=True),
                   p_bool("affine", True, "learn a scale and a shift per channel"),
               )),
-              _batchnorm_shape, _batchnorm_count, family="norm", macs=no_macs),
+              _batchnorm_shape, _batchnorm_count, family="norm", macs=no_macs,
+              tensors=lambda params, in_shapes, ctx: 2 if params["affine"] else 0),
     BlockSpec("LayerNorm", "Normalization", "Rescales the last axis of each example to mean 0 "
               "and spread 1, as transformers do.",
               ParamSet((
@@ -47,5 +48,6 @@ BLOCKS = (
                           "nothing is divided by zero", log_scale=True),
                   p_bool("elementwise_affine", True, "learn a scale and a shift per feature"),
               )),
-              _layernorm_shape, _layernorm_count, family="norm", macs=no_macs),
+              _layernorm_shape, _layernorm_count, family="norm", macs=no_macs,
+              tensors=lambda params, in_shapes, ctx: 2 if params["elementwise_affine"] else 0),
 )

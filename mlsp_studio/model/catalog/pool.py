@@ -37,8 +37,9 @@ def _pool_params() -> ParamSet:
 
 
 def _pool(name: str, doc: str, dims: int) -> BlockSpec:
+    # torch pools a signal as an image of height 1: a view before and after
     return BlockSpec(name, "Pooling", doc, _pool_params(), _pool_shape(dims), family="pool",
-                     macs=no_macs)
+                     macs=no_macs, ops=lambda params, in_shapes, ctx: 3 if dims == 1 else 1)
 
 
 def _global(name: str, doc: str, dims: int) -> BlockSpec:

@@ -59,7 +59,7 @@ BLOCKS = (
     BlockSpec("Flatten", "Reshape", "Lays all values of each example out in one long row, "
               "e.g. to feed an image to a Dense layer.",
               ParamSet(()), _flatten_shape, family="reshape", macs=no_macs,
-              kept=a_view),
+              kept=a_view, ops=lambda params, in_shapes, ctx: int(len(in_shapes[0]) > 1)),
     BlockSpec("Reshape", "Reshape", "Rearranges the values of each example into a new shape "
               "holding the same number of values.",
               ParamSet((p_ints("shape", (1, -1), -1, 1 << 20, min_length=1, max_length=4,

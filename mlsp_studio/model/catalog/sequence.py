@@ -15,6 +15,15 @@ GATES = {"RNN": 1, "LSTM": 4, "GRU": 3}  # weight blocks per recurrent layer and
 # for the backward pass: the state for a plain RNN, the gates and more for a GRU, and the
 # larger work area of the oneDNN kernel for an LSTM
 KEPT_PER_STEP = {"RNN": 1, "LSTM": 16, "GRU": 7}
+# torch operations per time step, layer and direction on the CPU: a plain RNN and a GRU run
+# their cell one step after another (the recurrent product, adding the input's part, the
+# gates' sigmoids and tanh, their sums and products: 5 and 15 operations a step, each with
+# its step back in the backward pass); an LSTM runs as one fused oneDNN operation over the
+# whole sequence
+OPS_PER_STEP = {"RNN": 5, "LSTM": 0, "GRU": 15}
+# and once per layer and direction: the input's product for every step at once, the steps
+# split apart and stacked again (RNN, GRU); the fused layer and its work area (LSTM)
+OPS_PER_RUN = {"RNN": 6, "LSTM": 2, "GRU": 6}
 
 
 def sequence_input(in_shapes: list[Shape]) -> Shape:
@@ -64,6 +73,19 @@ def _posenc_shape(params: dict, in_shapes: list[Shape], ctx: Context) -> Shape:
 
 def _posenc_count(params: dict, in_shapes: list[Shape], ctx: Context) -> int:
     return params["max_len"] * in_shapes[0][1] if params["kind"] == "learned" else 0
+
+
+def _posenc_ops(params: dict, in_shapes: list[Shape], ctx: Context) -> int:
+    # the sum; a learned table is cut to the sequence's length first
+    return {"none": 0, "learned": 2}.get(params["kind"], 1)
+
+
+def _posenc_tensors(params: dict, in_shapes: list[Shape], ctx: Context) -> int:
+    return 1 if params["kind"] == "learned" else 0
+
+
+def _one_tensor(params: dict, in_shapes: list[Shape], ctx: Context) -> int:
+    return 1
 
 
 # --- recurrent layers -----------------------------------------------------------------------
@@ -118,6 +140,27 @@ def _recurrent_kept(cell: str):
     return kept
 
 
+def _recurrent_ops(cell: str):
+    def ops(params: dict, in_shapes: list[Shape], ctx: Context) -> int:
+        # every step of every layer and direction and each run's own; the two directions
+        # joined, dropout between layers, the final state picked out (both directions' ends
+        # joined when bidirectional)
+        length, layers = in_shapes[0][0], params["layers"]
+        both = params["bidirectional"]
+        runs = layers * (2 if both else 1)
+        ops = runs * (length * OPS_PER_STEP[cell] + OPS_PER_RUN[cell])
+        ops += (layers if both else 0) + (layers - 1 if params["dropout"] > 0 else 0)
+        if not params["return_sequence"]:
+            ops += 5 if both else 2
+        return ops
+    return ops
+
+
+def _recurrent_tensors(params: dict, in_shapes: list[Shape], ctx: Context) -> int:
+    # per layer and direction: input weights, recurrent weights and their two biases
+    return 4 * params["layers"] * (2 if params["bidirectional"] else 1)
+
+
 GATE_BIAS = {cell: (p_float("gate_bias", 0.0, -10.0, 10.0, f"starting bias of the {gate}: "
                             "above 0 the layer at first keeps its state from step to step, "
                             "so it can learn to remember over long gaps; 0 leaves torch's "
@@ -138,7 +181,8 @@ def _recurrent(cell: str, doc: str) -> BlockSpec:
         *GATE_BIAS.get(cell, ()),
     ))
     return BlockSpec(cell, "Sequence", doc, params, _recurrent_shape, _recurrent_counter(cell),
-                     family="recurrent", macs=_recurrent_macs(cell), kept=_recurrent_kept(cell))
+                     family="recurrent", macs=_recurrent_macs(cell), kept=_recurrent_kept(cell),
+                     ops=_recurrent_ops(cell), tensors=_recurrent_tensors)
 
 
 # --- pooling, patches and token selection ---------------------------------------------------
@@ -157,6 +201,12 @@ def _pooling_macs(params: dict, in_shapes: list[Shape], ctx: Context) -> int:
     # is elementwise work
     length, features = in_shapes[0]
     return length * params["hidden"] * (features + 1)
+
+
+def _pooling_ops(params: dict, in_shapes: list[Shape], ctx: Context) -> int:
+    # the score layer on the tokens (a view, the product, a view back, the weights'
+    # transpose), tanh, the scoring vector likewise, softmax, and the weighted sum
+    return 14
 
 
 def _pooling_kept(params: dict, in_shapes: list[Shape], ctx: Context) -> int:
@@ -194,6 +244,16 @@ def _patch_kept(params: dict, in_shapes: list[Shape], ctx: Context) -> int:
     return 2 * math.prod(_patch_shape(params, in_shapes, ctx))
 
 
+def _patch_ops(params: dict, in_shapes: list[Shape], ctx: Context) -> int:
+    # the convolution, flattening the patches, laying them out as tokens; the class token is
+    # expanded over the batch and joined in front
+    return 5 if params["class_token"] else 3
+
+
+def _patch_tensors(params: dict, in_shapes: list[Shape], ctx: Context) -> int:
+    return 3 if params["class_token"] else 2
+
+
 def _take_shape(params: dict, in_shapes: list[Shape], ctx: Context) -> Shape:
     length, features = sequence_input(in_shapes)
     index = params["index"]
@@ -223,14 +283,16 @@ BLOCKS = (
               ParamSet((p_int("vocab", 0, 0, 1_000_000, "how many different token ids there "
                               "are; 0 follows the dataset"),
                         p_int("dim", 64, 1, 8192, "length of each token's vector"))),
-              _embedding_shape, _embedding_count, family="embedding", macs=no_macs),
+              _embedding_shape, _embedding_count, family="embedding", macs=no_macs,
+              tensors=_one_tensor),
     BlockSpec("PositionalEncoding", "Sequence", "Adds to each token a pattern that depends on "
               "its position, so later layers can tell the first token from the tenth.",
               ParamSet((p_choice("kind", "sinusoidal", ("sinusoidal", "learned", "none"),
                                  "sinusoidal: fixed waves of different speeds; learned: one "
                                  "trained vector per position; none: adds nothing"),
                         p_int("max_len", 512, 1, 100_000, "longest sequence it can handle"))),
-              _posenc_shape, _posenc_count, family="posenc", macs=no_macs),
+              _posenc_shape, _posenc_count, family="posenc", macs=no_macs,
+              ops=_posenc_ops, tensors=_posenc_tensors),
     _recurrent("RNN", "A simple recurrent layer: reads the sequence one step at a time and "
                "mixes each input into a state, h = tanh(W x + U h + b)."),
     _recurrent("LSTM", "A recurrent layer with a memory cell and gates that decide what to "
@@ -243,7 +305,8 @@ BLOCKS = (
               ParamSet((p_int("hidden", 64, 1, 4096, "size of the small layer that scores "
                               "each token"),)),
               _pooling_shape, _pooling_count, family="attention_pool",
-              macs=_pooling_macs, kept=_pooling_kept),
+              macs=_pooling_macs, kept=_pooling_kept, ops=_pooling_ops,
+              tensors=lambda params, in_shapes, ctx: 3),
     BlockSpec("PatchEmbedding", "Sequence", "Cuts an image into square patches and turns each "
               "into a vector, making a sequence of tokens as in a vision transformer.",
               ParamSet((p_int("patch", 4, 1, 64, "side of each square patch, in pixels"),
@@ -251,7 +314,8 @@ BLOCKS = (
                         p_bool("class_token", True, "put a learned extra token first, whose "
                                "output can summarise the image"))),
               _patch_shape, _patch_count, family="patch_embed",
-              macs=_patch_macs, kept=_patch_kept),
+              macs=_patch_macs, kept=_patch_kept, ops=_patch_ops, tensors=_patch_tensors,
+              convs=lambda params, in_shapes, ctx: 1),
     BlockSpec("TakeToken", "Reshape", "Keeps one token of a sequence, e.g. the first "
               "(class) token or the last one.",
               ParamSet((p_int("index", 0, -100_000, 100_000, "which token: 0 is the first, "
@@ -259,10 +323,12 @@ BLOCKS = (
               _take_shape, family="token_select", macs=no_macs, kept=a_view),
     BlockSpec("Transpose", "Reshape", "Swaps the two axes of each example: (A, B) becomes "
               "(B, A), e.g. to run a Conv1d along a sequence of tokens.",
-              ParamSet(()), _transpose_shape, family="transpose", macs=no_macs,
-              kept=a_view),
+              # a view, but the next block copies it (a product or a convolution needs its rows
+              # in order) and keeps the copy; so it keeps its output, as a block that works
+              ParamSet(()), _transpose_shape, family="transpose", macs=no_macs),
     BlockSpec("RepeatVector", "Reshape", "Repeats one vector several times to make a "
               "sequence, e.g. to feed a summary to a recurrent decoder at every step.",
               ParamSet((p_int("times", 8, 1, 10_000, "length of the sequence it makes"),)),
-              _repeat_shape, family="repeat", macs=no_macs),
+              _repeat_shape, family="repeat", macs=no_macs,
+              ops=lambda params, in_shapes, ctx: 2),  # a view with a new axis, expanded
 )

@@ -6,8 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from ...model.blocks import Context, Shape, p_choice, p_float, p_int, p_ints
+from ...model.metric_units import LossMeaning
 from ...model.paradigms import OPTIMIZER_PARAMS, PARADIGM_SPECS, ParadigmSpec, shaped_like_data
 from ...model.params import ParamSet
+from ...model.step_work import StepWork, example_values, one_pass_each, own_plain_ops
 
 NOISE_KINDS = ("none", "gaussian", "masking", "salt_pepper")
 
@@ -25,6 +27,24 @@ def autoencoder_output(slot: str, hparams: dict[str, Any],
     if slot == "encoder":
         return (int(hparams["latent"]),), "the latent code of the 'latent' setting"
     return shaped_like_data(data, "the shape of the data it rebuilds")
+
+
+# operations, numbers read and written and numbers drawn per number of an example by each
+# kind of noise (train.corrupt): drawn noise added; a drawn mask applied; a drawn mask
+# choosing between two filled values by a second drawn mask
+NOISE_WORK = {"none": (0, 0, 0), "gaussian": (3, 6, 1), "masking": (4, 8, 1),
+              "salt_pepper": (8, 18, 2)}
+
+
+def autoencoder_step_work(hparams: dict[str, Any], contexts: dict[str, Context]) -> StepWork:
+    """The encoder and then the decoder run once each, one optimiser holding both; the batch
+    gets its noise first."""
+    ops, values, draws = NOISE_WORK.get(str(hparams.get("noise", "none")), (0, 0, 0))
+    if not hparams.get("noise_level", 1.0):
+        ops, values, draws = 0, 0, 0
+    size = example_values(contexts, "encoder")
+    return one_pass_each(("encoder", "decoder"), plain_ops=ops + own_plain_ops(hparams),
+                         values=values * size, draws=draws * size)
 
 
 PARADIGM_SPECS.register(ParadigmSpec(
@@ -49,4 +69,6 @@ PARADIGM_SPECS.register(ParadigmSpec(
               )),
     ("classification", "regression"),
     slot_inputs=autoencoder_inputs, slot_output=autoencoder_output, menu_order=50,
-    pictures=("reconstructions",)))
+    step_work=autoencoder_step_work,
+    pictures=("reconstructions",),
+    loss=LossMeaning("mean squared error of the reconstruction", short="MSE")))

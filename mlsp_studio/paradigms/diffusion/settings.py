@@ -6,8 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from ...model.blocks import Context, Shape, p_choice, p_float, p_int
+from ...model.metric_units import LossMeaning
 from ...model.paradigms import OPTIMIZER_PARAMS, PARADIGM_SPECS, ParadigmSpec, shaped_like_data
 from ...model.params import ParamSet
+from ...model.step_work import StepWork, example_values, one_pass_each, own_plain_ops
 
 NOISE_SCHEDULES = ("linear", "cosine")
 SAMPLERS = ("ddpm", "ddim")
@@ -27,6 +29,15 @@ def diffusion_inputs(slot: str, hparams: dict[str, Any], data: Context) -> Conte
 def diffusion_output(slot: str, hparams: dict[str, Any],
                      data: Context) -> tuple[Shape, str] | None:
     return shaped_like_data(data, "the predicted noise, shaped like the data")
+
+
+def diffusion_step_work(hparams: dict[str, Any], contexts: dict[str, Context]) -> StepWork:
+    """The denoiser runs once; before it the batch gets its time steps, its noise (drawn, one
+    number per number of the example) and the noisy examples mixed from both (scaled,
+    scaled, added), and some classes are hidden."""
+    size = example_values(contexts, "denoiser")
+    return one_pass_each(("denoiser",), plain_ops=14 + own_plain_ops(hparams),
+                         values=6 * size, draws=size + 2)
 
 
 PARADIGM_SPECS.register(ParadigmSpec(
@@ -54,4 +65,6 @@ PARADIGM_SPECS.register(ParadigmSpec(
               )),
     ("classification", "regression"),
     slot_inputs=diffusion_inputs, slot_output=diffusion_output, menu_order=70,
-    pictures=("diffusion_forward", "diffusion_trajectory", "diffusion_samples")))
+    step_work=diffusion_step_work,
+    pictures=("diffusion_forward", "diffusion_trajectory", "diffusion_samples"),
+    loss=LossMeaning("mean squared error of the predicted noise", short="MSE")))

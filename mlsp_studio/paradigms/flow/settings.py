@@ -8,8 +8,10 @@ import math
 from typing import Any
 
 from ...model.blocks import Context, Shape, p_float, p_int
+from ...model.metric_units import LossMeaning
 from ...model.paradigms import OPTIMIZER_PARAMS, PARADIGM_SPECS, ParadigmSpec
 from ...model.params import ParamSet
+from ...model.step_work import Pass, StepWork, Update, own_plain_ops, setting
 
 
 def flow_sizes(data: Context) -> tuple[int, int] | None:
@@ -39,6 +41,32 @@ def flow_output(slot: str, hparams: dict[str, Any], data: Context) -> tuple[Shap
             "the coupling changes: the first half scales, the second half shifts")
 
 
+# torch operations of one coupling layer beyond its conditioner (train_parts.Coupling): the
+# kept and changed halves cut out, the conditioner's output split in two, each half bounded
+# (divided, tanh, multiplied), the exponential, the affine change, the halves joined, the
+# log-scales summed and added to the log-determinant
+COUPLING_OPS = 14
+# the flow's own around the couplings: standardising the batch, starting the
+# log-determinant, the Gaussian's log-density and the mean
+FLOW_OPS = 12
+
+
+def flow_step_work(hparams: dict[str, Any], contexts: dict[str, Context]) -> StepWork:
+    """The conditioner runs once per coupling layer (each its own copy, all in one optimiser),
+    each coupling adding its own arithmetic over the example's numbers, forward and back;
+    the batch gets its jitter."""
+    layers = int(setting(hparams, "layers", 8))
+    ctx = contexts.get("conditioner")
+    kept = ctx.inputs.get("kept", (1,))[0] if ctx is not None else 1
+    dim = 2 * int(kept)
+    jitter = setting(hparams, "noise", 0.0) > 0
+    return StepWork((Pass("conditioner", layers),),
+                    (Update(("conditioner",), copies=layers),),
+                    trained_ops=COUPLING_OPS * layers + FLOW_OPS,
+                    plain_ops=(3 if jitter else 0) + own_plain_ops(hparams),
+                    values=2 * 3 * COUPLING_OPS * layers * dim, draws=dim if jitter else 0)
+
+
 PARADIGM_SPECS.register(ParadigmSpec(
     "flow", "Normalizing flow (RealNVP)",
     "A stack of invertible affine coupling layers carries the data to a standard normal. Each "
@@ -65,5 +93,6 @@ PARADIGM_SPECS.register(ParadigmSpec(
                       "0 = none"),
               )),
     ("classification", "regression"),
-    slot_inputs=flow_inputs, slot_output=flow_output, menu_order=75,
-    pictures=("flow_density", "flow_samples", "flow_layers")))
+    slot_inputs=flow_inputs, slot_output=flow_output, menu_order=75, step_work=flow_step_work,
+    pictures=("flow_density", "flow_samples", "flow_layers"),
+    loss=LossMeaning("negative log-likelihood", "nats per example")))

@@ -122,7 +122,7 @@ def balance_figure(snap: gan.GanBalance) -> Figure:
     bottom.plot(steps, g_loss, color="#e66101", linewidth=1.4,
                 label=f"generator loss ({words})")
     bottom.set_xlabel("step")
-    bottom.set_ylabel("loss")
+    bottom.set_ylabel("loss (nats)")
     bottom.legend(loc="upper right", fontsize=8, framealpha=0.85)
     for ax in (top, bottom):
         ax.grid(True, alpha=0.3)

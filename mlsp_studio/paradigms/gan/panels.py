@@ -223,7 +223,7 @@ class GanBalancePanel(_GanPanel):
         self.bottom = _plot(self.graphics, 2)
         self.bottom.setXLink(self.top)
         self.top.setLabel("left", "chance of real")
-        self.bottom.setLabel("left", "loss")
+        self.bottom.setLabel("left", "loss (nats)")
         self.bottom.setLabel("bottom", "step")
         self.top.setYRange(0.0, 1.0, padding=0.02)
         dashed = pg.mkPen("#888888", width=1, style=Qt.DashLine)

@@ -6,8 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from ...model.blocks import Context, Shape, p_choice, p_float, p_int
+from ...model.metric_units import LossMeaning
 from ...model.paradigms import OPTIMIZER_PARAMS, PARADIGM_SPECS, ParadigmSpec, shaped_like_data
 from ...model.params import ParamSet
+from ...model.step_work import Pass, StepWork, Update
 
 GENERATOR_LOSSES = ("flip", "reversal")
 GENERATOR_LR = p_float("lr", 0.001, 1e-6, 10.0, "the generator's learning rate: its step size "
@@ -26,6 +28,30 @@ def gan_output(slot: str, hparams: dict[str, Any], data: Context) -> tuple[Shape
     if slot == "discriminator":
         return (1,), "one score per example: the logit of 'this is real'"
     return shaped_like_data(data, "examples shaped like the data")
+
+
+def game_loss(hparams: dict[str, Any], data_options: dict[str, Any],
+              data: Context) -> LossMeaning:
+    """The discriminator's cross-entropy plus the generator's, in nats (with reversal the
+    generator's is the discriminator's on generated examples with its sign turned)."""
+    if hparams.get("generator_loss") == "reversal":
+        return LossMeaning("discriminator's cross-entropy + generator's (negative)", "nats")
+    return LossMeaning("discriminator's + generator's cross-entropy", "nats")
+
+
+def gan_step_work(hparams: dict[str, Any], contexts: dict[str, Context]) -> StepWork:
+    """Each of the ``d_steps`` discriminator steps generates a batch without gradients and
+    scores it and a batch of data (two runs, its weights updated); the generator's step runs
+    the generator and passes the gradient back through the discriminator to it. Each round
+    draws noise, scores with two cross-entropies and reads how sure the discriminator was."""
+    k = int(hparams.get("d_steps", 1) or 1)
+    ctx = contexts.get("generator")
+    latent = ctx.inputs.get("z", (1,))[0] if ctx is not None else 1
+    return StepWork((Pass("generator", k, backward="none"), Pass("discriminator", 2 * k),
+                     Pass("generator"), Pass("discriminator", backward="inputs")),
+                    (Update(("discriminator",), k), Update(("generator",))),
+                    trained_ops=6 * k + 4, plain_ops=8 * k + 3, draws=(k + 1) * latent,
+                    rounds=k + 1)
 
 
 PARADIGM_SPECS.register(ParadigmSpec(
@@ -48,5 +74,5 @@ PARADIGM_SPECS.register(ParadigmSpec(
                        "loss passed back through a gradient-reversal layer)"),
               )),
     ("classification", "regression"),
-    slot_inputs=gan_inputs, slot_output=gan_output, menu_order=60,
-    pictures=("gan_balance",)))
+    slot_inputs=gan_inputs, slot_output=gan_output, menu_order=60, step_work=gan_step_work,
+    pictures=("gan_balance",), loss=game_loss))

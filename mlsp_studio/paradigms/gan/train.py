@@ -27,7 +27,7 @@ from ...snapshots.kinds import Snapshot
 from ..base import NonFiniteLoss
 from ..optim import make_optimizer
 from ..registry import PARADIGMS
-from ..update import TrainerBase, optimise
+from ..update import TrainerBase, mean_over_processes, optimise
 from .snapshots import GanBalance, GanField, GanSamples
 
 GRID = 64               # discriminator heatmap resolution per axis
@@ -254,6 +254,7 @@ class GanParadigm(TrainerBase):
             raise NonFiniteLoss(g_value)
         params = [p for p in self.G.parameters() if p.requires_grad]
         grads = torch.autograd.grad(g_loss, params)  # the generator's only: D keeps its own
+        grads = mean_over_processes(grads)  # on several processes, as DDP would
         for p, g in zip(params, grads, strict=True):
             p.grad = g
         self.g_opt.step()

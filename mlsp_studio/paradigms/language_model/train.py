@@ -19,6 +19,7 @@ from ..registry import PARADIGMS
 from ..seq_visuals import attention_snapshot
 from ..text_common import (
     TextTrainer,
+    bits_per_character,
     entropy_nats,
     option_number,
     sample_next,
@@ -111,7 +112,7 @@ class LanguageModelParadigm(TextTrainer):
         with torch.inference_mode():
             self.model.eval()
             loss, accuracy = window_scores(self.model, stream, starts, self.window, EVAL_BATCH)
-        return {"loss": loss, "accuracy": accuracy}
+        return {"loss": loss, **bits_per_character(self.tokenizer, loss), "accuracy": accuracy}
 
     def final_metrics(self) -> dict[str, float]:
         out = self._split_metrics(lambda split: self.evaluate(

@@ -17,6 +17,7 @@ from ..registry import PARADIGMS
 from ..seq_visuals import attention_snapshot
 from ..text_common import (
     TextTrainer,
+    bits_per_character,
     choose_positions,
     corrupt,
     option_number,
@@ -178,6 +179,7 @@ class MaskedLMParadigm(TextTrainer):
             self.model.eval()
             logits, token_loss, pair_logits, pair_loss = self._losses(x, inputs, chosen, labels)
             metrics = {"loss": token_loss.item(),
+                       **bits_per_character(self.tokenizer, token_loss.item()),
                        "masked_accuracy": masked_accuracy(logits, x, chosen)}
             if pair_logits is not None:
                 metrics["nsp_loss"] = pair_loss.item()

@@ -2,9 +2,28 @@
 
 from __future__ import annotations
 
-from ...model.blocks import p_bool, p_float, p_int
+from typing import Any
+
+from ...model.blocks import Context, p_bool, p_float, p_int
+from ...model.metric_units import CROSS_ENTROPY, MEAN_SQUARED_ERROR, LossMeaning
 from ...model.paradigms import OPTIMIZER_PARAMS, PARADIGM_SPECS, ParadigmSpec
 from ...model.params import ParamSet
+from ...model.step_work import Pass, StepWork, Update, own_plain_ops
+
+
+def supervised_loss(hparams: dict[str, Any], data_options: dict[str, Any],
+                    data: Context) -> LossMeaning:
+    """Cross-entropy (nats) for classes, the mean squared error for numbers."""
+    return CROSS_ENTROPY if data.num_classes > 0 else MEAN_SQUARED_ERROR
+
+
+def supervised_step_work(hparams: dict[str, Any], contexts: dict[str, Context]) -> StepWork:
+    """Every member of an ensemble runs on the batch and has its own loss (a sum of two more
+    operations each); one optimiser holds them all."""
+    members = int(hparams.get("ensemble", 1) or 1)
+    return StepWork((Pass("model", members),), (Update(("model",), copies=members),),
+                    trained_ops=3 * (members - 1), plain_ops=members * own_plain_ops(hparams))
+
 
 PARADIGM_SPECS.register(ParadigmSpec(
     "supervised", "Supervised learning",
@@ -26,4 +45,5 @@ PARADIGM_SPECS.register(ParadigmSpec(
               p_int("ensemble", 1, 1, 10,
                     "how many copies of the network train side by side, each from its own "
                     "random start; their predictions are averaged; 1 = a single network"))),
-    ("classification", "regression"), menu_order=0))
+    ("classification", "regression"), menu_order=0, loss=supervised_loss,
+    step_work=supervised_step_work))

@@ -20,6 +20,7 @@ from ...snapshots.kinds import (
     RegressionFit,
     Snapshot,
 )
+from ...snapshots.lab import UnitPictures
 from ..augment import Augmenter, refusal
 from ..ensemble import Ensemble
 from ..layer_stats import layer_stats, weighted_layers
@@ -27,6 +28,7 @@ from ..optim import make_optimizer
 from ..receptive_field import ReceptiveFieldProbe
 from ..registry import PARADIGMS
 from ..seq_visuals import SEQUENCE_TYPES, SequenceVisuals, event_mass
+from ..unit_pictures import example_pictures, plane_pictures, unit_keys
 from ..update import TrainerBase
 from .train_parts import accuracy, predict, supervised_loss
 
@@ -91,7 +93,15 @@ class SupervisedParadigm(TrainerBase):
         self._seq = SequenceVisuals(self.model, data)
         self._rf = ReceptiveFieldProbe(self.model, data.input_kind)
         kinds |= {"receptive_field"} if self._rf.layers else set()
+        self._unit_keys = (unit_keys(self.model, data.input_kind == "image")
+                           if data.input_kind in ("points2d", "image") else [])
+        kinds |= {"unit_pictures"} if self._unit_keys else set()
         self.visual_kinds = frozenset(kinds | self._seq.kinds)
+
+    def several_processes(self, hparams: dict) -> str:
+        """Why this cannot train on several processes ("" when it can)."""
+        return ("an ensemble's other members are copies it makes itself, which the processes "
+                "would not share; set ensemble to 1") if hparams["ensemble"] > 1 else ""
 
     # -- training ------------------------------------------------------------------------
     def _loss(self, out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -168,6 +178,7 @@ class SupervisedParadigm(TrainerBase):
             "boundary": self._boundary, "regression_fit": self._fit,
             "confusion": self._confusion, "feature_maps": self._feature_maps,
             "kernels": self._kernels, "reconstructions": self._reconstructions,
+            "unit_pictures": self._unit_pictures,
         }, self.predictor)
         if "layer_stats" in wanted:  # needs gradients: outside inference mode
             idx = self._train_eval
@@ -191,6 +202,15 @@ class SupervisedParadigm(TrainerBase):
         return DecisionBoundary(step=self.steps_done, xs=xs, ys=ys, probs=probs.cpu().numpy(),
                                 points=test.x.cpu().numpy(), labels=test.y.cpu().numpy(),
                                 class_names=tuple(self.data.class_names))
+
+    def _unit_pictures(self) -> UnitPictures:
+        """Each hidden unit over the plane (points) or its most exciting test pictures; of
+        the first member when the model is an ensemble."""
+        if self.data.input_kind == "points2d":
+            return plane_pictures(self.model, self._unit_keys, self.data.extent, self.device,
+                                  self.steps_done)
+        return example_pictures(self.model, self._unit_keys, self.data.test.x,
+                                self.steps_done)
 
     def _fit(self) -> RegressionFit:
         x0, x1 = self.data.extent[0], self.data.extent[1]

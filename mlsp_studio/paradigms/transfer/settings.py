@@ -4,6 +4,7 @@ another by full fine-tuning, a linear probe or LoRA, and see what each costs and
 from __future__ import annotations
 
 from ...model.blocks import p_choice, p_float, p_int, p_ints
+from ...model.metric_units import CROSS_ENTROPY
 from ...model.paradigms import OPTIMIZER_PARAMS, PARADIGM_SPECS, ParadigmSpec
 from ...model.params import ParamSet
 
@@ -42,4 +43,4 @@ PARADIGM_SPECS.register(ParadigmSpec(
                        "LoRA: which layers of the body get a correction (the output layer is "
                        "trained in full)"),
               )),
-    ("classification",), menu_order=90))
+    ("classification",), menu_order=90, loss=CROSS_ENTROPY))

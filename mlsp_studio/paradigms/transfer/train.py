@@ -171,6 +171,11 @@ class TransferParadigm(TrainerBase):
         self.batches = EpochBatches(len(self.target.splits["train"][0]), self.batch_size,
                                     self.generator)
 
+    def several_processes(self, hparams: dict) -> str:
+        """Why this cannot train on several processes ("" when it can)."""
+        return ("it changes its network between its two phases (a new head, frozen weights, "
+                "adapters), which the averaging of gradients among processes cannot follow")
+
     # -- training ------------------------------------------------------------------------
     def _batch(self) -> tuple[torch.Tensor, torch.Tensor]:
         x, y = self.task.splits["train"]
