@@ -58,3 +58,14 @@ def test_a_good_checkpoint_still_loads(tmp_path: Path) -> None:
     source, target = torch.nn.Linear(3, 2), torch.nn.Linear(3, 2)
     load_checkpoint(target, save_checkpoint(source, tmp_path / "ok.safetensors"))
     assert torch.equal(source.weight, target.weight)
+
+
+def test_the_same_weights_give_the_same_file_bytes(tmp_path: Path) -> None:
+    """safetensors writes its metadata in no fixed order; the studio's files do not vary."""
+    net = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.BatchNorm1d(4))
+    files = {save_checkpoint(net, tmp_path / f"{i}.safetensors").read_bytes()
+             for i in range(6)}
+    assert len(files) == 1
+    target = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.BatchNorm1d(4))
+    load_checkpoint(target, tmp_path / "0.safetensors")
+    assert torch.equal(net[0].weight, target[0].weight)

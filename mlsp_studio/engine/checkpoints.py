@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import struct
 from pathlib import Path
 
 import torch
 from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file, save
 
 from ..errors import StudioError
 
@@ -20,8 +21,28 @@ def save_checkpoint(module: torch.nn.Module, path: Path, slot: str = "model") ->
     """Write the module's parameters and buffers; tensors are copied to CPU, contiguous."""
     tensors = {k: v.detach().to("cpu").contiguous().clone()
                for k, v in module.state_dict().items()}
-    save_file(tensors, str(path), metadata={"format": "mlsp-studio", "slot": slot})
-    return path
+    return write_tensors(tensors, path, slot)
+
+
+def write_tensors(tensors: dict[str, torch.Tensor], path: Path, slot: str) -> Path:
+    """Write ``tensors`` as safetensors whose bytes depend only on the tensors and the slot,
+    so the same run written twice gives the same file (safetensors itself writes its
+    metadata in no fixed order)."""
+    data = save({k: v.contiguous() for k, v in tensors.items()},
+                metadata={"format": "mlsp-studio", "slot": slot})
+    Path(path).write_bytes(_ordered_header(data))
+    return Path(path)
+
+
+def _ordered_header(data: bytes) -> bytes:
+    """The same file with its header's keys sorted, padded with spaces to the same length."""
+    (length,) = struct.unpack("<Q", data[:8])
+    header = json.loads(data[8:8 + length])
+    text = json.dumps(header, sort_keys=True, separators=(",", ":"),
+                      ensure_ascii=False).encode()
+    if len(text) > length:  # never the case for JSON the same keys re-ordered; kept as it was
+        return data
+    return data[:8] + text.ljust(length, b" ") + data[8 + length:]
 
 
 MAX_HEADER_BYTES = 4 * 1024 * 1024  # the header of a network the studio trains is far smaller

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import torch
 
-from .checkpoints import CheckpointError, load_checkpoint, load_state
+from .checkpoints import CheckpointError, load_checkpoint, load_state, write_tensors
 
 MAX_KEPT = 8  # checkpoints kept in memory per run, besides the final weights
 STEP_FOLDER = re.compile(r"step-(\d+)")
@@ -78,11 +78,7 @@ def write_checkpoints(out_dir: Path, keeper: CheckpointKeeper) -> list[Path]:
 
 
 def save_state(state: dict[str, torch.Tensor], path: Path, slot: str) -> Path:
-    from safetensors.torch import save_file
-
-    save_file({k: v.contiguous() for k, v in state.items()}, str(path),
-              metadata={"format": "mlsp-studio", "slot": slot})
-    return path
+    return write_tensors(state, path, slot)
 
 
 def list_checkpoints(run_dir: Path) -> list[int]:

@@ -86,6 +86,7 @@ class UnitsPanel(Panel):
         self.heading.setWordWrap(True)
         self.chooser = QComboBox()
         self.chooser.setToolTip("The block whose units are shown")
+        self.chooser.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.chooser.activated.connect(self._on_chosen_block)
         self.view = UnitsView()
         self.view.unitChosen.connect(self._on_chosen_unit)
