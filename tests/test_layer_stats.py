@@ -43,10 +43,9 @@ def test_measuring_changes_no_weight_gradient_or_optimiser_state() -> None:
     assert all(torch.equal(a, s["exp_avg"])
                for a, s in zip(moments, paradigm.optimizer.state.values(), strict=True))
     assert np.all(snap.grad_norms > 0) and np.all(snap.weight_norms > 0)
-    assert snap.weight_hist.shape == (4, 30) and np.all(snap.weight_hist.sum(1) ==
-                                                        [p.numel() for n, p in
-                                                         net.named_parameters()
-                                                         if n.endswith("weight")])
+    per_block = [sum(p.numel() for p in net.blocks[k].parameters())
+                 for k in ("n2", "n5", "n9", "n11")]
+    assert snap.weight_hist.shape == (4, 30) and np.all(snap.weight_hist.sum(1) == per_block)
 
 
 def test_gradients_are_the_ones_autograd_gives() -> None:
@@ -58,11 +57,25 @@ def test_gradients_are_the_ones_autograd_gives() -> None:
     snap = layer_stats(net, x, y, F.cross_entropy, step=7)
     assert not net.training  # left as it was found
     F.cross_entropy(net(x), y).backward()
-    expected = [net.blocks["n2"].weight.grad.norm().item(),
-                net.blocks["n4"].weight.grad.norm().item()]
+    expected = [torch.cat([p.grad.ravel() for p in net.blocks[k].parameters()]).norm().item()
+                for k in ("n2", "n4")]  # weights and biases together
     np.testing.assert_allclose(snap.grad_norms, expected, rtol=1e-5)
     assert snap.step == 7 and snap.act_labels == ("Tanh 3",)
     assert np.isnan(snap.dead[0]) and 0.0 <= snap.saturated[0] <= 1.0
+
+
+def test_recurrent_and_embedding_blocks_are_compared_too() -> None:
+    """An LSTM's several weight tensors count as one layer; a LayerNorm is not a layer."""
+    lstm = ("LSTM", {"hidden": 6, "return_sequence": False})
+    graph = Graph.chain([("Input", {}), ("Embedding", {"dim": 4}), lstm, "LayerNorm",
+                         ("ClassifierHead", {})])
+    torch.manual_seed(0)
+    net = compile_graph(graph, BLOCKS, Context({"x": (5,)}, num_classes=3, vocab_size=7))
+    x, y = torch.randint(0, 7, (8, 5)), torch.randint(0, 3, (8,))
+    snap = layer_stats(net, x, y, F.cross_entropy, step=1)
+    assert snap.labels == ("Embedding 2", "LSTM 3", "ClassifierHead 5")
+    assert snap.weight_hist[1].sum() == sum(p.numel() for p in net.blocks["n3"].parameters())
+    assert np.all(snap.grad_norms > 0)
 
 
 def test_dead_and_saturated_units_are_counted() -> None:

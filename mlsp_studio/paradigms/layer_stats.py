@@ -14,21 +14,23 @@ import torch
 
 from ..snapshots.lab import LayerStats, histogram
 
-WEIGHTED = ("Dense", "Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d", "ClassifierHead",
-            "RegressionHead")
+NOT_COMPARED = ("BatchNorm", "LayerNorm", "Normalization")  # a scale and shift, not a layer
 RELU_LIKE = ("ReLU", "LeakyReLU", "GELU")
 SQUASHING = {"Sigmoid": (0.0, 1.0), "Tanh": (-1.0, 1.0)}
 SATURATION = 0.02  # within this share of the range from a limit counts as saturated
 BATCH = 128
 
 
-def weighted_layers(model: torch.nn.Module) -> list[tuple[str, torch.nn.Parameter]]:
-    """(block name, weight) of every Dense, convolution and head, in the order they run."""
+def weighted_layers(model: torch.nn.Module) -> list[tuple[str, list[torch.nn.Parameter]]]:
+    """(block name, its learned weights) of every block that learns (Dense, convolutions,
+    embeddings, recurrent layers, attention, heads; not normalisations), in the order they
+    run. A block with several weight tensors (an LSTM's, a transformer layer's) counts as
+    one layer: its norms are over all of them together."""
     out = []
     for key, block_type in model.types.items():
-        weight = getattr(model.blocks[key], "weight", None)
-        if block_type in WEIGHTED and isinstance(weight, torch.nn.Parameter):
-            out.append((key, weight))
+        params = [p for p in model.blocks[key].parameters() if p.requires_grad]
+        if params and block_type not in NOT_COMPARED:
+            out.append((key, params))
     return out
 
 
@@ -48,7 +50,7 @@ def layer_stats(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor,
             first_output = model.output_keys[0]
             captured = model.forward_capture(x, keys={*acts, first_output})
             out = captured[first_output]
-            weights = [w for _, w in layers]
+            weights = [w for _, ws in layers for w in ws]
             grads = torch.autograd.grad(loss_fn(out, y), weights, allow_unused=True) \
                 if weights else ()
     finally:
@@ -56,9 +58,13 @@ def layer_stats(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor,
             model.load_state_dict(state, strict=False)
         model.train(was_training)
     labels = tuple(model.labels[k] for k, _ in layers)
-    w_arrays = [w.detach().float().cpu().numpy().ravel() for _, w in layers]
-    g_arrays = [(g if g is not None else torch.zeros_like(w)).detach().float().cpu().numpy()
-                .ravel() for g, (_, w) in zip(grads, layers, strict=True)]
+    flat = [(g if g is not None else torch.zeros_like(w)).detach().float().cpu().numpy().ravel()
+            for g, w in zip(grads, weights, strict=True)]
+    w_arrays, g_arrays, start = [], [], 0
+    for _, ws in layers:
+        w_arrays.append(np.concatenate([w.detach().float().cpu().numpy().ravel() for w in ws]))
+        g_arrays.append(np.concatenate(flat[start:start + len(ws)]))
+        start += len(ws)
     w_hist, w_range = _histograms(w_arrays)
     g_hist, g_range = _histograms(g_arrays)
     dead, saturated = [], []
