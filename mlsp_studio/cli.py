@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from .cli_args import command_parser
+from .cli_prompt import check_prompt, write_samples
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_DIVERGED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
@@ -30,8 +31,8 @@ def main(argv: list[str] | None = None) -> int:
             return _cmd_check(args)
         if args.command == "presets":
             return _cmd_presets()
-        if args.command == "open":
-            return _gui().run_gui(args.target)
+        if args.command in ("open", "watch"):
+            return _gui().run_gui(args.target, watch=args.command == "watch")
         if args.command == "screenshot":
             return _cmd_screenshot(args)
         if args.command == "bench":
@@ -101,6 +102,9 @@ def _check_screen() -> None:
 
 
 def _cmd_screenshot(args: argparse.Namespace) -> int:
+    if args.at_step is not None:  # a recorded run's pictures at a step: no window
+        from .report.recorded import screenshot_at_step
+        return screenshot_at_step(args.target, args.at_step, args.output)
     width, sep, height = args.size.lower().partition("x")
     if not (sep and width.isdigit() and height.isdigit()
             and 320 <= int(width) <= 8000 and 240 <= int(height) <= 8000):
@@ -164,6 +168,8 @@ def _load_target(args: argparse.Namespace):
             if not sep or not name.strip():
                 raise CommandError(f"--set needs NAME=VALUE, not {item!r}")
             project.apply_setting(name.strip(), value.strip())
+        if getattr(args, "prompt", None) is not None:  # refused before any training
+            check_prompt(project.paradigm, args.prompt, args.samples)
     except StudioError as err:
         raise CommandError(str(err)) from None
     return project
@@ -271,7 +277,7 @@ def _run_one(project, args: argparse.Namespace, out: Path):
 def _train(project, args: argparse.Namespace, out: Path, world):
     from .engine import Engine
     from .engine.distributed import WRITTEN
-    from .engine.outputs import write_run
+    from .engine.outputs import record_run, write_run
     from .errors import StudioError
 
     engine = Engine(project, max_steps=args.steps, max_seconds=args.seconds,
@@ -282,6 +288,8 @@ def _train(project, args: argparse.Namespace, out: Path, world):
 
             fork_engine(engine, args.fork)
         engine.build()
+        if world.leader and not args.no_recording:  # metrics and pictures as it trains
+            record_run(engine, out)
     except StudioError as err:
         if not args.all_variants:
             raise CommandError(str(err)) from None
@@ -326,8 +334,12 @@ def _train(project, args: argparse.Namespace, out: Path, world):
           f"files in {out}")
     for line in final_lines(summary["final"], loss):  # the loss's unit, then set by set
         print(f"  {line}")
+    if summary.get("split"):  # which examples those sets hold
+        print(f"  data: {summary['split']['words']}")
     if engine.message:  # e.g. stopped early, and which weights were kept
         print(f"  {engine.message}")
+    if args.prompt is not None:  # a language model's answer to the prompt
+        write_samples(engine.paradigm, args.prompt, args.samples, project.seed, out)
     return EXIT_OK, engine
 
 

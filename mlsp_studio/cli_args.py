@@ -16,7 +16,8 @@ def command_parser() -> argparse.ArgumentParser:
                                     "project file")
     run.add_argument("--steps", type=int, help="stop after this many steps")
     run.add_argument("--seconds", type=float, help="stop after this many seconds of training")
-    run.add_argument("--seed", type=int, help="random seed")
+    run.add_argument("--seed", type=int, help="the run's seed: starting weights and batches "
+                     "(the data's: --set dataset.data_seed=N or dataset.split_seed=N)")
     run.add_argument("--device", choices=("auto", "cpu", "cuda"), help="where to train")
     run.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                      help="change a setting, e.g. --set lr=0.003 --set noise=0.2")
@@ -31,6 +32,8 @@ def command_parser() -> argparse.ArgumentParser:
                                              "(default: runs/NAME-TIME)")
     run.add_argument("--threads", type=int, help="torch threads (default: cores - 1)")
     run.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
+    run.add_argument("--no-recording", action="store_true", help="write no recording/ (the "
+                     "metrics and pictures over training, for replaying the run)")
     run.add_argument("--quiet", action="store_true", help="print only the final line")
     run.add_argument("--precision", choices=("float32", "bf16"), default="float32",
                      help="bf16: compute in bfloat16 where it is safe (autocast), on a GPU "
@@ -39,6 +42,12 @@ def command_parser() -> argparse.ArgumentParser:
                      help="train on N processes at once, each on its share of every batch "
                           "(DistributedDataParallel through torch.distributed.run, as "
                           "'torchrun --standalone --nproc_per_node=N -m mlsp_studio run ...')")
+    run.add_argument("--prompt", metavar="TEXT",
+                     help="language models: at the end, print samples continuing TEXT (a "
+                          "masked model fills the blanks written in it as [MASK] or _); "
+                          "also written to samples.txt in the run folder")
+    run.add_argument("--samples", type=int, default=3, metavar="N",
+                     help="how many samples --prompt writes (default 3)")
     export = sub.add_parser("export", help="write a project as a standalone PyTorch script "
                                            "or its network as ONNX")
     export.add_argument("target", help="a preset name or a .mlsp.json project file")
@@ -64,8 +73,14 @@ def command_parser() -> argparse.ArgumentParser:
     check.add_argument("--device", choices=("auto", "cpu", "cuda"),
                        help="where --measure trains")
     sub.add_parser("presets", help="list the built-in presets")
-    open_ = sub.add_parser("open", help="open the studio on a preset or project file")
-    open_.add_argument("target", help="a preset name or a .mlsp.json project file")
+    open_ = sub.add_parser("open", help="open the studio on a preset, a project file or a "
+                           "finished run's folder (its project and final weights)")
+    open_.add_argument("target", help="a preset name, a .mlsp.json project file or a run "
+                       "folder written by 'mlsp-studio run --out'")
+    watch = sub.add_parser("watch", help="open the studio on a run folder that a run is "
+                           "writing (here, under torchrun, or synced from a server) and follow "
+                           "it as it grows")
+    watch.add_argument("target", help="the folder given to 'mlsp-studio run --out'")
     shot = sub.add_parser("screenshot", help="open the window offscreen, train, save a PNG")
     shot.add_argument("target", help="a preset name or a .mlsp.json project file")
     shot.add_argument("-o", "--output", type=Path, required=True, help="the PNG to write")
@@ -73,6 +88,8 @@ def command_parser() -> argparse.ArgumentParser:
                       help="seconds to train before the picture (default 5)")
     shot.add_argument("--size", default="1440x900", help="window size, WIDTHxHEIGHT")
     shot.add_argument("--dark", action="store_true", help="dark theme")
+    shot.add_argument("--at-step", type=int, metavar="N", help="TARGET is a run folder: draw "
+                      "its recorded pictures and curves as they were at step N (no window)")
     bench = sub.add_parser("bench", help="measure training speed against a bare PyTorch loop")
     bench.add_argument("--json", action="store_true", help="end with one JSON line")
     bench.add_argument("--seconds", type=float, default=2.0, help="seconds per measurement")

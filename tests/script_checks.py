@@ -40,7 +40,7 @@ def load_script(source: str) -> dict:
 def assert_same_data(script: dict, project: Project) -> None:
     """The script's ``make_data`` gives every part of the studio's data, to the bit."""
     bundle = make_dataset(project.dataset, project.dataset_options)
-    parts = script["make_data"](bundle.options["seed"])
+    parts = script["make_data"](bundle.options.get("data_seed", bundle.options.get("split_seed")))
     for name, split in bundle.splits().items():
         x, y = parts[name]
         assert x.dtype == split.x.dtype and y.dtype == split.y.dtype, name

@@ -192,7 +192,7 @@ def test_pairs_of_one_digit_differ_and_the_seed_repeats_them() -> None:
     assert len(same) > 10 and (same[0] - same[1]).abs().mean() > 0.3  # random phase, noise
     again = make_dataset("paired_digits", {})
     assert torch.equal(again.train.extra["pair"], data.train.extra["pair"])
-    other = make_dataset("paired_digits", {"seed": 1})
+    other = make_dataset("paired_digits", {"data_seed": 1})
     assert not torch.equal(other.train.extra["pair"][:5], data.train.extra["pair"][:5])
     longer = make_dataset("paired_digits", {"length": 128})
     assert longer.train.extra["pair"].shape[1:] == (1, 128)

@@ -100,8 +100,9 @@ def test_registries_agree_and_hold_every_builtin():
         == set(MAKERS.names())
     for spec in DATASET_SPECS:
         assert spec.doc and spec.title
-        assert {"seed", "val_fraction", "test_fraction"} <= set(spec.options.names())
-        assert spec.options.get("seed").default == 0
+        seed = "split_seed" if spec.name in ("csv", "npz", *media) else "data_seed"
+        assert {seed, "val_fraction", "test_fraction"} <= set(spec.options.names())
+        assert spec.options.get(seed).default == 0 and "seed" not in spec.options.names()
 
 
 @pytest.mark.parametrize("name", BUILTIN)
@@ -119,8 +120,8 @@ def test_builtin_makes_with_options_and_matches_spec(name, options):
 
 @pytest.mark.parametrize("name", BUILTIN)
 def test_same_seed_same_tensors_other_seed_other_tensors(name):
-    a, b = make_dataset(name, {"seed": 5}), make_dataset(name, {"seed": 5})
-    c = make_dataset(name, {"seed": 6})
+    a, b = make_dataset(name, {"data_seed": 5}), make_dataset(name, {"data_seed": 5})
+    c = make_dataset(name, {"data_seed": 6})
     for part in ("train", "val", "test"):
         assert torch.equal(getattr(a, part).x, getattr(b, part).x)
         assert torch.equal(getattr(a, part).y, getattr(b, part).y)
@@ -157,8 +158,8 @@ def test_split_indices_cover_every_row_once_and_spread_each_class():
 
 
 def test_changing_fractions_keeps_the_examples():
-    a = make_dataset("moons", {"seed": 3})
-    b = make_dataset("moons", {"seed": 3, "test_fraction": 0.4})
+    a = make_dataset("moons", {"data_seed": 3})
+    b = make_dataset("moons", {"data_seed": 3, "test_fraction": 0.4})
     rows = lambda d: sorted(map(tuple, torch.cat([s.x for s in d.splits().values()]).tolist()))  # noqa: E731
     assert rows(a) == rows(b)
 
@@ -211,7 +212,7 @@ def test_to_device_keeps_everything():
     ("spiral", {"classes": 7}),
     ("blobs", {"spread": 0.0}),
     ("moons", {"noise": -0.1}),
-    ("circles", {"seed": "abc"}),
+    ("circles", {"data_seed": "abc"}),
     ("xor", {"colour": "red"}),
     ("sine", {"val_fraction": 0.6}),
     ("sine", {"test_fraction": 0.0}),
@@ -293,7 +294,11 @@ def test_csv_regression_and_label_column_choice(tmp_path):
     bundle = make_dataset("csv", {"path": path, "label_column": "target"})
     _check_against_spec(bundle, "csv", {"path": path, "label_column": "target"})
     assert bundle.task == "regression" and bundle.input_shape == (3,) and bundle.num_targets == 1
-    last = make_dataset("csv", {"path": path, "label_column": ""})
+    guessed = make_dataset("csv", {"path": path, "label_column": ""})  # named 'target'
+    assert guessed.task == "regression" and guessed.input_shape == (3,)
+    unnamed = _write_csv(tmp_path / "plain.csv", "\n".join(
+        ["u,v,w"] + [f"{i * 0.37:.3f},{i},{i % 3}" for i in range(30)]))
+    last = make_dataset("csv", {"path": unnamed, "label_column": ""})  # few whole numbers
     assert last.task == "classification" and last.num_classes == 3
     forced = make_dataset("csv", {"path": path, "label_column": "", "task": "regression"})
     assert forced.task == "regression"
@@ -311,7 +316,7 @@ def test_good_npz_image_and_regression(tmp_path):
     _check_against_spec(bundle, "npz", {"path": reg})
     assert bundle.task == "regression" and bundle.num_targets == 2 and bundle.input_shape == (5,)
     text = _good_npz(tmp_path, rng.normal(size=(12,)), np.array(["a", "b", "c"] * 4), "t.npz")
-    bundle = make_dataset("npz", {"path": text, "seed": 2})
+    bundle = make_dataset("npz", {"path": text, "split_seed": 2})
     assert bundle.class_names == ["a", "b", "c"] and bundle.input_shape == (1,)
 
 

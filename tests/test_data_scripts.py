@@ -15,16 +15,16 @@ from mlsp_studio.export.script_gen_common import RING_CENTRES
 from mlsp_studio.model.datasets import context_task, dataset_context
 
 CASES = [
-    ("spiral", {"classes": 5, "noise": 0.0, "n_samples": 333, "seed": 7}),
-    ("circles", {"noise": 0.3, "seed": 2}),
-    ("xor", {"n_samples": 101, "noise": 0.2, "seed": 9}),
+    ("spiral", {"classes": 5, "noise": 0.0, "n_samples": 333, "data_seed": 7}),
+    ("circles", {"noise": 0.3, "data_seed": 2}),
+    ("xor", {"n_samples": 101, "noise": 0.2, "data_seed": 9}),
     ("blobs", {"classes": 2, "spread": 1.5, "n_samples": 50}),
     ("moons", {"val_fraction": 0.0}),
     ("ring", {"modes": 3, "radius": 1.0, "spread": 0.3, "n_samples": 90}),
-    ("sine", {"frequency": 3.0, "seed": 4}),
+    ("sine", {"frequency": 3.0, "data_seed": 4}),
     ("digits", {"classes": [3, 1, 7], "flatten": True}),
     ("noisy_digits", {"copies": 2, "noise": 0.5, "val_fraction": 0.0}),
-    ("signals", {"length": 32, "n_samples": 77, "seed": 11}),
+    ("signals", {"length": 32, "n_samples": 77, "data_seed": 11}),
 ]
 
 
@@ -39,7 +39,8 @@ def _script_parts(name: str, options: dict) -> tuple[dict, dict, str]:
     for line in (*code.imports, *code.constants):
         exec(line, namespace)
     exec(compile(SPLIT + "\n\n" + source, "make_data.py", "exec"), namespace)
-    return namespace["make_data"](values["seed"]), values, source
+    seed = values.get("data_seed", values.get("split_seed"))
+    return namespace["make_data"](seed), values, source
 
 
 def _same(parts: dict, options: dict, name: str) -> None:

@@ -93,7 +93,7 @@ def test_sequence_data_is_the_studios(name: str, options: dict) -> None:
     script = load_script("import numpy as np\nimport torch\n"
                    f"VAL_FRACTION = {values['val_fraction']!r}\n"
                    f"TEST_FRACTION = {values['test_fraction']!r}\n" + SPLIT + "\n" + source)
-    parts = script["make_data"](values["seed"])
+    parts = script["make_data"](values["data_seed"])
     for part, split in make_dataset(name, options).splits().items():
         x, y = parts[part]
         assert x.dtype == split.x.dtype and y.dtype == split.y.dtype, part
@@ -108,7 +108,7 @@ def test_corpus_text_is_the_studios(options: dict) -> None:
                    f"VAL_FRACTION = {values['val_fraction']!r}\n"
                    f"TEST_FRACTION = {values['test_fraction']!r}\n"
                    + corpus_source("corpus", values))
-    sentences, streams = script["make_text"](values["seed"])
+    sentences, streams = script["make_text"](values["data_seed"])
     bundle = make_dataset("corpus", options)
     for part in ("train", "val", "test"):
         assert torch.equal(streams[part], bundle.extras["stream"][part]), part
@@ -136,7 +136,7 @@ def test_sequence_data_copies_the_studios_makers(name: str, options: dict, modul
 def test_corpus_text_copies_the_studios_grammar(level: str) -> None:
     values, _ = dataset_context("corpus", {"level": level})
     source = corpus_source("corpus", values)
-    corpus, bundle = "mlsp_studio.readers.corpus", "mlsp_studio.data.bundle"
+    corpus, bundle = "mlsp_studio.readers.corpus", "mlsp_studio.model.split_math"
     for module, name in ((corpus, "story"), (corpus, "corpus_paragraphs"),
                          (bundle, "split_indices"), (bundle, "seed_streams")):
         assert source_of(module, name) in source, name
@@ -148,7 +148,7 @@ def test_paired_digits_are_the_studios() -> None:
     project = load_preset("cross-modal")
     script = load_script(python_source(project))
     bundle = make_dataset(project.dataset, project.dataset_options)
-    parts = script["make_data"](bundle.options["seed"])
+    parts = script["make_data"](bundle.options["data_seed"])
     for part, split in bundle.splits().items():
         images, sounds, y = parts[part]
         assert torch.equal(images, split.x) and torch.equal(y, split.y), part

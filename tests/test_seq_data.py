@@ -89,7 +89,7 @@ def test_every_sequence_dataset_is_registered_with_docs_and_common_options():
     for name in [*GENERATED, "text_file"]:
         spec = DATASET_SPECS.get(name)
         assert name in MAKERS and spec.title and len(spec.doc) > 80
-        assert {"seed", "val_fraction", "test_fraction"} <= set(spec.options.names())
+        assert {"data_seed", "val_fraction", "test_fraction"} <= set(spec.options.names())
 
 
 @pytest.mark.parametrize("name", GENERATED)
@@ -104,8 +104,8 @@ def test_options_make_and_match_the_spec(name, options):
 
 @pytest.mark.parametrize("name", GENERATED)
 def test_same_seed_same_data_other_seed_other_data(name):
-    a, b = _small(name, seed=4), _small(name, seed=4)
-    c = _small(name, seed=5)
+    a, b = _small(name, data_seed=4), _small(name, data_seed=4)
+    c = _small(name, data_seed=5)
     for part in ("train", "val", "test"):
         assert torch.equal(getattr(a, part).x, getattr(b, part).x)
         assert torch.equal(getattr(a, part).y, getattr(b, part).y)

@@ -273,5 +273,6 @@ def test_detect_kind_names_each_kind(tmp_path: Path) -> None:
     assert detect_kind(str(images)) == "idx"
     with pytest.raises(DataError, match="not a kind of file"):
         detect_kind(str(tmp_path / "t.bin"))
+    assert detect_kind(str(tmp_path / "pics" / "cat")) == "image_folder"  # a pattern may tell
     with pytest.raises(DataError, match="no subfolders"):
-        detect_kind(str(tmp_path / "pics" / "cat"))
+        load_image_folder(str(tmp_path / "pics" / "cat"))

@@ -25,6 +25,7 @@ from .loops import (
 )
 from .processes import processes_bench
 from .quick import quick_answers
+from .recording import recording_bench
 from .sequences import lab_bench, sequence_bench, unit_pictures_bench
 
 __all__ = ["run_bench"]
@@ -75,6 +76,7 @@ def run_bench(seconds: float = 2.0, as_json: bool = False, part: str = "all") ->
             results.update(_window_figures(seconds, results))
         results.update(quick_answers())
         results.update(processes_bench(seconds))
+        results.update(recording_bench(seconds))  # recorded ÷ not, and its bytes
         results["history_bytes_1m_steps"] = history_bytes()
         print(f"metric history after 1,000,000 steps: "
               f"{results['history_bytes_1m_steps'] / 1024:.0f} KiB", file=sys.stderr)

@@ -10,6 +10,11 @@ import numpy as np
 import torch
 
 from ..model.blocks import Context
+from ..model.split_math import seed_streams, split_indices, split_sizes
+from ..model.splits import SplitPlan
+
+__all__ = ["DataBundle", "Split", "build_bundle", "padded_extent", "seed_streams",
+           "split_indices", "split_sizes"]
 
 
 @dataclass
@@ -46,6 +51,7 @@ class DataBundle:
     (ids, unknown)`` and ``decode(ids) -> text``. ``extra_inputs`` names further network
     inputs beyond ``x`` and their shapes (a seq2seq decoder's ``"dec"``); ``extras`` holds
     task-specific things a paradigm may use (pattern prompts, word groups, sentences).
+    ``split`` says how the examples were split, as ``SplitPlan.info`` (empty: at random).
     """
 
     name: str
@@ -65,6 +71,7 @@ class DataBundle:
     tokenizer: Any = None
     extra_inputs: dict[str, tuple[int, ...]] = field(default_factory=dict)
     extras: dict[str, Any] = field(default_factory=dict)
+    split: dict[str, Any] = field(default_factory=dict)  # how it was split (model/splits.py)
 
     def context(self) -> Context:
         """The shapes this data gives a network, as the graph's shape rules expect them."""
@@ -81,36 +88,6 @@ class DataBundle:
         return {"train": self.train, "val": self.val, "test": self.test}
 
 
-def split_sizes(n: int, val_fraction: float, test_fraction: float) -> tuple[int, int, int]:
-    """Rows for (train, val, test): test gets at least one row, val one when asked for any."""
-    n_test = max(1, round(n * test_fraction))
-    n_val = max(1, round(n * val_fraction)) if val_fraction > 0 else 0
-    return n - n_val - n_test, n_val, n_test
-
-
-def split_indices(y: np.ndarray, classification: bool, val_fraction: float,
-                  test_fraction: float, rng: np.random.Generator
-                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Random train/val/test indices; for classes, each class is spread evenly over the three.
-
-    Each example gets a key ``(random rank within its class + 0.5) / class size``, so sorting
-    by key deals every class out in proportion (ties broken at random); the sizes are exact.
-    """
-    n = len(y)
-    if classification:
-        key = np.empty(n)
-        for c in np.unique(y):
-            members = np.flatnonzero(y == c)
-            key[members] = (rng.permutation(len(members)) + 0.5) / len(members)
-        order = np.lexsort((rng.permutation(n), key))
-    else:
-        order = rng.permutation(n)
-    _, n_val, n_test = split_sizes(n, val_fraction, test_fraction)
-    parts = order[:n_test], order[n_test:n_test + n_val], order[n_test + n_val:]
-    test, val, train = (rng.permutation(p) for p in parts)
-    return train, val, test
-
-
 def padded_extent(a: np.ndarray, b: np.ndarray, pad: float = 0.1
                   ) -> tuple[float, float, float, float]:
     """A box around two coordinate arrays, widened by ``pad`` of each span on every side."""
@@ -122,39 +99,43 @@ def padded_extent(a: np.ndarray, b: np.ndarray, pad: float = 0.1
     return (box[0], box[1], box[2], box[3])
 
 
-def seed_streams(seed: int) -> tuple[np.random.Generator, np.random.Generator]:
-    """Independent generators for making the data and for splitting it, from one seed.
-
-    Kept apart so that changing the split fractions does not change the examples themselves.
-    """
-    examples, parts = np.random.SeedSequence(seed).spawn(2)
-    return np.random.default_rng(examples), np.random.default_rng(parts)
-
-
 def build_bundle(name: str, task: str, input_kind: str, x: np.ndarray, y: np.ndarray,
-                 options: dict[str, Any], split_rng: np.random.Generator,
+                 options: dict[str, Any], split_rng: np.random.Generator | None,
                  class_names: list[str] | None = None, num_targets: int = 0,
                  extent: tuple[float, float, float, float] | None = None,
-                 truth: Callable[[np.ndarray], np.ndarray] | None = None) -> DataBundle:
+                 truth: Callable[[np.ndarray], np.ndarray] | None = None,
+                 plan: SplitPlan | None = None,
+                 test_xy: tuple[np.ndarray, np.ndarray] | None = None) -> DataBundle:
     """Split numpy arrays and wrap them as tensors: ``x`` becomes float32, ``y`` int64 classes
-    or float32 (n, targets)."""
+    or float32 (n, targets). A ``plan`` gives the parts instead of a random draw from
+    ``split_rng``, and ``test_xy`` the test set when it comes from a file of its own."""
     classification = task == "classification"
-    x = np.ascontiguousarray(x, dtype=np.float32)
-    y = np.ascontiguousarray(y, dtype=np.int64 if classification else np.float32)
-    if not classification and y.ndim == 1:
-        y = y[:, None]
-    train, val, test = split_indices(y if classification else np.zeros(len(y)), classification,
-                                     options["val_fraction"], options["test_fraction"],
-                                     split_rng)
 
-    def part(index: np.ndarray) -> Split:
-        return Split(torch.from_numpy(x[index]), torch.from_numpy(y[index]))
+    def arrays(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        x = np.ascontiguousarray(x, dtype=np.float32)
+        y = np.ascontiguousarray(y, dtype=np.int64 if classification else np.float32)
+        return x, (y[:, None] if not classification and y.ndim == 1 else y)
+
+    x, y = arrays(x, y)
+    if plan is None:
+        train, val, test = split_indices(y if classification else np.zeros(len(y)),
+                                         classification, options["val_fraction"],
+                                         options["test_fraction"], split_rng)
+    else:
+        train, val, test = plan.train, plan.val, plan.test
+
+    def part(index: np.ndarray, xs: np.ndarray = x, ys: np.ndarray = y) -> Split:
+        return Split(torch.from_numpy(xs[index]), torch.from_numpy(ys[index]))
+
+    test_part = part(test) if test_xy is None else part(np.arange(len(test_xy[1])),
+                                                           *arrays(*test_xy))
 
     names = list(class_names or [])
     return DataBundle(
         name=name, task=task, input_kind=input_kind,
-        train=part(train), val=part(val), test=part(test),
+        train=part(train), val=part(val), test=test_part,
         input_shape=tuple(int(d) for d in x.shape[1:]),
         num_classes=len(names) if classification else 0,
         num_targets=0 if classification else int(num_targets or y.shape[1]),
-        class_names=names, extent=extent, truth=truth, options=dict(options))
+        class_names=names, extent=extent, truth=truth, options=dict(options),
+        split=dict(plan.info) if plan is not None else {})

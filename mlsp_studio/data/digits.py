@@ -81,7 +81,7 @@ def noisy_digit_parts(images, copies, noise, val_fraction, test_fraction, rng, s
 
 def make_digits(options: dict[str, Any]) -> DataBundle:
     """Digit images scaled to [0, 1], as (1, 8, 8) pictures or 64 numbers, optionally a subset."""
-    _, split_rng = seed_streams(options["seed"])
+    _, split_rng = seed_streams(options["data_seed"])
     images, labels = load_digit_arrays()
     keep = sorted(set(options["classes"])) or list(range(10))
     x, y = digit_subset(images, labels, keep, options["flatten"])
@@ -93,7 +93,7 @@ def make_digits(options: dict[str, Any]) -> DataBundle:
 def make_noisy_digits(options: dict[str, Any]) -> DataBundle:
     """Each digit ``copies`` times with Gaussian noise: input the noisy (1, 8, 8) picture,
     target the clean one as 64 numbers. Copies of one digit stay in one split."""
-    rng, split_rng = seed_streams(options["seed"])
+    rng, split_rng = seed_streams(options["data_seed"])
     images, _ = load_digit_arrays()
     parts = noisy_digit_parts(images, options["copies"], options["noise"],
                               options["val_fraction"], options["test_fraction"], rng, split_rng)

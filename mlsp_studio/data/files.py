@@ -6,21 +6,25 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import torch
 
-from ..readers.userfiles import TableData, load_csv_table, load_npz_arrays
-from .bundle import DataBundle, build_bundle, seed_streams
+from ..model.datasets import DATASET_SPECS
+from ..model.splits import dataset_split
+from .bundle import DataBundle, build_bundle
 
 _KIND_BY_AXES = {1: "table", 2: "signal", 3: "image"}
 
 
-def _bundle(name: str, table: TableData, input_kind: str, options: dict[str, Any]) -> DataBundle:
-    _, split_rng = seed_streams(options["seed"])
+def own_bundle(name: str, input_kind: str | None, options: dict[str, Any]) -> DataBundle:
+    """A person's file read and split as its split settings say (``model/splits.py``); the
+    input kind follows the shape when ``input_kind`` is None."""
+    plan, table, test = dataset_split(DATASET_SPECS.get(name), options)
     classification = table.task == "classification"
-    return build_bundle(name, table.task, input_kind, np.array(table.x), np.array(table.y),
-                        options, split_rng, class_names=list(table.class_names),
-                        num_targets=0 if classification else table.y.shape[1])
+    kind = input_kind or _KIND_BY_AXES.get(table.x.ndim - 1, "table")
+    return build_bundle(name, table.task, kind, table.x, table.y, options, None,
+                        class_names=list(table.class_names),
+                        num_targets=0 if classification else table.y.shape[1], plan=plan,
+                        test_xy=None if test is None else (test.x, test.y))
 
 
 def standardize_columns(parts):
@@ -37,8 +41,7 @@ def standardize_columns(parts):
 def make_csv(options: dict[str, Any]) -> DataBundle:
     """Rows of a CSV file; with ``standardize`` each input column gets the training rows' mean
     0 and spread 1, so columns in very different units train well together."""
-    table = load_csv_table(options["path"], options["label_column"], options["task"])
-    bundle = _bundle("csv", table, "table", options)
+    bundle = own_bundle("csv", "table", options)
     if options["standardize"]:
         scaled = standardize_columns({k: (s.x, s.y) for k, s in bundle.splits().items()})
         for name, split in bundle.splits().items():
@@ -49,5 +52,4 @@ def make_csv(options: dict[str, Any]) -> DataBundle:
 def make_npz(options: dict[str, Any]) -> DataBundle:
     """Arrays of an .npz file; the input kind follows the shape: (F,) table, (C, L) signal,
     (C, H, W) image."""
-    table = load_npz_arrays(options["path"], options["x_key"], options["y_key"], options["task"])
-    return _bundle("npz", table, _KIND_BY_AXES.get(table.x.ndim - 1, "table"), options)
+    return own_bundle("npz", None, options)

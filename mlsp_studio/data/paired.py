@@ -39,7 +39,7 @@ def tone_signals(digits, tones, length, noise, detune, rng):
 def make_paired_digits(options: dict[str, Any]) -> DataBundle:
     """Digit images (1, 8, 8) in [0, 1] as ``x``, their digit's sound (1, length) as the
     extra input ``pair``; the label is the digit."""
-    rng, split_rng = seed_streams(options["seed"])
+    rng, split_rng = seed_streams(options["data_seed"])
     images, labels = load_digit_arrays()
     x = (images / 16.0).reshape(-1, 1, 8, 8)
     tones = np.array([digit_tones(d) for d in range(10)])            # (10, 2)

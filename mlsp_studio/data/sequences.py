@@ -79,7 +79,7 @@ def recall_examples(n: int, delay: int, symbols: list[int], fillers: list[int], 
 
 def make_recall(options: dict[str, Any]) -> DataBundle:
     """A symbol, ``delay`` distractors, then the query mark; the label is the symbol."""
-    rng, split_rng = seed_streams(options["seed"])
+    rng, split_rng = seed_streams(options["data_seed"])
     k = options["symbols"]
     tokenizer = sd.recall_tokenizer(k)
     ids = {text: i for i, text in enumerate(tokenizer.vocab)}
@@ -106,7 +106,7 @@ def tagging_examples(n: int, length: int, zero: int, rng: np.random.Generator
 def make_tagging(options: dict[str, Any]) -> DataBundle:
     """Random digits; the tag of each is (this digit + the next digit) mod 3, and the last
     digit's tag is its own value mod 3."""
-    rng, split_rng = seed_streams(options["seed"])
+    rng, split_rng = seed_streams(options["data_seed"])
     x, y = tagging_examples(options["n_samples"], options["length"], len(sd.SPECIALS), rng)
     return sequence_bundle("tagging", "classification", "tokens", x, y, options, split_rng,
                            class_names=list(sd.TAG_NAMES), tokenizer=sd.digit_tokenizer())
@@ -128,7 +128,7 @@ def counting_examples(n: int, length: int, with_step: bool, zero: int,
 
 def make_counting(options: dict[str, Any]) -> DataBundle:
     """A start digit (and a step digit) in; the next ``length`` digits of the count out."""
-    rng, split_rng = seed_streams(options["seed"])
+    rng, split_rng = seed_streams(options["data_seed"])
     x, y = counting_examples(options["n_samples"], options["length"], options["with_step"],
                              len(sd.SPECIALS), rng)
     return sequence_bundle("counting", "classification", "tokens", x, y, options, split_rng,
@@ -173,7 +173,7 @@ def sum_pairs(n: int, length: int, zero: int, plus: int, rng: np.random.Generato
 def make_seq_pairs(options: dict[str, Any]) -> DataBundle:
     """Source and target token ids for an encoder-decoder: digits copied, reversed or sorted,
     or two ``length``-digit numbers and their sum (``length + 1`` digits, zeros in front)."""
-    rng, split_rng = seed_streams(options["seed"])
+    rng, split_rng = seed_streams(options["data_seed"])
     n, length, operation = options["n_samples"], options["length"], options["operation"]
     tokenizer = sd.seq_pairs_tokenizer(operation)
     zero = tokenizer.vocab.index("0")
@@ -198,7 +198,7 @@ def token_map_examples(n: int, length: int, k: int, operation: str, zero: int,
 
 def make_token_map(options: dict[str, Any]) -> DataBundle:
     """Token ids in; at each position the class of the token the operation puts there."""
-    rng, split_rng = seed_streams(options["seed"])
+    rng, split_rng = seed_streams(options["data_seed"])
     k = options["symbols"]
     x, y = token_map_examples(options["n_samples"], options["length"], k,
                               options["operation"], len(sd.SPECIALS), rng)
@@ -235,7 +235,7 @@ def event_examples(n: int, length: int, features: int, classes: int, span: int,
 def make_events(options: dict[str, Any]) -> DataBundle:
     """Noise (length, features) with one class pattern added over a random stretch of
     ``event_length`` steps; ``Split.extra["event"]`` holds its (start, end), end excluded."""
-    rng, split_rng = seed_streams(options["seed"])
+    rng, split_rng = seed_streams(options["data_seed"])
     classes, span = options["classes"], options["event_length"]
     x, y, start = event_examples(options["n_samples"], options["length"], options["features"],
                                  classes, span, options["noise"], rng)

@@ -56,7 +56,7 @@ def signal_waves(n, length, noise, rng):
 def make_signals(options: dict[str, Any]) -> DataBundle:
     """Signals (1, length) of class sine, square, sawtooth, chirp or noise burst
     (``signal_waves``)."""
-    rng, split_rng = seed_streams(options["seed"])
+    rng, split_rng = seed_streams(options["data_seed"])
     x, y = signal_waves(options["n_samples"], options["length"], options["noise"], rng)
     return build_bundle("signals", "classification", "signal", x, y, options, split_rng,
                         class_names=list(SIGNAL_CLASSES))

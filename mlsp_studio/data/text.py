@@ -160,7 +160,7 @@ def _pattern_eval(rng: np.random.Generator, used: set[str]) -> list[tuple[str, s
 def make_corpus(options: dict[str, Any]) -> DataBundle:
     """Stories from the grammar in ``spec.corpus`` and, at character level, letter puzzles;
     whole paragraphs (a story, or one puzzle line) are dealt out to the splits."""
-    rng, split_rng = seed_streams(options["seed"])
+    rng, split_rng = seed_streams(options["data_seed"])
     level = options["level"]
     share = options["patterns"] if level == "char" else 0.0
     units, used = grammar.corpus_paragraphs(options["n_paragraphs"], share, rng)
@@ -181,7 +181,7 @@ def make_text_file(options: dict[str, Any]) -> DataBundle:
     """The person's text, read by ``spec.textfiles``: the first sentences train, the next
     ones check progress, the last ones test; sentences longer than a row are cut."""
     loaded = load_text_file(options["path"], options["level"], options["max_vocab"])
-    rng, _ = seed_streams(options["seed"])
+    rng, _ = seed_streams(options["data_seed"])
     spans, text = loaded.sentences, loaded.text
     n_train, n_val, _ = split_sizes(len(spans), options["val_fraction"],
                                     options["test_fraction"])

@@ -103,7 +103,7 @@ def _point_maker(name: str, draw: Callable[..., tuple[np.ndarray, np.ndarray]],
     classes: a word is numbered, one name per class (``arm 1``, ``arm 2``, ...)."""
 
     def make(options: dict[str, Any]) -> DataBundle:
-        rng, split_rng = seed_streams(options["seed"])
+        rng, split_rng = seed_streams(options["data_seed"])
         x, y = draw(options["n_samples"], *(options[key] for key in settings), rng)
         classes = ([f"{names} {i + 1}" for i in range(options["classes"])]
                    if isinstance(names, str) else list(names))
@@ -123,7 +123,7 @@ def make_ring(options: dict[str, Any]) -> DataBundle:
     """Gaussian clouds (standard deviation ``spread``) around ``modes`` centres spaced evenly
     on a circle of radius ``radius``; the class is the cloud. The mixture GANs and diffusion
     models learn to draw from: missing clouds show mode collapse at a glance."""
-    rng, split_rng = seed_streams(options["seed"])
+    rng, split_rng = seed_streams(options["data_seed"])
     k = options["modes"]
     centres = circle_centres(k, options["radius"], 0.0)
     x, y = cloud_points(options["n_samples"], centres, options["spread"], rng)
@@ -136,7 +136,7 @@ def make_ring(options: dict[str, Any]) -> DataBundle:
 
 def make_sine(options: dict[str, Any]) -> DataBundle:
     """y = sin(frequency * x) + noise for x uniform in [-pi, pi]; noise variance is noise**2."""
-    rng, split_rng = seed_streams(options["seed"])
+    rng, split_rng = seed_streams(options["data_seed"])
     frequency = options["frequency"]
     x, y = sine_points(options["n_samples"], frequency, options["noise"], rng)
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from ..errors import ParamError, StudioError
 from ..model.paradigms import PARADIGM_SPECS
+from ..model.setting_kinds import VIEW, setting_kind
 from ..paradigms.live import apply_live
 
 
@@ -90,6 +91,9 @@ class Controls:
                 if spec is None:
                     raise ParamError(f"{self.project.paradigm} training has no {name} setting")
                 value = spec.validate(value, "settings")
+                if setting_kind(self.project.paradigm, name) == VIEW:
+                    self._apply_view(name, value)
+                    return
             apply_live(self.paradigm, self.nets, name, value)
         except StudioError as err:
             self.message = str(err)
@@ -105,6 +109,27 @@ class Controls:
             self._pending.append((self.step_count, "change", name, float(value)))
         self.message = f"{name} set to {value:g} from step {self.step_count + 1}"
         self._flush_metrics()
+
+    def _apply_view(self, name: str, value: Any) -> None:
+        """A setting that changes only what is drawn or sampled (a sample's length): the
+        pictures are made with it at once (sent when a panel shows them), so a value they
+        cannot use is refused in words and the run goes on as it was; training and its
+        curves are untouched."""
+        hparams = self.paradigm.hparams
+        before = hparams.get(name)
+        hparams[name] = value
+        try:
+            if self._visual_kinds:
+                self._emit_answer()
+            else:  # no panel shows them: tried all the same, so none fails later
+                self.paradigm.visualize(set(getattr(self.paradigm, "visual_kinds", ())))
+        except StudioError as err:
+            hparams[name] = before
+            self.message = f"{name} was not changed: {err}"
+            return
+        self.project.hparams[name] = value
+        shown = f"{value:g}" if isinstance(value, float) else value
+        self.message = f"{name} set to {shown}: the pictures use it from now on"
 
     def _wait_for_pace(self, clock) -> bool:
         """At a chosen pace: wait (for a command at most) until the next step is due; True

@@ -34,6 +34,7 @@ from .controls import Controls, EngineState
 from .distributed import current_world, threads_each
 from .divergence import DivergenceGuard
 from .early_stop import EarlyStopping
+from .eval_plan import EvalPlan
 from .math_view import BlockValuesView
 from .run_checkpoints import CheckpointKeeper, load_initial_weights
 from .runtime import check_precision, cores, resolve_device, seed_everything
@@ -275,6 +276,9 @@ class Engine(Controls, DivergenceGuard, BlockValuesView, SharedRun):
         paradigm = self.paradigm
         # a project that sets eval_every gets exactly that; otherwise the clock thins checks
         exact_eval = bool(getattr(paradigm, "hparams", {}).get("eval_every"))
+        # headless, at least EVAL_POINTS checks over the run's steps or time budget
+        plan = EvalPlan(self.total_steps, self.max_seconds) \
+            if exit_on_pause and not exact_eval else None
         while True:
             if self._commands:
                 if self._handle_commands():
@@ -337,9 +341,12 @@ class Engine(Controls, DivergenceGuard, BlockValuesView, SharedRun):
                 continue
             if self.frames is not None and self.frames.due(step):  # every 2.5 % of the steps
                 self.frames.record(step, paradigm.visualize(set(self.frames.kinds)))
-            if step % paradigm.eval_every == 0 and (exact_eval or now - last_eval >= eval_gap):
-                self._evaluate(step)
+            usual = step % paradigm.eval_every == 0 and (exact_eval or now - last_eval >= eval_gap)
+            if usual or plan is not None and plan.due(step, self.elapsed):
+                self._evaluate(step, patience=usual)  # the plan's checks: points, not patience
                 last_eval = clock()
+                if plan is not None:
+                    plan.checked(step, self.elapsed)
                 # keep validation near 2 % of the time: wait 50× what it took (≤ 0.5 s); a
                 # dear check (a probe, a retrieval over the split) waits long enough to stay
                 # under 5 %, so the curves cost training little with every panel closed
@@ -376,11 +383,11 @@ class Engine(Controls, DivergenceGuard, BlockValuesView, SharedRun):
         if "loss" in metrics:
             self._last_finite = (step, metrics["loss"])
 
-    def _evaluate(self, step: int) -> None:
+    def _evaluate(self, step: int, patience: bool = True) -> None:
         self.checkpoints.offer(step, self.nets)  # copies only when one is due
         for split in ("train", "val"):
             for name, value in self.paradigm.evaluate(split).items():
-                if split == "val" and name == "loss":
+                if split == "val" and name == "loss" and patience:
                     self._stop_early |= self._early.update(step, value, self.nets)
                 self.history.add(step, "val" if split == "val" else "train_eval", name, value)
                 if self.sink is not None:

@@ -1,16 +1,24 @@
 """A finished run's folder: metrics.csv, a TensorBoard event file, summary.json (with what its
 loss is and the unit of its numbers, under ``units``), checkpoints, project.json (its figures
-are drawn by ``report/run_figures.py``, called by the command line)."""
+are drawn by ``report/run_figures.py``, called by the command line); and ``record_run``, which
+starts the run's recording (``recording/``, written as it trains)."""
 
 from __future__ import annotations
 
 import csv
 import json
+import os
+import shutil
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
+from ..messages.events import Finished
+from ..messages.recording_format import FOLDER as RECORDING_FOLDER
 from ..model.metric_units import loss_meaning, units_entry
 from .checkpoints import save_checkpoint
 from .engine import Engine
+from .recording import RECORD_EVERY_S, RECORDING_BUDGET_BYTES, RecordingWriter
 from .run_checkpoints import write_checkpoints
 from .tensorboard import write_events
 
@@ -45,3 +53,34 @@ def write_run(out_dir: Path, engine: Engine) -> list[Path]:
     written.extend(write_checkpoints(out_dir, engine.checkpoints))  # checkpoints/step-N/
     return written
 
+
+def record_run(engine: Engine, run_dir: str | os.PathLike, kinds: Iterable[str] | None = None,
+               budget_bytes: int = RECORDING_BUDGET_BYTES) -> RecordingWriter:
+    """Record a built engine's run into ``<run_dir>/recording/``: its metrics and the
+    snapshots of ``kinds`` (default: every kind the run gives, as the window's panels show
+    them), asked for every ``RECORD_EVERY_S`` seconds. The recording ends with the run's
+    ``Finished``; a run that ends in an error leaves none (nor ``run_dir``, if this made
+    it)."""
+    kinds = set(engine.paradigm.visual_kinds if kinds is None else kinds)
+    run_dir = Path(run_dir)
+    made = not run_dir.exists()
+    writer = RecordingWriter(run_dir / RECORDING_FOLDER, kinds, budget_bytes)
+    project = run_dir / "project.json"  # at once, so a window watching the folder has the network
+    project.write_text(engine.project.to_json(), encoding="utf-8")
+    forward = engine.sink
+
+    def sink(event: Any) -> None:
+        if isinstance(event, Finished) and event.reason == "error":
+            writer.discard()  # the command line says that nothing was written
+            project.unlink(missing_ok=True)
+            if made:
+                shutil.rmtree(run_dir, ignore_errors=True)
+        else:
+            writer(event)
+        if forward is not None:
+            forward(event)
+
+    engine.sink = sink
+    if kinds:
+        engine.request_visuals(kinds, RECORD_EVERY_S)
+    return writer

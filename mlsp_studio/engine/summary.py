@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from ..model.splits import split_sentence
+
 
 def run_summary(engine: Any) -> dict[str, Any]:
     """What ``summary.json`` holds."""
@@ -30,4 +32,18 @@ def run_summary(engine: Any) -> dict[str, Any]:
                        for slot, net in engine.nets.items()},
         "final": {k: (int(v) if k.endswith("_params") else v) if math.isfinite(v) else None
                   for k, v in final.items()},
+        "split": split_entry(engine.data),
     }
+
+
+def split_entry(data: Any) -> dict[str, Any] | None:
+    """How the run's data was split: ``method`` (random, test_file, group, range), ``seed``
+    (the data's), what was held out (``test_groups``, ``range``, ``test_path``...), the
+    ``sizes`` of train, val and test, and all that in ``words``."""
+    if data is None:
+        return None
+    info = dict(data.split) or {"method": "random"}
+    info.setdefault("seed", data.options.get("data_seed", data.options.get("split_seed")))
+    info["sizes"] = {"train": len(data.train), "val": len(data.val), "test": len(data.test)}
+    info["words"] = split_sentence(info)
+    return info

@@ -288,16 +288,20 @@ def _slug(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_").lower() or "project"
 
 
-def _header(project: Project, script_name: str, sklearn: bool, networks: str = "the network",
-            ends: str = "the score on the test examples") -> str:
+def _header(project: Project, script_name: str, sklearn: bool | tuple[str, ...],
+            networks: str = "the network", ends: str = "the score on the test examples") -> str:
     """The script's docstring: the project's title and description, what the script holds
-    (the data, ``networks`` and the loop) and needs, what it ends by printing (``ends``),
+    (the data, ``networks`` and the loop) and needs (``sklearn``: whether it reads
+    scikit-learn's digits, or the data's import lines), what it ends by printing (``ends``),
     and how to run it."""
     title = str(project.ui.get("title") or project.name)
     paragraphs = [title.rstrip(".") + "."]
     if project.description.strip():
         paragraphs.append(textwrap.fill(project.description.strip(), 88))
-    needs = "numpy, torch and scikit-learn" if sklearn else "numpy and torch"
+    said = " ".join(sklearn) if isinstance(sklearn, tuple) else ("sklearn" if sklearn else "")
+    names = ["numpy", "torch", *(name for key, name in (("sklearn", "scikit-learn"),
+                                                          ("PIL", "Pillow")) if key in said)]
+    needs = ", ".join(names[:-1]) + " and " + names[-1]
     paragraphs.append(textwrap.fill(
         f'The MLSP Studio project "{project.name}" as one PyTorch script: the data, '
         f"{networks} and the training loop. It needs {needs} only, and ends by printing "
@@ -317,7 +321,8 @@ def _constants(project: Project, hparams: dict[str, Any], options: dict[str, Any
               "cpu": 'torch.device("cpu")', "cuda": 'torch.device("cuda")'}[project.device]
     rows = [
         (f"SEED = {project.seed}", "the starting weights and the order of the batches"),
-        (f"DATA_SEED = {options['seed']}", "the data: the same seed gives the same examples"),
+        (f"DATA_SEED = {options.get('data_seed', options.get('split_seed', 0))}",
+         "the data: the same seed gives the same examples and split"),
         (f'EPOCHS = int(os.environ.get("EPOCHS", {hparams["epochs"]}))',
          "passes over the training data"),
         (f"BATCH_SIZE = {hparams['batch_size']}", "examples per step"),

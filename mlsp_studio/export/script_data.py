@@ -20,6 +20,7 @@ from ..model.datasets import context_task, dataset_context
 from ..model.project import Project
 from ..readers.userfiles import column_names, csv_rows, has_header, is_number
 from .data_code import SPLIT_STREAM, STREAMS, DataCode, Writer, signals_data
+from .script_media_data import MEDIA_COPIED, MEDIA_DATA_WRITERS
 from .script_seq_data import SEQ_COPIED, SEQ_DATA_WRITERS
 from .source_copy import source_of
 
@@ -27,13 +28,13 @@ DATA = "mlsp_studio.data"
 
 # ``split(x, y, classification, rng, tokens=False)``: the parts as tensors, with the studio's
 # split_indices (every script's make_data ends with it)
-SPLIT = (source_of(f"{DATA}.bundle", "split_sizes", "split_indices") + "\n\n"
+SPLIT = (source_of("mlsp_studio.model.split_math", "split_sizes", "split_indices") + "\n\n"
          + source_of(f"{DATA}.script_code", "split"))
 
 # The functions a make_data body may call, by name: the module under mlsp_studio.data and
 # what is copied for it, the functions it calls first. Every one the body calls is copied.
 COPIED: dict[str, tuple[str, tuple[str, ...]]] = {
-    "seed_streams": ("bundle", ("seed_streams",)),
+    "seed_streams": ("mlsp_studio.model.split_math", ("seed_streams",)),
     "spiral_points": ("toys", ("spiral_points",)),
     "circle_points": ("toys", ("circle_points",)),
     "xor_points": ("toys", ("xor_points",)),
@@ -52,6 +53,7 @@ COPIED: dict[str, tuple[str, tuple[str, ...]]] = {
     "standardize_columns": ("files", ("standardize_columns",)),
 }
 COPIED.update(SEQ_COPIED)  # the sequence tasks' (script_seq_data)
+COPIED.update(MEDIA_COPIED)  # a person's pictures, sounds, IDX files' (script_media_data)
 
 
 def copied_functions(body: str) -> str:
@@ -61,7 +63,8 @@ def copied_functions(body: str) -> str:
     for name, (module, names) in COPIED.items():
         if re.search(rf"(?<![\w.]){name}\(", body):
             seen += [(module, n) for n in names if (module, n) not in seen]
-    return "\n\n".join(source_of(f"{DATA}.{module}", name) for module, name in seen)
+    return "\n\n".join(source_of(module if module.startswith("mlsp_studio.") else
+                               f"{DATA}.{module}", name) for module, name in seen)
 
 
 def make_data_source(dataset: str, options: dict[str, Any], task: str, x_shape: str,
@@ -71,6 +74,12 @@ def make_data_source(dataset: str, options: dict[str, Any], task: str, x_shape: 
     ``x_shape`` the input shape as the canvas shows it, e.g. ``(N, 2)``; ``y_text`` what the
     labels are, for the docstring."""
     writer = DATA_WRITERS.get(dataset)
+    chosen = options.get("split", "random")
+    if chosen != "random" or options.get("group"):
+        how = f"{chosen} split" if chosen != "random" else f"split by whole {options['group']}"
+        raise StudioError(f"The script splits the data at random, row by row, so this "
+                          f"project's {how} is not written out; set split to random and "
+                          "group to nothing to export it.")
     if writer is None:
         raise StudioError(f"The {dataset!r} dataset cannot be written out as a script yet; "
                           "pick a built-in dataset or a CSV or NPZ file.")
@@ -233,3 +242,4 @@ DATA_WRITERS: dict[str, Writer] = {
     "csv": _csv, "npz": _npz,
 }
 DATA_WRITERS.update(SEQ_DATA_WRITERS)
+DATA_WRITERS.update(MEDIA_DATA_WRITERS)

@@ -89,7 +89,7 @@ def assemble(project: Project, check: ProjectCheck, script_name: str, code: Data
              *(["import torch.nn.functional as F"] if re.search(r"\bF\.", body) else []),
              *code.imports, "from torch import nn"]
     constants = _constants(project, hparams, check.dataset_options, code.constants)
-    head = _header(project, script_name, bool(code.imports),
+    head = _header(project, script_name, code.imports,
                    f"the networks ({' and '.join(project.slots)})",
                    "the studio's final measures, under the names the studio gives them")
     top = [head, "\n".join(lines), constants + "\n" + "\n".join(_aligned(rows, ""))]

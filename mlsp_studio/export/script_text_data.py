@@ -33,7 +33,7 @@ GRAMMAR = ("ANIMALS", "COLOURS", "FOODS", "VERBS", "PLACES", "DRINKS", "TEMPLATE
            "PATTERN_LETTERS", "PATTERN_RULES", "PATTERN_ARROW", "PATTERN_END")  # a line each
 PARAGRAPHS = (CORPUS, "apply_rule", "sentence", "story", "puzzle_word", "puzzle",
               "puzzle_line", "corpus_paragraphs")
-SPLIT = ("mlsp_studio.data.bundle", "split_sizes", "split_indices", "seed_streams")
+SPLIT = ("mlsp_studio.model.split_math", "split_sizes", "split_indices", "seed_streams")
 WORDS = ("mlsp_studio.readers.tokenizer", "_WORD", "split_words")
 CODE = "mlsp_studio.data.text_script_code"
 

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from ..errors import StudioError
 from ..model.presets import load_preset, resolve_target, resources_dir
+from ..model.run_folder import looks_like_run_folder
 from .document import StudioDocument
 from .main_window import APP, ORG, MainWindow
 from .theme import apply_theme
@@ -50,7 +51,8 @@ def make_app() -> QApplication:
 
 def open_window(target: str | None = None, settings: QSettings | None = None,
                 dark: bool | None = None, welcome: bool = False) -> MainWindow:
-    """The window on ``target`` (a preset name or project file), or on ``spiral``.
+    """The window on ``target`` (a preset name, a project file or a run folder), or on
+    ``spiral``.
 
     A target that cannot be opened leaves the window on ``spiral`` with the reason shown.
     With ``welcome``, the lesson gallery opens too (unless work was recovered after a crash,
@@ -61,7 +63,9 @@ def open_window(target: str | None = None, settings: QSettings | None = None,
     if dark is None:
         dark = str(settings.value("dark", "false")).lower() == "true"
     apply_theme(app, dark)
-    problem, path = "", None
+    problem, path, run_folder = "", None, None
+    if target and looks_like_run_folder(target):  # opened once the window is up
+        run_folder, target = Path(target), None
     try:
         project = resolve_target(target) if target else load_preset(DEFAULT_PRESET)
         if target and Path(target).exists():
@@ -80,6 +84,8 @@ def open_window(target: str | None = None, settings: QSettings | None = None,
     QTimer.singleShot(AFTER_FIRST_PAINT_MS, window.bridge.load_engine)
     if problem:
         QTimer.singleShot(0, lambda: QMessageBox.warning(window, "Cannot open", problem))
+    if run_folder is not None:
+        QTimer.singleShot(0, lambda: window.open_run(run_folder))
     QTimer.singleShot(0, lambda: _after_start(window, welcome))
     return window
 
@@ -91,9 +97,14 @@ def _after_start(window: MainWindow, welcome: bool) -> None:
         window.on_gallery()
 
 
-def run_gui(target: str | None = None) -> int:
+def run_gui(target: str | None = None, watch: bool = False) -> int:
+    """The studio on ``target``; with ``watch``, following the run folder ``target``."""
     app = make_app()
-    window = open_window(target, welcome=target is None)
+    if watch:
+        window = open_window(None)
+        QTimer.singleShot(0, lambda: window.watch_run(Path(target)))
+    else:
+        window = open_window(target, welcome=target is None)
     code = app.exec()
     window.bridge.release()
     return code

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from .training_process import TrainingProcess
 
 STOP_TIMEOUT_S = 1.0  # a step that has not ended by then is ended with its process
+KEEP_TIMEOUT_S = 10.0  # as long again to write the weights of a run that is kept
 
 
 def assert_gui_thread(where: str) -> None:
@@ -108,6 +109,7 @@ class EngineBridge(QObject):
         self.history: MetricHistory | None = None  # the current run's curves, as heard
         self.kept: dict[int, dict[int, dict[str, str]]] = {}  # run → step → network → file
         self.fork_weights: dict[str, str] | None = None  # next start only: network → file
+        self.started_from_weights = False
         self.pace = 0.0
         self._visual_kinds: frozenset[str] = frozenset()
         self._visual_every = 0.25
@@ -222,6 +224,7 @@ class EngineBridge(QObject):
             self._mail, self._told = Mail(), False
             self.history = MetricHistory()
         weights, self.fork_weights = self.fork_weights, None
+        self.started_from_weights = weights is not None  # trained weights even at step 0
         self._send({"cmd": "start", "run": run, "project": project.to_json(),
                     "running": running, "visuals": sorted(self._visual_kinds),
                     "every": self._visual_every, "pace": self.pace,
@@ -266,9 +269,12 @@ class EngineBridge(QObject):
         self._send({"cmd": cmd, "request": number, **fields})
         return number
 
-    def shutdown(self, timeout: float = STOP_TIMEOUT_S, fresh: bool = True) -> bool:
+    def shutdown(self, timeout: float = STOP_TIMEOUT_S, fresh: bool = True,
+                 keep: bool = False) -> bool:
         """End the current run and wait for it. A step that does not end within ``timeout``
-        is ended with its process (and, with ``fresh``, another one starts); then False."""
+        is ended with its process (and, with ``fresh``, another one starts); then False.
+        With ``keep``, a run that has trained writes its weights first (``kept`` lists them
+        by the time this returns)."""
         if not self.active:
             return True
         self.active = False
@@ -276,8 +282,9 @@ class EngineBridge(QObject):
             self._pending = [m for m in self._pending if m.get("run") != self.run_number]
             return True
         self._ended.clear()
-        self.process.send({"cmd": "stop", "run": self.run_number})
-        if self._ended.wait(timeout):
+        keep = keep and self.step_count > 0
+        self.process.send({"cmd": "stop", "run": self.run_number, "keep": keep})
+        if self._ended.wait(timeout + (KEEP_TIMEOUT_S if keep else 0.0)):
             return True
         self._replace_process(kill=True, fresh=fresh)
         return False

@@ -1,7 +1,9 @@
-"""File → Import data…: pick a file or folder, see what it holds, map its columns, and make it
-the project's dataset in one undoable step, only when the whole of it can be read.
+"""File → Import data…: pick a file or folder, preview what it holds, map its columns, see
+whether the project's network takes it, and import it in one undoable step.
 
-A file that does not fit gets one plain sentence and leaves the open project as it was.
+Return in the path box (or Preview) reads and shows the data; only the Import button imports,
+and only after a preview of the path and settings as they are. A file that does not fit gets
+one plain sentence and leaves the open project as it was.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import os
 from typing import Any
 
 from PySide6.QtCore import Qt, Slot
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
@@ -28,18 +31,20 @@ from PySide6.QtWidgets import (
 )
 
 from ..errors import DataError, StudioError
+from ..model.blocks import Context
 from ..model.datasets import DATASET_SPECS, dataset_context
 from ..model.media_datasets import detect_kind
 from ..model.project import check_project
-from ..readers.textfiles import load_text_file
+from ..readers.label_guess import guess_label_column, other_label_column
 from ..readers.tokenizer import LEVELS
-from ..readers.userfiles import TASKS, TableData, load_csv_table, load_npz_arrays
-from ..readers.userfiles_idx import LABELS_MAGIC, guess_labels_path, idx_magic, load_idx
-from ..readers.userfiles_media import COLOURS, REPRESENTATIONS, load_image_folder, load_wav_folder
+from ..readers.userfiles import TASKS
+from ..readers.userfiles_idx import LABELS_MAGIC, guess_labels_path, idx_magic
+from ..readers.userfiles_media import COLOURS, REPRESENTATIONS
 from . import data_preview as preview
 from .bridge import assert_gui_thread
 from .document import StudioDocument
 from .import_command import ImportDataCommand, trial_project
+from .import_fit import AMBER, GREEN, Fit, judge
 
 KIND_TITLES = {"csv": "a CSV table", "npz": "a NumPy .npz archive",
                "image_folder": "a folder of pictures, one subfolder per class",
@@ -48,19 +53,19 @@ KIND_TITLES = {"csv": "a CSV table", "npz": "a NumPy .npz archive",
                "text_file": "a text file"}
 FILE_FILTER = ("Data files (*.csv *.tsv *.npz *.txt *.md *.gz *ubyte *.idx);;"
                "All files (*)")
+COLOURS_OF = {GREEN: "#2e7d32", AMBER: "#8a5a00"}  # any other verdict is red
+RED_TEXT = "#b3261e"
+GUESS_ROWS = 400  # rows of a CSV the label column is guessed from
+CHOOSE = "Choose…"
 
 
-def read_table(kind: str, o: dict[str, Any]) -> TableData:
-    """The arrays a kind of file gives with these options (the readers cache them)."""
-    if kind == "csv":
-        return load_csv_table(o["path"], o["label_column"], o["task"])
-    if kind == "npz":
-        return load_npz_arrays(o["path"], o["x_key"], o["y_key"], o["task"])
-    if kind == "image_folder":
-        return load_image_folder(o["path"], o["size"], o["colour"])
-    if kind == "wav_folder":
-        return load_wav_folder(o["path"], o["length"], o["representation"], o["n_fft"], o["hop"])
-    return load_idx(o["path"], o["labels_path"])
+class PathEdit(QLineEdit):
+    """The path box: Return previews here and goes no further (it never imports)."""
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt's name)
+        super().keyPressEvent(event)
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            event.accept()
 
 
 def _combo(items: list[str] | tuple[Any, ...], current: Any = None) -> QComboBox:
@@ -81,33 +86,47 @@ def _spin(lo: int, hi: int, value: int, step: int = 1) -> QSpinBox:
     return spin
 
 
+def _label(style: str = "") -> QLabel:
+    label = QLabel()
+    label.setWordWrap(True)
+    label.setStyleSheet(style)
+    return label
+
+
 class DataImportDialog(QDialog):
-    """Choose a file or folder, preview it, map its columns and use it as the dataset."""
+    """Choose a file or folder, preview it, map its columns and import it as the dataset."""
 
     def __init__(self, doc: StudioDocument, parent: QWidget | None = None,
                  path: str = "") -> None:
         super().__init__(parent)
         self.doc = doc
-        self.kind = ""
-        self.path = ""
+        self.kind = self.path = ""
         self.valid = False
+        self.previewed: dict[str, Any] | None = None  # the options of the last good preview
+        self.fit: Fit | None = None
         self.editors: dict[str, QWidget] = {}
+        self.columns: tuple[list[str], list[list[str]]] = ([], [])  # a CSV's names and rows
         self.setWindowTitle("Import data")
         self.resize(760, 620)
         layout = QVBoxLayout(self)
         row = QHBoxLayout()
-        self.path_edit = QLineEdit()
+        self.path_edit = PathEdit()
         self.path_edit.setPlaceholderText("A CSV, NPZ, text or IDX file, or a folder of "
-                                          "pictures or sounds")
-        self.path_edit.editingFinished.connect(self._on_path_typed)
+                                          "pictures or sounds; Return shows it")
+        self.path_edit.returnPressed.connect(self.preview_now)
+        self.path_edit.textEdited.connect(self._on_path_edited)
+        self.preview_button = QPushButton("Preview")
+        self.preview_button.setToolTip("Read the data and show it; nothing is imported yet.")
+        self.preview_button.clicked.connect(self.preview_now)
+        self.preview_button.setDefault(True)  # Return anywhere previews, never imports
         file_button, folder_button = QPushButton("File…"), QPushButton("Folder…")
         file_button.clicked.connect(self._on_choose_file)
         folder_button.clicked.connect(self._on_choose_folder)
-        for widget in (self.path_edit, file_button, folder_button):
+        for widget in (self.path_edit, self.preview_button, file_button, folder_button):
             row.addWidget(widget)
         layout.addLayout(row)
-        self.kind_label = QLabel("Choose a file or a folder to see what it holds.")
-        self.kind_label.setWordWrap(True)
+        self.kind_label = _label()
+        self.kind_label.setText("Choose a file or a folder to see what it holds.")
         layout.addWidget(self.kind_label)
         self.options_box = QWidget()
         self.form = QFormLayout(self.options_box)
@@ -116,21 +135,26 @@ class DataImportDialog(QDialog):
         self.scroll = QScrollArea()
         self.scroll.setWidgetResizable(True)
         layout.addWidget(self.scroll, 1)
-        self.summary = QLabel()
-        self.summary.setWordWrap(True)
+        self.summary = _label()
         layout.addWidget(self.summary)
-        self.fit_note = QLabel()
-        self.fit_note.setWordWrap(True)
-        layout.addWidget(self.fit_note)
-        self.message = QLabel()
-        self.message.setWordWrap(True)
-        self.message.setStyleSheet("color: #b3261e; font-weight: bold;")
+        fit_row = QHBoxLayout()
+        self.fit_note = _label()
+        self.fix_button = QPushButton()
+        self.fix_button.setAutoDefault(False)
+        self.fix_button.clicked.connect(self._on_fix)
+        self.fix_button.hide()
+        fit_row.addWidget(self.fit_note, 1)
+        fit_row.addWidget(self.fix_button, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(fit_row)
+        self.message = _label(f"color: {RED_TEXT}; font-weight: bold;")
         layout.addWidget(self.message)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.use_button = buttons.addButton("Use this data",
-                                            QDialogButtonBox.ButtonRole.AcceptRole)
-        self.use_button.setEnabled(False)
-        buttons.accepted.connect(self._on_use)
+        self.import_button = buttons.addButton("Import", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.import_button.setAutoDefault(False)
+        self.import_button.setEnabled(False)
+        self.import_button.setToolTip("Make the previewed data the project's dataset "
+                                      "(Edit → Undo takes it back).")
+        buttons.accepted.connect(self._on_import)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         if path:
@@ -150,9 +174,19 @@ class DataImportDialog(QDialog):
             self.set_path(path)
 
     @Slot()
-    def _on_path_typed(self) -> None:
+    def _on_path_edited(self) -> None:
+        """A path typed but not yet previewed cannot be imported."""
         if self.path_edit.text().strip() != self.path:
-            self.set_path(self.path_edit.text().strip())
+            self.import_button.setEnabled(False)
+
+    @Slot()
+    def preview_now(self) -> None:
+        """Read and show the path in the box (a new path) or the current settings again."""
+        typed = self.path_edit.text().strip()
+        if typed != self.path or not self.kind:
+            self.set_path(typed)
+        else:
+            self.refresh()
 
     def set_path(self, path: str) -> None:
         """Detect what ``path`` holds, build its settings and preview it."""
@@ -188,6 +222,8 @@ class DataImportDialog(QDialog):
         while self.form.rowCount():
             self.form.removeRow(0)
         self.editors = {}
+        self.label_note = QLabel()
+        self.label_guess: tuple[str | None, str] = (None, "")
 
     def _add(self, name: str, label: str, editor: QWidget, tip: str = "") -> None:
         self.editors[name] = editor
@@ -204,10 +240,18 @@ class DataImportDialog(QDialog):
         kind, path = self.kind, self.path
         spec = DATASET_SPECS.get(kind)
         if kind == "csv":
-            names, _, header = preview.csv_head(path)
-            label = "label" if "label" in names else names[-1]
-            self._add("label_column", "Label column", _combo(names, label),
+            names, rows, _ = preview.csv_head(path, GUESS_ROWS)
+            self.columns = (names, rows)
+            guess = guess_label_column(names, rows)
+            combo = _combo(names, names[guess.column] if guess.column is not None else None)
+            if guess.column is None:
+                combo.insertItem(0, CHOOSE, None)
+                combo.setCurrentIndex(0)
+            self._add("label_column", "Label column", combo,
                       "The column holding what to predict; every other column is an input.")
+            self.label_guess = (combo.currentData(), guess.why)
+            self.label_note = _label()
+            self.form.addRow("", self.label_note)
         elif kind == "npz":
             arrays = [name for name, _, _ in preview.npz_arrays(path)]
             self._add("x_key", "Inputs array", _combo(arrays, "x" if "x" in arrays else None))
@@ -220,13 +264,13 @@ class DataImportDialog(QDialog):
         elif kind == "wav_folder":
             self._add("length", "Length (samples)", _spin(64, 160000, 8000, 1000),
                       spec.options.get("length").doc)
-            self._add("representation", "Show the network", _combo(REPRESENTATIONS),
+            self._add("representation", "Representation", _combo(REPRESENTATIONS),
                       spec.options.get("representation").doc)
             self._add("n_fft", "Samples per frame",
                       _combo(spec.options.get("n_fft").choices, 256))
             self._add("hop", "Samples between frames", _spin(1, 1024, 128, 16))
         elif kind == "idx":
-            labels = QLineEdit(guess_labels_path(path))
+            labels = PathEdit(guess_labels_path(path))
             labels.setPlaceholderText("The IDX labels file (…-labels-idx1-ubyte)")
             self._add("labels_path", "Labels file", labels)
         elif kind == "text_file":
@@ -246,6 +290,18 @@ class DataImportDialog(QDialog):
                 values[name] = editor.text().strip()
         return values
 
+    def _ask_label(self, column: str | None) -> bool:
+        """Say which column is the label and why, or ask for it (highlighted) while none is
+        chosen; True while asking."""
+        combo, note = self.editors["label_column"], self.label_note
+        guessed, why = self.label_guess
+        asking = column is None
+        combo.setStyleSheet(f"QComboBox {{ border: 2px solid {RED_TEXT}; }}" if asking else "")
+        note.setStyleSheet(f"color: {RED_TEXT}; font-weight: bold;" if asking else "")
+        note.setText(why if asking or column == guessed else
+                     f"Column '{column}' is the label; every other column is an input.")
+        return asking
+
     # -- preview and checking ------------------------------------------------------------
     @Slot()
     def refresh(self) -> None:
@@ -258,62 +314,27 @@ class DataImportDialog(QDialog):
             frames = o["representation"] == "spectrogram"
             for name in ("n_fft", "hop"):
                 self.editors[name].setEnabled(frames)
+        if self.kind == "csv" and self._ask_label(o["label_column"]):
+            self._show(preview.data_widget("csv", o, True, self.columns), "", "")
+            return
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        ctx = None
         try:
             try:
                 values, ctx = dataset_context(self.kind, o)
-                summary, error = self._summary(values, ctx), ""
+                summary, error = preview.summary(self.kind, values, tuple(ctx.inputs["x"])), ""
             except StudioError as err:
                 summary, error = "", str(err)
             try:
-                widget = self._preview(o, ok=not error)
+                widget = preview.data_widget(self.kind, o, not error, self.columns)
             except DataError as err:
                 widget, error = None, error or str(err)
         finally:
             QApplication.restoreOverrideCursor()
-        self._show(widget, summary, error)
+        self._show(widget, summary, error, ctx)
 
-    def _summary(self, o: dict[str, Any], ctx: Any) -> str:
-        dims = ctx.inputs["x"]
-        shape = (f"{dims[0]} number{'s' if dims[0] != 1 else ''}" if len(dims) == 1
-                 else " x ".join(str(d) for d in dims))
-        if self.kind == "text_file":
-            text = load_text_file(o["path"], o["level"], o["max_vocab"])
-            return (f"{len(text.text):,} characters, {len(text.sentences):,} sentences or "
-                    f"lines, {len(text.tokenizer):,} different tokens.")
-        table = read_table(self.kind, o)
-        if table.task == "regression":
-            what = f"{table.y.shape[1]} number{'s' if table.y.shape[1] > 1 else ''} to predict"
-        else:
-            names = ", ".join(table.class_names[:8])
-            more = f" and {len(table.class_names) - 8} more" if len(table.class_names) > 8 else ""
-            what = f"{len(table.class_names)} classes ({names}{more})"
-        return f"{len(table.x):,} examples, {what}; each input is {shape}."
-
-    def _preview(self, o: dict[str, Any], ok: bool) -> QWidget | None:
-        kind = self.kind
-        if kind == "csv":
-            names, rows, _ = preview.csv_head(o["path"])
-            marked = names.index(o["label_column"]) if o["label_column"] in names else -1
-            return preview.table_widget(names, rows, marked)
-        if kind == "npz":
-            rows = [[name, " x ".join(map(str, shape)) or "one value", dtype]
-                    for name, shape, dtype in preview.npz_arrays(o["path"])]
-            return preview.table_widget(["array", "shape", "numbers"], rows)
-        if kind == "image_folder":
-            return preview.image_folder_preview(o["path"])
-        if kind == "wav_folder":
-            return preview.wav_folder_preview(o["path"], o["length"],
-                                              o["representation"] == "spectrogram",
-                                              o["n_fft"], o["hop"])
-        if kind == "idx":
-            if not ok:
-                return None
-            table = load_idx(o["path"], o["labels_path"])
-            return preview.digits_preview(table.x, [table.class_names[k] for k in table.y[:16]])
-        return preview.text_preview(o["path"])
-
-    def _show(self, widget: QWidget | None, summary: str, error: str) -> None:
+    def _show(self, widget: QWidget | None, summary: str, error: str,
+              ctx: Context | None = None) -> None:
         old = self.scroll.takeWidget()
         if old is not None:
             old.deleteLater()
@@ -321,42 +342,57 @@ class DataImportDialog(QDialog):
             self.scroll.setWidget(widget)
         self.summary.setText(summary)
         self.message.setText(error)
-        self.valid = bool(summary) and not error
-        self.use_button.setEnabled(self.valid)
-        note = self._fit_note() if self.valid else ""
-        fits = note.startswith("The project's network takes")
-        self.fit_note.setStyleSheet(f"color: {'#2e7d32' if fits else '#8a5a00'};")
-        self.fit_note.setText(note)
+        self.valid = bool(summary) and not error and ctx is not None
+        self.previewed = self.options() if self.valid else None
+        self.import_button.setEnabled(self.valid)
+        self.fit = self._judge(ctx) if self.valid else None
+        fit = self.fit or Fit(GREEN, "")
+        self.fit_note.setStyleSheet(f"color: {COLOURS_OF.get(fit.level, RED_TEXT)};"
+                                    + ("" if fit.level == GREEN else " font-weight: bold;"))
+        self.fit_note.setText(fit.text)
+        self.fix_button.setText(fit.fix_text)
+        self.fix_button.setVisible(fit.fix is not None)
 
-    def _fit_note(self) -> str:
-        """A word when the project's network does not take this data as it stands."""
+    def _judge(self, ctx: Context) -> Fit:
+        """Whether the project's network takes this data, and the fix when it does not."""
+        options = self._dataset_options()
         try:
-            check = check_project(trial_project(self.doc, self.kind, self._dataset_options()),
-                                  self.doc.registry)
+            trial = trial_project(self.doc, self.kind, options)
         except StudioError as err:
-            return str(err)
-        if check.ok:
-            return "The project's network takes this data as it is."
-        return (f"With this data the network needs changes before it can train: "
-                f"{check.errors[0].rstrip('.')}. You can use the data and then edit the "
-                "network.")
+            return Fit(AMBER, str(err))
+        check = check_project(trial, self.doc.registry)
+        return judge(self.kind, options, ctx, trial, check, self.doc.registry,
+                     other_label_column(*self.columns, options.get("label_column"))
+                     if self.kind == "csv" else None)
+
+    @Slot()
+    def _on_fix(self) -> None:
+        """Make the one-click change the fit note offers (a setting of this dialog)."""
+        if self.fit is None or self.fit.fix is None:
+            return
+        name, value = self.fit.fix
+        combo = self.editors.get(name)
+        if isinstance(combo, QComboBox) and combo.findData(value) >= 0:
+            combo.setCurrentIndex(combo.findData(value))  # previews again
 
     def _dataset_options(self) -> dict[str, Any]:
         names = DATASET_SPECS.get(self.kind).options.names()
         return {k: v for k, v in self.options().items() if k in names}
 
-    # -- using ---------------------------------------------------------------------------
+    # -- importing -----------------------------------------------------------------------
     @Slot()
-    def _on_use(self) -> None:
-        assert_gui_thread("DataImportDialog._on_use")
+    def _on_import(self) -> None:
+        assert_gui_thread("DataImportDialog._on_import")
         if not self.apply():
             return
         self.accept()
 
     def apply(self) -> bool:
         """Make the previewed data the project's dataset, as one undoable step; False (and
-        the project untouched) when the data does not fit."""
-        if not self.valid:
+        the project untouched) unless the path and settings are the ones last previewed
+        and that preview read the data."""
+        if (not self.valid or self.previewed != self.options()
+                or self.path_edit.text().strip() != self.path):
             return False
         try:
             command = ImportDataCommand(self.doc, self.kind, self._dataset_options())

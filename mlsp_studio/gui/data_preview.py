@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+from typing import Any
 
 import numpy as np
 from PySide6.QtCore import Qt
@@ -25,10 +26,16 @@ from PySide6.QtWidgets import (
 )
 
 from ..errors import DataError
+from ..model.vocabulary import vocabulary_words
+from ..readers.textfiles import load_text_file
+from ..readers.userfiles import TableData, load_csv_table, load_npz_arrays
+from ..readers.userfiles_idx import load_idx
 from ..readers.userfiles_media import (
     IMAGE_EXTENSIONS,
     WAV_EXTENSIONS,
     class_folders,
+    load_image_folder,
+    load_wav_folder,
     log_spectrogram,
     read_wav,
 )
@@ -37,6 +44,38 @@ PREVIEW_ROWS = 8
 THUMBS = 6  # pictures shown per class
 CLASS_ROWS = 6  # classes shown; the rest are counted
 THUMB = 52  # thumbnail side in pixels
+
+
+def read_table(kind: str, o: dict[str, Any]) -> TableData:
+    """The arrays a kind of file gives with these options (the readers cache them)."""
+    if kind == "csv":
+        return load_csv_table(o["path"], o["label_column"], o["task"])
+    if kind == "npz":
+        return load_npz_arrays(o["path"], o["x_key"], o["y_key"], o["task"])
+    if kind == "image_folder":
+        return load_image_folder(o["path"], o["size"], o["colour"])
+    if kind == "wav_folder":
+        return load_wav_folder(o["path"], o["length"], o["representation"], o["n_fft"], o["hop"])
+    return load_idx(o["path"], o["labels_path"])
+
+
+def summary(kind: str, o: dict[str, Any], dims: tuple[int, ...]) -> str:
+    """One sentence on what the data holds: examples, classes or targets, each input's shape."""
+    shape = (f"{dims[0]} number{'s' if dims[0] != 1 else ''}" if len(dims) == 1
+             else " x ".join(str(d) for d in dims))
+    if kind == "text_file":
+        text = load_text_file(o["path"], o["level"], o["max_vocab"])
+        vocab = vocabulary_words(text.tokenizer.vocab, text.tokenizer.level)
+        return (f"{len(text.text):,} characters, {len(text.sentences):,} sentences or "
+                f"lines; {vocab}.")
+    table = read_table(kind, o)
+    if table.task == "regression":
+        what = f"{table.y.shape[1]} number{'s' if table.y.shape[1] > 1 else ''} to predict"
+    else:
+        names = ", ".join(table.class_names[:8])
+        more = f" and {len(table.class_names) - 8} more" if len(table.class_names) > 8 else ""
+        what = f"{len(table.class_names)} classes ({names}{more})"
+    return f"{len(table.x):,} examples, {what}; each input is {shape}."
 
 
 def csv_head(path: str, rows: int = PREVIEW_ROWS) -> tuple[list[str], list[list[str]], bool]:
@@ -226,3 +265,28 @@ def text_preview(path: str, lines: int = 20) -> QWidget:
     view = QPlainTextEdit("\n".join(head.splitlines()[:lines]))
     view.setReadOnly(True)
     return view
+
+
+def data_widget(kind: str, o: dict[str, Any], ok: bool,
+                columns: tuple[list[str], list[list[str]]]) -> QWidget | None:
+    """The preview of a dataset of ``kind`` with options ``o``; a CSV's ``columns`` (names
+    and first rows) are read already. ``ok``: the whole data was read without a problem."""
+    if kind == "csv":
+        names, rows = columns
+        marked = names.index(o["label_column"]) if o["label_column"] in names else -1
+        return table_widget(names, rows[:PREVIEW_ROWS], marked)
+    if kind == "npz":
+        rows = [[name, " x ".join(map(str, shape)) or "one value", dtype]
+                for name, shape, dtype in npz_arrays(o["path"])]
+        return table_widget(["array", "shape", "numbers"], rows)
+    if kind == "image_folder":
+        return image_folder_preview(o["path"])
+    if kind == "wav_folder":
+        return wav_folder_preview(o["path"], o["length"], o["representation"] == "spectrogram",
+                                  o["n_fft"], o["hop"])
+    if kind == "idx":
+        if not ok:
+            return None
+        table = load_idx(o["path"], o["labels_path"])
+        return digits_preview(table.x, [table.class_names[k] for k in table.y[:16]])
+    return text_preview(o["path"])

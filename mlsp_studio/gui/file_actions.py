@@ -198,7 +198,8 @@ class FileActions:
     @Slot()
     def on_export_weights(self) -> None:
         assert_gui_thread("FileActions.on_export_weights")
-        if not self.bridge.active or self.bridge.step_count == 0:
+        if not self.bridge.active or (self.bridge.step_count == 0
+                                      and not self.bridge.started_from_weights):
             QMessageBox.information(self, "Export", "Train first: there are no trained "
                                     "weights yet.")
             return

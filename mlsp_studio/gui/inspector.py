@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from ..errors import StudioError
 from ..model.blocks import format_shape
-from ..model.datasets import DATASET_SPECS
+from ..model.datasets import DATASET_SPECS, describe_split
 from ..model.paradigms import PARADIGM_SPECS
 from ..model.params import ParamSpec
 from ..model.project import DEVICE, SEED
@@ -221,6 +221,8 @@ class Inspector(QWidget):
         self.dataset_doc = _label("", 10.0)
         self.dataset_doc.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         self.options_form = _Form()
+        self.split_words = _label("", 10.0)  # the split in words: sizes and what is held out
+        self._split_key: tuple[str, str] | None = None
         self.hparams_form = _Form()
         self.bottom_form = _Form()
         for spec in (SEED, DEVICE):
@@ -229,6 +231,7 @@ class Inspector(QWidget):
         column.addWidget(self.options_title)
         column.addWidget(self.dataset_doc)
         column.addWidget(self.options_form)
+        column.addWidget(self.split_words)
         column.addWidget(_label("Training", 12.0, bold=True))
         column.addWidget(self.hparams_form)
         column.addWidget(_label("Seed and device", 12.0, bold=True))
@@ -247,6 +250,7 @@ class Inspector(QWidget):
     def refresh(self, force: bool = False) -> None:
         self._show_block(force)
         self._show_settings(force)
+        self._show_split()
 
     def editor(self, name: str) -> ParamEditor | None:
         """The editor of a block parameter or a run setting, named as ``apply_setting`` names
@@ -279,6 +283,21 @@ class Inspector(QWidget):
     def _on_checked(self) -> None:
         assert_gui_thread("Inspector._on_checked")
         self._show_block_facts()
+        self._show_split()
+
+    def _show_split(self) -> None:
+        """The split the data settings give, in words; read again only when they change."""
+        project = self.doc.project
+        key = (project.dataset, repr(sorted(project.dataset_options.items())))
+        if key == self._split_key:
+            return
+        self._split_key = key
+        try:
+            words = describe_split(project.dataset, project.dataset_options)
+        except StudioError:
+            words = ""  # the check's problems say why
+        self.split_words.setText(words)
+        self.split_words.setVisible(bool(words))
 
     # -- block section ---------------------------------------------------------------------
     def _selected_node(self):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Slot
+from PySide6.QtCore import QSettings, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -28,9 +28,13 @@ from .inspector import INSPECTOR_WIDTH, Inspector
 from .lesson_dock import LessonDock
 from .palette import BlockPalette
 from .panel_docks import VISUAL_EVERY_S, PanelDocks
+from .panel_layouts import PanelLayouts
 from .presentation import Presentation
 from .recovery import Recovery
 from .redraw import RedrawScheduler
+from .replay import Replay
+from .run_keeping import RunKeeping, changes_words
+from .run_opening import RunOpening
 from .shortcut_sheet import ShortcutSheet
 from .slot_tabs import SlotTabs
 from .speed_control import SpeedControl
@@ -42,9 +46,9 @@ ORG, APP = "MLSP Studio", "MLSP Studio"
 ACTIVE_STATES = ("running", "paused", "diverged")
 
 
-class MainWindow(Presentation, LessonDock, GalleryActions, VariantRuns, PanelDocks, FileActions,
-                 DataImportActions, AnimationExport, SpeedControl, CostView, ViewOptions,
-                 QMainWindow):
+class MainWindow(Presentation, LessonDock, GalleryActions, VariantRuns, RunOpening, Replay,
+                 RunKeeping, PanelDocks, PanelLayouts, FileActions, DataImportActions,
+                 AnimationExport, SpeedControl, CostView, ViewOptions, QMainWindow):
     """One open project. Widgets are touched only here, in the GUI thread."""
 
     def __init__(self, doc: StudioDocument, bridge: EngineBridge | None = None,
@@ -160,6 +164,8 @@ class MainWindow(Presentation, LessonDock, GalleryActions, VariantRuns, PanelDoc
         self._add(file_menu, "&Open…", QKeySequence.Open, self.on_open)
         self.recent_menu = file_menu.addMenu("Open &recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        self._add(file_menu, "Open a &run…", None, self.on_open_run)
+        self._add(file_menu, "&Watch a run folder…", None, self.on_watch_run)
         self._add(file_menu, "&Save", QKeySequence.Save, self.on_save)
         self._add(file_menu, "Save &as…", QKeySequence.SaveAs, self.on_save_as)
         self._add(file_menu, "&Import data…", None, self.on_import_data)
@@ -259,7 +265,7 @@ class MainWindow(Presentation, LessonDock, GalleryActions, VariantRuns, PanelDoc
     @Slot()
     def on_run(self) -> None:
         assert_gui_thread("MainWindow.on_run")
-        if self._run_blocker() or not self._cost_allows_run():
+        if self._run_blocker() or not self._cost_allows_run() or not self._may_start_over():
             return
         if self._needs_fresh_engine():
             self._start_engine(running=True)
@@ -284,7 +290,8 @@ class MainWindow(Presentation, LessonDock, GalleryActions, VariantRuns, PanelDoc
     @Slot()
     def on_step(self) -> None:
         assert_gui_thread("MainWindow.on_step")
-        if self._run_blocker() or self.state == "running" or not self._cost_allows_run():
+        if (self._run_blocker() or self.state == "running" or not self._cost_allows_run()
+                or not self._may_start_over()):
             return
         if self._needs_fresh_engine():
             self._start_engine(running=False)
@@ -323,8 +330,8 @@ class MainWindow(Presentation, LessonDock, GalleryActions, VariantRuns, PanelDoc
         """Stop the current run; a step that does not end within a second is ended with its
         process, and the run keeps the weights of its last checkpoint (then False)."""
         step = self.bridge.step_count
-        if self.bridge.shutdown():
-            self._run_stopped(f"stopped at step {step:,}" if step else "stopped")
+        if self.bridge.shutdown(keep=True):  # its weights as they are, to fork or save
+            self._run_stopped(f"finished at step {step:,}" if step else "stopped")
             return True
         kept = self._run_stopped(f"ended at step {step:,}")
         self._show_status_text("Training did not stop within a second: its process was ended "
@@ -349,6 +356,7 @@ class MainWindow(Presentation, LessonDock, GalleryActions, VariantRuns, PanelDoc
     # -- news from the training process --------------------------------------------------
     def _draw(self, mail: Mail) -> None:
         assert_gui_thread("MainWindow._draw")
+        mail = self._replay_filter(mail)  # a replayed step holds back the live pictures
         self._keep_frames(mail)  # for File → Export → Animation
         if mail.built is not None:
             self.lbl_device.setText(f"device: {mail.built.device}")
@@ -383,6 +391,7 @@ class MainWindow(Presentation, LessonDock, GalleryActions, VariantRuns, PanelDoc
         elif status.state in words and status.state != "finished":
             self._show_status_text(words[status.state])
         self._update_controls()
+        self._note_run_state(status.state, status.step)
         self.cost_status(status)
 
     # -- document events -----------------------------------------------------------------
@@ -402,6 +411,7 @@ class MainWindow(Presentation, LessonDock, GalleryActions, VariantRuns, PanelDoc
     def _on_project_replaced(self) -> None:
         assert_gui_thread("MainWindow._on_project_replaced")
         self._cancel_variants()
+        self.end_replay()
         self._end_run()
         self._load_pace()
         if self.panels.get("runs") is not None:
@@ -409,8 +419,7 @@ class MainWindow(Presentation, LessonDock, GalleryActions, VariantRuns, PanelDoc
         self.state = "idle"
         for panel in self.panels.values():
             panel.reset()
-        if self.panels:
-            self._show_relevant_panels(self._expected_kinds())
+        self._lay_out_panels()
         self._on_checked()
         self._update_title()
         QTimer.singleShot(0, self.view.fit_all)
@@ -431,9 +440,7 @@ class MainWindow(Presentation, LessonDock, GalleryActions, VariantRuns, PanelDoc
             self.bridge.set_live(name, value)
         self._run_project = self.doc.project.copy()
         if changes:
-            words = ", ".join(f"{name} {value:g}" if name != "dropout" else
-                              f"dropout {value[1]} {value[2]:g}" for name, value in changes)
-            self._show_status_text(f"Changed while training: {words}, from the next step")
+            self._show_status_text(changes_words(self.doc.project.paradigm, changes))
 
     @Slot()
     def _update_title(self, *args) -> None:
@@ -469,15 +476,7 @@ class MainWindow(Presentation, LessonDock, GalleryActions, VariantRuns, PanelDoc
         self._show_status_text(message, error=True)
         self._update_controls()
 
-    # -- theme, layout, closing ----------------------------------------------------------
-    def _restore_layout(self, panels_only: bool = False) -> None:
-        geometry = self.settings.value("geometry")
-        state = self.settings.value("windowState")
-        if not panels_only and isinstance(geometry, QByteArray):
-            self.restoreGeometry(geometry)
-        if isinstance(state, QByteArray) and (panels_only or not self.panels):
-            self.restoreState(state)
-
+    # -- closing -------------------------------------------------------------------------
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         if not self._confirm_discard():
             event.ignore()
@@ -485,5 +484,5 @@ class MainWindow(Presentation, LessonDock, GalleryActions, VariantRuns, PanelDoc
         self.bridge.release()
         self.recovery.discard()  # saved, or let go on purpose: nothing to restore next time
         self.settings.setValue("geometry", self.saveGeometry())
-        self.settings.setValue("windowState", self.saveState())
+        self.save_layout()  # for this project's paradigm
         event.accept()

@@ -1,9 +1,12 @@
 """Autosave: while a project has unsaved changes, a copy goes to a recovery file every minute;
-after a crash, the next start offers it back. A save or a clean close removes the copy."""
+after a crash, the next start offers it back. A save or a clean close removes the copy; a
+copy that cannot be read is kept aside or deleted only as the person says."""
 
 from __future__ import annotations
 
 import json
+import os
+import time
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QSettings, QTimer
@@ -65,14 +68,14 @@ class Recovery(QObject):
             project = load_project(self.file)
             path = json.loads(self.note.read_text(encoding="utf-8")).get("path", "") \
                 if self.note.is_file() else ""
-        except (StudioError, OSError, ValueError):
-            self.discard()  # a damaged copy is no use to anyone
+        except (StudioError, OSError, ValueError) as err:
+            self._unreadable(parent, str(err))
             return False
         where = f" (last saved as {path})" if path else ""
         answer = QMessageBox.question(
             parent, "Restore unsaved work?",
             f"The studio closed without saving the project {project.name!r}{where}. "
-            "Open the copy it kept of your unsaved changes?",
+            "Open the copy it kept of your unsaved changes? (No deletes the copy.)",
             QMessageBox.Yes | QMessageBox.No)
         if answer != QMessageBox.Yes:
             self.discard()
@@ -80,6 +83,23 @@ class Recovery(QObject):
         self.doc.replace_project(project, Path(path) if path else None)
         self.doc.undo_stack.resetClean()  # still unsaved: the title shows it, close asks
         return True
+
+    def _unreadable(self, parent: QWidget, why: str) -> Path | None:
+        """The copy cannot be read: say why, and keep it aside (named) or delete it, as the
+        person says. Returns where it was kept, if it was."""
+        aside = self.file.with_name(f"recovery-unreadable-{time.strftime('%Y%m%d-%H%M%S')}"
+                                    ".mlsp.json")
+        if not keep_unreadable(parent, self.file, aside, why):
+            self.discard()
+            return None
+        try:
+            os.replace(self.file, aside)
+        except OSError as err:
+            QMessageBox.warning(parent, "Recovery copy", f"The copy could not be moved aside "
+                                f"({err}); it stays at {self.file}.")
+            return None
+        self.note.unlink(missing_ok=True)
+        return aside
 
     def _on_timer(self) -> None:
         assert_gui_thread("Recovery._on_timer")
@@ -89,3 +109,18 @@ class Recovery(QObject):
         assert_gui_thread("Recovery._on_clean_changed")
         if clean:  # saved (or back to the saved state): the copy is not needed
             self.discard()
+
+
+def keep_unreadable(parent: QWidget | None, file: Path, aside: Path, why: str) -> bool:
+    """Ask what to do with a recovery copy that cannot be read; True to keep it aside."""
+    box = QMessageBox(QMessageBox.Warning, "Unsaved work could not be read",
+                      f"The studio kept a copy of unsaved work at {file}, but it cannot be "
+                      f"opened: {why}", QMessageBox.NoButton, parent)
+    box.setInformativeText(f"Keep it: it is moved to {aside}, where you or someone who knows "
+                           "the file format can look at it. Delete it: it is gone for good.")
+    keep = box.addButton("Keep it aside", QMessageBox.AcceptRole)
+    box.addButton("Delete it", QMessageBox.DestructiveRole)
+    box.setDefaultButton(keep)
+    box.setEscapeButton(keep)
+    box.exec()
+    return box.clickedButton() is keep

@@ -15,7 +15,7 @@ fewer frames (``Panel.max_fps``).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Slot
 
@@ -101,7 +101,8 @@ class RedrawScheduler(QObject):
         self._news = False
         self._painted = 0
         self._slow_painted = False
-        self.draw(self.bridge.take())  # the window's part: status, metrics, draw_panels
+        mail, self._replayed = self._replayed or self.bridge.take(), None  # live news waits
+        self.draw(mail)  # the window's part: status, metrics, draw_panels
 
     @Slot()
     def _on_turn(self) -> None:
@@ -144,6 +145,19 @@ class RedrawScheduler(QObject):
         self._held.clear()
         self._metrics.clear()
         self._queue.clear()
+
+    _replayed: Mail | None = None
+
+    def paint(self, mail: Mail) -> None:
+        """Draw ``mail`` (a step of a recording) now, every panel: a person moved the
+        timeline. Live news waits for the next frame."""
+        self._replayed = mail
+        self.flush()
+
+    def note_metrics(self, names: Iterable[str]) -> None:
+        """These panels took metrics outside a mailbox (a replayed step): paint them with
+        the next frame."""
+        self._metrics.update(names)
 
     def draw_panels(self, mail: Mail, panels: Mapping[str, object],
                     docks: Mapping[str, object]) -> None:

@@ -33,6 +33,7 @@ class VariantRuns:
         if panel is not None and not getattr(panel, "_fork_wired", False):
             panel._fork_wired = True
             panel.forkRequested.connect(self.on_fork_run)
+            panel.saveRequested.connect(self.on_save_run_weights)
         return panel
 
     @Slot()
@@ -123,7 +124,8 @@ class VariantRuns:
         if not weights:
             return []
         run.weights = dict(weights)
-        held = [r for r in self._runs_panel().runs if r.weights]
+        held = [r for r in self._runs_panel().runs  # an opened run's files are the person's
+                if r.weights and not getattr(r, "kept_elsewhere", False)]
         for old in held[:-RUNS_WITH_WEIGHTS]:
             _delete_weights(old.weights)
             old.weights, old.checkpoints = None, []

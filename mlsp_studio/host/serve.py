@@ -124,20 +124,23 @@ class Host:
             self.outbox.put(run, event)
         return sink
 
-    def end_run(self) -> None:
-        """Stop the current run, wait for its thread, and say so."""
+    def end_run(self, keep: bool = False) -> None:
+        """Stop the current run, wait for its thread, and say so; with ``keep``, a run that
+        has trained and not finished first writes its weights as they are (to fork or save)."""
         engine, self.engine = self.engine, None
         if engine is None:
             return
         engine.stop()
         engine.join()
+        if keep and engine.nets and engine.step_count and engine.finished is None:
+            self.files.final(self.run, engine.step_count, copy_weights(engine.nets))
         self.outbox.put(self.run, Ended(engine.step_count))
 
     def stop(self, message: dict[str, Any]) -> None:
-        """End run ``run`` (-1: whichever is current)."""
+        """End run ``run`` (-1: whichever is current), keeping its weights when asked."""
         run = int(message.get("run", -1))
         if self.engine is not None and run in (-1, self.run):
-            self.end_run()
+            self.end_run(keep=bool(message.get("keep")))
         else:  # already over: the window may be waiting to hear it
             self.outbox.put(run, Ended(0))
 

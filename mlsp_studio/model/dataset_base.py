@@ -1,6 +1,10 @@
 """What every dataset's settings are made of, without torch: ``DatasetSpec`` (a dataset's
 options and the input shape it gives a network), the registry, and the pieces the dataset
-modules share (``datasets``, ``seq_datasets``, ``paired_datasets``, ``media_datasets``)."""
+modules share (``datasets``, ``seq_datasets``, ``paired_datasets``, ``media_datasets``).
+
+Built-in datasets are made from ``data_seed`` and split at random; a person's own files
+have the split settings of ``model/splits.py`` (``own_file_opts``) and ``split_seed``.
+Neither is the run's ``seed`` (the project's), which sets the starting weights and batches."""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from ..readers.userfiles import TASKS, TableData
 from .blocks import Context, p_choice, p_float, p_int
 from .params import ParamSet, ParamSpec
 from .registry import SpecRegistry
+from .splits import SPLIT_METHODS
 
 INPUT_KINDS = ("points2d", "scalar", "image", "signal", "table", "tokens", "sequence")
 DATASET_TASKS = (*TASKS, "sequence", "text")  # source/target pairs; a text corpus
@@ -29,6 +34,10 @@ class DatasetSpec:
     ``context(options)`` takes validated options and gives the input shape and the number of
     classes (classification) or targets (regression); it raises :class:`DataError` when the
     options name a file that does not fit.
+
+    A dataset read from a person's files also gives ``table(options)``, the file read (the
+    readers keep it, so it is read once), and ``fields(options, name)``, each example's value
+    of a column or file-name field (for the split settings, ``model/splits.py``).
     """
 
     name: str
@@ -38,6 +47,8 @@ class DatasetSpec:
     input_kind: str
     options: ParamSet
     context: Callable[[dict[str, Any]], Context]
+    table: Callable[[dict[str, Any]], TableData] | None = None
+    fields: Callable[[dict[str, Any], str], list[str]] | None = None
 
     def __post_init__(self) -> None:
         if self.task not in DATASET_TASKS:
@@ -63,18 +74,61 @@ def context_task(ctx: Context) -> str:
 # ---------------------------------------------------------------- the person's own files
 
 
+_SEED_RANGE = (0, 2**31 - 1)
+_VAL = p_float("val_fraction", 0.2, 0.0, 0.5, "Share of the data kept aside to check progress "
+               "(validation).")
+
+
 def _common() -> tuple[ParamSpec, ...]:
     return (
-        p_int("seed", 0, 0, 2**31 - 1, "The data's own random seed: the same seed gives the "
-              "same points."),
-        p_float("val_fraction", 0.2, 0.0, 0.5, "Share of the data kept aside to check progress."),
+        p_int("data_seed", 0, *_SEED_RANGE, "The data's seed: the same seed makes the same "
+              "examples and splits them alike (at random; a dataset of your own files can "
+              "also be split by groups, a range or a test file). The run's seed, under Seed "
+              "and device, sets the starting weights and the order of the batches."),
+        _VAL,
         p_float("test_fraction", 0.2, 0.05, 0.5, "Share of the data kept aside for the final "
-                "score."),
+                "score (test)."),
     )
 
 
 def _opts(*specs: ParamSpec) -> ParamSet:
     return ParamSet((*specs, *_common()))
+
+
+def own_file_opts(*specs: ParamSpec, groups: bool = True) -> ParamSet:
+    """``specs`` and the split settings of a person's files (``model/splits.py``); without
+    ``groups`` (an NPZ or IDX file has no columns or names to group by) no group split."""
+    methods = SPLIT_METHODS if groups else tuple(m for m in SPLIT_METHODS if m != "group")
+    where = "column or file-name field" if groups else ""
+    split = (
+        p_choice("split", "random", methods, "How the data is split into training, validation "
+                 "and test: random (each class dealt out evenly), test_file (the test set is "
+                 "the file or folder in test_path)"
+                 + (", group (the groups in test_groups are the test set)" if groups else "")
+                 + " or range (the examples in test_range are the test set)."),
+        p_int("split_seed", 0, *_SEED_RANGE, "The split's seed: which examples a random draw "
+              "puts in training, validation and test (the same seed, the same split). The "
+              "run's seed, under Seed and device, sets the starting weights and batches."),
+        _VAL,
+        p_float("test_fraction", 0.2, 0.05, 0.5, "random split: share of the data kept aside "
+                "for the final score (test)."),
+        ParamSpec("test_path", "str", "", doc="split test_file: the test set, a file or "
+                  "folder in the same format as path."),
+    )
+    grouped = (
+        ParamSpec("group", "str", "", doc=f"A {where} whose examples always stay together, "
+                  "e.g. speaker: one speaker's recordings never go to both training and "
+                  "validation or test. A random split then draws whole groups."),
+        ParamSpec("test_groups", "str", "", doc="split group: the values of group held out "
+                  "as the test set, e.g. theo, or several joined by commas."),
+        ParamSpec("range_field", "str", "", doc=f"split range: the {where} holding a whole "
+                  "number per example, e.g. index; empty: the example's position, the first "
+                  "being 0."),
+    ) if groups else ()
+    held = ParamSpec("test_range", "str", "", doc="split range: the examples held out as the "
+                     "test set, e.g. 0-4 (both ends included)"
+                     + ("." if groups else ", by their position in the file, the first 0."))
+    return ParamSet((*specs, *split, *grouped, held))
 
 
 def _n(default: int) -> ParamSpec:

@@ -8,8 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import ParamError
-from ..readers.userfiles import TableData, load_csv_table, load_npz_arrays
+from ..errors import DataError, ParamError
+from ..readers.userfiles import (
+    TableData,
+    column_names,
+    csv_rows,
+    has_header,
+    load_csv_table,
+    load_npz_arrays,
+)
 from .blocks import Context, p_bool, p_float, p_int, p_ints
 from .dataset_base import (
     _TASK,
@@ -25,15 +32,18 @@ from .dataset_base import (
     _opts,
     _points,
     context_task,
+    own_file_opts,
 )
 from .media_datasets import MEDIA_DATASETS
 from .paired_datasets import PAIRED_DATASETS
 from .params import ParamSpec
 from .seq_datasets import SEQ_DATASETS
+from .splits import dataset_split, split_sentence
 
 __all__ = ["DATASET_SPECS", "DATASET_TASKS", "INPUT_KINDS", "SIGNAL_CLASSES", "DatasetRegistry",
            "DatasetSpec", "TableData", "builtin_datasets", "context_task", "dataset_context",
-           "load_csv_table", "load_npz_arrays"]
+           "describe_split", "load_csv_table", "load_npz_arrays"]
+
 
 def dataset_context(name: str, options: dict[str, Any] | None) -> tuple[dict[str, Any], Context]:
     """Check a dataset's options and say what shapes it gives, before any data is made."""
@@ -43,7 +53,50 @@ def dataset_context(name: str, options: dict[str, Any] | None) -> tuple[dict[str
     if held_out > 0.8:
         raise ParamError(f"{name}: val_fraction and test_fraction together are {held_out:g}, "
                          "which leaves too little for training; keep them at 0.8 or less")
-    return values, spec.context(values)
+    ctx = spec.context(values)
+    if spec.table is not None:
+        dataset_split(spec, values)  # the split settings fit the files, or say why not
+    return values, ctx
+
+
+def describe_split(name: str, options: dict[str, Any] | None) -> str:
+    """The split a dataset's settings give, in words (``train 2,100 · validation 300 · test
+    500 (speaker theo held out)``); a DataError or ParamError says why the settings do not
+    fit. A built-in dataset splits at random and says its shares."""
+    values, _ = dataset_context(name, options)
+    spec = DATASET_SPECS.get(name)
+    if spec.table is None:
+        val, test = values.get("val_fraction", 0.0), values.get("test_fraction", 0.0)
+        return f"random split: validation {val:.0%} · test {test:.0%}"
+    plan, _, _ = dataset_split(spec, values)
+    return split_sentence(plan.info)
+
+
+def csv_column(options: dict[str, Any], name: str) -> list[str]:
+    """Each data row's text in the CSV column ``name``, or a DataError naming the columns."""
+    path = options["path"]
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            _, rows, _ = csv_rows(handle.read())
+    except (OSError, UnicodeDecodeError, ValueError):
+        raise DataError(f"The file '{path}' cannot be read as a CSV file.") from None
+    header = has_header(rows)
+    names = column_names(rows[0], header) if rows else []
+    if name not in names:
+        raise DataError(f"The file '{path}' has no column called '{name}' (its columns are "
+                        f"{', '.join(names)}).")
+    at = names.index(name)
+    return [row[at] for row in (rows[1:] if header else rows)]
+
+
+def _csv_table(o: dict[str, Any]) -> TableData:
+    # the columns the split reads are not inputs: a speaker's name or a row's index
+    drop = tuple(dict.fromkeys(c for c in (o["group"], o["range_field"]) if c))
+    return load_csv_table(o["path"], o["label_column"], o["task"], drop)
+
+
+def _npz_table(o: dict[str, Any]) -> TableData:
+    return load_npz_arrays(o["path"], o["x_key"], o["y_key"], o["task"])
 
 
 BUILTIN_DATASETS = (
@@ -103,20 +156,19 @@ BUILTIN_DATASETS = (
                 lambda o: Context({"x": (1, o["length"])}, num_classes=len(SIGNAL_CLASSES))),
     DatasetSpec("csv", "Your CSV file", "Your own table: one row per example, number columns "
                 "as inputs and one label column.", "auto", "table",
-                _opts(ParamSpec("path", "str", "", doc="The CSV file to read."),
-                      ParamSpec("label_column", "str", "label", doc="The column holding the "
-                                "labels; empty means the last column."),
-                      _TASK, p_bool("standardize", True, "Rescale each input column to mean 0 "
-                                    "and spread 1, using the training rows.")),
-                lambda o: _file_context(load_csv_table(o["path"], o["label_column"],
-                                                       o["task"]))),
+                own_file_opts(ParamSpec("path", "str", "", doc="The CSV file to read."),
+                              ParamSpec("label_column", "str", "label", doc="The column "
+                                        "holding the labels; empty means the last column."),
+                              _TASK, p_bool("standardize", True, "Rescale each input column "
+                                            "to mean 0 and spread 1, using the training rows.")),
+                lambda o: _file_context(_csv_table(o)), table=_csv_table, fields=csv_column),
     DatasetSpec("npz", "Your NPZ file", "Your own NumPy .npz archive with an array of inputs "
                 "and an array of labels, one row per example.", "auto", "table",
-                _opts(ParamSpec("path", "str", "", doc="The .npz file to read."),
-                      ParamSpec("x_key", "str", "x", doc="Name of the inputs array."),
-                      ParamSpec("y_key", "str", "y", doc="Name of the labels array."), _TASK),
-                lambda o: _file_context(load_npz_arrays(o["path"], o["x_key"], o["y_key"],
-                                                        o["task"]))),
+                own_file_opts(ParamSpec("path", "str", "", doc="The .npz file to read."),
+                              ParamSpec("x_key", "str", "x", doc="Name of the inputs array."),
+                              ParamSpec("y_key", "str", "y", doc="Name of the labels array."),
+                              _TASK, groups=False),
+                lambda o: _file_context(_npz_table(o)), table=_npz_table),
 )
 
 

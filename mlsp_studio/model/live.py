@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from .catalog import BLOCKS
-from .paradigms import LIVE_SETTINGS
 from .project import Project
+from .setting_kinds import TRAINING, setting_kind
 
 Change = tuple[str, Any]
 
@@ -15,9 +15,10 @@ def live_changes(running: Project, edited: Project) -> list[Change] | None:
     """The changes from ``running`` to ``edited`` as ``(setting, value)`` pairs for
     ``Engine.set_live``, or None when any of them needs a fresh run.
 
-    Live: the settings in ``LIVE_SETTINGS`` and the rate ``p`` of a Dropout block (given as
-    ``("dropout", (slot, node_id, p))``). Anything else — another block, edge, dataset, seed,
-    device or setting — needs the run to start over."""
+    Taken by the running run: the ``LIVE`` and ``VIEW`` settings (``setting_kinds.py``: a
+    learning rate, a sample's length) and the rate ``p`` of a Dropout block (given as
+    ``("dropout", (slot, node_id, p))``). Anything else — another block, edge, dataset,
+    seed, device or setting — needs a new run."""
     if (running.paradigm, running.dataset, running.dataset_options, running.seed,
             running.device) != (edited.paradigm, edited.dataset, edited.dataset_options,
                                 edited.seed, edited.device):
@@ -26,7 +27,7 @@ def live_changes(running: Project, edited: Project) -> list[Change] | None:
     for name in sorted(set(running.hparams) | set(edited.hparams)):
         before, after = running.hparams.get(name), edited.hparams.get(name)
         if before != after:
-            if name not in LIVE_SETTINGS or after is None:
+            if after is None or setting_kind(edited.paradigm, name) == TRAINING:
                 return None
             changes.append((name, after))
     if set(running.slots) != set(edited.slots):

@@ -11,6 +11,10 @@ Version history (docs/project-format.md has the whole format):
    project file's folder, not from the folder the studio was started in, so a project and its
    data can be moved or shared together. Version 1 paths are made absolute against the
    folder the studio runs in, which is where version 1 read them.
+3. The data's seed, a dataset option called ``seed`` beside the run's ``seed``, is named for
+   what it does: ``split_seed`` for a person's own files (it only splits them), ``data_seed``
+   for the built-in datasets (it makes the examples and splits them). Its value is kept, so
+   the same examples and split come out.
 """
 
 from __future__ import annotations
@@ -20,7 +24,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-CURRENT = 2
+CURRENT = 3
+# datasets read from a person's files when version 3 came (their seed only splits them)
+_OWN_FILES_V3 = ("csv", "npz", "image_folder", "wav_folder", "idx")
 
 
 def is_path_option(name: Any) -> bool:
@@ -57,7 +63,29 @@ def _v1_to_v2(data: dict[str, Any]) -> str:
             "format read them from the folder the studio was started in)")
 
 
-STEPS: dict[int, Callable[[dict[str, Any]], str]] = {1: _v1_to_v2}
+def _v2_to_v3(data: dict[str, Any]) -> str:
+    dataset = data.get("dataset")
+    main = dataset.get("name") if isinstance(dataset, dict) else None
+    found = []
+    if isinstance(dataset, dict) and isinstance(dataset.get("options"), dict):
+        found.append((main, dataset["options"]))
+    variants = data.get("variants")
+    for variant in variants.values() if isinstance(variants, dict) else ():
+        if isinstance(variant, dict) and isinstance(variant.get("dataset_options"), dict):
+            found.append((variant.get("dataset", main), variant["dataset_options"]))
+    renamed = set()
+    for name, options in found:
+        if "seed" in options:
+            new = "split_seed" if name in _OWN_FILES_V3 else "data_seed"
+            options.setdefault(new, options.pop("seed"))
+            renamed.add(new)
+    if not renamed:
+        return ""
+    return (f"the data's seed is now called {' and '.join(sorted(renamed))}, apart from the "
+            "run's seed (same value, same data)")
+
+
+STEPS: dict[int, Callable[[dict[str, Any]], str]] = {1: _v1_to_v2, 2: _v2_to_v3}
 
 
 def migrate(data: dict[str, Any], version: int) -> tuple[dict[str, Any], list[str]]:

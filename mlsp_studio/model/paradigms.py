@@ -38,6 +38,9 @@ class ParadigmSpec:
     # and what each network is fed, for the time estimate; None: each runs once, forward and
     # backward, and its weights take one optimiser step
     step_work: Callable[[dict[str, Any], dict[str, Context]], StepWork] | None = None
+    # what changing each of its own settings does to a run that has trained (view, live or
+    # training, model/setting_kinds.py: ``own_settings(view=..., live=..., training=...)``)
+    setting_kinds: tuple[tuple[str, str], ...] = ()
 
     def slot_context(self, slot: str, hparams: dict[str, Any], data: Context) -> Context:
         """What network ``slot`` is fed, from the data's context and the settings.
@@ -122,7 +125,7 @@ OPTIMIZER_PARAMS = (
 )
 
 # Settings a running run takes at its next step (see ``paradigms/live.py``); "dropout" is a
-# Dropout block's rate. Any other change starts the run over.
+# Dropout block's rate. Every setting's kind is in ``setting_kinds.py``.
 LIVE_SETTINGS = ("lr", "weight_decay", "grad_clip", "batch_size", "augment", "augment_strength",
                  "dropout")
 

@@ -25,7 +25,9 @@ MAX_FILE_BYTES = 16 * 1024 * 1024
 MAX_DEPTH = 12  # nesting of objects and lists; a project needs up to 9
 MAX_VALUES = 80_000  # objects, lists and items: a network of MAX_NODES blocks has up to 60,000
 DEVICES = ("auto", "cpu", "cuda")
-SEED = ParamSpec("seed", "int", 0, 0, 2**31 - 1, doc="random seed of the run")
+SEED = ParamSpec("seed", "int", 0, 0, 2**31 - 1, doc="The run's seed: the starting weights, "
+                 "the order of the batches, dropout. The data has its own (split_seed or "
+                 "data_seed, among the data settings).")
 DEVICE = ParamSpec("device", "choice", "auto", choices=DEVICES, doc="where to train")
 
 

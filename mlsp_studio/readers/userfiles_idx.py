@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from ..errors import DataError
 from .files import RecentReads, check_file
-from .userfiles import MIN_ROWS, TableData, _labels, read_only
+from .userfiles import MIN_ROWS, TableData, check_data_bytes, label_table, read_only
 
 if TYPE_CHECKING:
     import numpy as np
@@ -88,6 +88,10 @@ def _read_idx(path: str, magic: int, what: str) -> np.ndarray:
             if declared > MAX_IDX_BYTES:
                 raise DataError(f"{where} says it holds {declared:,} bytes of {what}, more "
                                 f"than the {MAX_IDX_BYTES >> 20} MB that can be loaded here.")
+            # held as float32 (images) or int64 (labels) once read
+            check_data_bytes(where, declared * (4 if dims > 1 else 8),
+                             f"({' x '.join(map(str, shape))} {what})",
+                             "use fewer of them")
             if size is not None and size != len(head) + declared:
                 raise DataError(f"{where} says it holds {' x '.join(map(str, shape))} values "
                                 f"but has {size - len(head):,} bytes of data; the file is "
@@ -140,6 +144,7 @@ def _read_pair(images_path: str, labels_path: str) -> TableData:
     if len(labels) != n:
         raise DataError(f"The images file holds {n:,} images but the labels file "
                         f"'{labels_path}' holds {len(labels):,} labels; they must match.")
-    x = (images.astype(np.float32) / 255.0)[:, None]                  # (n, 1, rows, cols)
-    return _labels(x, labels.astype(np.int64), "classification", f"The file '{labels_path}'",
-                   "its labels")
+    x = images.astype(np.float32)
+    x /= 255.0                                                         # in place: no copy
+    return label_table(x[:, None], labels.astype(np.int64), "classification",  # (n, 1, rows, cols)
+                       f"The file '{labels_path}'", "its labels")

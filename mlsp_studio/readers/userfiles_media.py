@@ -14,8 +14,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ..errors import DataError
+from .file_names import LABEL, flat_files, flat_folder_error
 from .files import RecentReads
-from .userfiles import MIN_ROWS, TableData, read_only
+from .userfiles import MIN_ROWS, TableData, check_data_bytes, read_only
 
 if TYPE_CHECKING:  # numpy loads when a folder is read, not when the window starts
     import numpy as np
@@ -24,7 +25,7 @@ IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg")
 WAV_EXTENSIONS = (".wav",)
 MAX_MEDIA_FILES = 20000
 MAX_MEDIA_BYTES = 512 * 1024 * 1024
-MAX_VALUES = 60_000_000  # floats held in memory for one dataset (240 MB)
+SPECTRUM_BATCH = 64  # sounds decoded and transformed at a time: bounded working memory
 MAX_PICTURE_PIXELS = 25_000_000  # one picture; a small file can unpack to a huge one
 COLOURS = ("gray", "rgb")
 REPRESENTATIONS = ("signal", "spectrogram")
@@ -32,10 +33,12 @@ REPRESENTATIONS = ("signal", "spectrogram")
 _recent: RecentReads[TableData] = RecentReads()
 
 
-def class_folders(path: str, extensions: tuple[str, ...],
-                  what: str) -> list[tuple[str, list[str]]]:
+def class_folders(path: str, extensions: tuple[str, ...], what: str,
+                  pattern: str = "") -> list[tuple[str, list[str]]]:
     """The class subfolders of ``path`` (sorted) with their files' full paths, or a DataError.
 
+    With a ``pattern`` holding ``{label}`` (``file_names``), the files of the folder itself
+    instead, grouped by the label in their names.
     Refuses an empty path, a missing folder, a file, fewer than two classes, a class without
     files, more than ``MAX_MEDIA_FILES`` files or more than ``MAX_MEDIA_BYTES`` in all.
     """
@@ -46,6 +49,8 @@ def class_folders(path: str, extensions: tuple[str, ...],
     if not os.path.isdir(path):
         raise DataError(f"'{path}' is a file, not a folder; choose a folder holding one "
                         f"subfolder of {what} per class.")
+    if "{" + LABEL + "}" in pattern:
+        return flat_files(path, extensions, what, pattern, (MAX_MEDIA_FILES, MAX_MEDIA_BYTES))
     where = f"The folder '{path}'"
     try:
         subs = sorted(e.name for e in os.scandir(path)
@@ -53,8 +58,7 @@ def class_folders(path: str, extensions: tuple[str, ...],
     except OSError as err:
         raise DataError(f"{where} cannot be read ({err.strerror or err}).") from None
     if not subs:
-        raise DataError(f"{where} has no subfolders; put the {what} of each class in a "
-                        "subfolder named after the class.")
+        raise flat_folder_error(path, what)
     if len(subs) < 2:
         raise DataError(f"{where} has only one class subfolder ('{subs[0]}'); a classifier "
                         "needs at least two.")
@@ -114,7 +118,8 @@ def _labels_of(classes: list[tuple[str, list[str]]]) -> np.ndarray:
 # ---------------------------------------------------------------- images
 
 
-def load_image_folder(path: str, size: int = 28, colour: str = "gray") -> TableData:
+def load_image_folder(path: str, size: int = 28, colour: str = "gray",
+                      pattern: str = "") -> TableData:
     """Read a folder of class subfolders of PNG/JPG pictures, each resized to ``size`` square.
 
     Returns x float32 (n, 1 or 3, size, size) in [0, 1], y the class index of each picture
@@ -123,13 +128,13 @@ def load_image_folder(path: str, size: int = 28, colour: str = "gray") -> TableD
     """
     if colour not in COLOURS:
         raise ValueError(f"unknown colour {colour!r}")
-    classes = class_folders(path, IMAGE_EXTENSIONS, "pictures")
+    classes = class_folders(path, IMAGE_EXTENSIONS, "pictures", pattern)
     channels = 3 if colour == "rgb" else 1
     count = sum(len(files) for _, files in classes)
-    if count * channels * size * size > MAX_VALUES:
-        raise DataError(f"The folder '{path}' has {count:,} pictures, too many to hold at "
-                        f"{size}x{size}; choose a smaller size or fewer pictures.")
-    return _cached("images", path, (size, colour), classes,
+    check_data_bytes(f"The folder '{path}'", 4 * count * channels * size * size,
+                     f"({count:,} pictures at {size}x{size})",
+                     "choose a smaller size or fewer pictures")
+    return _cached("images", path, (size, colour, pattern), classes,
                    lambda: _read_images(classes, size, colour))
 
 
@@ -206,16 +211,28 @@ def read_wav(name: str, length: int) -> tuple[np.ndarray, int]:
     return out, rate
 
 
-def log_spectrogram(signals: np.ndarray, n_fft: int, hop: int) -> np.ndarray:
+def spectrogram_shape(length: int, n_fft: int, hop: int) -> tuple[int, int]:
+    """(frames, bins) of the log spectrogram of ``length`` samples."""
+    return 1 + (length - n_fft) // hop, n_fft // 2 + 1
+
+
+def log_spectrogram(signals: np.ndarray, n_fft: int, hop: int,
+                    out: np.ndarray | None = None) -> np.ndarray:
     """Log magnitude of the short-time Fourier transform with a Hann window:
-    (n, length) → (n, frames, n_fft // 2 + 1), ``log(|STFT| + 1e-3)``, no padding at the ends."""
+    (n, length) → (n, frames, n_fft // 2 + 1) float32, ``log(|STFT| + 1e-3)``, no padding at
+    the ends; ``SPECTRUM_BATCH`` signals at a time, written into ``out`` when given."""
     import numpy as np
 
-    frames = 1 + (signals.shape[1] - n_fft) // hop
-    starts = hop * np.arange(frames)
-    windows = signals[:, starts[:, None] + np.arange(n_fft)]            # (n, frames, n_fft)
-    spectrum = np.fft.rfft(windows * np.hanning(n_fft), axis=-1)      # (n, frames, bins)
-    return np.log(np.abs(spectrum) + 1e-3).astype(np.float32)
+    frames, bins = spectrogram_shape(signals.shape[1], n_fft, hop)
+    if out is None:
+        out = np.empty((len(signals), frames, bins), dtype=np.float32)
+    index = hop * np.arange(frames)[:, None] + np.arange(n_fft)
+    window = np.hanning(n_fft)
+    for i in range(0, len(signals), SPECTRUM_BATCH):
+        windows = signals[i:i + SPECTRUM_BATCH, index]                 # (b, frames, n_fft)
+        spectrum = np.fft.rfft(windows * window, axis=-1)             # (b, frames, bins)
+        np.log(np.abs(spectrum) + 1e-3, out=out[i:i + SPECTRUM_BATCH])
+    return out
 
 
 def check_wav_options(length: int, representation: str, n_fft: int, hop: int) -> None:
@@ -232,7 +249,7 @@ def check_wav_options(length: int, representation: str, n_fft: int, hop: int) ->
 
 
 def load_wav_folder(path: str, length: int = 8000, representation: str = "signal",
-                    n_fft: int = 256, hop: int = 128) -> TableData:
+                    n_fft: int = 256, hop: int = 128, pattern: str = "") -> TableData:
     """Read a folder of class subfolders of WAV files, each cut or padded to ``length``
     samples.
 
@@ -241,12 +258,16 @@ def load_wav_folder(path: str, length: int = 8000, representation: str = "signal
     class index of each sound; the subfolder names as class names.
     """
     check_wav_options(length, representation, n_fft, hop)
-    classes = class_folders(path, WAV_EXTENSIONS, "sounds")
+    classes = class_folders(path, WAV_EXTENSIONS, "sounds", pattern)
     count = sum(len(files) for _, files in classes)
-    if count * length > MAX_VALUES:
-        raise DataError(f"The folder '{path}' has {count:,} sounds, too many to hold at "
-                        f"{length:,} samples each; choose a shorter length.")
-    return _cached("wav", path, (length, representation, n_fft, hop), classes,
+    each = length
+    if representation == "spectrogram":
+        frames, bins = spectrogram_shape(length, n_fft, hop)
+        each = frames * bins
+    check_data_bytes(f"The folder '{path}'", 4 * count * each,
+                     f"({count:,} sounds of {length:,} samples)",
+                     "choose a shorter length or fewer sounds")
+    return _cached("wav", path, (length, representation, n_fft, hop, pattern), classes,
                    lambda: _read_wavs(path, classes, length, representation, n_fft, hop))
 
 
@@ -255,10 +276,22 @@ def _read_wavs(path: str, classes: list[tuple[str, list[str]]], length: int,
     import numpy as np
 
     files = [name for _, names in classes for name in names]
-    x = np.empty((len(files), length), dtype=np.float32)
+    spectrogram = representation == "spectrogram"
+    if spectrogram:  # decoded a batch at a time, each batch transformed into its place
+        x = np.empty((len(files), *spectrogram_shape(length, n_fft, hop)), dtype=np.float32)
+        batch = np.empty((min(SPECTRUM_BATCH, len(files)), length), dtype=np.float32)
+    else:
+        x = np.empty((len(files), 1, length), dtype=np.float32)
     first_rate = None
     for i, name in enumerate(files):
-        x[i], rate = read_wav(name, length)
+        signal, rate = read_wav(name, length)
+        if not spectrogram:
+            x[i, 0] = signal
+        else:
+            batch[i % len(batch)] = signal
+            if i % len(batch) == len(batch) - 1 or i == len(files) - 1:
+                done = i - i % len(batch)
+                log_spectrogram(batch[:i + 1 - done], n_fft, hop, out=x[done:i + 1])
         if first_rate is None:
             first_rate = (rate, name)
         elif rate != first_rate[0]:
@@ -266,9 +299,4 @@ def _read_wavs(path: str, classes: list[tuple[str, list[str]]], length: int,
                             f"({first_rate[0]} Hz in '{os.path.basename(first_rate[1])}', "
                             f"{rate} Hz in '{os.path.basename(name)}'); convert them to one "
                             "rate.")
-    if representation == "spectrogram":
-        x = log_spectrogram(x, n_fft, hop)                           # (n, frames, bins)
-    else:
-        x = x[:, None, :]                                            # (n, 1, length)
-    return TableData(np.ascontiguousarray(x), _labels_of(classes), "classification",
-                     tuple(c for c, _ in classes))
+    return TableData(x, _labels_of(classes), "classification", tuple(c for c, _ in classes))

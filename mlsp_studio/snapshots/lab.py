@@ -46,7 +46,10 @@ def histogram(values: np.ndarray, bins: int = BINS) -> tuple[np.ndarray, np.ndar
     lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
     if hi <= lo:
         lo, hi = lo - 0.5, hi + 0.5
-    counts, _ = np.histogram(finite, bins=bins, range=(lo, hi))
+    try:
+        counts, _ = np.histogram(finite, bins=bins, range=(lo, hi))
+    except ValueError:  # too narrow or too wide a range for its bins (weights that blew up)
+        counts = np.zeros(bins)
     return counts.astype(np.float64), np.array([lo, hi])
 
 

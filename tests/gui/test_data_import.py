@@ -46,7 +46,7 @@ def test_csv_preview_maps_the_label_column_and_applies_as_one_undoable_step(qtbo
     combo = dialog.editors["label_column"]
     combo.setCurrentIndex(combo.findText("count"))
     assert "text ('red') in column 'label'" in dialog.message.text()
-    assert not dialog.use_button.isEnabled() and not dialog.apply()
+    assert not dialog.import_button.isEnabled() and not dialog.apply()
     assert doc.project.to_json() == before
 
 
@@ -56,14 +56,16 @@ def test_csv_label_column_mapping_applies_as_one_undoable_step(qtbot, doc, tmp_p
     dialog = DataImportDialog(doc, None, str(path))
     qtbot.addWidget(dialog)
     assert "2 classes (0, 1)" in dialog.summary.text()
-    assert "needs changes" in dialog.fit_note.text()  # a Conv2d network, a table of numbers
+    # a Conv2d network, a table of numbers: said in red, with what would fit
+    assert dialog.fit.level == "does not fit"
+    assert "reads pictures" in dialog.fit_note.text() and "Conv2d" in dialog.fit_note.text()
     # map the labels to the "count" column: seven whole numbers become seven classes
     combo = dialog.editors["label_column"]
     combo.setCurrentIndex(combo.findText("count"))
     assert "7 classes" in dialog.summary.text() and "2 numbers" in dialog.summary.text()
     table = dialog.scroll.widget()
     assert table.item(0, 1).background().color() != table.item(0, 0).background().color()
-    assert doc.project.to_json() == before  # nothing changes before "Use this data"
+    assert doc.project.to_json() == before  # nothing changes before "Import"
     assert dialog.apply()
     assert doc.project.dataset == "csv"
     assert doc.project.dataset_options["label_column"] == "count"
@@ -84,7 +86,7 @@ def test_a_damaged_picture_is_named_and_the_project_stays_as_it_was(qtbot, doc,
     qtbot.addWidget(dialog)
     assert dialog.kind == "image_folder" and not dialog.valid
     assert "broken.png" in dialog.message.text() and "damaged" in dialog.message.text()
-    assert not dialog.use_button.isEnabled()
+    assert not dialog.import_button.isEnabled()
     assert not dialog.apply()
     assert doc.project.to_json() == before and doc.undo_stack.count() == 0
 

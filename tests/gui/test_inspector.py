@@ -283,10 +283,11 @@ def test_valid_setting_pushes_one_command_and_undo_restores(inspector, doc):
     assert inspector.editor("noise").value() == 0.05
 
 
-def test_dataset_option_named_seed_is_not_the_run_seed(inspector, doc):
-    options_seed = inspector.editor("dataset.seed")
+def test_the_data_seed_is_not_the_run_seed(inspector, doc):
+    options_seed = inspector.editor("dataset.data_seed")
     assert options_seed.commit_text("5")
-    assert doc.project.dataset_options == {"seed": 5} and doc.project.seed == 0
+    assert doc.project.dataset_options == {"data_seed": 5} and doc.project.seed == 0
+    assert inspector.editor("dataset.seed") is None
 
 
 def test_same_value_pushes_nothing(inspector, doc):

@@ -1,5 +1,6 @@
 """Autosave and recovery: unsaved work is copied aside; after a crash the next window offers
-it back, still marked unsaved; saving, closing cleanly or declining removes the copy."""
+it back, still marked unsaved; saving, closing cleanly or declining removes the copy; a copy
+that cannot be read is kept aside or deleted as the person says."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QMessageBox
 
+from mlsp_studio.gui import recovery
 from mlsp_studio.gui.app import open_window
 from mlsp_studio.gui.commands import SetSettingCommand
 from mlsp_studio.gui.recovery import RECOVERY_NAME
@@ -63,11 +65,38 @@ def test_unsaved_work_comes_back_after_a_crash(qtbot, tmp_path, answers) -> None
         first.close()
 
 
-def test_declining_or_a_damaged_copy_removes_it(qtbot, tmp_path, answers) -> None:
+def test_a_damaged_copy_is_kept_aside_or_deleted_as_the_person_says(
+        qtbot, tmp_path, answers, monkeypatch) -> None:
+    told = []
+
+    def keep_it(parent, file, aside, why):
+        told.append((file, aside, why))
+        return answers["keep"]
+
+    monkeypatch.setattr(recovery, "keep_unreadable", keep_it)
     copy = tmp_path / RECOVERY_NAME
     copy.write_text("{ not a project", encoding="utf-8")
+    answers["keep"] = True
     window = _window(qtbot, tmp_path)
-    assert not copy.exists() and not answers["asked"]  # damaged: dropped without a question
+    (file, aside, why), = told
+    assert file == copy and why and not answers["asked"]  # what is wrong, in words
+    assert not copy.exists() and aside.read_text(encoding="utf-8") == "{ not a project"
+    assert aside.parent == tmp_path and aside.name.startswith("recovery-unreadable-")
+    _crash(window)
+    copy.write_text("{ not a project either", encoding="utf-8")
+    answers["keep"] = False
+    again = _window(qtbot, tmp_path)
+    assert len(told) == 2 and not copy.exists()  # deleted, as asked
+    assert aside.is_file()  # the copy kept aside before stays
+    again.bridge.shutdown(2.0)
+    again.close()
+    window.doc.undo_stack.setClean()
+    window.close()
+
+
+def test_declining_removes_the_copy(qtbot, tmp_path, answers) -> None:
+    copy = tmp_path / RECOVERY_NAME
+    window = _window(qtbot, tmp_path)
     window.doc.undo_stack.push(SetSettingCommand(window.doc, "lr", 0.4))
     window.recovery.save_now()
     _crash(window)
@@ -75,8 +104,8 @@ def test_declining_or_a_damaged_copy_removes_it(qtbot, tmp_path, answers) -> Non
     answers["answer"] = QMessageBox.No
     again = _window(qtbot, tmp_path)
     try:
-        assert answers["asked"] and not copy.exists()
-        assert again.doc.project.hparams.get("lr") != 0.4
+        assert answers["asked"] and "No deletes the copy" in answers["asked"][0]
+        assert not copy.exists() and again.doc.project.hparams.get("lr") != 0.4
     finally:
         again.bridge.shutdown(2.0)
         again.close()

@@ -138,8 +138,12 @@ class CurvesPanel(Panel):
         return sum(len(curve.xData) for curve in self.curves.values()
                    if curve.xData is not None)
 
+    step_offset = 0  # a run that goes on from an opened run's weights is drawn after it
+
     def add_metrics(self, records: Sequence[Record]) -> None:
         super().add_metrics(records)
+        if self.step_offset:
+            records = [(step + self.step_offset, *rest) for step, *rest in records]
         groups: dict[tuple[str, str], tuple[list, list]] = {}
         for step, split, metric, value in records:
             if split == "final":
@@ -197,7 +201,7 @@ class CurvesPanel(Panel):
 
     def reset(self) -> None:
         super().reset()
-        self.loss = None
+        self.loss, self.step_offset = None, 0
         set_text(self.loss_words, "")
         for (metric, _), curve in self.curves.items():
             self.plots[metric].removeItem(curve)

@@ -130,6 +130,7 @@ class RunsPanel(PlotPanel):
     wants_metrics = True
     max_fps = 10.0  # a comparison: its curves need not move at every frame
     forkRequested = Signal(int)  # the index of the run to fork
+    saveRequested = Signal(int)  # the index of the run whose weights to save
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -142,7 +143,8 @@ class RunsPanel(PlotPanel):
         self.tree.setHeaderLabels(list(COLUMNS))
         self.tree.setRootIsDecorated(False)
         self.tree.setSelectionMode(QAbstractItemView.SingleSelection)
-        self.tree.setToolTip("Tick the runs to overlay; right-click a run to fork it")
+        self.tree.setToolTip("Tick the runs to overlay; right-click a run to fork it or save "
+                             "its weights")
         self.tree.setContextMenuPolicy(Qt.CustomContextMenu)
         self.tree.customContextMenuRequested.connect(self._on_context_menu)
         self.tree.itemChanged.connect(self._on_item_changed)
@@ -229,10 +231,17 @@ class RunsPanel(PlotPanel):
         if item is not None:
             item.setText(4, note or final_text(run.final, loss=run.loss()) or "—")
             self._fit_columns()
-            item.setToolTip(4, final_tip(run.final, run.loss()))
+            item.setToolTip(4, final_tip(run.final, run.loss()) or note)
         self._current = None
         self._dirty = True
         self._update_buttons()
+
+    def note_current(self, text: str) -> None:
+        """Say how the current run stands while it has not ended (paused at step 40)."""
+        if self._current is not None:
+            item = self.tree.topLevelItem(self.runs.index(self._current))
+            if item is not None and item.text(4) != text:
+                item.setText(4, text)
 
     def item(self, index: int) -> QTreeWidgetItem | None:
         return self.tree.topLevelItem(index)
@@ -272,10 +281,14 @@ class RunsPanel(PlotPanel):
         return f"{name} ({k})"
 
     def _fit_columns(self) -> None:
-        """Wide enough for the names and phrases, but never one column taking the panel."""
+        """Wide enough for the names and phrases, but never one column taking the panel (what
+        differs is cut first: its tooltip has it all, and how each run ended stays in sight)."""
+        room = max(400, self.tree.viewport().width())
         for column in range(len(COLUMNS) - 1):
             self.tree.resizeColumnToContents(column)
-            self.tree.setColumnWidth(column, min(self.tree.columnWidth(column) + 10, 260))
+            widest = min(200, room // 4) if COLUMNS[column] == "What differs" else \
+                min(260, room // 5)
+            self.tree.setColumnWidth(column, min(self.tree.columnWidth(column) + 10, widest))
 
     def _update_buttons(self) -> None:
         index = self.selected_index()
@@ -296,8 +309,13 @@ class RunsPanel(PlotPanel):
         menu = QMenu(self)
         action = menu.addAction("Fork from a checkpoint…")
         action.setEnabled(self.runs[index].done)
-        if menu.exec(self.tree.viewport().mapToGlobal(pos)) is action:
+        save = menu.addAction("Save weights…")
+        save.setEnabled(self.runs[index].done and bool(self.runs[index].weights))
+        chosen = menu.exec(self.tree.viewport().mapToGlobal(pos))
+        if chosen is action:
             self.forkRequested.emit(index)
+        elif chosen is save:
+            self.saveRequested.emit(index)
 
     def _on_save_clicked(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Save the comparison", "runs.png",

@@ -8,6 +8,7 @@ import math
 from ...errors import ShapeError
 from ..blocks import BlockSpec, Context, Shape, a_view, no_macs, p_bool, p_choice, p_float, p_int
 from ..params import ParamSet
+from ..vocabulary import counted_specials
 
 SEQUENCE = "a sequence (N, L, D), one row of D features per token"
 GATES = {"RNN": 1, "LSTM": 4, "GRU": 3}  # weight blocks per recurrent layer and direction
@@ -44,7 +45,8 @@ def embedding_vocab(params: dict, ctx: Context) -> int:
                          "pick a dataset of tokens", about_input=False)
     if params["vocab"] and ctx.vocab_size > params["vocab"]:
         raise ShapeError(f"has rows for {params['vocab']} tokens but the data uses "
-                         f"{ctx.vocab_size}; set vocab to 0 to follow the data",
+                         f"{counted_specials(ctx.vocab_size)}; set vocab to 0 to follow the "
+                         "data",
                          about_input=False)
     return vocab
 

@@ -9,6 +9,7 @@ from ...model.blocks import Context, Shape, p_choice, p_float, p_int, p_ints
 from ...model.metric_units import LossMeaning
 from ...model.paradigms import OPTIMIZER_PARAMS, PARADIGM_SPECS, ParadigmSpec, shaped_like_data
 from ...model.params import ParamSet
+from ...model.setting_kinds import own_settings
 from ...model.step_work import StepWork, example_values, one_pass_each, own_plain_ops
 
 NOISE_KINDS = ("none", "gaussian", "masking", "salt_pepper")
@@ -71,4 +72,5 @@ PARADIGM_SPECS.register(ParadigmSpec(
     slot_inputs=autoencoder_inputs, slot_output=autoencoder_output, menu_order=50,
     step_work=autoencoder_step_work,
     pictures=("reconstructions",),
-    loss=LossMeaning("mean squared error of the reconstruction", short="MSE")))
+    loss=LossMeaning("mean squared error of the reconstruction", short="MSE"),
+    setting_kinds=own_settings(training=("latent", "noise", "noise_level", "normal_classes"))))

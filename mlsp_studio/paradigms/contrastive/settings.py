@@ -9,6 +9,7 @@ from ...model.blocks import Context, p_bool, p_float, p_int
 from ...model.metric_units import LossMeaning
 from ...model.paradigms import OPTIMIZER_PARAMS, PARADIGM_SPECS, ParadigmSpec
 from ...model.params import ParamSet
+from ...model.setting_kinds import own_settings
 from ...model.step_work import Pass, StepWork, Update, own_plain_ops, setting
 
 
@@ -92,7 +93,10 @@ PARADIGM_SPECS.register(ParadigmSpec(
               )),
     ("classification",), menu_order=80, step_work=contrastive_step_work,
     pictures=("similarity", "contrastive_embedding"),
-    loss=LossMeaning("InfoNCE cross-entropy", "nats")))
+    loss=LossMeaning("InfoNCE cross-entropy", "nats"),
+    setting_kinds=own_settings(live=("augment",),
+                               training=("temperature", "shift", "crop", "time_shift", "scale",
+                                         "add_noise", "erase"))))
 
 PARADIGM_SPECS.register(ParadigmSpec(
     "cross_modal", "Cross-modal contrastive learning",
@@ -109,4 +113,7 @@ PARADIGM_SPECS.register(ParadigmSpec(
               )),
     ("classification",), menu_order=81, step_work=cross_modal_step_work,
     pictures=("similarity", "retrieval"),
-    loss=LossMeaning("symmetric InfoNCE cross-entropy", "nats")))
+    loss=LossMeaning("symmetric InfoNCE cross-entropy", "nats"),
+    setting_kinds=own_settings(live=("augment",),
+                               training=("temperature", "shift", "crop", "time_shift", "scale",
+                                         "add_noise", "erase"))))

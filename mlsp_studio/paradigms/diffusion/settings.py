@@ -9,6 +9,7 @@ from ...model.blocks import Context, Shape, p_choice, p_float, p_int
 from ...model.metric_units import LossMeaning
 from ...model.paradigms import OPTIMIZER_PARAMS, PARADIGM_SPECS, ParadigmSpec, shaped_like_data
 from ...model.params import ParamSet
+from ...model.setting_kinds import own_settings
 from ...model.step_work import StepWork, example_values, one_pass_each, own_plain_ops
 
 NOISE_SCHEDULES = ("linear", "cosine")
@@ -67,4 +68,6 @@ PARADIGM_SPECS.register(ParadigmSpec(
     slot_inputs=diffusion_inputs, slot_output=diffusion_output, menu_order=70,
     step_work=diffusion_step_work,
     pictures=("diffusion_forward", "diffusion_trajectory", "diffusion_samples"),
-    loss=LossMeaning("mean squared error of the predicted noise", short="MSE")))
+    loss=LossMeaning("mean squared error of the predicted noise", short="MSE"),
+    setting_kinds=own_settings(view=("sampler", "sample_steps", "guidance"),
+                               training=("timesteps", "noise_schedule", "label_dropout"))))

@@ -11,6 +11,7 @@ from ...model.blocks import Context, Shape, p_float, p_int
 from ...model.metric_units import LossMeaning
 from ...model.paradigms import OPTIMIZER_PARAMS, PARADIGM_SPECS, ParadigmSpec
 from ...model.params import ParamSet
+from ...model.setting_kinds import own_settings
 from ...model.step_work import Pass, StepWork, Update, own_plain_ops, setting
 
 
@@ -95,4 +96,6 @@ PARADIGM_SPECS.register(ParadigmSpec(
     ("classification", "regression"),
     slot_inputs=flow_inputs, slot_output=flow_output, menu_order=75, step_work=flow_step_work,
     pictures=("flow_density", "flow_samples", "flow_layers"),
-    loss=LossMeaning("negative log-likelihood", "nats per example")))
+    loss=LossMeaning("negative log-likelihood", "nats per example"),
+    setting_kinds=own_settings(live=("grad_clip",),
+                               training=("layers", "scale_bound", "shift_bound", "noise"))))

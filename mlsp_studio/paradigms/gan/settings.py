@@ -9,6 +9,7 @@ from ...model.blocks import Context, Shape, p_choice, p_float, p_int
 from ...model.metric_units import LossMeaning
 from ...model.paradigms import OPTIMIZER_PARAMS, PARADIGM_SPECS, ParadigmSpec, shaped_like_data
 from ...model.params import ParamSet
+from ...model.setting_kinds import own_settings
 from ...model.step_work import Pass, StepWork, Update
 
 GENERATOR_LOSSES = ("flip", "reversal")
@@ -75,4 +76,5 @@ PARADIGM_SPECS.register(ParadigmSpec(
               )),
     ("classification", "regression"),
     slot_inputs=gan_inputs, slot_output=gan_output, menu_order=60, step_work=gan_step_work,
-    pictures=("gan_balance",), loss=game_loss))
+    pictures=("gan_balance",), loss=game_loss,
+    setting_kinds=own_settings(training=("latent", "d_lr", "d_steps", "beta1", "generator_loss"))))

@@ -8,6 +8,7 @@ from ...model.blocks import Context, p_float, p_int
 from ...model.metric_units import LossMeaning
 from ...model.paradigms import OPTIMIZER_PARAMS, PARADIGM_SPECS, ParadigmSpec
 from ...model.params import ParamSet
+from ...model.setting_kinds import own_settings
 from ...model.step_work import StepWork, one_pass_each, own_plain_ops
 
 
@@ -39,4 +40,5 @@ PARADIGM_SPECS.register(ParadigmSpec(
               p_int("top_k", 0, 0, 100000, "sample among the k likeliest tokens; 0 = all"),
               p_int("sample_length", 80, 1, 2000, "tokens written per sample"))),
     ("text",), menu_order=20, step_work=language_model_step_work,
-    pictures=("generation",), loss=next_token_loss))
+    pictures=("generation",), loss=next_token_loss,
+    setting_kinds=own_settings(view=("temperature", "top_k", "sample_length"))))

@@ -8,6 +8,7 @@ from ...model.blocks import Context, p_bool, p_float
 from ...model.metric_units import LossMeaning
 from ...model.paradigms import OPTIMIZER_PARAMS, PARADIGM_SPECS, ParadigmSpec
 from ...model.params import ParamSet
+from ...model.setting_kinds import own_settings
 from ...model.step_work import StepWork, example_values, one_pass_each, own_plain_ops
 
 
@@ -46,4 +47,5 @@ PARADIGM_SPECS.register(ParadigmSpec(
                      "also learn whether the second half of a pair really follows the first "
                      "(the network then needs a second output with 2 classes)"))),
     ("text",), menu_order=30, step_work=masked_step_work,
-    pictures=("fill_mask",), loss=masked_loss))
+    pictures=("fill_mask",), loss=masked_loss,
+    setting_kinds=own_settings(training=("mask_fraction", "next_sentence"))))

@@ -8,6 +8,7 @@ from ...model.blocks import Context, p_float
 from ...model.metric_units import LossMeaning
 from ...model.paradigms import OPTIMIZER_PARAMS, PARADIGM_SPECS, ParadigmSpec
 from ...model.params import ParamSet
+from ...model.setting_kinds import own_settings
 from ...model.step_work import Pass, StepWork, Update, own_plain_ops, setting
 
 
@@ -38,4 +39,5 @@ PARADIGM_SPECS.register(ParadigmSpec(
                       "share of training steps where the decoder gets the true previous "
                       "tokens instead of its own guesses"))),
     ("sequence",), menu_order=10, step_work=seq2seq_step_work,
-    pictures=("alignment",), loss=LossMeaning("cross-entropy per target token", "nats")))
+    pictures=("alignment",), loss=LossMeaning("cross-entropy per target token", "nats"),
+    setting_kinds=own_settings(training=("teacher_forcing",))))

@@ -65,6 +65,6 @@ def supervised_script(project: Project, check: ProjectCheck, registry: BlockRegi
               f'if __name__ == "__main__":\n    train({", ".join(choices)})']
     imports = ["import math", "import os", "", "import numpy as np", "import torch",
                "import torch.nn.functional as F", *code.imports, "from torch import nn"]
-    top = [_header(project, script_name, bool(code.imports)), "\n".join(imports), settings]
+    top = [_header(project, script_name, code.imports), "\n".join(imports), settings]
     return ("\n\n".join(top) + "\n\n\n"
             + "\n\n\n".join(part.strip("\n") for part in parts) + "\n")

@@ -8,6 +8,7 @@ from ...model.blocks import Context, p_bool, p_float, p_int
 from ...model.metric_units import CROSS_ENTROPY, MEAN_SQUARED_ERROR, LossMeaning
 from ...model.paradigms import OPTIMIZER_PARAMS, PARADIGM_SPECS, ParadigmSpec
 from ...model.params import ParamSet
+from ...model.setting_kinds import own_settings
 from ...model.step_work import Pass, StepWork, Update, own_plain_ops
 
 
@@ -46,4 +47,6 @@ PARADIGM_SPECS.register(ParadigmSpec(
                     "how many copies of the network train side by side, each from its own "
                     "random start; their predictions are averaged; 1 = a single network"))),
     ("classification", "regression"), menu_order=0, loss=supervised_loss,
-    step_work=supervised_step_work))
+    step_work=supervised_step_work,
+    setting_kinds=own_settings(live=("grad_clip", "augment", "augment_strength"),
+                               training=("ensemble",))))

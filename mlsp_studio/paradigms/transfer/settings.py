@@ -7,6 +7,7 @@ from ...model.blocks import p_choice, p_float, p_int, p_ints
 from ...model.metric_units import CROSS_ENTROPY
 from ...model.paradigms import OPTIMIZER_PARAMS, PARADIGM_SPECS, ParadigmSpec
 from ...model.params import ParamSet
+from ...model.setting_kinds import own_settings
 
 TRANSFER_MODES = ("finetune", "probe", "lora")
 LORA_TARGETS = ("dense", "conv", "dense_conv")
@@ -43,4 +44,7 @@ PARADIGM_SPECS.register(ParadigmSpec(
                        "LoRA: which layers of the body get a correction (the output layer is "
                        "trained in full)"),
               )),
-    ("classification",), menu_order=90, loss=CROSS_ENTROPY))
+    ("classification",), menu_order=90, loss=CROSS_ENTROPY,
+    setting_kinds=own_settings(training=("mode", "pretrain_steps", "source_classes",
+                                         "target_classes", "target_examples", "target_noise",
+                                         "lora_rank", "lora_alpha", "lora_layers"))))

@@ -9,6 +9,7 @@ from ...model.blocks import Context, p_int
 from ...model.metric_units import LossMeaning
 from ...model.paradigms import OPTIMIZER_PARAMS, PARADIGM_SPECS, ParadigmSpec
 from ...model.params import ParamSet
+from ...model.setting_kinds import own_settings
 from ...model.step_work import Pass, StepWork, Update, own_plain_ops, setting
 
 
@@ -37,4 +38,5 @@ PARADIGM_SPECS.register(ParadigmSpec(
               p_int("negatives", 5, 1, 50, "random words drawn per true context word"))),
     ("text",), menu_order=40, step_work=word2vec_step_work,
     pictures=("embeddings",),
-    loss=LossMeaning("negative-sampling cross-entropy per context word", "nats")))
+    loss=LossMeaning("negative-sampling cross-entropy per context word", "nats"),
+    setting_kinds=own_settings(training=("window", "negatives"))))

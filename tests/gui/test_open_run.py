@@ -1,0 +1,58 @@
+"""A finished run opened in the window: its project, its curves and final numbers in Runs
+compared, and its final weights in the training process (saved back, they are the same
+file); a folder that is not a run is refused in a sentence."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+
+def _headless_run(folder) -> None:
+    subprocess.run([sys.executable, "-m", "mlsp_studio", "run", "xor-perceptron", "--steps",
+                    "60", "--seed", "2", "--threads", "1", "--no-figures", "--quiet", "--out",
+                    str(folder)], check=True, timeout=300, capture_output=True)
+
+
+def test_an_opened_run_brings_back_its_project_curves_and_weights(ready_window, qtbot,
+                                                                  tmp_path, monkeypatch) -> None:
+    run_dir = tmp_path / "xor-run"
+    _headless_run(run_dir)
+    final = json.loads((run_dir / "summary.json").read_text())["final"]
+    window = ready_window("spiral")
+    assert window.open_run(run_dir)
+    assert window.doc.project.name == "xor-perceptron"
+    runs = window.panels["runs"]
+    qtbot.waitUntil(lambda: len(runs.runs) == 2, timeout=60_000)
+    opened, going_on = runs.runs
+    assert opened.done and opened.weights == {60: {"model": str((run_dir /
+                                                                 "model.safetensors").resolve())}}
+    assert abs(opened.final["test_accuracy"] - final["test_accuracy"]) < 1e-9
+    assert opened.curve("loss") is not None and opened.curve("loss")[0].max() == 60
+    assert going_on.parent == f"{opened.name} @ step 60" and not going_on.done
+    curves = window.panels["curves"]
+    assert curves.step_offset == 60  # its history is drawn, what trains on comes after
+    assert curves.history[("loss", "train")].data()[0].max() == 60
+    back = tmp_path / "back"
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory",
+                        staticmethod(lambda *a, **k: str(back)))
+    window.on_export_weights()  # the paused run's weights, from the training process
+    qtbot.waitUntil(lambda: window._asked == {}, timeout=60_000)  # answered: written whole
+    assert (back / "model.safetensors").read_bytes() == \
+        (run_dir / "model.safetensors").read_bytes()
+
+
+def test_a_folder_that_is_not_a_run_is_refused_in_words(ready_window, tmp_path,
+                                                        monkeypatch) -> None:
+    said = []
+    monkeypatch.setattr(QMessageBox, "warning",
+                        staticmethod(lambda _parent, _title, text: said.append(text)))
+    window = ready_window("spiral")
+    (tmp_path / "project.json").write_text("{}")
+    assert not window.open_run(tmp_path / "nowhere")
+    assert not window.open_run(tmp_path)
+    assert window.doc.project.name == "spiral"  # the window is as it was
+    assert "is not a folder" in said[0] and "project cannot be read" in said[1]
