@@ -35,6 +35,10 @@ def main(argv: list[str] | None = None) -> int:
             return _gui().run_gui(args.target, watch=args.command == "watch")
         if args.command == "screenshot":
             return _cmd_screenshot(args)
+        if args.command == "animate":
+            from .cli_animate import animate
+
+            return animate(args)
         if args.command == "bench":
             from .bench import run_bench
 
@@ -276,8 +280,8 @@ def _run_one(project, args: argparse.Namespace, out: Path):
 
 def _train(project, args: argparse.Namespace, out: Path, world):
     from .engine import Engine
-    from .engine.distributed import WRITTEN
-    from .engine.outputs import record_run, write_run
+    from .engine.distributed import ON_STOP, WRITTEN
+    from .engine.outputs import record_run, stop_words, write_run
     from .errors import StudioError
 
     engine = Engine(project, max_steps=args.steps, max_seconds=args.seconds,
@@ -289,7 +293,7 @@ def _train(project, args: argparse.Namespace, out: Path, world):
             fork_engine(engine, args.fork)
         engine.build()
         if world.leader and not args.no_recording:  # metrics and pictures as it trains
-            record_run(engine, out)
+            ON_STOP.append(stop_words(record_run(engine, out), out))
     except StudioError as err:
         if not args.all_variants:
             raise CommandError(str(err)) from None

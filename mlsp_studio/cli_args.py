@@ -90,6 +90,17 @@ def command_parser() -> argparse.ArgumentParser:
     shot.add_argument("--dark", action="store_true", help="dark theme")
     shot.add_argument("--at-step", type=int, metavar="N", help="TARGET is a run folder: draw "
                       "its recorded pictures and curves as they were at step N (no window)")
+    animate = sub.add_parser("animate", help="a run's recorded pictures of one kind, in step "
+                             "order, as a GIF (no window)")
+    animate.add_argument("target", help="a run folder written by 'mlsp-studio run --out'")
+    animate.add_argument("--kind", required=True, help="which pictures, e.g. boundary or "
+                         "gan_field (a wrong name lists the recorded ones); 'all': one GIF "
+                         "per kind, into the folder given as -o")
+    animate.add_argument("-o", "--output", type=Path, required=True,
+                         help="the GIF to write (a folder with --kind all)")
+    animate.add_argument("--max-frames", type=int, default=200, metavar="N",
+                         help="at most N frames, evenly spread over the run, the first and "
+                              "last kept (default 200)")
     bench = sub.add_parser("bench", help="measure training speed against a bare PyTorch loop")
     bench.add_argument("--json", action="store_true", help="end with one JSON line")
     bench.add_argument("--seconds", type=float, default=2.0, help="seconds per measurement")

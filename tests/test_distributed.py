@@ -138,7 +138,7 @@ def _rank_of(pid: int) -> int | None:
 
 
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="finds the processes through /proc")
-def test_a_process_that_dies_stops_the_others_and_nothing_is_written(tmp_path) -> None:
+def test_a_process_that_dies_stops_the_others_and_only_the_recording_stays(tmp_path) -> None:
     out = tmp_path / "run"
     child = subprocess.Popen([*TORCHRUN, "digits-cnn", "--seconds", "120", "--threads", "1",
                               "--set", "epochs=10000", "--out", str(out)], stdout=subprocess.PIPE,
@@ -160,8 +160,12 @@ def test_a_process_that_dies_stops_the_others_and_nothing_is_written(tmp_path) -
             child.kill()
             child.communicate()
     assert child.returncode != 0
-    assert "nothing was written" in err
-    assert not out.exists()
+    assert "no weights or summary were written" in err
+    assert not (out / "summary.json").exists() and not (out / "model.safetensors").exists()
+    from mlsp_studio.messages.recording import Recording
+
+    recording = Recording(out / "recording")  # whole records only, closed as it stood
+    assert recording.ended and recording.end_reason == "interrupted"
 
 
 def test_the_same_seed_and_processes_repeat_the_run_exactly(tmp_path) -> None:

@@ -65,3 +65,42 @@ def test_try_steps_tolerate_odd_ui():
     assert try_steps({}) == ()
     assert try_steps({"try": "not a list"}) == ()
     assert try_steps({"try": ["  Do this.  ", "", 3]}) == ("Do this.",)
+
+
+def test_a_preset_meant_for_a_gpu_says_so_where_the_gallery_shows_it():
+    """A preset too big for a lesson on a laptop (``ui.meant_for``) says so in its title, its
+    summary and the opening of its paragraph (what a gallery card shows), with its hours on a
+    2-core laptop CPU and the command lines to run it on a GPU or several processes; no other
+    preset is marked."""
+    big = [p for p in PRESETS if p.meant_for]
+    assert [p.name for p in big] == ["gpt-chars-large"]
+    for info in big:
+        assert info.meant_for == "gpu" and info.laptop_cpu_hours >= 1
+        hours = f"about {info.laptop_cpu_hours:g} hours on a 2-core laptop CPU"
+        assert "GPU or several processes" in info.title
+        assert hours in info.summary and "GPU or several processes" in info.summary
+        opening = info.description[:200]
+        assert opening.startswith("Meant for a GPU or several processes") and hours in opening
+        assert "minute" not in info.description
+        for command in (f"mlsp-studio run {info.name} --device cuda --precision bf16",
+                        f"torchrun --standalone --nproc_per_node=4 -m mlsp_studio run "
+                        f"{info.name} --device cuda", f"mlsp-studio run {info.name} --nproc"):
+            assert command in info.description
+
+
+def test_the_hours_a_gpu_preset_states_are_its_planned_steps_at_its_step_time():
+    """The paragraph names the planned steps (the epochs over the text, in windows of the
+    batch) and the measured time of a step; the hours stated are their product."""
+    from mlsp_studio.data.registry import make_dataset
+
+    for info in [p for p in PRESETS if p.meant_for]:
+        project = load_preset(info.name)
+        data = make_dataset(project.dataset, project.dataset_options)
+        per_step = project.hparams["batch_size"] * data.input_shape[0]  # tokens
+        tokens = len(data.extras["stream"]["train"]) - 1
+        steps = project.hparams["epochs"] * -(-tokens // per_step)
+        assert f"its {steps:,} steps" in info.description
+        seconds = re.search(r"about (\d+) s a step", info.description)
+        assert seconds is not None, info.name
+        hours = steps * int(seconds.group(1)) / 3600
+        assert abs(info.laptop_cpu_hours - hours) <= 0.15 * info.laptop_cpu_hours, hours

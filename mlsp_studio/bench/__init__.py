@@ -100,4 +100,7 @@ def _window_figures(seconds: float, results: dict) -> dict:
     out.update(sequence_bench(seconds))
     out.update(lab_bench(seconds))
     out.update(unit_pictures_bench(seconds))
+    from ..gui.measure_replay import replay_scrub_ms
+
+    out.update(replay_scrub_ms())  # a scrub on the timeline, painted
     return out

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -186,6 +186,7 @@ class Agreement:
 
 
 WRITTEN: list[str] = []  # the run folder, once the first process has written all of it
+ON_STOP: list[Callable[[], str]] = []  # what the first process keeps, said on stopping
 
 
 def join_run(device: str, all_variants: bool = False) -> World:
@@ -200,8 +201,9 @@ def join_run(device: str, all_variants: bool = False) -> World:
     join(world, device)
 
     def stopped(signum, frame) -> None:
+        kept = [hook() for hook in ON_STOP]  # a recording, closed as it stands
         done = f"the run was written to {WRITTEN[0]} before" if WRITTEN else \
-            "nothing was written"
+            "; ".join(kept) or "nothing was written"
         print(f"mlsp-studio: process {world.rank} of {world.size} was stopped (another "
               f"process of the run ended first); {done}", file=sys.stderr)
         os._exit(1)

@@ -9,7 +9,7 @@ import csv
 import json
 import os
 import shutil
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -84,3 +84,13 @@ def record_run(engine: Engine, run_dir: str | os.PathLike, kinds: Iterable[str] 
     if kinds:
         engine.request_visuals(kinds, RECORD_EVERY_S)
     return writer
+
+
+def stop_words(writer: RecordingWriter, run_dir: Path) -> Callable[[], str]:
+    """For a run stopped from outside (another process of it died): close its recording as
+    it stands and say what the folder holds."""
+    def close() -> str:
+        writer.close("interrupted")
+        return (f"its recording so far stays in {run_dir}; no weights or summary were "
+                "written")
+    return close

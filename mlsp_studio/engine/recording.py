@@ -46,7 +46,7 @@ from ..snapshots.base import Snapshot
 
 RECORDING_BUDGET_BYTES = 50_000_000  # what one run's recording may take on disk
 FLUSH_EVERY_S = 1.0    # how often what arrived is written
-RECORD_EVERY_S = 0.5   # headless: how often each kind of snapshot is asked for
+RECORD_EVERY_S = 1.0   # headless: how often each kind of snapshot is asked for
 MAX_POINTS = 4096      # values a series keeps before its stride doubles
 MAX_FRAMES = 1000      # frames a kind keeps before every other goes
 MAX_CHUNKS = 64        # chunks of metrics before they are merged into one

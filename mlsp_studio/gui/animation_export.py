@@ -3,7 +3,9 @@ back as a GIF, or the last diffusion trajectory from noise to samples.
 
 The window keeps a bounded, evenly thinned history of the animated kinds as their snapshots
 arrive (``_keep_frames``, called once per drawn frame); the GIF is drawn by
-``report.animation`` with the same drawings as the run folder's pictures.
+``report.animation`` with the same drawings as the run folder's pictures. While the window
+shows a run's recording on its timeline (``self.recording``, set by ``replay.py``), the
+frames are that recording's instead: every kind it kept pictures of, over the whole run.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from pathlib import Path
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QMessageBox
 
+from ..errors import StudioError
 from ..snapshots.frames import FrameRecorder, animated_kinds, animates_itself, animation_words
 from .bridge import Mail, assert_gui_thread
 
@@ -38,7 +41,11 @@ class AnimationExport:
 
     def animation_choices(self) -> dict[str, str]:
         """Words → kind for what can be animated now: two frames or more over training, or
-        one diffusion trajectory (its steps are the frames)."""
+        one diffusion trajectory (its steps are the frames); those of the recording on the
+        timeline while there is one."""
+        recording = getattr(self, "recording", None)
+        if recording is not None:
+            return _recorded_choices(recording)
         history = self._frame_history
         if history is None:
             return {}
@@ -62,8 +69,33 @@ class AnimationExport:
         if path is None:
             return
         path = path if path.suffix.lower() == ".gif" else Path(f"{path}.gif")
-        frames = self._frame_history.frames(kind)
+        recording = getattr(self, "recording", None)
+        if recording is not None:
+            from ..report.animation import recorded_frames
+
+            try:
+                frames = recorded_frames(recording, kind, WINDOW_FRAMES)
+            except StudioError as err:
+                QMessageBox.warning(self, "Cannot export", f"The recording cannot be read: {err}")
+                return
+        else:
+            frames = self._frame_history.frames(kind)
         self._export(lambda: _write(kind, frames, path), "Animation")
+
+
+def _recorded_choices(recording) -> dict[str, str]:
+    """Words → kind for the recording's kinds that have a picture: two steps or more, or one
+    diffusion trajectory."""
+    from ..report.animation import can_draw  # matplotlib: only once an export is asked for
+
+    choices = {}
+    for kind in recording.kinds:
+        if can_draw(kind) and (animates_itself(kind) or len(set(recording.steps(kind))) >= 2):
+            words = animation_words(kind)
+            if words == kind:
+                words = f"{kind.replace('_', ' ').capitalize()} over the recorded run"
+            choices[words] = kind
+    return choices
 
 
 def _write(kind: str, frames: list, path: Path) -> Path:

@@ -1,20 +1,27 @@
-"""The lesson gallery: every preset as a card (picture, title, what it shows), searchable."""
+"""The lesson gallery: every preset as a card (picture, title, what it shows), searchable.
+
+A run folder can be attached to a lesson (the card's context menu, kept in the window's
+settings per preset): opening that lesson then opens the run, its recording on the timeline,
+ready to replay in front of a class without training first."""
 
 from __future__ import annotations
 
 from html import escape
+from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import QSettings, Qt, Signal, Slot
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMenu,
     QMessageBox,
     QScrollArea,
     QVBoxLayout,
@@ -22,13 +29,35 @@ from PySide6.QtWidgets import (
 )
 
 from ..errors import StudioError
+from ..messages.recording import find_recording
 from ..model.presets import PresetInfo, list_presets, load_preset
+from ..model.run_folder import read_run_folder
 from .bridge import assert_gui_thread
 
 COLUMNS = 3
 THUMB = (320, 200)
 CARD_WIDTH = THUMB[0] + 24
 LEAD_CHARS = 260  # the card shows the paragraph's opening; the whole of it is in the tooltip
+RUNS_GROUP = "lesson_runs"  # settings: preset name → the run folder attached to its lesson
+
+
+def attached_run(settings: QSettings | None, name: str) -> Path | None:
+    """The run folder attached to lesson ``name`` in ``settings``, or None."""
+    value = settings.value(f"{RUNS_GROUP}/{name}", "") if settings is not None else ""
+    return Path(str(value)) if value else None
+
+
+def attach_run(settings: QSettings, name: str, folder: Path | None) -> None:
+    """Attach the run in ``folder`` to lesson ``name`` (None: detach it). A folder that is
+    not a recorded run: :class:`StudioError`, in a sentence, and nothing changes."""
+    key = f"{RUNS_GROUP}/{name}"
+    if folder is None:
+        settings.remove(key)
+        return
+    folder = Path(folder).resolve()
+    read_run_folder(folder)  # its project and weights, as opening it will need
+    find_recording(folder)   # and a recording to replay
+    settings.setValue(key, str(folder))
 
 
 def lead(text: str, limit: int = LEAD_CHARS) -> str:
@@ -56,6 +85,8 @@ class LessonCard(QFrame):
 
     clicked = Signal(str)
     activated = Signal(str)
+    attachRequested = Signal(str)
+    detachRequested = Signal(str)
 
     def __init__(self, info: PresetInfo, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -64,7 +95,8 @@ class LessonCard(QFrame):
         self.setFrameShape(QFrame.StyledPanel)
         self.setFixedWidth(CARD_WIDTH)
         self.setCursor(Qt.PointingHandCursor)
-        self.setToolTip(f"<p>{info.description}</p><p><i>Double-click to open.</i></p>")
+        self.setToolTip(f"<p>{info.description}</p><p><i>Double-click to open; right-click "
+                        "to attach a recorded run to the lesson.</i></p>")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 10, 10, 10)
         layout.setSpacing(6)
@@ -87,11 +119,35 @@ class LessonCard(QFrame):
         name.setForegroundRole(self.foregroundRole())
         name.setEnabled(False)  # greyed: a detail, not the message
         name.setWordWrap(True)
+        self.run_note = QLabel(self)
+        self.run_note.setWordWrap(True)
         for widget in (self.picture, self.title, self.text):
             layout.addWidget(widget)
         layout.addStretch(1)
+        layout.addWidget(self.run_note)
         layout.addWidget(name)
+        self.set_attached(None)
         self.set_selected(False)
+
+    def set_attached(self, folder: Path | None) -> None:
+        """Say on the card which run folder opening the lesson replays (none: nothing)."""
+        self.attached = folder
+        self.run_note.setText(f"<i>Opens the recorded run {escape(folder.name)}</i>"
+                              if folder is not None else "")
+        self.run_note.setToolTip(str(folder) if folder is not None else "")
+        self.run_note.setHidden(folder is None)
+
+    def menu(self) -> QMenu:
+        """The card's context menu: attach a run folder to the lesson, or detach it."""
+        menu = QMenu(self)
+        menu.addAction("Attach a run folder…", lambda: self.attachRequested.emit(self.info.name))
+        if self.attached is not None:
+            menu.addAction("Detach the run folder",
+                           lambda: self.detachRequested.emit(self.info.name))
+        return menu
+
+    def contextMenuEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        self.menu().exec(event.globalPos())
 
     def set_selected(self, selected: bool) -> None:
         self.setProperty("selected", selected)
@@ -113,8 +169,10 @@ class LessonGallery(QDialog):
 
     presetChosen = Signal(str)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None,
+                 settings: QSettings | None = None) -> None:
         super().__init__(parent)
+        self.settings = settings
         self.setWindowTitle("Lesson gallery")
         self.infos = list_presets()
         self.selected: str | None = None
@@ -132,6 +190,11 @@ class LessonGallery(QDialog):
             card = LessonCard(info, self.grid_host)
             card.clicked.connect(self.select)
             card.activated.connect(self.choose)
+            card.attachRequested.connect(self.on_attach)
+            card.detachRequested.connect(lambda name: self.attach(name, None))
+            card.set_attached(attached_run(settings, info.name))
+            if settings is None:  # nowhere to keep an attached run
+                card.setContextMenuPolicy(Qt.NoContextMenu)
             self.cards[info.name] = card
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
@@ -191,6 +254,28 @@ class LessonGallery(QDialog):
             card.set_selected(key == name)
 
     @Slot(str)
+    def on_attach(self, name: str) -> None:
+        """Ask for a run folder and attach it to lesson ``name``."""
+        assert_gui_thread("LessonGallery.on_attach")
+        folder = QFileDialog.getExistingDirectory(
+            self, f"Attach a run folder to the lesson {self.cards[name].info.title}")
+        if folder:
+            self.attach(name, Path(folder))
+
+    def attach(self, name: str, folder: Path | None) -> bool:
+        """Attach ``folder`` (None: detach) to lesson ``name``; a folder that is not a
+        recorded run is said in a message and changes nothing. True when it was done."""
+        if self.settings is None:
+            return False
+        try:
+            attach_run(self.settings, name, folder)
+        except StudioError as err:
+            QMessageBox.warning(self, "Cannot attach the run", str(err))
+            return False
+        self.cards[name].set_attached(attached_run(self.settings, name))
+        return True
+
+    @Slot(str)
     def choose(self, name: str) -> None:
         if name in self.cards and not self.cards[name].isHidden():
             self.presetChosen.emit(name)
@@ -202,7 +287,7 @@ AT_START_KEY = "gallery_at_start"
 
 class GalleryActions:
     """Mixed into MainWindow: File → Lesson gallery… and opening a preset by name. Needs
-    ``doc``, ``settings`` and ``_confirm_discard``."""
+    ``doc``, ``settings``, ``_confirm_discard`` and ``open_run``."""
 
     _gallery: LessonGallery | None = None
 
@@ -214,8 +299,8 @@ class GalleryActions:
     def on_gallery(self) -> None:
         assert_gui_thread("MainWindow.on_gallery")
         if self._gallery is None:
-            self._gallery = LessonGallery(self)
-            self._gallery.presetChosen.connect(self.open_preset)
+            self._gallery = LessonGallery(self, self.settings)
+            self._gallery.presetChosen.connect(self.open_lesson)
             self._gallery.at_start.setChecked(self.gallery_at_start())
             self._gallery.at_start.toggled.connect(
                 lambda on: self.settings.setValue(AT_START_KEY, "true" if on else "false"))
@@ -235,4 +320,15 @@ class GalleryActions:
         except StudioError as err:
             QMessageBox.warning(self, "Cannot open preset", str(err))
             return False
+        return True
+
+    @Slot(str)
+    def open_lesson(self, name: str) -> bool:
+        """Open preset ``name``, then the run folder attached to its lesson if there is one
+        (its recording goes on the timeline). False when the preset was not opened."""
+        if not self.open_preset(name):
+            return False
+        folder = attached_run(self.settings, name)
+        if folder is not None:
+            self.open_run(folder)  # a folder gone meanwhile is said; the preset stays open
         return True

@@ -37,6 +37,7 @@ class Replay:
     _watched: Path | None = None
     _watch_timer: QTimer | None = None
     _drawing_replay = False
+    _loaded_serial: int | None = None
     _quiet_since = 0.0
     _quiet_said = False
 
@@ -49,7 +50,7 @@ class Replay:
         except StudioError as err:
             self._show_status_text(f"No timeline: {err}.")
             return False
-        self.recording = recording
+        self.recording, self._loaded_serial = recording, None
         bar = self._ensure_timeline()
         self.timeline.follow.setVisible(watching)
         bar.setVisible(True)
@@ -97,20 +98,17 @@ class Replay:
         if recording is None:
             return
         try:
-            records = recording.metrics(step)
             snapshots = recording.snapshots_at(step)
+            if self._loaded_serial != recording.index.serial:  # the curves of the whole run
+                self._load_metrics(recording.metrics())
         except StudioError as err:
             self._show_status_text(f"The recording cannot be read at step {step:,}: {err}",
                                    error=True)
             return
-        redrawn = [name for name, panel in self.panels.items()
-                   if panel.wants_metrics and name != "runs"]  # the runs list keeps its runs
-        for name in redrawn:
-            panel = self.panels[name]
-            panel.reset()
-            panel.start_run(self.doc.project)
-            panel.add_metrics(records)
-        self.scheduler.note_metrics(redrawn)
+        shown = [name for name, panel in self.panels.items() if hasattr(panel, "show_until")]
+        for name in shown:  # drawn up to the step; its history and axes stay
+            self.panels[name].show_until(None if self.timeline.at_end else step)
+        self.scheduler.note_metrics(shown)
         opened = self.opened_run
         if opened is not None and "curves" in self.panels and self.timeline.at_end:
             self.panels["curves"].step_offset = opened.steps  # training goes on after it
@@ -121,6 +119,15 @@ class Replay:
             self.scheduler.paint(mail)  # through ``_draw``, as live news
         finally:
             self._drawing_replay = False
+
+    def _load_metrics(self, records: list) -> None:
+        """Give the curves every metric of the recording (once per version of its index)."""
+        for name, panel in self.panels.items():
+            if panel.wants_metrics and name != "runs":  # the runs list keeps its own runs
+                panel.reset()
+                panel.start_run(self.doc.project)
+                panel.add_metrics(records)
+        self._loaded_serial = self.recording.index.serial
 
     @Slot(bool)
     def _on_dock_shown(self, visible: bool) -> None:
@@ -142,6 +149,14 @@ class Replay:
             mail.snapshots.clear()
             mail.made_at.clear()
         return mail
+
+    @Slot(int)
+    def on_replay_run(self, index: int) -> None:
+        """Put run ``index`` of Runs compared on the timeline (its pictures as it trained)."""
+        assert_gui_thread("MainWindow.on_replay_run")
+        run = self._runs_panel().runs[index]
+        if run.recording and self.start_replay(Path(run.recording)):
+            self._show_status_text(f"Replaying {run.name}: drag the timeline, or press Play.")
 
     # -- watching a folder -------------------------------------------------------------------
     @Slot()

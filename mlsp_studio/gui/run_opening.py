@@ -67,6 +67,7 @@ class RunOpening:
         panel.end_run(run.final, [run.steps])
         entry.weights = {run.steps: dict(run.weights)}
         entry.kept_elsewhere = True  # the person's files: never deleted by the window
+        entry.recording = str(run.folder / "recording")
         self._pending_fork = (panel.runs.index(entry), run.steps)
         self.bridge.fork_weights = dict(run.weights)
         self._start_engine(running=False, run_name=f"{entry.name} ↳ step {run.steps:,}")

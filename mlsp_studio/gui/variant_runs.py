@@ -34,6 +34,7 @@ class VariantRuns:
             panel._fork_wired = True
             panel.forkRequested.connect(self.on_fork_run)
             panel.saveRequested.connect(self.on_save_run_weights)
+            panel.replayRequested.connect(self.on_replay_run)
         return panel
 
     @Slot()
@@ -99,6 +100,9 @@ class VariantRuns:
                               start_step=fork[1] if fork is not None else 0)
         run.project = project
         run.number = run_number  # the training process files its weights under this number
+        process = self.bridge.process  # and records it beside them
+        if process is not None:
+            run.recording = str(Path(process.weights_dir) / f"run-{run_number}" / "recording")
 
     def _run_finished(self, final: dict[str, float]) -> None:
         panel = self._runs_panel()
@@ -128,6 +132,9 @@ class VariantRuns:
                 if r.weights and not getattr(r, "kept_elsewhere", False)]
         for old in held[:-RUNS_WITH_WEIGHTS]:
             _delete_weights(old.weights)
+            if old.recording:  # its recording goes with its weights
+                shutil.rmtree(old.recording, ignore_errors=True)
+                old.recording = ""
             old.weights, old.checkpoints = None, []
         return sorted(weights)
 

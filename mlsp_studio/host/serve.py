@@ -27,6 +27,7 @@ from ..messages.wire import WireError, decode
 from ..model.project import Project
 from .outbox import Outbox
 from .rates import measure_rates
+from .recorder import WindowRecorder
 from .weights import WeightFiles
 
 HOST_RUN = 0  # the number of events that belong to the process, not to a run
@@ -75,6 +76,7 @@ class Host:
         self.files = WeightFiles(weights_dir, outbox.put)
         self.engine: Engine | None = None
         self.run = 0
+        self.recorder: WindowRecorder | None = None
 
     def handle(self, message: dict[str, Any]) -> bool:
         """Carry out one command; False when the process should end."""
@@ -109,9 +111,12 @@ class Host:
             return
         weights = message.get("init_weights") or None
         engine = Engine(project, None, init_weights=dict(weights) if weights else None)
-        engine.sink = self._sink(run, engine)
+        kinds = set(message.get("visuals", ()))
+        self.recorder = WindowRecorder(self.files.root / f"run-{run}" / "recording", kinds,
+                                       self._sink(run, engine))
+        engine.sink = self.recorder  # the window's run is recorded as a headless one is
         engine.checkpoints.on_change = lambda kept: self.files.changed(run, kept)
-        engine.request_visuals(set(message.get("visuals", ())), float(message.get("every", 0.25)))
+        engine.request_visuals(kinds, float(message.get("every", 0.25)))
         if message.get("pace"):
             engine.set_pace(float(message["pace"]))
         self.engine, self.run = engine, run
@@ -134,6 +139,9 @@ class Host:
         engine.join()
         if keep and engine.nets and engine.step_count and engine.finished is None:
             self.files.final(self.run, engine.step_count, copy_weights(engine.nets))
+        if self.recorder is not None:
+            self.recorder.close()
+            self.recorder = None
         self.outbox.put(self.run, Ended(engine.step_count))
 
     def stop(self, message: dict[str, Any]) -> None:
@@ -158,6 +166,8 @@ class Host:
             engine.step()
         elif name == "visuals":
             engine.request_visuals(set(message["kinds"]), float(message["every"]))
+            if self.recorder is not None:
+                self.recorder.set_kinds(message["kinds"])
         elif name == "option":
             engine.set_visual_option(str(message["name"]), message["value"])
         elif name == "live":

@@ -39,6 +39,8 @@ class PresetInfo:
     path: Path
     description: str = ""            # the paragraph: what the preset shows
     steps: tuple[str, ...] = ()      # "try this": one concrete action per step
+    meant_for: str = ""              # "gpu": too big for a lesson on a laptop (ui.meant_for)
+    laptop_cpu_hours: float = 0.0    # then its whole run's hours on a 2-core laptop CPU
 
     @property
     def thumbnail(self) -> Path | None:
@@ -66,7 +68,9 @@ def list_presets() -> list[PresetInfo]:
         data = json.loads(path.read_text(encoding="utf-8"))
         ui = data.get("ui", {})
         infos.append(PresetInfo(name, ui.get("title", name), ui.get("summary", ""), path,
-                                str(data.get("description", "")), try_steps(ui)))
+                                str(data.get("description", "")), try_steps(ui),
+                                str(ui.get("meant_for", "")),
+                                float(ui.get("laptop_cpu_hours", 0.0))))
     rank = {name: i for i, name in enumerate(order)}
     return sorted(infos, key=lambda p: (rank.get(p.name, len(rank)), p.name))
 

@@ -9,6 +9,7 @@ frames and bytes, through a temporary file so a reader never finds half a file.
 from __future__ import annotations
 
 import io
+import math
 import os
 import tempfile
 import time
@@ -27,8 +28,8 @@ from mlsp_studio.snapshots.kinds import Snapshot
 from ..model.plugins import load_role
 from .figures import _DRAWERS, FILE_NAMES
 
-__all__ = ["gif_name", "MAX_FRAMES", "own_animation", "render_frames", "save_gif",
-           "snapshot_gif", "weight_range", "write_animations"]
+__all__ = ["can_draw", "gif_name", "MAX_FRAMES", "own_animation", "recorded_frames",
+           "render_frames", "save_gif", "snapshot_gif", "weight_range", "write_animations"]
 
 MAX_FRAMES = 60
 MAX_BYTES = 6_000_000
@@ -40,6 +41,11 @@ LAST_FRAME_MS = 1500     # the end result stays on screen a moment before the lo
 BAR_COLOUR = (8, 119, 189)
 # colour maps of attention weights, whose upper end each drawer sets from its own frame
 _WEIGHT_MAPS = {"viridis", "Blues", "inferno"}
+
+
+def can_draw(kind: str) -> bool:
+    """Whether snapshots of ``kind`` have a picture, hence frames for an animation."""
+    return kind in _DRAWERS
 
 
 def gif_name(kind: str) -> str | None:
@@ -163,10 +169,11 @@ def save_gif(frames: Sequence[np.ndarray], path: Path, max_frames: int = MAX_FRA
 
 
 def snapshot_gif(snapshots: Iterable[Snapshot], path: Path, max_frames: int = MAX_FRAMES,
-                 budget_s: float | None = None) -> Path:
+                 budget_s: float | None = None, max_bytes: int = MAX_BYTES) -> Path:
     """One frame per snapshot (all of one kind, taken over training), captioned with its
     step; at most ``max_frames`` evenly spread, the first and the last kept, and fewer when
-    drawing them all would take more than about ``budget_s`` seconds (``BUDGET_S``)."""
+    drawing them all would take more than about ``budget_s`` seconds (``BUDGET_S``; infinite:
+    no limit) or the GIF would be larger than ``max_bytes``."""
     budget_s = BUDGET_S if budget_s is None else float(budget_s)
     snaps = sorted(snapshots, key=lambda s: s.step)
     if not snaps:
@@ -185,9 +192,21 @@ def snapshot_gif(snapshots: Iterable[Snapshot], path: Path, max_frames: int = MA
     started = time.perf_counter()
     frames = render_frames(snaps[:1], drawer, captions(snaps[:1]), weight_top=top)
     per_frame = max(time.perf_counter() - started, 1e-3)
-    snaps = thin_evenly(snaps, max(2, min(max_frames, int(budget_s / per_frame) + 1)))
+    affordable = max_frames if math.isinf(budget_s) else int(budget_s / per_frame) + 1
+    snaps = thin_evenly(snaps, max(2, min(max_frames, affordable)))
     frames += render_frames(snaps[1:], drawer, captions(snaps[1:]), weight_top=top)
-    return save_gif(frames, path, max_frames)
+    return save_gif(frames, path, max_frames, max_bytes)
+
+
+def recorded_frames(recording, kind: str, max_frames: int | None = None) -> list[Snapshot]:
+    """The snapshots of ``kind`` that a run's ``recording`` (``messages.recording.Recording``)
+    kept, one per step, in step order; at most ``max_frames`` evenly spread, the first and
+    the last kept."""
+    steps = sorted(set(recording.steps(kind)))
+    if max_frames is not None:
+        steps = thin_evenly(steps, max_frames)
+    found = (recording.snapshot_at(kind, step) for step in steps)
+    return [snap for snap in found if snap is not None]
 
 
 def own_animation(kind: str) -> Callable[[Snapshot, Path], Path] | None:

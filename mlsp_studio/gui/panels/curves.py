@@ -139,6 +139,21 @@ class CurvesPanel(Panel):
                    if curve.xData is not None)
 
     step_offset = 0  # a run that goes on from an opened run's weights is drawn after it
+    until: float | None = None  # a recorded run on the timeline: drawn up to this step
+
+    def show_until(self, step: float | None) -> None:
+        """Draw the curves only up to ``step`` (None: all of them), keeping the history and
+        the axes (which span the whole run): the timeline of a recorded run moves this."""
+        self.until = step
+        self._changed.update(self.history)
+        self._dirty = True
+
+    def _shown(self, key: tuple[str, str]) -> tuple[np.ndarray, np.ndarray]:
+        x, y = self.history[key].data()
+        if self.until is None:
+            return x, y
+        end = int(np.searchsorted(x, self.until, side="right"))
+        return x[:end], y[:end]
 
     def add_metrics(self, records: Sequence[Record]) -> None:
         super().add_metrics(records)
@@ -169,7 +184,7 @@ class CurvesPanel(Panel):
         if not self._dirty or not self.isVisible():
             return  # still dirty: drawn when next asked while shown
         for key in sorted(self._changed, key=_draw_order):
-            x, y = self.history[key].data()
+            x, y = self._shown(key)
             curve = self.curves.get(key) or self._curve_for(*key)
             if key[1] in ("val", "train_eval"):
                 want = "o" if x.size <= _FEW_POINTS else None
@@ -201,7 +216,7 @@ class CurvesPanel(Panel):
 
     def reset(self) -> None:
         super().reset()
-        self.loss, self.step_offset = None, 0
+        self.loss, self.step_offset, self.until = None, 0, None
         set_text(self.loss_words, "")
         for (metric, _), curve in self.curves.items():
             self.plots[metric].removeItem(curve)
@@ -345,9 +360,11 @@ class CurvesPanel(Panel):
         if is_loss_like(metric) and self.log_box.isChecked():
             text += " (log scale)"
         for split in ("val", "train_eval", "train"):
-            history = self.history.get((metric, split))
-            if history is not None and history.last is not None:
-                text += f" — latest {SPLIT_NAMES[split]}: {_number(metric, history.last[1])}"
+            if (metric, split) not in self.history:
+                continue
+            _, values = self._shown((metric, split))
+            if values.size:
+                text += f" — latest {SPLIT_NAMES[split]}: {_number(metric, values[-1])}"
                 break
         set_title(plot, text, self.dark)
 

@@ -68,6 +68,7 @@ class Run:
     project: Any = None  # the project it trained, and its weights at those steps: held
     weights: Any = None  # for the window (bounded there), never looked into here
     done: bool = False
+    recording: str = ""  # the folder of its recording, to replay it on the timeline
     number: int = 0  # the window's number for the run (its weights are filed under it)
     loss_of: tuple[Any, LossMeaning | None] = field(default=(None, None), repr=False)
 
@@ -93,6 +94,11 @@ class Run:
 
             self.loss_of = (self.project, loss_meaning(self.project))
         return self.loss_of[1]
+
+
+def has_recording(run: Run) -> bool:
+    """Whether the run's recording is on disk (the window keeps the last runs' folders)."""
+    return bool(run.recording) and (Path(run.recording) / "index.json").is_file()
 
 
 def final_text(final: dict[str, float], limit: int = FINAL_SHOWN,
@@ -131,6 +137,7 @@ class RunsPanel(PlotPanel):
     max_fps = 10.0  # a comparison: its curves need not move at every frame
     forkRequested = Signal(int)  # the index of the run to fork
     saveRequested = Signal(int)  # the index of the run whose weights to save
+    replayRequested = Signal(int)  # the index of the run to replay on the timeline
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -311,8 +318,12 @@ class RunsPanel(PlotPanel):
         action.setEnabled(self.runs[index].done)
         save = menu.addAction("Save weights…")
         save.setEnabled(self.runs[index].done and bool(self.runs[index].weights))
+        replay = menu.addAction("Replay on the timeline")
+        replay.setEnabled(self.runs[index].done and has_recording(self.runs[index]))
         chosen = menu.exec(self.tree.viewport().mapToGlobal(pos))
-        if chosen is action:
+        if chosen is replay:
+            self.replayRequested.emit(index)
+        elif chosen is action:
             self.forkRequested.emit(index)
         elif chosen is save:
             self.saveRequested.emit(index)
