@@ -45,10 +45,11 @@ from .bridge import assert_gui_thread
 from .document import StudioDocument
 from .import_command import ImportDataCommand, trial_project
 from .import_fit import AMBER, GREEN, Fit, judge
+from .import_split import add_split_rows, enable_split_rows, split_words
 
 KIND_TITLES = {"csv": "a CSV table", "npz": "a NumPy .npz archive",
-               "image_folder": "a folder of pictures, one subfolder per class",
-               "wav_folder": "a folder of WAV sounds, one subfolder per class",
+               "image_folder": "a folder of pictures (classes from subfolders or file names)",
+               "wav_folder": "a folder of WAV sounds (classes from subfolders or file names)",
                "idx": "MNIST-format IDX files (pictures and labels)",
                "text_file": "a text file"}
 FILE_FILTER = ("Data files (*.csv *.tsv *.npz *.txt *.md *.gz *ubyte *.idx);;"
@@ -277,6 +278,7 @@ class DataImportDialog(QDialog):
             self._add("level", "Tokens", _combo(LEVELS), spec.options.get("level").doc)
         if kind in ("csv", "npz"):
             self._add("task", "Task", _combo(TASKS, "auto"), spec.options.get("task").doc)
+        add_split_rows(self, kind, spec)
 
     def options(self) -> dict[str, Any]:
         """The dataset options the dialog's settings give, with the path."""
@@ -314,6 +316,7 @@ class DataImportDialog(QDialog):
             frames = o["representation"] == "spectrogram"
             for name in ("n_fft", "hop"):
                 self.editors[name].setEnabled(frames)
+        enable_split_rows(self.editors)
         if self.kind == "csv" and self._ask_label(o["label_column"]):
             self._show(preview.data_widget("csv", o, True, self.columns), "", "")
             return
@@ -323,6 +326,8 @@ class DataImportDialog(QDialog):
             try:
                 values, ctx = dataset_context(self.kind, o)
                 summary, error = preview.summary(self.kind, values, tuple(ctx.inputs["x"])), ""
+                split, error = split_words(self.kind, self._dataset_options())
+                summary += f" Split: {split}." if split else ""
             except StudioError as err:
                 summary, error = "", str(err)
             try:

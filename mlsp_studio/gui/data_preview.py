@@ -26,16 +26,15 @@ from PySide6.QtWidgets import (
 )
 
 from ..errors import DataError
+from ..model.datasets import DATASET_SPECS
 from ..model.vocabulary import vocabulary_words
 from ..readers.textfiles import load_text_file
-from ..readers.userfiles import TableData, load_csv_table, load_npz_arrays
+from ..readers.userfiles import TableData
 from ..readers.userfiles_idx import load_idx
 from ..readers.userfiles_media import (
     IMAGE_EXTENSIONS,
     WAV_EXTENSIONS,
     class_folders,
-    load_image_folder,
-    load_wav_folder,
     log_spectrogram,
     read_wav,
 )
@@ -47,16 +46,9 @@ THUMB = 52  # thumbnail side in pixels
 
 
 def read_table(kind: str, o: dict[str, Any]) -> TableData:
-    """The arrays a kind of file gives with these options (the readers cache them)."""
-    if kind == "csv":
-        return load_csv_table(o["path"], o["label_column"], o["task"])
-    if kind == "npz":
-        return load_npz_arrays(o["path"], o["x_key"], o["y_key"], o["task"])
-    if kind == "image_folder":
-        return load_image_folder(o["path"], o["size"], o["colour"])
-    if kind == "wav_folder":
-        return load_wav_folder(o["path"], o["length"], o["representation"], o["n_fft"], o["hop"])
-    return load_idx(o["path"], o["labels_path"])
+    """The arrays a kind of file gives with these options, read as the dataset reads them
+    (its file-name pattern, the columns a split uses; the readers cache them)."""
+    return DATASET_SPECS.get(kind).table(o)
 
 
 def summary(kind: str, o: dict[str, Any], dims: tuple[int, ...]) -> str:
@@ -180,9 +172,9 @@ def _class_grid(rows: list[tuple[str, int, list[QPixmap]]], more: int) -> QWidge
     return widget
 
 
-def image_folder_preview(path: str) -> QWidget:
+def image_folder_preview(path: str, pattern: str = "") -> QWidget:
     """A few thumbnails of each class with the class names and counts."""
-    classes = class_folders(path, IMAGE_EXTENSIONS, "pictures")
+    classes = class_folders(path, IMAGE_EXTENSIONS, "pictures", pattern)
     rows = []
     for name, files in classes[:CLASS_ROWS]:
         pictures = []
@@ -216,9 +208,9 @@ def _waveform(signal: np.ndarray, width: int = 240, height: int = THUMB) -> QPix
 
 
 def wav_folder_preview(path: str, length: int, spectrogram: bool, n_fft: int,
-                       hop: int) -> QWidget:
+                       hop: int, pattern: str = "") -> QWidget:
     """The first two sounds of each class as waveforms or spectrograms, with class counts."""
-    classes = class_folders(path, WAV_EXTENSIONS, "sounds")
+    classes = class_folders(path, WAV_EXTENSIONS, "sounds", pattern)
     rows = []
     for name, files in classes[:CLASS_ROWS]:
         pictures = []
@@ -280,10 +272,10 @@ def data_widget(kind: str, o: dict[str, Any], ok: bool,
                 for name, shape, dtype in npz_arrays(o["path"])]
         return table_widget(["array", "shape", "numbers"], rows)
     if kind == "image_folder":
-        return image_folder_preview(o["path"])
+        return image_folder_preview(o["path"], o.get("pattern", ""))
     if kind == "wav_folder":
         return wav_folder_preview(o["path"], o["length"], o["representation"] == "spectrogram",
-                                  o["n_fft"], o["hop"])
+                                  o["n_fft"], o["hop"], o.get("pattern", ""))
     if kind == "idx":
         if not ok:
             return None
