@@ -101,8 +101,10 @@ class RedrawScheduler(QObject):
         self._news = False
         self._painted = 0
         self._slow_painted = False
-        mail, self._replayed = self._replayed or self.bridge.take(), None  # live news waits
-        self.draw(mail)  # the window's part: status, metrics, draw_panels
+        replayed, self._replayed = self._replayed, None
+        self.draw(replayed or self.bridge.take())  # the window's part: status, metrics, panels
+        if replayed is not None:  # live news waits for the next frame, which takes it
+            self._news = True
 
     @Slot()
     def _on_turn(self) -> None:

@@ -141,8 +141,9 @@ class Replay:
         if self.recording is None or self._drawing_replay or self._watched is not None:
             return mail
         if mail.status is not None and mail.status.state == "running":
-            if not self.timeline.at_end:
-                self.timeline.show_step(self.timeline.steps[-1])
+            for panel in self.panels.values():  # the whole run's curves, then what trains on
+                if hasattr(panel, "show_until"):
+                    panel.show_until(None)
             self.end_replay()
             return mail
         if not self.timeline.at_end:

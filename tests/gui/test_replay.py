@@ -44,6 +44,12 @@ def test_scrubbing_shows_the_run_as_it_was_at_a_step(ready_window, qtbot, tmp_pa
     timeline.show_step(10**9)
     assert timeline.at_end and "step 6000" in _title(boundary)
     assert curves.curves[("loss", "train")].xData.max() > 5980  # pairs averaged
+    timeline.show_step(first)
+    window.on_run()  # training on from the run's weights takes the panels back
+    qtbot.waitUntil(lambda: window.recording is None and "step 6000" not in _title(boundary),
+                    timeout=60_000)
+    assert not window._timeline_bar.isVisible() and window.bridge.step_count > 0
+    window.on_reset()
 
 
 def test_a_folder_being_written_is_followed_to_its_end(ready_window, qtbot, tmp_path) -> None:
