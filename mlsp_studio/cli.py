@@ -317,7 +317,10 @@ def _train(project, args: argparse.Namespace, out: Path, world):
     if bar:
         bar.close()
     if engine.state.value == "error":  # e.g. another process of the run stopped
-        print(f"mlsp-studio: {engine.message}; nothing was written", file=sys.stderr)
+        kept = ON_STOP and world.several  # its recording, closed as it stood
+        print(f"mlsp-studio: {engine.message}; " + (f"its recording so far stays in {out}; no "
+              "weights or summary were written" if kept else "nothing was written"),
+              file=sys.stderr)
         return EXIT_FAILED, engine
     if not world.leader:
         return (EXIT_DIVERGED if engine.state.value == "diverged" else EXIT_OK), engine

@@ -152,7 +152,9 @@ def test_a_process_that_dies_stops_the_others_and_only_the_recording_stays(tmp_p
                         .find(b"mlsp_studio") >= 0:
                     victim = pid
         assert victim is not None, "the second process never started"
-        time.sleep(6)  # it trains (for two minutes, unless stopped)
+        while not (out / "recording" / "index.json").exists() and time.monotonic() < deadline:
+            time.sleep(0.5)  # the first process trains and records (two minutes, unless stopped)
+        time.sleep(2)
         os.kill(victim, signal.SIGKILL)
         _, err = child.communicate(timeout=120)
     finally:
@@ -165,7 +167,7 @@ def test_a_process_that_dies_stops_the_others_and_only_the_recording_stays(tmp_p
     from mlsp_studio.messages.recording import Recording
 
     recording = Recording(out / "recording")  # whole records only, closed as it stood
-    assert recording.ended and recording.end_reason == "interrupted"
+    assert recording.metrics() and recording.ended and recording.end_reason == "interrupted"
 
 
 def test_the_same_seed_and_processes_repeat_the_run_exactly(tmp_path) -> None:

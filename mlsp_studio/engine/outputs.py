@@ -9,6 +9,7 @@ import csv
 import json
 import os
 import shutil
+import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -68,9 +69,12 @@ def record_run(engine: Engine, run_dir: str | os.PathLike, kinds: Iterable[str] 
     project = run_dir / "project.json"  # at once, so a window watching the folder has the network
     project.write_text(engine.project.to_json(), encoding="utf-8")
     forward = engine.sink
+    several = getattr(getattr(engine, "world", None), "several", False)
 
     def sink(event: Any) -> None:
-        if isinstance(event, Finished) and event.reason == "error":
+        if isinstance(event, Finished) and event.reason == "error" and several:
+            writer.close("interrupted")  # another process ended: kept, as when stopped
+        elif isinstance(event, Finished) and event.reason == "error":
             writer.discard()  # the command line says that nothing was written
             project.unlink(missing_ok=True)
             if made:
@@ -86,11 +90,19 @@ def record_run(engine: Engine, run_dir: str | os.PathLike, kinds: Iterable[str] 
     return writer
 
 
+STOP_CLOSE_S = 3.0
+
+
 def stop_words(writer: RecordingWriter, run_dir: Path) -> Callable[[], str]:
     """For a run stopped from outside (another process of it died): close its recording as
     it stands and say what the folder holds."""
     def close() -> str:
-        writer.close("interrupted")
+        # the stop may have come while this thread held one of the writer's locks: the
+        # closing runs in a thread of its own and is waited for a little only (a recording
+        # not closed is still whole up to its last index, only not marked ended)
+        closing = threading.Thread(target=writer.close, args=("interrupted",), daemon=True)
+        closing.start()
+        closing.join(STOP_CLOSE_S)
         return (f"its recording so far stays in {run_dir}; no weights or summary were "
                 "written")
     return close
