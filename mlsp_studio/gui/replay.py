@@ -61,7 +61,7 @@ class Replay:
         """Back to the live run only (another project, or training goes on)."""
         if self._watch_timer is not None:
             self._watch_timer.stop()
-        self.recording, self._watched = None, None
+        self.recording, self._watched, self.opened_run = None, None, None
         if self._timeline_bar is not None:
             self.timeline.pause()
             self._timeline_bar.setVisible(False)
