@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Slot
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QToolBar
+from PySide6.QtWidgets import QMessageBox, QToolBar
 
 from ..errors import StudioError
 from ..messages.recording import Recording, find_recording
@@ -29,7 +29,7 @@ CHANGE = "change"  # the metrics' set for a setting changed while training
 
 class Replay:
     """Needs ``doc``, ``panels``, ``docks``, ``opened_run``, ``_draw``, ``_list_opened_run``,
-    ``_show_status_text`` and ``addToolBar``."""
+    ``_ask_run_folder``, ``_show_status_text`` and ``addToolBar``."""
 
     recording: Recording | None = None
     timeline: Timeline | None = None
@@ -163,12 +163,10 @@ class Replay:
     @Slot()
     def on_watch_run(self) -> None:
         assert_gui_thread("MainWindow.on_watch_run")
-        if not self._confirm_discard():
-            return
-        folder = QFileDialog.getExistingDirectory(
-            self, "Watch a run folder (a run writing into it, here or synced from a server)")
-        if folder:
-            self.watch_run(Path(folder))
+        folder = self._ask_run_folder(
+            "Watch a run folder (a run writing into it, here or synced from a server)")
+        if folder is not None:
+            self.watch_run(folder)
 
     def watch_run(self, folder: Path) -> bool:
         """Follow the run another process writes into ``folder``: the canvas shows its

@@ -31,12 +31,17 @@ class RunOpening:
     @Slot()
     def on_open_run(self) -> None:
         assert_gui_thread("MainWindow.on_open_run")
+        folder = self._ask_run_folder("Open a run folder (written by mlsp-studio run --out)")
+        if folder is not None:
+            self.open_run(folder)
+
+    def _ask_run_folder(self, caption: str) -> Path | None:
+        """A folder a person picks, once the project's unsaved edits are settled; None when
+        they cancel either question."""
         if not self._confirm_discard():
-            return
-        folder = QFileDialog.getExistingDirectory(
-            self, "Open a run folder (written by mlsp-studio run --out)")
-        if folder:
-            self.open_run(Path(folder))
+            return None
+        folder = QFileDialog.getExistingDirectory(self, caption)
+        return Path(folder) if folder else None
 
     def open_run(self, folder: Path) -> bool:
         """Open the run in ``folder``; a folder that cannot be opened is said in a message and
