@@ -104,9 +104,10 @@ def command_parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="measure training speed against a bare PyTorch loop")
     bench.add_argument("--json", action="store_true", help="end with one JSON line")
     bench.add_argument("--seconds", type=float, default=2.0, help="seconds per measurement")
-    bench.add_argument("--part", choices=("all", "core", "generative"), default="all",
+    bench.add_argument("--part", choices=("all", "core", "generative", "gpu"), default="all",
                        help="measure everything, only the supervised presets, the window and "
-                       "the sequence panels (core), or only the generative presets")
+                       "the sequence panels (core), only the generative presets, or the CUDA "
+                       "path on a machine with an NVIDIA GPU (gpu; not part of all)")
     soak = sub.add_parser("soak", help="train under the window (offscreen) with every panel "
                                        "open for a long time; report memory and lateness")
     soak.add_argument("target", nargs="?", default="digits-cnn",

@@ -1,5 +1,6 @@
 """``mlsp-studio bench``: training speed of the engine against a bare PyTorch loop, headless
-and under the window, and how the window keeps up while it trains.
+and under the window, and how the window keeps up while it trains; ``--part gpu`` measures
+the CUDA path on a machine with an NVIDIA GPU (``gpu.py``).
 
 Every figure is a ratio or a latency measured in one run; nothing here is a pass or fail.
 """
@@ -13,6 +14,8 @@ import sys
 import torch
 
 from ..engine.runtime import default_threads
+from ..errors import StudioError
+from .gpu import gpu_bench
 from .loops import (
     BENCH_PRESETS,
     ROUNDS,
@@ -61,6 +64,12 @@ def run_bench(seconds: float = 2.0, as_json: bool = False, part: str = "all") ->
     results: dict[str, float] = {"threads": threads}
     print(f"MLSP Studio bench: {threads} torch thread(s), {ROUNDS} rounds of {seconds:g} s "
           "per loop, alternating", file=sys.stderr)
+    if part == "gpu":
+        try:
+            results.update(gpu_bench(seconds))
+        except StudioError as err:
+            print(f"mlsp-studio bench: {err}", file=sys.stderr)
+            return 2
     if part in ("all", "generative"):
         results.update(closed_panels_bench(seconds))
         results.update(diffusion_strip_bench())
