@@ -246,17 +246,21 @@ def _write_comparison(out: Path, name: str, runs: list, finals: dict, figure: bo
 
 
 def _launch(args: argparse.Namespace) -> int:
-    """``--nproc N``: the same command on N processes, started by torch.distributed.run."""
-    import subprocess
-
-    from .engine.distributed import launch_command
+    """``--nproc N``: the same command on N processes, started by torch.distributed.run, once
+    the target and its settings are known to be sound (else said once, here)."""
+    from .engine.distributed import World, launch, threads_each
+    from .engine.runtime import cores
     from .errors import StudioError
 
+    if args.all_variants:
+        raise CommandError("--all-variants trains the variants one after another; on several "
+                           "processes train one variant at a time")
+    _load_target(args)
     try:
-        command = launch_command(args.argv, args.nproc, args.device or "cpu")
+        return launch(args.argv, args.nproc, args.device or "cpu",
+                      threads_each(World(0, args.nproc), cores()))
     except StudioError as err:
         raise CommandError(str(err)) from None
-    return subprocess.run(command, check=False).returncode
 
 
 def _run_one(project, args: argparse.Namespace, out: Path):
@@ -322,6 +326,13 @@ def _train(project, args: argparse.Namespace, out: Path, world):
               "weights or summary were written" if kept else "nothing was written"),
               file=sys.stderr)
         return EXIT_FAILED, engine
+    if engine.interrupted:  # Ctrl-C on several processes: all stopped after the same step
+        if world.leader:
+            write_run(out, engine)
+            WRITTEN.append(str(out))
+            print(f"mlsp-studio: interrupted at step {engine.step_count}; what was trained "
+                  f"is in {out}", file=sys.stderr)
+        return EXIT_INTERRUPTED, engine
     if not world.leader:
         return (EXIT_DIVERGED if engine.state.value == "diverged" else EXIT_OK), engine
     if engine.state.value == "diverged":

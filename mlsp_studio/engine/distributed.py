@@ -4,7 +4,8 @@ NCCL on CUDA, one GPU a process), wraps its networks in ``DistributedDataParalle
 gradients are averaged in the backward pass) and walks its own shard of every epoch
 (``paradigms/batching.py``). After every step the processes agree, in one all-reduce, on the
 step's scalars (their mean) and on whether to stop (the first process decides: its clock,
-its early stopping). Only the first process checks, draws and writes the run folder.
+its early stopping; a Ctrl-C on any process stops them all). Only the first process checks,
+draws and writes the run folder.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -161,30 +163,35 @@ class Agreement:
         self._pending: tuple[list[str], torch.Tensor, Any] | None = None
 
     def exchange(self, metrics: Mapping[str, float], stop: bool
-                 ) -> tuple[dict[str, float] | None, bool]:
-        """Send this step's scalars and word; the previous step's mean and word (None and
-        False after the first step)."""
+                 ) -> tuple[dict[str, float] | None, bool, bool]:
+        """Send this step's scalars, word and whether this process was interrupted; the
+        previous step's mean, word and whether any process was (None, False, False after
+        the first step)."""
         earlier = self.receive()
         names = sorted(metrics)
         values = torch.tensor([float(metrics[n]) for n in names]
-                              + [1.0 if stop and dist.get_rank() == 0 else 0.0],
+                              + [1.0 if INTERRUPTED.is_set() else 0.0,
+                                 1.0 if stop and dist.get_rank() == 0 else 0.0],
                               dtype=torch.float64)
         self._pending = (names, values, dist.all_reduce(values, group=self.group,
                                                         async_op=True))
         return earlier
 
-    def receive(self) -> tuple[dict[str, float] | None, bool]:
-        """The answer still on its way (None and False when none is)."""
+    def receive(self) -> tuple[dict[str, float] | None, bool, bool]:
+        """The answer still on its way (None, False, False when none is)."""
         if self._pending is None:
-            return None, False
+            return None, False, False
         names, values, work = self._pending
         self._pending = None
         work.wait()
         size = dist.get_world_size(self.group)
-        mean = {n: float(v) / size for n, v in zip(names, values[:-1].tolist(), strict=True)}
-        return mean, bool(values[-1].item() > 0)
+        mean = {n: float(v) / size for n, v in zip(names, values[:-2].tolist(), strict=True)}
+        return mean, bool(values[-1].item() > 0), bool(values[-2].item() > 0)
 
 
+# Ctrl-C on a run of several processes: each process says so in the next agreement and all
+# stop after the same step (a process that stopped on its own would leave the others waiting)
+INTERRUPTED = threading.Event()
 WRITTEN: list[str] = []  # the run folder, once the first process has written all of it
 ON_STOP: list[Callable[[], str]] = []  # what the first process keeps, said on stopping
 
@@ -208,7 +215,11 @@ def join_run(device: str, all_variants: bool = False) -> World:
               f"process of the run ended first); {done}", file=sys.stderr)
         os._exit(1)
 
+    def interrupted(signum, frame) -> None:
+        INTERRUPTED.set()  # a second Ctrl-C (torchrun passes the first on) changes nothing
+
     signal.signal(signal.SIGTERM, stopped)
+    signal.signal(signal.SIGINT, interrupted)
     return world
 
 
@@ -231,6 +242,32 @@ def launch_command(argv: list[str], nproc: int, device: str) -> list[str]:
             rest.append(arg)
     return [sys.executable, "-m", "torch.distributed.run", "--standalone",
             f"--nproc_per_node={nproc}", "-m", "mlsp_studio", *rest]
+
+
+def launch(argv: list[str], nproc: int, device: str, threads: int) -> int:
+    """Run ``mlsp-studio run`` (``argv``) on ``nproc`` processes of this machine, as
+    ``torchrun --standalone`` would, with ``threads`` torch threads each; returns the exit
+    code. A process that fails has said why itself, so torchrun's own report of it (a
+    traceback) is left out."""
+    import logging
+
+    from torch.distributed import run as torchrun
+    from torch.distributed.elastic.multiprocessing.api import SignalException
+    from torch.distributed.elastic.multiprocessing.errors import ChildFailedError
+
+    command = launch_command(argv, nproc, device)
+    os.environ.setdefault("OMP_NUM_THREADS", str(threads))  # torchrun would set 1, in a banner
+    for name in list(logging.root.manager.loggerDict):  # each has its own level
+        if name.startswith("torch.distributed.elastic"):
+            logging.getLogger(name).setLevel(logging.CRITICAL)
+    try:
+        torchrun.run(torchrun.parse_args(command[3:]))
+    except ChildFailedError as err:
+        codes = [failure.exitcode for _, failure in sorted(err.failures.items())]
+        return next((code for code in codes if code > 0), 1)
+    except SignalException:
+        return 130
+    return 0
 
 
 def threads_each(world: World, cores: int) -> int:

@@ -331,7 +331,8 @@ class Engine(Controls, DivergenceGuard, BlockValuesView, SharedRun):
                 continue
             done = step >= self.total_steps or self._should_stop()
             if done:
-                self.finish("early stopping" if self._stop_early else "done")
+                self.finish("interrupted" if self.interrupted else
+                            "early stopping" if self._stop_early else "done")
                 if progress:
                     progress(self)
                 if exit_on_pause:

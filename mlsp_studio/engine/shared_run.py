@@ -2,7 +2,8 @@
 paradigm sets up (``distributed.share``), the averaging switched on only while a step trains
 (checks, pictures and the final numbers of the first process go to the networks directly,
 so no other process has to join in), and after every step one agreement on the scalars and
-on whether to stop; and the step in bfloat16 when asked (``--precision bf16``). Mixed into
+on whether to stop (a Ctrl-C on any of them stops all after the same step); and the step
+in bfloat16 when asked (``--precision bf16``). Mixed into
 :class:`~.engine.Engine`; alone and in float32, all of it does nothing."""
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ class SharedRun:
     _told_stop = False
     _agreement: Agreement | None = None
     lag = 0  # steps between a step and its scalars' arrival (1 on several processes)
+    _told_interrupt = False  # a process of the run was interrupted (Ctrl-C)
 
     def _shared_nets(self, paradigm: Any, nets: dict[str, torch.nn.Module],
                      hparams: dict[str, Any]) -> dict[str, torch.nn.Module]:
@@ -42,6 +44,7 @@ class SharedRun:
         a run on several (refused in a sentence for what cannot be shared)."""
         self.world = current_world()
         self._shared, self._told_stop, self._agreement, self.lag = {}, False, None, 0
+        self._told_interrupt = False
         if not self.world.several:
             return nets
         why = paradigm.several_processes(hparams) if hasattr(paradigm, "several_processes") \
@@ -92,7 +95,8 @@ class SharedRun:
         mine = self._stop_early or (self.max_seconds is not None
                                     and self.elapsed >= self.max_seconds)
         try:
-            metrics, self._told_stop = self._agreement.exchange(metrics, mine)
+            metrics, self._told_stop, self._told_interrupt = \
+                self._agreement.exchange(metrics, mine)
         except RuntimeError as err:
             if not broken_link(err):
                 raise
@@ -109,6 +113,11 @@ class SharedRun:
             if not broken_link(err):
                 raise
             return None
+
+    @property
+    def interrupted(self) -> bool:
+        """On several processes: the run stopped because one of them was interrupted."""
+        return self._told_interrupt
 
     def _broken_words(self, err: BaseException) -> str:
         return (f"process {self.world.rank} of {self.world.size} stopped at step "
@@ -133,7 +142,7 @@ class SharedRun:
         """Stop now: early stopping or the time budget (on several processes, as the first
         says)."""
         if self.world.several:
-            return self._told_stop
+            return self._told_stop or self._told_interrupt
         return self._stop_early or (self.max_seconds is not None
                                     and self.elapsed >= self.max_seconds)
 
