@@ -308,6 +308,7 @@ class MainWindow(Presentation, LessonDock, GalleryActions, VariantRuns, RunOpeni
             panel.reset()
         if ended:
             self._show_status_text("Reset: press Run to train from step 0")
+        self.live_step_offset = 0
         self.lbl_step.setText("step 0")
         self.lbl_epoch.setText("epoch 0")
         self.lbl_rate.setText("— steps/s")
@@ -315,6 +316,7 @@ class MainWindow(Presentation, LessonDock, GalleryActions, VariantRuns, RunOpeni
 
     def _start_engine(self, running: bool, project=None, run_name: str = "") -> None:
         self.scheduler.forget()
+        self.live_step_offset = 0
         for panel in self.panels.values():
             panel.reset()
         self._stale = False
@@ -356,7 +358,7 @@ class MainWindow(Presentation, LessonDock, GalleryActions, VariantRuns, RunOpeni
     # -- news from the training process --------------------------------------------------
     def _draw(self, mail: Mail) -> None:
         assert_gui_thread("MainWindow._draw")
-        mail = self._replay_filter(mail)  # a replayed step holds back the live pictures
+        mail = self._replay_filter(self._count_on(mail))  # replayed steps hold back live ones
         self._keep_frames(mail)  # for File → Export → Animation
         if mail.built is not None:
             self.lbl_device.setText(f"device: {mail.built.device}")
@@ -380,7 +382,7 @@ class MainWindow(Presentation, LessonDock, GalleryActions, VariantRuns, RunOpeni
 
     def _apply_status(self, status) -> None:
         self.state = status.state
-        self.lbl_step.setText(f"step {status.step:,}")
+        self.lbl_step.setText(f"step {status.step + self.live_step_offset:,}")
         self.lbl_epoch.setText(f"epoch {status.epoch:,}")
         self.lbl_rate.setText(f"{status.steps_per_second:,.0f} steps/s")
         self.lbl_device.setText(f"device: {status.device}")

@@ -9,6 +9,7 @@ from them. The window only finds the files: the training process reads the weigh
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QTimer, Slot
@@ -27,6 +28,17 @@ class RunOpening:
     ``start_replay``."""
 
     opened_run: RunFolder | None = None
+    # a run that goes on from an opened run's weights counts its steps on from that run's
+    live_step_offset = 0
+
+    def _count_on(self, mail):
+        """The live run's pictures stamped with the steps counted on from the opened run's
+        (its own count starts at 0 from the trained weights); replayed ones are as recorded."""
+        offset = self.live_step_offset
+        if offset and mail.snapshots and not getattr(self, "_drawing_replay", False):
+            mail.snapshots = {kind: replace(snap, step=snap.step + offset)
+                              for kind, snap in mail.snapshots.items()}
+        return mail
 
     @Slot()
     def on_open_run(self) -> None:
@@ -76,6 +88,8 @@ class RunOpening:
         self._pending_fork = (panel.runs.index(entry), run.steps)
         self.bridge.fork_weights = dict(run.weights)
         self._start_engine(running=False, run_name=f"{entry.name} ↳ step {run.steps:,}")
+        self.live_step_offset = run.steps
+        self.lbl_step.setText(f"step {run.steps:,}")
         curves = self.panels.get("curves")
         if curves is not None:  # its history, then what this run trains on after it
             curves.add_metrics(run.records)

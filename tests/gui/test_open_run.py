@@ -10,6 +10,9 @@ import sys
 
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
+from mlsp_studio.gui.bridge import Mail
+from mlsp_studio.snapshots.base import PlaneGrid
+
 
 def _headless_run(folder) -> None:
     subprocess.run([sys.executable, "-m", "mlsp_studio", "run", "xor-perceptron", "--steps",
@@ -35,6 +38,13 @@ def test_an_opened_run_brings_back_its_project_curves_and_weights(ready_window, 
     assert going_on.parent == f"{opened.name} @ step 60" and not going_on.done
     curves = window.panels["curves"]
     assert curves.step_offset == 60  # its history is drawn, what trains on comes after
+    assert window.lbl_step.text() == "step 60"  # the trained network, not a new one
+    mail = Mail()
+    mail.snapshots = {"grid": PlaneGrid(step=3)}  # the 3rd step trained on from it
+    assert window._count_on(mail).snapshots["grid"].step == 63
+    window._drawing_replay = True  # a recorded picture keeps the step it was taken at
+    assert window._count_on(mail).snapshots["grid"].step == 63
+    window._drawing_replay = False
     assert curves.history[("loss", "train")].data()[0].max() == 60
     back = tmp_path / "back"
     monkeypatch.setattr(QFileDialog, "getExistingDirectory",
@@ -43,6 +53,8 @@ def test_an_opened_run_brings_back_its_project_curves_and_weights(ready_window, 
     qtbot.waitUntil(lambda: window._asked == {}, timeout=60_000)  # answered: written whole
     assert (back / "model.safetensors").read_bytes() == \
         (run_dir / "model.safetensors").read_bytes()
+    window.on_reset()  # a run from step 0 counts from 0
+    assert window.live_step_offset == 0 and window.lbl_step.text() == "step 0"
 
 
 def test_a_folder_that_is_not_a_run_is_refused_in_words(ready_window, tmp_path,
