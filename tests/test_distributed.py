@@ -113,6 +113,25 @@ def test_a_gan_keeps_both_networks_the_same_on_every_process(tmp_path) -> None:
     assert "drifted" not in _summary(out)["message"]
 
 
+def test_every_paradigm_trains_on_two_processes_with_the_same_weights_on_both() -> None:
+    """One preset of every paradigm (and an ensemble, whose other members the paradigm
+    copies itself) trains six steps in one process group; the engine compares every weight
+    the processes train, a paradigm's own tables and copies too, at the end of each."""
+    script = Path(__file__).with_name("several_paradigms.py")
+    result = subprocess.run([*TORCHRUN[:-3], str(script)], capture_output=True, text=True,
+                            timeout=600, env=_env())
+    assert result.returncode == 0, result.stderr[-3000:]
+    ended = json.loads(result.stdout.strip().splitlines()[-1])
+    refused = {name for name, how in ended.items() if "refused" in how}
+    assert refused == {"transfer-lora"}  # its network changes between its phases
+    for name, how in ended.items():
+        if name in refused:
+            continue
+        assert how["state"] == "finished" and how["steps"] == 6, (name, how)
+        assert how["loss"] is not None, name  # a finite mean training loss
+        assert "drifted" not in how["message"], (name, how["message"])
+
+
 def test_what_cannot_be_shared_is_refused_in_one_sentence(tmp_path) -> None:
     result = subprocess.run([*TORCHRUN, "transfer-lora", "--steps", "5", "--out",
                              str(tmp_path / "t")], capture_output=True, text=True,

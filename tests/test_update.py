@@ -174,3 +174,15 @@ def test_the_trainer_base_sets_up_batches_and_counts_steps() -> None:
     assert (trainer.steps_per_epoch, trainer.total_steps) == (2, 6)
     trainer._schedule(7, before=5)
     assert (trainer.steps_per_epoch, trainer.total_steps, trainer.eval_every) == (7, 26, 7)
+
+
+def test_the_loose_weights_are_those_no_shared_network_holds() -> None:
+    from mlsp_studio.paradigms.update import AVERAGED, loose_parameters
+
+    shared, own = _net(1), _net(2)
+    for p in shared.parameters():
+        setattr(p, AVERAGED, True)  # as the engine marks a network it shares
+    first = torch.optim.Adam([*shared.parameters(), *own.parameters()])
+    second = torch.optim.SGD(own.parameters(), lr=0.1)  # the same weights again: once
+    loose = loose_parameters([first, second])
+    assert [id(p) for p in loose] == [id(p) for p in own.parameters()]

@@ -24,6 +24,7 @@ import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
 
 from ..errors import StudioError
+from ..paradigms.update import AVERAGED
 
 # a collective that waits longer than this: a process is gone (the others wait this long for
 # the first to write the run folder and its figures at the end)
@@ -137,6 +138,8 @@ def share(nets: Mapping[str, torch.nn.Module], device: torch.device
             # buffers (a norm's running statistics) start as the first process's and are
             # then each process's own; the first process's are the ones saved
             net = SharedNetwork(net, device_ids=ids, forward_sync_buffers=False)
+            for p in net.parameters():  # the optimiser's step leaves these to DDP
+                setattr(p, AVERAGED, True)
         shared[slot] = net
     return shared
 

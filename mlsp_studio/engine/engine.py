@@ -143,6 +143,7 @@ class Engine(Controls, DivergenceGuard, BlockValuesView, SharedRun):
             nets.update(extra)
             if self.init_weights:
                 load_initial_weights(extra, self.init_weights)
+        self._same_start(paradigm)  # several processes: its own weights start alike
         self.data, self.nets, self.paradigm = data, nets, paradigm
         self.total_steps = self.max_steps or paradigm.total_steps
         self.frames = FrameRecorder.for_run(paradigm.visual_kinds, self.total_steps)

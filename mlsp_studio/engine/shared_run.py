@@ -12,8 +12,10 @@ import contextlib
 from typing import Any
 
 import torch
+import torch.distributed as dist
 
 from ..errors import StudioError
+from ..paradigms.update import loose_parameters
 from .controls import EngineState
 from .distributed import (
     ALONE,
@@ -37,6 +39,7 @@ class SharedRun:
     _agreement: Agreement | None = None
     lag = 0  # steps between a step and its scalars' arrival (1 on several processes)
     _told_interrupt = False  # a process of the run was interrupted (Ctrl-C)
+    _loose: list[torch.Tensor] = []  # weights trained outside the shared networks
 
     def _shared_nets(self, paradigm: Any, nets: dict[str, torch.nn.Module],
                      hparams: dict[str, Any]) -> dict[str, torch.nn.Module]:
@@ -44,7 +47,7 @@ class SharedRun:
         a run on several (refused in a sentence for what cannot be shared)."""
         self.world = current_world()
         self._shared, self._told_stop, self._agreement, self.lag = {}, False, None, 0
-        self._told_interrupt = False
+        self._told_interrupt, self._loose = False, []
         if not self.world.several:
             return nets
         why = paradigm.several_processes(hparams) if hasattr(paradigm, "several_processes") \
@@ -59,6 +62,18 @@ class SharedRun:
             net.solo = True  # until a step trains
         self._agreement, self.lag = Agreement(), 1
         return {**nets, **self._shared}
+
+    def _same_start(self, paradigm: Any) -> None:
+        """On several processes, once the paradigm is set up: the weights it trains outside
+        the shared networks (its own table, its copies) start as the first process's, as
+        DistributedDataParallel makes the shared ones; the optimiser averages their
+        gradients (``paradigms/update.py``)."""
+        if not self._shared:
+            return
+        self._loose = loose_parameters(_optimizers(paradigm))
+        with torch.no_grad():
+            for p in self._loose:
+                dist.broadcast(p.data, 0)
 
     @contextlib.contextmanager
     def _sharing(self):
@@ -129,8 +144,11 @@ class SharedRun:
         weights; a network that drifted apart is named in the run's message."""
         if not self.world.several or self.state is EngineState.ERROR:
             return
+        nets = dict(self.nets)
+        if self._loose:  # a table or copies the paradigm made itself
+            nets["the paradigm's own tables and copies"] = torch.nn.ParameterList(self._loose)
         try:
-            drifted = weights_agree(self.nets)
+            drifted = weights_agree(nets)
         except RuntimeError:
             return  # the group broke; the run's error says so
         if drifted:
@@ -153,3 +171,13 @@ class SharedRun:
         return {"world_size": size, "global_batch": batch * size,
                 "steps_per_second_per_process": round(steps_per_second, 2),
                 "examples_per_second": round(steps_per_second * batch * size, 1)}
+
+
+def _optimizers(paradigm: Any) -> list[torch.optim.Optimizer]:
+    """The optimisers a paradigm keeps (as attributes, alone or in a list or dict)."""
+    found = []
+    for value in vars(paradigm).values():
+        items = value.values() if isinstance(value, dict) else \
+            value if isinstance(value, list | tuple) else [value]
+        found += [item for item in items if isinstance(item, torch.optim.Optimizer)]
+    return found

@@ -17,6 +17,8 @@ from .batching import shard, walk
 
 SPLITS = ("train", "val", "test")
 STREAM = 1_000_003  # in a run on several processes, process r draws from the seed + r × this
+# set on each weight of a network that DistributedDataParallel averages among the processes
+AVERAGED = "_averaged_among_processes"
 
 
 def optimise(loss: torch.Tensor | Sequence[torch.Tensor], optimizer: torch.optim.Optimizer,
@@ -42,6 +44,8 @@ def optimise(loss: torch.Tensor | Sequence[torch.Tensor], optimizer: torch.optim
             raise NonFiniteLoss(value)
     optimizer.zero_grad(set_to_none=True)
     (losses[0] if len(losses) == 1 else sum(losses)).backward()
+    if several:  # what no shared network holds (a table or copies a paradigm made itself)
+        _average_loose_gradients(optimizer)
     if several and not _gradients_finite(optimizer):
         # on several processes every one takes the backward pass (the others wait for its
         # gradients); the averaged gradient carries a NaN to all, so all stop here alike
@@ -58,6 +62,25 @@ def _gradients_finite(optimizer: torch.optim.Optimizer) -> bool:
     grads = [p.grad for group in optimizer.param_groups for p in group["params"]
              if p.grad is not None]
     return bool(torch.stack([g.isfinite().all() for g in grads]).all()) if grads else True
+
+
+def loose_parameters(optimizers: Iterable[torch.optim.Optimizer]) -> list[torch.Tensor]:
+    """The weights the optimisers train that no network shared among the processes holds:
+    a paradigm's own table (word2vec's context vectors), copies it made itself (a flow's
+    other couplings, an ensemble's other members)."""
+    seen: dict[int, torch.Tensor] = {}
+    for optimizer in optimizers:
+        for group in optimizer.param_groups:
+            for p in group["params"]:
+                if not getattr(p, AVERAGED, False):
+                    seen.setdefault(id(p), p)
+    return list(seen.values())
+
+
+def _average_loose_gradients(optimizer: torch.optim.Optimizer) -> None:
+    loose = [p for p in loose_parameters([optimizer]) if p.grad is not None]
+    for p, grad in zip(loose, mean_over_processes([p.grad for p in loose]), strict=True):
+        p.grad.copy_(grad)
 
 
 def mean_over_processes(grads: Sequence[torch.Tensor]) -> list[torch.Tensor]:

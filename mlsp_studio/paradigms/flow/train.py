@@ -93,11 +93,6 @@ class FlowParadigm(TrainerBase):
         self.visuals = FlowVisuals(self)
         self.visual_kinds = self.visuals.kinds
 
-    def several_processes(self, hparams: dict) -> str:
-        """Why this cannot train on several processes ("" when it can)."""
-        return ("its other couplings are copies of the network it makes itself, and the "
-                "processes would not average their gradients")
-
     def extra_nets(self) -> dict[str, torch.nn.Module]:
         """The other couplings' conditioners, "conditioner.2" on, for the engine to keep with
         the first (checkpoints, saved weights, forks, early stopping)."""

@@ -98,11 +98,6 @@ class SupervisedParadigm(TrainerBase):
         kinds |= {"unit_pictures"} if self._unit_keys else set()
         self.visual_kinds = frozenset(kinds | self._seq.kinds)
 
-    def several_processes(self, hparams: dict) -> str:
-        """Why this cannot train on several processes ("" when it can)."""
-        return ("an ensemble's other members are copies it makes itself, which the processes "
-                "would not share; set ensemble to 1") if hparams["ensemble"] > 1 else ""
-
     # -- training ------------------------------------------------------------------------
     def _loss(self, out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         return supervised_loss(out, target, self.classify)
