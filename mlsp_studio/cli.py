@@ -190,8 +190,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
         raise CommandError("--threads must be 1 to 1024")
     if args.nproc is not None:
         return _launch(args)
+    from .model.run_folder import safe_name
+
     project = _load_target(args)
-    out = args.out or Path("runs") / f"{_safe_name(project.name)}-{time.strftime('%Y%m%d-%H%M%S')}"
+    out = args.out or Path("runs") / f"{safe_name(project.name)}-{time.strftime('%Y%m%d-%H%M%S')}"
     if out.exists() and not out.is_dir():
         raise CommandError(f"{out} exists and is not a folder")
     if not args.all_variants:
@@ -203,7 +205,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     runs, finals, losses, worst = [], {}, {}, EXIT_OK
     for name in project.variants:
         args.variant = name
-        code, engine = _run_one(_load_target(args), args, out / _safe_name(name))
+        code, engine = _run_one(_load_target(args), args, out / safe_name(name))
         if code == EXIT_INTERRUPTED:
             return code
         worst = max(worst, code)
@@ -418,10 +420,6 @@ def _cmd_check(args: argparse.Namespace) -> int:
         if measured:
             print("\n" + measured.text())
     return EXIT_OK if check.ok else EXIT_BAD_INPUT
-
-
-def _safe_name(name: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_" else "-" for c in name)[:60] or "run"
 
 
 class _ProgressBar:

@@ -5,7 +5,6 @@ starts the run's recording (``recording/``, written as it trains)."""
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import shutil
@@ -17,6 +16,7 @@ from typing import Any
 from ..messages.events import Finished
 from ..messages.recording_format import FOLDER as RECORDING_FOLDER
 from ..model.metric_units import loss_meaning, units_entry
+from ..model.run_folder import write_metrics
 from .checkpoints import save_checkpoint
 from .engine import Engine
 from .recording import RECORD_EVERY_S, RECORDING_BUDGET_BYTES, RecordingWriter
@@ -28,13 +28,7 @@ def write_run(out_dir: Path, engine: Engine) -> list[Path]:
     """Write every output of ``engine``'s run into ``out_dir`` (created if needed)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    metrics = out_dir / "metrics.csv"
-    with metrics.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["step", "split", "metric", "value"])
-        for step, split, metric, value in engine.history.records():
-            writer.writerow([step, split, metric, f"{value:.6g}"])
-    written.append(metrics)
+    written.append(write_metrics(out_dir / "metrics.csv", engine.history.records()))
     written.append(write_events(out_dir, engine.history.records()))  # for TensorBoard
     summary = out_dir / "summary.json"
     data = engine.summary()

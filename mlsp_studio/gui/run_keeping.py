@@ -15,9 +15,13 @@ from pathlib import Path
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
+from ..errors import StudioError
+from ..messages.recording import Recording
 from ..model.project_diff import project_differences
+from ..model.run_folder import free_folder, write_run_folder
 from ..model.setting_kinds import VIEW, setting_kind
 from .bridge import assert_gui_thread
+from .panels.runs import has_recording
 
 CHANGES_SHOWN = 4  # the changes named in the question; the rest are counted
 TRAINED_STATES = ("running", "paused", "diverged")
@@ -143,3 +147,38 @@ class RunKeeping:
             return []
         self._show_status_text(f"The weights of {run.name} at step {step:,} saved in {folder}")
         return written
+
+    @Slot(int)
+    def on_save_run_folder(self, index: int) -> None:
+        """Write run ``index`` as a run folder inside a folder the person picks."""
+        assert_gui_thread("MainWindow.on_save_run_folder")
+        run = self._runs_panel().runs[index]
+        parent = QFileDialog.getExistingDirectory(
+            self, f"Save {run.name} as a run folder (a new folder is made inside)")
+        if parent:
+            self.save_run_folder(index, Path(parent))
+
+    def save_run_folder(self, index: int, parent: Path) -> Path | None:
+        """Write run ``index`` into a new folder under ``parent``, as ``mlsp-studio run --out``
+        writes one: its project, final numbers, metrics, last kept weights and recording;
+        returns the folder (None when it could not be written, said in the status bar)."""
+        run = self._runs_panel().runs[index]
+        if not run.weights or run.project is None:
+            self._show_status_text(f"{run.name} kept no weights to save.", error=True)
+            return None
+        step = max(run.weights)
+        folder = free_folder(parent, run.name)
+        recording = Path(run.recording) if has_recording(run) else None
+        try:
+            records = Recording(recording).metrics() if recording is not None else sorted(
+                (int(s), split, metric, float(v)) for (metric, split), history
+                in run.series.items() for s, v in zip(*history.data(), strict=True))
+            write_run_folder(folder, run.project, step, run.final, records,
+                             run.weights[step], recording,
+                             {"name": run.name, "written_by": "the window"})
+        except (OSError, StudioError) as err:
+            self._show_status_text(f"{run.name} was not saved: {err}", error=True)
+            return None
+        self._show_status_text(f"Saved {run.name} in {folder}; File → Open run… brings it "
+                               "back" + (" with its recording." if recording else "."))
+        return folder

@@ -34,6 +34,7 @@ class VariantRuns:
             panel._fork_wired = True
             panel.forkRequested.connect(self.on_fork_run)
             panel.saveRequested.connect(self.on_save_run_weights)
+            panel.saveFolderRequested.connect(self.on_save_run_folder)
             panel.replayRequested.connect(self.on_replay_run)
         return panel
 

@@ -8,8 +8,11 @@ from __future__ import annotations
 import csv
 import json
 import os
+import shutil
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..errors import StudioError
 from .project import Project, load_project
@@ -133,3 +136,53 @@ def _record(row: list[str], number: int, path: Path) -> tuple[int, str, str, flo
         raise RunFolderError(f"{path.parent.name}/metrics.csv: line {number} has a negative "
                              "step")
     return step_n, split, metric, number_value
+
+
+def safe_name(name: str) -> str:
+    """``name`` as a folder name: letters, digits, - and _ only, at most 60 characters."""
+    return "".join(c if c.isalnum() or c in "-_" else "-" for c in name)[:60] or "run"
+
+
+def write_metrics(path: Path, records: Iterable[tuple[int, str, str, float]]) -> Path:
+    """A run's metrics.csv: one row per (step, split, metric, value)."""
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(METRICS_HEADER)
+        for step, split, metric, value in records:
+            writer.writerow([step, split, metric, f"{value:.6g}"])
+    return path
+
+
+def free_folder(parent: Path, name: str) -> Path:
+    """A folder under ``parent`` named after ``name`` that does not exist yet (``-2``, ``-3``
+    ... added when it does)."""
+    base = safe_name(name)
+    folder, n = parent / base, 2
+    while folder.exists():
+        folder, n = parent / f"{base}-{n}", n + 1
+    return folder
+
+
+def write_run_folder(folder: Path, project: Project, steps: int, final: Mapping[str, float],
+                     records: Iterable[tuple[int, str, str, float]],
+                     weights: Mapping[str, str], recording: Path | None = None,
+                     summary: Mapping[str, Any] | None = None) -> list[Path]:
+    """A run the window kept, written as ``mlsp-studio run --out`` writes one, so that
+    ``mlsp-studio open`` (or File → Open run) brings it back: its project, summary, metrics,
+    the weights files of each network (copied) and its recording (copied), if any."""
+    missing = [net for net in project.slots if net not in weights]
+    if missing:
+        raise RunFolderError(f"the run kept no weights for the network '{missing[0]}'")
+    folder.mkdir(parents=True, exist_ok=True)
+    written = [write_metrics(folder / "metrics.csv", records)]
+    data = {"project": project.name, "paradigm": project.paradigm, "steps": int(steps),
+            "final": dict(final), "state": "finished", **(summary or {})}
+    (folder / "summary.json").write_text(json.dumps(data, indent=2, ensure_ascii=False)
+                                         + "\n", encoding="utf-8")
+    (folder / "project.json").write_text(project.to_json(), encoding="utf-8")
+    written += [folder / "summary.json", folder / "project.json"]
+    for network, path in sorted(weights.items()):
+        written.append(Path(shutil.copyfile(path, folder / f"{network}.safetensors")))
+    if recording is not None and recording.is_dir():
+        written.append(Path(shutil.copytree(recording, folder / "recording")))
+    return written

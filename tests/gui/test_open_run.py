@@ -68,3 +68,32 @@ def test_a_folder_that_is_not_a_run_is_refused_in_words(ready_window, tmp_path,
     assert not window.open_run(tmp_path)
     assert window.doc.project.name == "spiral"  # the window is as it was
     assert "is not a folder" in said[0] and "project cannot be read" in said[1]
+
+
+def test_a_run_trained_in_the_window_is_saved_as_a_run_folder_and_opened(ready_window, qtbot,
+                                                                         tmp_path) -> None:
+    from pathlib import Path
+
+    from recorded_runs import window_recorded_run
+
+    from mlsp_studio.messages.recording import Recording
+    from mlsp_studio.model.run_folder import read_run_folder, safe_name
+
+    window = ready_window("xor-perceptron")
+    run, recording = window_recorded_run(window, qtbot)
+    runs = window.panels["runs"]
+    index = runs.runs.index(run)
+    folder = window.save_run_folder(index, tmp_path)
+    assert folder == tmp_path / safe_name(run.name)
+    assert window.save_run_folder(index, tmp_path) == tmp_path / f"{safe_name(run.name)}-2"
+    back = read_run_folder(folder)  # as a headless run's folder is read
+    assert back.project.name == "xor-perceptron" and back.steps == max(run.weights)
+    assert back.final == run.final
+    assert back.records == [(s, split, m, float(f"{v:.6g}")) for s, split, m, v
+                            in recording.metrics()]  # every metric, not the bounded curves
+    assert Path(back.weights["model"]).read_bytes() == \
+        Path(run.weights[back.steps]["model"]).read_bytes()
+    assert Recording(folder / "recording").ended
+    assert window.open_run(folder)  # reopened: its recording goes on the timeline
+    qtbot.waitUntil(lambda: window.recording is not None, timeout=60_000)
+    assert window.timeline.current_step == recording.last_step

@@ -92,19 +92,11 @@ def test_a_folder_that_is_not_a_run_is_not_watched(ready_window, tmp_path, monke
 
 
 def test_a_run_trained_in_the_window_is_recorded_and_replayed(ready_window, qtbot) -> None:
-    from pathlib import Path
-
-    from mlsp_studio.messages.recording import Recording
+    from recorded_runs import window_recorded_run
 
     window = ready_window("xor-perceptron")
-    window.doc.set_pace(0)
-    window.on_run()
+    run, recording = window_recorded_run(window, qtbot)
     runs = window.panels["runs"]
-    qtbot.waitUntil(lambda: runs.runs and runs.runs[-1].done, timeout=120_000)
-    run = runs.runs[-1]
-    qtbot.waitUntil(lambda: (Path(run.recording) / "index.json").is_file(), timeout=30_000)
-    recording = Recording(run.recording)
-    qtbot.waitUntil(lambda: recording.refresh() or recording.ended, timeout=30_000)
     assert recording.ended and recording.kinds  # what the open panels showed, to its end
     assert recording.metrics()[-1][0] == window.bridge.step_count
     window.on_replay_run(runs.runs.index(run))

@@ -137,6 +137,7 @@ class RunsPanel(PlotPanel):
     max_fps = 10.0  # a comparison: its curves need not move at every frame
     forkRequested = Signal(int)  # the index of the run to fork
     saveRequested = Signal(int)  # the index of the run whose weights to save
+    saveFolderRequested = Signal(int)  # the index of the run to write as a run folder
     replayRequested = Signal(int)  # the index of the run to replay on the timeline
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -318,10 +319,14 @@ class RunsPanel(PlotPanel):
         action.setEnabled(self.runs[index].done)
         save = menu.addAction("Save weights…")
         save.setEnabled(self.runs[index].done and bool(self.runs[index].weights))
+        folder = menu.addAction("Save as a run folder…")
+        folder.setEnabled(self.runs[index].done and bool(self.runs[index].weights))
         replay = menu.addAction("Replay on the timeline")
         replay.setEnabled(self.runs[index].done and has_recording(self.runs[index]))
         chosen = menu.exec(self.tree.viewport().mapToGlobal(pos))
-        if chosen is replay:
+        if chosen is folder:
+            self.saveFolderRequested.emit(index)
+        elif chosen is replay:
             self.replayRequested.emit(index)
         elif chosen is action:
             self.forkRequested.emit(index)
