@@ -87,3 +87,18 @@ def test_a_fork_that_cannot_be_made_is_refused_in_words(window, qtbot, monkeypat
     assert not window.fork_run(0, 0)
     assert "no checkpoints to fork from" in window.lbl_state.text()
     assert len(runs.runs) == 1
+
+
+def test_a_run_listed_while_the_panel_was_narrow_is_fitted_again_when_it_widens(qtbot) -> None:
+    from mlsp_studio.gui.panels.runs import RunsPanel
+
+    panel = RunsPanel()
+    qtbot.addWidget(panel)
+    panel.resize(260, 300)  # a tab behind another, laid out in little room
+    panel.show()
+    panel.begin_run("a run with a long name", seed=0)
+    panel.end_run({"test_accuracy": 1.0})
+    narrow = panel.tree.columnWidth(0)
+    assert narrow < panel.tree.sizeHintForColumn(0)  # the name is cut
+    panel.resize(900, 300)
+    qtbot.waitUntil(lambda: panel.tree.columnWidth(0) >= panel.tree.sizeHintForColumn(0))

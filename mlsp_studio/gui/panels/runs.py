@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtCore import QPoint, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -151,8 +151,8 @@ class RunsPanel(PlotPanel):
         self.tree.setHeaderLabels(list(COLUMNS))
         self.tree.setRootIsDecorated(False)
         self.tree.setSelectionMode(QAbstractItemView.SingleSelection)
-        self.tree.setToolTip("Tick the runs to overlay; right-click a run to fork it or save "
-                             "its weights")
+        self.tree.setToolTip("Tick the runs to overlay; right-click a run to fork it, save its "
+                             "weights or the whole run, or replay it")
         self.tree.setContextMenuPolicy(Qt.CustomContextMenu)
         self.tree.customContextMenuRequested.connect(self._on_context_menu)
         self.tree.itemChanged.connect(self._on_item_changed)
@@ -287,6 +287,11 @@ class RunsPanel(PlotPanel):
         while f"{name} ({k})" in taken:
             k += 1
         return f"{name} ({k})"
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        # a run added while the panel was a narrow or hidden tab was fitted to little room
+        QTimer.singleShot(0, self, self._fit_columns)
 
     def _fit_columns(self) -> None:
         """Wide enough for the names and phrases, but never one column taking the panel (what
