@@ -16,6 +16,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QWidget
 
 from mlsp_studio.snapshots.drawing import finite_floats
@@ -100,9 +101,11 @@ class LayerStatsPanel(LatestPanel):
         self.layer = self.choice_box("the layer whose values the histogram shows")
         self.what = self.choice_box("show the spread of the layer's weights or of its gradients")
         self.what.addItems(list(WHAT))
-        self.depth = self._plot(0, "layer (input side first)", "log₁₀ norm")
-        self.time = self._plot(1, "training step", "log₁₀ gradient norm")
-        self.hist = self._plot(2, "", "count")
+        # the gradient against depth (the lesson) across the top; below it, side by side, the
+        # gradient over training and the chosen layer's spread, so each has some height
+        self.depth = self._plot(0, 0, "layer (input side first)", "log₁₀ norm", span=2)
+        self.time = self._plot(1, 0, "training step", "log₁₀ gradient norm")
+        self.hist = self._plot(1, 1, "", "count")
         self.grad_line = self.depth.plot([], [], symbol="o", symbolSize=8)
         self.weight_line = self.depth.plot([], [], symbol="s", symbolSize=7)
         self.time_lines: list[pg.PlotDataItem] = []
@@ -113,8 +116,8 @@ class LayerStatsPanel(LatestPanel):
         bar = row_layout("Histogram of", self.what, "in", self.layer)
         self.finish_layout(bar, self.heading, self.health)
 
-    def _plot(self, row: int, bottom: str, left: str) -> pg.PlotItem:
-        plot = bare_plot(self.graphics.addPlot(row=row, col=0), grid=0.25)
+    def _plot(self, row: int, col: int, bottom: str, left: str, span: int = 1) -> pg.PlotItem:
+        plot = bare_plot(self.graphics.addPlot(row=row, col=col, colspan=span), grid=0.25)
         plot.setLabel("bottom", bottom)
         plot.setLabel("left", left)
         return plot
@@ -145,12 +148,17 @@ class LayerStatsPanel(LatestPanel):
         self.weight_line.setData(x, weights, connect="finite",
                                  pen=pg.mkPen(WEIGHT[dark], width=2), symbolBrush=WEIGHT[dark],
                                  symbolPen=None)
-        if labels != getattr(self, "_ticked", None):  # new ticks redraw the whole axis
-            self._ticked = labels
-            self.depth.getAxis("bottom").setTicks([_ticks(labels)])
+        axis = self.depth.getAxis("bottom")
+        room = min(axis.width(), self.graphics.width())  # the axis lags a resize
+        ticks = _ticks(labels, room, QFontMetrics(axis.style["tickFont"] or QFont()))
+        if ticks != getattr(self, "_ticked", None):  # new ticks redraw the whole axis
+            self._ticked = ticks
+            axis.setTicks([ticks])
         steady_range(self.depth, np.concatenate([grads, weights]), decades=True)
-        if n:
-            steady_range(self.depth, np.array([-0.5, n - 0.5]), axis="x")
+        if n and getattr(self, "_layers", 0) != n:  # the layers from edge to edge
+            self._layers = n
+            self.depth.enableAutoRange(x=False)
+            self.depth.setXRange(-0.5, n - 0.5, padding=0.02)
         self._draw_history(n)
         self._draw_histogram(snap, labels)
         set_title(self.depth, f"Gradient (red) and weights (blue) by layer — step {snap.step}",
@@ -178,7 +186,7 @@ class LayerStatsPanel(LatestPanel):
         if table.size:
             steady_range(self.time, table, decades=True)
             steady_range(self.time, steps, axis="x", floor=0.0)
-        set_title(self.time, "Gradient over training (blue: input side, yellow: output side)",
+        set_title(self.time, "Gradient over training<br>(blue: input side, yellow: output)",
                   self.dark)
 
     def _draw_histogram(self, snap: LayerStats, labels: tuple[str, ...]) -> None:
@@ -201,12 +209,13 @@ class LayerStatsPanel(LatestPanel):
         steady_range(self.hist, np.array([lo, hi]), axis="x")
         steady_range(self.hist, row, floor=0.0)
         self.hist.setLabel("bottom", f"{WHAT[grads][:-1]} value")
-        set_title(self.hist, f"Spread of the {WHAT[grads]} of {labels[index]}", self.dark)
+        set_title(self.hist, f"Spread of the {WHAT[grads]}<br>of {labels[index]}", self.dark)
 
     def clear(self) -> None:
         self.history = []
         for plot in (self.depth, self.time, self.hist):
             forget_range(plot)
+        self._layers = 0
         for item in (self.grad_line, self.weight_line, *self.time_lines):
             item.setData([], [])
         self.bars.setOpts(x=[0.0], height=[0.0], width=1.0)
@@ -222,7 +231,13 @@ class LayerStatsPanel(LatestPanel):
             self.refresh()
 
 
-def _ticks(labels: tuple[str, ...]) -> list[tuple[float, str]]:
-    """Layer names under the points, thinned so that they do not overlap."""
-    every = max(1, math.ceil(len(labels) / 8))
+def _ticks(labels: tuple[str, ...], room: float, metrics: QFontMetrics
+           ) -> list[tuple[float, str]]:
+    """Layer names under the points, every k-th one so that they do not overlap in ``room``
+    pixels (at most 8 before the axis has a width)."""
+    if not labels:
+        return []
+    widest = max(metrics.horizontalAdvance(label) for label in labels) + metrics.averageCharWidth()
+    fits = int(room // widest) if room > 0 else 8
+    every = max(1, math.ceil(len(labels) / max(1, min(fits, 8))))
     return [(float(i), label) for i, label in enumerate(labels) if i % every == 0]
