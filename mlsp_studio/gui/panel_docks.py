@@ -129,9 +129,12 @@ class PanelDocks:
 
     def _balance_panels(self, shown: list[str]) -> None:
         """Give the curves and the picture of the model half the column each, and bring the
-        first picture to the front of its tabs (a panel newly shown may be squeezed); "What
-        it computes", opened by the person, stays in front when it was."""
-        pictures = [self.docks[n] for n in shown if self.panels[n].row == "bottom"]
+        first picture to the front of its tabs (a panel newly shown may be squeezed): the
+        first of the paradigm's own, before those shown for any network; "What it computes",
+        opened by the person, stays in front when it was."""
+        pictures = [self.docks[n] for n in sorted(  # the lesson's own picture first
+            (n for n in shown if self.panels[n].row == "bottom"),
+            key=lambda n: self.panels[n].general)]
         if pictures:
             math = self.docks.get("math")
             keep = math is not None and math in pictures and dock_shown(math)

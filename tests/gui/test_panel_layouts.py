@@ -38,3 +38,21 @@ def test_each_paradigm_gets_back_the_layout_last_used_for_it(ready_window) -> No
     window.doc.replace_project(load_preset("gpt-chars"))
     assert _shown(window, "generation") and not _shown(window, "attention")
     assert not _shown(window, "boundary")
+
+
+@pytest.mark.parametrize(("preset", "front", "behind"), [
+    ("transformer-reverse", "attention", "layer_stats"),
+    ("rnn-vs-lstm", "recurrent", "layer_stats"),
+    ("deep-gradients", "layer_stats", None),  # the lesson is about the gradients
+])
+def test_a_lessons_own_picture_comes_to_the_front(ready_window, qtbot, preset, front,
+                                                  behind) -> None:
+    from mlsp_studio.gui.redraw import dock_shown
+
+    window = ready_window(preset, size=(1400, 900))
+    window.on_step()  # built: the panels for what the run gives are shown
+    qtbot.waitUntil(lambda: window.bridge.step_count >= 1 and _shown(window, "layer_stats"),
+                    timeout=60_000)
+    assert dock_shown(window.docks[front])
+    if behind is not None:  # shown for any network, so in a tab behind it
+        assert not dock_shown(window.docks[behind])

@@ -399,6 +399,9 @@ class Panel(QWidget):
     wants_metrics: ClassVar[bool] = False
     max_fps: ClassVar[float] = 30.0  # fewer for a view that need not move at every frame
     row: ClassVar[str] = "bottom"    # "top" beside the curves, or "bottom" with the pictures
+    # shown for any network (gradients, units, receptive fields, the equations): a lesson's
+    # own picture, when it has one, comes to the front before these
+    general: ClassVar[bool] = False
 
     optionChanged = Signal(str, object)
 

@@ -91,6 +91,7 @@ def health_words(labels: tuple[str, ...], dead: np.ndarray, saturated: np.ndarra
 class LayerStatsPanel(LatestPanel):
     """Vanishing and exploding gradients, dead and saturated units, layer by layer."""
 
+    general = True
     name = "layer_stats"
     title = "Gradients and weights"
     kinds = frozenset({"layer_stats"})

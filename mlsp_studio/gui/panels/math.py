@@ -60,6 +60,7 @@ def mono(size: float = FONT_PT) -> QFont:
 class MathPanel(Panel):
     """The selected block's equation, its symbols and shapes, and its live numbers."""
 
+    general = True
     name = "math"
     title = "What it computes"
     kinds = frozenset({BlockValues.kind})

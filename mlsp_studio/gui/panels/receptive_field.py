@@ -76,6 +76,7 @@ def drawable(snap: ReceptiveField, effective: np.ndarray) -> bool:
 class ReceptiveFieldPanel(LatestPanel):
     """What part of the input one unit of a chosen layer sees, and how much each part counts."""
 
+    general = True
     name = "receptive_field"
     title = "Receptive field"
     kinds = frozenset({"receptive_field"})

@@ -75,6 +75,7 @@ class UnitsView(QWidget):
 class UnitsPanel(Panel):
     """Every pictured unit of one block, and one of them large."""
 
+    general = True
     name = "units"
     title = "Hidden units"
     kinds = frozenset({"unit_pictures"})
