@@ -72,3 +72,19 @@ def test_a_run_folder_in_words(spiral_run) -> None:
     assert read_run_folder(spiral_run[1]).state == summary["state"] == "finished"
     with pytest.raises(RunFolderError, match="is not a folder"):
         read_run_folder(spiral_run[1] / "summary.json")
+
+
+def test_a_run_of_several_processes_says_how_many(spiral_run, tmp_path) -> None:
+    import shutil
+
+    alone = read_run_folder(spiral_run[1])
+    assert alone.processes == 1 and alone.global_batch == 32  # a laptop run's summary
+    folder = tmp_path / "server"
+    shutil.copytree(spiral_run[1], folder)
+    summary = json.loads((folder / "summary.json").read_text())
+    for told, processes, batch in (((4, 128), 4, 128), (("4", True), 1, None),
+                                   ((0, -3), 1, None)):
+        summary["world_size"], summary["global_batch"] = told
+        (folder / "summary.json").write_text(json.dumps(summary))
+        run = read_run_folder(folder)  # nonsense is not believed
+        assert (run.processes, run.global_batch) == (processes, batch)

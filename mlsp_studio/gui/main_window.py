@@ -381,7 +381,7 @@ class MainWindow(Presentation, LessonDock, GalleryActions, VariantRuns, RunOpeni
                                    + "; ".join(line for line in shown if line.startswith("test")))
 
     def _apply_status(self, status) -> None:
-        self.state = status.state
+        changed, self.state = status.state != self.state, status.state
         self.lbl_step.setText(f"step {status.step + self.live_step_offset:,}")
         self.lbl_epoch.setText(f"epoch {status.epoch:,}")
         self.lbl_rate.setText(f"{status.steps_per_second:,.0f} steps/s")
@@ -390,8 +390,8 @@ class MainWindow(Presentation, LessonDock, GalleryActions, VariantRuns, RunOpeni
                  "finished": "Finished", "stopped": "Stopped"}
         if status.message:
             self._show_status_text(status.message, error=status.state in ("error", "diverged"))
-        elif status.state in words and status.state != "finished":
-            self._show_status_text(words[status.state])
+        elif changed and status.state in words and status.state != "finished":
+            self._show_status_text(words[status.state])  # what was said since stays
         self._update_controls()
         self._note_run_state(status.state, status.step)
         self.cost_status(status)
@@ -469,7 +469,8 @@ class MainWindow(Presentation, LessonDock, GalleryActions, VariantRuns, RunOpeni
     @Slot()
     def _on_engine_ready(self) -> None:
         assert_gui_thread("MainWindow._on_engine_ready")
-        self._show_status_text("Ready: press Run (Space) to train")
+        if getattr(self, "_status_text", None) is None:  # nothing said since it began loading
+            self._show_status_text("Ready: press Run (Space) to train")
         self._update_controls()
 
     @Slot(str)

@@ -100,7 +100,10 @@ class RunOpening:
             self.docks["runs"].setVisible(True)
         if replay and (run.folder / "recording").is_dir():
             self.start_replay(run.folder)
+        together = f" on {run.processes} processes" + (
+            f" ({run.global_batch:,} examples a step in all)" if run.global_batch else "") \
+            if run.processes > 1 else ""
         self._show_status_text(
-            f"Opened {run.name}: trained {run.steps:,} steps; its final weights are loaded. "
-            "The panels show the trained network; Run trains on from it"
+            f"Opened {run.name}: trained {run.steps:,} steps{together}; its final weights are "
+            "loaded. The panels show the trained network; Run trains on from it"
             + ("; the timeline below replays how it learned." if self.recording else "."))

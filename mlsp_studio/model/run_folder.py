@@ -38,6 +38,8 @@ class RunFolder:
     weights: dict[str, str]  # network → its final weights file
     records: list[tuple[int, str, str, float]] = field(default_factory=list)
     state: str = "finished"
+    processes: int = 1  # how many trained it together (torchrun), and their global batch
+    global_batch: int | None = None
 
     @property
     def name(self) -> str:
@@ -78,8 +80,14 @@ def read_run_folder(path: str | os.PathLike) -> RunFolder:
                                  f"'{slot}' ({file.name} is missing)")
         weights[slot] = str(file.resolve())
     state = summary.get("state") if isinstance(summary.get("state"), str) else "finished"
+    processes, batch = summary.get("world_size"), summary.get("global_batch")
     return RunFolder(folder.resolve(), project, steps, final, weights,
-                     read_metrics(folder / "metrics.csv"), state)
+                     read_metrics(folder / "metrics.csv"), state,
+                     processes if _count(processes) else 1, batch if _count(batch) else None)
+
+
+def _count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
 
 
 def _read_summary(path: Path) -> dict:
