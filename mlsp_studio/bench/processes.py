@@ -3,14 +3,15 @@ thread each, gloo over loopback, started by torch.distributed.run) against 1 pro
 thread, each read from the run's own summary.json (training time only, not start-up).
 
 At the preset's 32 examples a step the gradient exchange (a fixed cost a step, set by how
-fast two processes can talk over loopback) outweighs the computing; with 256 examples a
-step on each process the computing dominates, as it does for the larger runs that need
-several processes, so both are reported."""
+fast two processes can talk over loopback, and the wait for the slower one) outweighs the
+computing; with 256 examples a step on each process the computing weighs more, as it does
+for the larger runs that need several processes, so both are reported."""
 
 from __future__ import annotations
 
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -41,15 +42,20 @@ def _examples_per_second(nproc: int, seconds: float, folder: Path,
     return float(json.loads((out / "summary.json").read_text())["examples_per_second"])
 
 
-def processes_bench(seconds: float) -> dict[str, float]:
+def processes_bench(seconds: float, rounds: int = 3) -> dict[str, float]:
+    """The figures above, each the median over ``rounds`` of 1 process then 2, one after the
+    other (a shared machine's speed drifts by more than the difference measured)."""
     figures: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as folder:
         for batch, suffix in ((None, ""), (BIG_BATCH, f"_batch{BIG_BATCH}")):
-            one = _examples_per_second(1, max(seconds, 4.0), Path(folder), batch)
-            two = _examples_per_second(2, max(seconds, 4.0), Path(folder), batch)
-            ratio = two / one if one > 0 else 0.0
+            pairs = [(_examples_per_second(1, max(seconds, 4.0), Path(folder), batch),
+                      _examples_per_second(2, max(seconds, 4.0), Path(folder), batch))
+                     for _ in range(rounds)]
+            one, two = (statistics.median(p[k] for p in pairs) for k in (0, 1))
+            ratio = statistics.median(b / a for a, b in pairs if a > 0) if one > 0 else 0.0
             print(f"{PRESET}{suffix}: 1 process {one:,.0f} examples/s, 2 processes "
-                  f"{two:,.0f} examples/s: ratio {ratio:.3f}", file=sys.stderr)
+                  f"{two:,.0f} examples/s: ratio {ratio:.3f} (median of {rounds})",
+                  file=sys.stderr)
             figures |= {f"ddp_samples_per_s_digits_cnn{suffix}_1": round(one, 1),
                         f"ddp_samples_per_s_digits_cnn{suffix}_2": round(two, 1),
                         f"ddp_samples_per_s_ratio_digits_cnn{suffix}": round(ratio, 3)}
