@@ -9,6 +9,7 @@ import math
 from collections.abc import Iterator
 
 import torch
+from torch.nn.parallel import DistributedDataParallel
 
 MEMBER_SEED_STEP = 7919  # member k starts from seed + k * this: far apart, reproducible
 
@@ -59,6 +60,8 @@ class Ensemble(torch.nn.Module):
 
 def _fresh_copy(model: torch.nn.Module, seed: int) -> torch.nn.Module:
     """A copy of ``model`` whose layers draw their starting weights again from ``seed``."""
+    if isinstance(model, DistributedDataParallel):  # on several processes: the network
+        model = model.module                         # itself, the wrapper stays member 0's
     twin = copy.deepcopy(model)
     with torch.random.fork_rng(devices=[]):  # the global stream (dropout…) stays as it was
         torch.manual_seed(seed)
