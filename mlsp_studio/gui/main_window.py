@@ -393,7 +393,7 @@ class MainWindow(Presentation, LessonDock, GalleryActions, VariantRuns, RunOpeni
         elif changed and status.state in words and status.state != "finished":
             self._show_status_text(words[status.state])  # what was said since stays
         self._update_controls()
-        self._note_run_state(status.state, status.step)
+        self._note_run_state(status.state, status.step + self.live_step_offset)
         self.cost_status(status)
 
     # -- document events -----------------------------------------------------------------

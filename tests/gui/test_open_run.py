@@ -42,6 +42,7 @@ def test_an_opened_run_brings_back_its_project_curves_and_weights(ready_window, 
     qtbot.waitUntil(lambda: window.bridge.is_ready, timeout=60_000)
     qtbot.wait(300)  # the paused run's first news has come: what was said on opening stays
     assert window.lbl_state.text().startswith("Opened xor-run: trained 60 steps; its final")
+    assert runs.item(1).text(4) == "paused at step 60"  # the run going on, in the list
     mail = Mail()
     mail.snapshots = {"grid": PlaneGrid(step=3)}  # the 3rd step trained on from it
     assert window._count_on(mail).snapshots["grid"].step == 63
