@@ -232,6 +232,9 @@ def launch_command(argv: list[str], nproc: int, device: str) -> list[str]:
     cuda = device == "cuda" or (device == "auto" and torch.cuda.is_available())
     have = torch.cuda.device_count() if cuda else (os.cpu_count() or 1)
     what = "GPUs" if cuda else "CPU cores"
+    if cuda and have == 0:
+        raise StudioError("the device is set to cuda, but this machine has no usable NVIDIA "
+                          "GPU; train on several processes with --device cpu")
     if not 1 <= nproc <= have:
         raise StudioError(f"--nproc {nproc}: this machine has {have} {what}; give 1 to {have} "
                           f"(one process a {what[:-1] if cuda else 'core'})")
