@@ -13,9 +13,6 @@ of algorithms), then the figure is the best of a few alternating rounds.
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -26,6 +23,7 @@ from ..engine import Engine, EngineState
 from ..errors import StudioError
 from ..model.presets import load_preset
 from .loops import bare_loop_rate
+from .processes import examples_per_second
 
 GPU_PRESETS = ("digits-cnn", "gpt-chars", "ddpm-digits")
 LARGE = "gpt-chars-large"
@@ -62,19 +60,6 @@ def bare_ratio(name: str, device: str, seconds: float) -> tuple[float, float]:
     bare_loop_rate(probe, min(1.0, seconds))  # warm-up
     bare = max(bare_loop_rate(probe, seconds) for _ in range(ROUNDS))
     return device_rate(name, device, seconds), bare
-
-
-def _nccl_rate(nproc: int, seconds: float, folder: Path) -> float:
-    out = folder / f"nccl-{nproc}"
-    args = ["run", "digits-cnn", "--device", "cuda", "--seconds", str(seconds), "--set",
-            "epochs=100000", "--no-figures", "--quiet", "--out", str(out)]
-    command = [sys.executable, "-m", "mlsp_studio", *args, "--nproc", str(nproc)] \
-        if nproc > 1 else [sys.executable, "-m", "mlsp_studio", *args]
-    env = {k: v for k, v in os.environ.items() if k not in ("WORLD_SIZE", "RANK")}
-    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=600)
-    if done.returncode != 0:
-        raise StudioError(f"digits-cnn on {nproc} GPU(s) failed: {done.stderr[-400:]}")
-    return float(json.loads((out / "summary.json").read_text())["examples_per_second"])
 
 
 def _say(text: str) -> None:
@@ -116,8 +101,8 @@ def gpu_bench(seconds: float) -> dict[str, float]:
          f"{steps / large / 3600:.2f} h")
     if torch.cuda.device_count() >= 2:
         with tempfile.TemporaryDirectory() as folder:
-            one = _nccl_rate(1, max(seconds, 4.0), Path(folder))
-            two = _nccl_rate(2, max(seconds, 4.0), Path(folder))
+            one, two = (examples_per_second(n, max(seconds, 4.0), Path(folder),
+                                            device="cuda") for n in (1, 2))
         figures["nccl_samples_per_s_ratio_digits_cnn"] = round(two / one, 3)
         _say(f"digits-cnn on 2 GPUs (NCCL) ÷ 1: {two / one:.3f}")
     else:

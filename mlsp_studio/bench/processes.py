@@ -17,17 +17,21 @@ import sys
 import tempfile
 from pathlib import Path
 
+from ..errors import StudioError
+
 PRESET = "digits-cnn"
 
 
 BIG_BATCH = 256
 
 
-def _examples_per_second(nproc: int, seconds: float, folder: Path,
-                         batch: int | None = None) -> float:
-    out = folder / f"run-{nproc}-{batch}"
-    args = ["run", PRESET, "--threads", "1", "--seconds", str(seconds), "--set",
-            "epochs=100000", "--no-figures", "--quiet", "--out", str(out)]
+def examples_per_second(nproc: int, seconds: float, folder: Path, batch: int | None = None,
+                        device: str = "cpu") -> float:
+    """digits-cnn's examples a second (from its summary.json) on ``nproc`` processes of one
+    torch thread each (one GPU each with ``device`` cuda), started by torch.distributed.run."""
+    out = folder / f"run-{device}-{nproc}-{batch}"
+    args = ["run", PRESET, "--device", device, "--threads", "1", "--seconds", str(seconds),
+            "--set", "epochs=100000", "--no-figures", "--quiet", "--out", str(out)]
     if batch is not None:
         args += ["--set", f"batch_size={batch}"]
     if nproc > 1:
@@ -38,7 +42,8 @@ def _examples_per_second(nproc: int, seconds: float, folder: Path,
     env = {k: v for k, v in os.environ.items() if k not in ("WORLD_SIZE", "RANK")}
     result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=600)
     if result.returncode != 0:
-        raise RuntimeError(f"{PRESET} on {nproc} process(es) failed: {result.stderr[-400:]}")
+        raise StudioError(f"{PRESET} on {nproc} process(es) on {device} failed: "
+                          f"{result.stderr[-400:]}")
     return float(json.loads((out / "summary.json").read_text())["examples_per_second"])
 
 
@@ -48,8 +53,8 @@ def processes_bench(seconds: float, rounds: int = 3) -> dict[str, float]:
     figures: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as folder:
         for batch, suffix in ((None, ""), (BIG_BATCH, f"_batch{BIG_BATCH}")):
-            pairs = [(_examples_per_second(1, max(seconds, 4.0), Path(folder), batch),
-                      _examples_per_second(2, max(seconds, 4.0), Path(folder), batch))
+            pairs = [(examples_per_second(1, max(seconds, 4.0), Path(folder), batch),
+                      examples_per_second(2, max(seconds, 4.0), Path(folder), batch))
                      for _ in range(rounds)]
             one, two = (statistics.median(p[k] for p in pairs) for k in (0, 1))
             ratio = statistics.median(b / a for a, b in pairs if a > 0) if one > 0 else 0.0
