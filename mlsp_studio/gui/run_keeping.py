@@ -9,7 +9,6 @@ leaves it as it is. Mixed into MainWindow.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from PySide6.QtCore import Slot
@@ -18,7 +17,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 from ..errors import StudioError
 from ..messages.recording import Recording
 from ..model.project_diff import project_differences
-from ..model.run_folder import free_folder, write_run_folder
+from ..model.run_folder import copy_weights, free_folder, write_run_folder
 from ..model.setting_kinds import VIEW, setting_kind
 from .bridge import assert_gui_thread
 from .panels.runs import has_recording
@@ -85,13 +84,7 @@ def save_run_weights(weights: dict[int, dict[str, str]], step: int,
                      folder: Path) -> list[Path]:
     """Copy the weights a run kept at ``step`` (one safetensors file per network) into
     ``folder``; returns the files written."""
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    for network, path in sorted(weights[step].items()):
-        target = folder / f"{network}.safetensors"
-        shutil.copyfile(path, target)
-        written.append(target)
-    return written
+    return copy_weights(weights[step], folder)
 
 
 class RunKeeping:

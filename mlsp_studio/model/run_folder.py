@@ -161,6 +161,14 @@ def write_metrics(path: Path, records: Iterable[tuple[int, str, str, float]]) ->
     return path
 
 
+def copy_weights(weights: Mapping[str, str], folder: Path) -> list[Path]:
+    """Copy each network's weights file (network → path) into ``folder`` as
+    ``<network>.safetensors``, the names a run folder gives them; the files written."""
+    folder.mkdir(parents=True, exist_ok=True)
+    return [Path(shutil.copyfile(path, folder / f"{network}.safetensors"))
+            for network, path in sorted(weights.items())]
+
+
 def free_folder(parent: Path, name: str) -> Path:
     """A folder under ``parent`` named after ``name`` that does not exist yet (``-2``, ``-3``
     ... added when it does)."""
@@ -189,8 +197,7 @@ def write_run_folder(folder: Path, project: Project, steps: int, final: Mapping[
                                          + "\n", encoding="utf-8")
     (folder / "project.json").write_text(project.to_json(), encoding="utf-8")
     written += [folder / "summary.json", folder / "project.json"]
-    for network, path in sorted(weights.items()):
-        written.append(Path(shutil.copyfile(path, folder / f"{network}.safetensors")))
+    written += copy_weights(weights, folder)
     if recording is not None and recording.is_dir():
         written.append(Path(shutil.copytree(recording, folder / "recording")))
     return written
